@@ -1,0 +1,12 @@
+// CRC-32/ISO-HDLC (zlib crc32), the checksum of every on-media record.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace famfs::omf {
+
+// crc32(0, data, len) as zlib computes it.
+uint32_t crc32_of(const uint8_t* data, size_t len);
+
+}  // namespace famfs::omf

@@ -1,0 +1,40 @@
+// Problems found in on-media metadata. The device is untrusted input: a
+// problem is data to report, never a reason to crash or stop replaying.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace famfs {
+
+enum class ProblemKind {
+  superblock,         // superblock field out of bounds (fatal for the volume)
+  device_size,        // superblock dev_size disagrees with the real device
+  log_header,         // log header invalid, or next_index out of bounds
+  bad_crc,            // entry CRC mismatch (after one re-read)
+  bad_seqnum,         // entry seqnum != its index
+  bad_type,           // unknown entry type
+  invalid_path,       // path breaks the path rules
+  invalid_map,        // malformed extent map (alignment, counts, geometry)
+  out_of_range,       // extent outside the data area or device
+  orphan,             // parent directory missing, or parent is a file
+  duplicate,          // path already exists
+  crosslink,          // extent overlaps space another file already owns
+  unsupported_entry,  // valid entry type this implementation does not apply (DELETE)
+  memory_error,       // SIGBUS while reading the entry
+};
+
+// Stable snake_case name of a kind (JSON "kind" field).
+std::string_view problem_kind_name(ProblemKind kind);
+
+inline constexpr uint64_t kNoIndex = UINT64_MAX;
+
+// One problem: where (log index or kNoIndex), what kind, and a precise message.
+struct Problem {
+  uint64_t index = kNoIndex;
+  ProblemKind kind = ProblemKind::superblock;
+  std::string message;
+};
+
+}  // namespace famfs

@@ -1,0 +1,72 @@
+// The directory tree replayed from the log, with per-entry metadata.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "omf/log_entry.h"
+#include "util/result.h"
+
+namespace famfs {
+
+using NodeId = uint32_t;
+inline constexpr NodeId kRootNode = 0;
+
+// One directory or file. Paths are relative ("" is the root).
+struct Node {
+  std::string path;
+  bool is_dir = false;
+  uint32_t uid = 0, gid = 0, mode = 0;
+  uint64_t log_index = UINT64_MAX;  // entry that created it (root: UINT64_MAX)
+  NodeId parent = kRootNode;
+  std::vector<NodeId> children;  // in log order
+  // Files only.
+  uint64_t size = 0;
+  uint32_t flags = 0;
+  omf::FileMap map;
+};
+
+class Namespace {
+ public:
+  Namespace();
+
+  // Why PATH cannot be added now: invalid_argument (path rules), exists,
+  // not_found (parent missing), not_directory (parent is a file). ok otherwise.
+  Status can_add(std::string_view path) const;
+  // Adds a directory; fails as can_add() and changes nothing then.
+  Result<NodeId> add_directory(const omf::MkdirEntry& entry, uint64_t log_index);
+  // Adds a file (takes ENTRY's path and map); fails as can_add().
+  Result<NodeId> add_file(omf::FileEntry&& entry, uint64_t log_index);
+
+  // The node at PATH ("" is the root), or nullptr.
+  const Node* find(std::string_view path) const;
+  // The id of the node at PATH, or nullopt.
+  std::optional<NodeId> find_id(std::string_view path) const;
+  const Node& node(NodeId id) const { return nodes_[id]; }
+
+  size_t file_count() const { return files_; }
+  size_t directory_count() const { return nodes_.size() - 1 - files_; }  // root not counted
+  uint64_t sum_of_file_sizes() const { return sum_sizes_; }
+  // Every node but the root, in log order.
+  template <typename F>
+  void for_each(F&& f) const {
+    for (size_t i = 1; i < nodes_.size(); ++i) f(nodes_[i]);
+  }
+  // Pre-sizes the lookup table for about N entries.
+  void reserve(size_t n);
+
+ private:
+  Result<NodeId> insert(Node&& node);
+
+  std::deque<Node> nodes_;  // deque: string_view keys into node paths stay valid
+  std::unordered_map<std::string_view, NodeId> by_path_;
+  size_t files_ = 0;
+  uint64_t sum_sizes_ = 0;
+};
+
+}  // namespace famfs

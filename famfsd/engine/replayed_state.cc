@@ -1,0 +1,59 @@
+#include "engine/replayed_state.h"
+
+#include <string>
+
+namespace famfs {
+
+ReplayedState::ReplayedState(const omf::Geometry& geo) : geo_(geo), alloc_(geo) {}
+
+void ReplayedState::report(Problem problem) { problems_.push_back(std::move(problem)); }
+
+static ProblemKind kind_of(Errc code) {
+  switch (code) {
+    case Errc::exists: return ProblemKind::duplicate;
+    case Errc::invalid_argument: return ProblemKind::invalid_path;
+    default: return ProblemKind::orphan;  // not_found, not_directory
+  }
+}
+
+ApplyOutcome ReplayedState::apply(uint64_t index, std::variant<omf::LogEntry, Problem>&& decoded) {
+  if (auto* p = std::get_if<Problem>(&decoded)) {
+    p->index = index;
+    ++bad_entries_;
+    problems_.push_back(std::move(*p));
+    return ApplyOutcome::rejected;
+  }
+  auto& entry = std::get<omf::LogEntry>(decoded);
+  auto reject = [&](ProblemKind kind, std::string msg) {
+    ++bad_entries_;
+    problems_.push_back(Problem{index, kind, std::move(msg)});
+    return ApplyOutcome::rejected;
+  };
+
+  if (auto* file = std::get_if<omf::FileEntry>(&entry.body)) {
+    auto map_problem = omf::check_file_map(file->map, file->size, geo_);
+    uint64_t overlap = alloc_.conflicts(file->map);
+    alloc_.claim(file->map);  // even when rejected: that space stays reserved
+    if (map_problem) return reject(map_problem->kind, file->path + ": " + map_problem->message);
+    if (overlap) {
+      ++crosslinks_;
+      return reject(ProblemKind::crosslink,
+                    file->path + ": " + std::to_string(overlap) +
+                        " allocation unit(s) already belong to another file");
+    }
+    auto added = names_.add_file(std::move(*file), index);
+    if (!added) return reject(kind_of(added.error().code()), added.error().message());
+    return ApplyOutcome::added_file;
+  }
+  if (auto* dir = std::get_if<omf::MkdirEntry>(&entry.body)) {
+    auto added = names_.add_directory(*dir, index);
+    if (!added) return reject(kind_of(added.error().code()), added.error().message());
+    return ApplyOutcome::added_directory;
+  }
+  if (std::holds_alternative<omf::DeleteEntry>(entry.body))
+    return reject(ProblemKind::unsupported_entry,
+                  "DELETE entry (defined by the format, never written by the reference) ignored");
+  return ApplyOutcome::ignored;  // ADD_DAXDEV: single-device volumes only
+}
+
+}  // namespace famfs

@@ -1,0 +1,135 @@
+#include "engine/volume.h"
+
+#include <array>
+#include <span>
+
+#include "engine/log_writer.h"
+
+namespace famfs {
+
+const char* role_name(Role role) { return role == Role::master ? "master" : "client"; }
+
+Volume::Volume(Device& dev, omf::ValidSuperblock sb, Role role)
+    : dev_(dev), sb_(std::move(sb)), role_(role), state_(sb_.geometry) {}
+
+Result<std::unique_ptr<Volume>> Volume::open(Device& dev, const Uuid& system_uuid) {
+  std::array<uint8_t, omf::kSuperblockSize> raw;
+  if (dev.size() < raw.size())
+    return Error(Errc::not_famfs, dev.path() + " is too small to hold a famfs superblock");
+  FAMFS_TRY(dev.invalidate(0, raw.size()));
+  FAMFS_TRY(dev.read(0, raw.data(), raw.size()));
+  auto sb = omf::validate_superblock(raw, dev.size());
+  if (!sb) return sb.error();
+  Role role = sb->record.system_uuid == system_uuid ? Role::master : Role::client;
+  std::unique_ptr<Volume> v(new Volume(dev, std::move(sb.value()), role));
+  auto stats = v->refresh();
+  if (!stats) v->fatal_ = stats.error();
+  return v;
+}
+
+std::vector<Problem> Volume::problems() const {
+  std::vector<Problem> all = sb_.warnings;
+  all.insert(all.end(), state_.problems().begin(), state_.problems().end());
+  return all;
+}
+
+Result<ReplayStats> Volume::refresh() {
+  auto stats = cursor_.replay(dev_, state_);
+  if (stats) header_ = stats->header;
+  return stats;
+}
+
+Status Volume::check_writable() {
+  if (role_ != Role::master)
+    return Error(Errc::not_master, "this host is a client of " + sb_.record.fs_uuid.to_string() +
+                                       "; only the master (system UUID " +
+                                       sb_.record.system_uuid.to_string() + ") may change it");
+  if (fatal_) return Error(fatal_->code(), "volume unusable: " + fatal_->message());
+  if (!dev_.writable()) return Error(Errc::permission_denied, dev_.path() + " is open read-only");
+  auto stats = refresh();  // catch up first: never write over an unread entry
+  if (!stats) return stats.error();
+  if (cursor_.position() > sb_.geometry.last_index())
+    return Error(Errc::log_full, "log full: all " + std::to_string(log_capacity()) + " entries used");
+  return ok_status();
+}
+
+Result<PendingFile> Volume::prepare_file(const FileRequest& request, bool zero) {
+  FAMFS_TRY(check_writable());
+  FAMFS_TRY(state_.names().can_add(request.path));
+  if (request.mode & ~07777u)
+    return Error(Errc::invalid_argument, "mode " + std::to_string(request.mode) + " has bits beyond 07777");
+  auto map = state_.allocator().allocate(request.size, request.interleave);
+  if (!map) return map.error();
+  PendingFile pending{request, std::move(map.value())};
+  if (zero) {
+    for (const omf::Extent& x : pending.map.extents) {
+      Status s = dev_.zero(x.offset, x.len);
+      if (!s) {
+        abandon_file(std::move(pending));
+        return s.error();
+      }
+    }
+  }
+  return pending;
+}
+
+void Volume::abandon_file(PendingFile&& pending) { state_.allocator().release(pending.map); }
+
+Result<NodeId> Volume::append_and_apply(omf::LogEntry&& entry, const std::string& path) {
+  Status appended = append_entry(dev_, sb_.geometry, cursor_, entry);
+  if (!appended) {
+    // A memory error may strike between the entry and the header write: the
+    // commit point is then unknown, so stop writing until a new open() replays.
+    if (appended.error().code() == Errc::memory_error) fatal_ = appended.error();
+    return appended.error();
+  }
+  uint64_t index = entry.seqnum;
+  auto outcome = state_.apply(index, std::variant<omf::LogEntry, Problem>(std::move(entry)));
+  cursor_.advance_to(index + 1);
+  header_.next_index = header_.record.next_index = index + 1;
+  header_.record.next_seqnum = index + 1;
+  if (outcome == ApplyOutcome::rejected)  // a bug: the request was validated before logging
+    return Error(Errc::corrupt, "entry " + std::to_string(index) +
+                                    " was logged but rejected on apply: " + state_.problems().back().message);
+  return *state_.names().find_id(path);
+}
+
+Result<NodeId> Volume::commit_file(PendingFile&& pending) {
+  Status ready = check_writable();
+  if (ready) ready = state_.names().can_add(pending.request.path);
+  if (!ready) {
+    abandon_file(std::move(pending));
+    return ready.error();
+  }
+  const FileRequest& r = pending.request;
+  omf::FileEntry f;
+  f.size = r.size;
+  f.flags = r.flags;
+  f.uid = r.uid;
+  f.gid = r.gid;
+  f.mode = r.mode;
+  f.path = r.path;
+  f.map = pending.map;
+  // apply() claims the map again (one code path with replay): hand it back first.
+  // If the append fails the space therefore stays free, as nothing was logged.
+  state_.allocator().release(pending.map);
+  return append_and_apply(omf::LogEntry{0, std::move(f)}, r.path);
+}
+
+Result<NodeId> Volume::create_file(const FileRequest& request, bool zero) {
+  auto pending = prepare_file(request, zero);
+  if (!pending) return pending.error();
+  return commit_file(std::move(pending.value()));
+}
+
+Result<NodeId> Volume::make_directory(const DirRequest& request) {
+  FAMFS_TRY(check_writable());
+  FAMFS_TRY(state_.names().can_add(request.path));
+  if (request.mode & ~07777u)
+    return Error(Errc::invalid_argument, "mode " + std::to_string(request.mode) + " has bits beyond 07777");
+  return append_and_apply(
+      omf::LogEntry{0, omf::MkdirEntry{request.uid, request.gid, request.mode, request.path}},
+      request.path);
+}
+
+}  // namespace famfs

@@ -1,0 +1,99 @@
+// A mounted-in-user-space famfs volume: validated superblock, role, replayed
+// state, and (on the master) file and directory creation.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "device/device.h"
+#include "engine/allocator.h"
+#include "engine/log_cursor.h"
+#include "engine/replayed_state.h"
+#include "omf/log_header.h"
+#include "omf/superblock.h"
+#include "util/result.h"
+#include "util/uuid.h"
+
+namespace famfs {
+
+enum class Role { master, client };
+const char* role_name(Role role);
+
+struct FileRequest {
+  std::string path;
+  uint64_t size = 0;
+  uint32_t mode = 0644, uid = 0, gid = 0;
+  uint32_t flags = omf::kFlagAllHostsReadWrite;
+  std::optional<InterleaveParams> interleave;
+};
+
+struct DirRequest {
+  std::string path;
+  uint32_t mode = 0755, uid = 0, gid = 0;
+};
+
+// Space allocated for a file that is not in the log yet. Commit it, or
+// abandon it to give the space back. If the process dies first, the space
+// was never logged, so it is free again at the next replay.
+struct PendingFile {
+  FileRequest request;
+  omf::FileMap map;
+};
+
+class Volume {
+ public:
+  // Validates DEV's superblock (errors: not_famfs, corrupt, memory_error),
+  // decides the role from SYSTEM_UUID, and replays the whole log. A log that
+  // cannot be read (bad header, memory error) does not fail open(): the
+  // volume comes back with fatal() set and only what was read before.
+  static Result<std::unique_ptr<Volume>> open(Device& dev, const Uuid& system_uuid);
+
+  const omf::ValidSuperblock& superblock() const { return sb_; }
+  const omf::Geometry& geometry() const { return sb_.geometry; }
+  Role role() const { return role_; }
+  Device& device() { return dev_; }
+  const ReplayedState& state() const { return state_; }
+  // Problems: superblock warnings first, then replay's, in order found.
+  std::vector<Problem> problems() const;
+  // The error that stopped replay, if any (the volume then serves what it has).
+  const std::optional<Error>& fatal() const { return fatal_; }
+  // Header as last read (next_index clamped), for status and fsck.
+  const omf::ValidLogHeader& log_header() const { return header_; }
+  uint64_t log_entries() const { return cursor_.position(); }
+  uint64_t log_capacity() const { return sb_.geometry.last_index() + 1; }
+
+  // Replays entries appended since the last call (clients poll this).
+  Result<ReplayStats> refresh();
+
+  // Master only. Allocates and zeroes (unless ZERO is false) space for
+  // REQUEST after checking the path against the namespace. Errors:
+  // not_master, invalid_argument, exists, not_found, not_directory,
+  // no_space, log_full (checked early, nothing allocated), memory_error.
+  Result<PendingFile> prepare_file(const FileRequest& request, bool zero);
+  // Logs a prepared file (the commit point); its space stays allocated.
+  // On failure the space is released and nothing is visible.
+  Result<NodeId> commit_file(PendingFile&& pending);
+  // Gives a prepared file's space back.
+  void abandon_file(PendingFile&& pending);
+  // prepare_file + commit_file.
+  Result<NodeId> create_file(const FileRequest& request, bool zero = true);
+  // Logs a directory. Errors as prepare_file (minus no_space).
+  Result<NodeId> make_directory(const DirRequest& request);
+
+ private:
+  Volume(Device& dev, omf::ValidSuperblock sb, Role role);
+  Status check_writable();
+  Result<NodeId> append_and_apply(omf::LogEntry&& entry, const std::string& path);
+
+  Device& dev_;
+  omf::ValidSuperblock sb_;
+  Role role_;
+  ReplayedState state_;
+  LogCursor cursor_;
+  omf::ValidLogHeader header_;
+  std::optional<Error> fatal_;
+};
+
+}  // namespace famfs

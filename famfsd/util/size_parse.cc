@@ -1,0 +1,48 @@
+#include "util/size_parse.h"
+
+#include <string>
+
+namespace famfs {
+
+Result<uint64_t> parse_size(std::string_view text) {
+  auto bad = [&](const char* why) {
+    return Error(Errc::invalid_argument, "invalid size \"" + std::string(text) + "\": " + why);
+  };
+  size_t i = 0;
+  uint64_t value = 0;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+    if (__builtin_mul_overflow(value, 10, &value) || __builtin_add_overflow(value, text[i] - '0', &value))
+      return bad("too large");
+    ++i;
+  }
+  if (i == 0) return bad("expected a number with an optional K, M, G or T suffix");
+  std::string_view suffix = text.substr(i);
+  unsigned shift = 0;
+  if (!suffix.empty()) {
+    switch (suffix[0]) {
+      case 'k': case 'K': shift = 10; break;
+      case 'm': case 'M': shift = 20; break;
+      case 'g': case 'G': shift = 30; break;
+      case 't': case 'T': shift = 40; break;
+      case 'b': case 'B': shift = 0; break;
+      default: return bad("unknown suffix (use K, M, G or T)");
+    }
+    std::string_view rest = suffix.substr(1);
+    if (shift == 0 ? !rest.empty() : !(rest.empty() || rest == "B" || rest == "iB" || rest == "ib"))
+      return bad("unknown suffix (use K, M, G or T)");
+  }
+  if (shift && value > (UINT64_MAX >> shift)) return bad("too large");
+  return value << shift;
+}
+
+std::string format_size(uint64_t value) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  unsigned u = 0;
+  while (u < 4 && value != 0 && value % 1024 == 0) {
+    value /= 1024;
+    ++u;
+  }
+  return std::to_string(value) + " " + kUnits[u];
+}
+
+}  // namespace famfs

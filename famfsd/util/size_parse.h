@@ -1,0 +1,19 @@
+// Sizes on command lines and in config: "4096", "512K", "8M", "4G", "1T"
+// (binary multiples; an optional trailing "iB" or "B" is accepted).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "util/result.h"
+
+namespace famfs {
+
+// Parses TEXT. invalid_argument for empty text, junk, a negative value, or
+// a value that overflows 64 bits, with a message naming TEXT.
+Result<uint64_t> parse_size(std::string_view text);
+
+// "8 MiB", "4 GiB", "12345 B": the largest unit that divides VALUE exactly.
+std::string format_size(uint64_t value);
+
+}  // namespace famfs

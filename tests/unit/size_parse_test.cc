@@ -1,0 +1,39 @@
+#include "util/size_parse.h"
+
+#include <gtest/gtest.h>
+
+namespace famfs {
+namespace {
+
+TEST(ParseSize, AcceptsPlainNumbersAndBinarySuffixes) {
+  EXPECT_EQ(*parse_size("0"), 0u);
+  EXPECT_EQ(*parse_size("4096"), 4096u);
+  EXPECT_EQ(*parse_size("512K"), 512u << 10);
+  EXPECT_EQ(*parse_size("8m"), 8u << 20);
+  EXPECT_EQ(*parse_size("8MiB"), 8u << 20);
+  EXPECT_EQ(*parse_size("4G"), 4ull << 30);
+  EXPECT_EQ(*parse_size("4GB"), 4ull << 30);
+  EXPECT_EQ(*parse_size("1T"), 1ull << 40);
+  EXPECT_EQ(*parse_size("100B"), 100u);
+  EXPECT_EQ(*parse_size("18446744073709551615"), UINT64_MAX);
+}
+
+TEST(ParseSize, RejectsJunkNegativeAndOverflow) {
+  for (const char* bad : {"", "K", "-1", "1.5G", "4X", "4GX", "4 G", "0x10", "18446744073709551616",
+                          "16777216T", "12Bi"}) {
+    auto r = parse_size(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code(), Errc::invalid_argument);
+    EXPECT_NE(r.error().message().find(std::string("\"") + bad + "\""), std::string::npos);
+  }
+}
+
+TEST(FormatSize, UsesTheLargestExactUnit) {
+  EXPECT_EQ(format_size(8u << 20), "8 MiB");
+  EXPECT_EQ(format_size(12345), "12345 B");
+  EXPECT_EQ(format_size(0), "0 B");
+  EXPECT_EQ(format_size(3ull << 30), "3 GiB");
+}
+
+}  // namespace
+}  // namespace famfs

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * famfs - file system for memory shared by several hosts
+ *
+ * User/kernel interface of famfs.ko. Binary compatible with the famfs
+ * "KABI 43" (v2) interface of the reference famfs tools: same ioctl
+ * numbers, same structure sizes and field offsets on 64-bit hosts.
+ *
+ * User pointers are carried in __u64 fields so the header compiles the
+ * same way in C, C++ and the kernel and the layout does not depend on the
+ * compiler's pointer size. On x86_64/arm64 these fields sit exactly where
+ * the reference header has its pointer members. Assign them with
+ * (__u64)(uintptr_t)ptr.
+ */
+#ifndef _UAPI_LINUX_FAMFS_IOCTL_H
+#define _UAPI_LINUX_FAMFS_IOCTL_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define FAMFS_KABI_VERSION		43
+
+/* statfs(2) f_type of a famfs mount */
+#define FAMFS_SUPER_MAGIC		0x87B282FE
+
+/* Extents in the v1 map (struct famfs_ioc_map) */
+#define FAMFS_MAX_EXTENTS		2
+/* Simple extents in a v2 map */
+#define FAMFS_MAX_SIMPLE_EXTENTS	16
+/* Strips of one interleaved extent */
+#define FAMFS_MAX_STRIPS		16
+/* Interleaved extents in a v2 map */
+#define FAMFS_IOC_MAX_INTERLEAVED_EXTENTS 1
+
+/* Every extent offset and length is a multiple of this (2 MiB) */
+#define FAMFS_ALLOC_UNIT		0x200000ULL
+/* The superblock occupies [0, FAMFS_LOG_OFFSET); the log starts here */
+#define FAMFS_LOG_OFFSET		0x200000ULL
+/* Smallest log length accepted for a FAMFS_LOG file */
+#define FAMFS_MIN_LOG_LEN		0x800000ULL
+
+/* fioc_file_type / file_type */
+enum famfs_file_type {
+	FAMFS_REG = 0,		/* ordinary data file */
+	FAMFS_SUPERBLOCK = 1,	/* maps the superblock region [0, 2 MiB) */
+	FAMFS_LOG = 2,		/* maps the log [2 MiB, 2 MiB + log_len) */
+};
+
+/* fioc_ext_type */
+enum famfs_ioc_ext_type {
+	FAMFS_IOC_EXT_SIMPLE = 0,
+	FAMFS_IOC_EXT_INTERLEAVE = 1,
+};
+
+/* One contiguous range of a device: 24 bytes */
+struct famfs_ioc_simple_extent {
+	__u64 devindex;		/* must be 0: one device per mount */
+	__u64 offset;		/* byte offset in the device */
+	__u64 len;		/* bytes */
+};
+
+/*
+ * One interleaved extent: 32 bytes. File chunk n of this extent lives in
+ * strip (n % ie_nstrips) at strip offset (n / ie_nstrips) * ie_chunk_size.
+ */
+struct famfs_ioc_interleaved_ext {
+	__u64 ie_nstrips;	/* 1 .. FAMFS_MAX_STRIPS */
+	__u64 ie_chunk_size;	/* power of two, multiple of 2 MiB */
+	__u64 ie_nbytes;	/* file bytes this extent holds */
+	__u64 ie_strips;	/* user pointer: famfs_ioc_simple_extent[nstrips] */
+};
+
+/*
+ * Argument of FAMFSIOC_MAP_CREATE_V2: 32 bytes.
+ * For FAMFS_IOC_EXT_SIMPLE fioc_nextents/kse describe the extent list, for
+ * FAMFS_IOC_EXT_INTERLEAVE fioc_niext/kie (same storage) describe the
+ * interleaved extents. Anonymous unions only (no anonymous structs), so
+ * the header is also clean under C++ -Wpedantic.
+ */
+struct famfs_ioc_fmap {
+	__u64 fioc_file_size;
+	__u32 fioc_file_type;	/* enum famfs_file_type */
+	__u32 fioc_ext_type;	/* enum famfs_ioc_ext_type */
+	union {
+		__u32 fioc_nextents;	/* simple: number of extents */
+		__u32 fioc_niext;	/* interleaved: number of extents */
+	};
+	__u32 fioc_reserved;	/* alignment padding, ignored */
+	union {
+		__u64 kse;	/* user ptr: famfs_ioc_simple_extent[] */
+		__u64 kie;	/* user ptr: famfs_ioc_interleaved_ext[] */
+	};
+};
+
+/*
+ * Result of FAMFSIOC_MAP_GET_V2: 448 bytes, self-contained (no pointers
+ * are followed). For a simple map ikse[0 .. fioc_nextents) holds the
+ * extents; for an interleaved map ks.ikie holds the interleaved extent and
+ * ks.kie_strips[0 .. ie_nstrips) its strips (ks.ikie.ie_strips is 0).
+ * ikse has room for FAMFS_MAX_SIMPLE_EXTENTS entries inside the union; the
+ * union's size (and so the ioctl number) is the reference's.
+ */
+struct famfs_ioc_get_fmap {
+	struct famfs_ioc_fmap iocmap;
+	union {
+		struct famfs_ioc_simple_extent ikse[FAMFS_MAX_SIMPLE_EXTENTS];
+		struct {
+			struct famfs_ioc_interleaved_ext ikie;
+			struct famfs_ioc_simple_extent kie_strips[FAMFS_MAX_STRIPS];
+		} ks;
+	};
+};
+
+/* ---- v1 (KABI 42) forms, kept for old tools ---- */
+
+enum famfs_extent_type {
+	SIMPLE_DAX_EXTENT = 0,
+	INTERLEAVED_EXTENT = 1,
+	INVALID_EXTENT_TYPE = 2,
+};
+
+/* v1 extent: 16 bytes, devindex implied 0 */
+struct famfs_extent {
+	__u64 offset;
+	__u64 len;
+};
+
+/* Argument of FAMFSIOC_MAP_CREATE and result of FAMFSIOC_MAP_GET: 56 bytes */
+struct famfs_ioc_map {
+	__u32 extent_type;	/* enum famfs_extent_type; only SIMPLE_DAX_EXTENT */
+	__u32 file_type;	/* enum famfs_file_type */
+	__u64 file_size;
+	__u64 ext_list_count;	/* 1 .. FAMFS_MAX_EXTENTS */
+	struct famfs_extent ext_list[FAMFS_MAX_EXTENTS];
+};
+
+#define FAMFSIOC_MAGIC 'u'
+
+/* v1 */
+#define FAMFSIOC_MAP_CREATE	_IOW(FAMFSIOC_MAGIC, 0x50, struct famfs_ioc_map)
+#define FAMFSIOC_MAP_GET	_IOR(FAMFSIOC_MAGIC, 0x51, struct famfs_ioc_map)
+/* copies out famfs_extent[ext_list_count] (simple maps only) */
+#define FAMFSIOC_MAP_GETEXT	_IOR(FAMFSIOC_MAGIC, 0x52, struct famfs_extent)
+#define FAMFSIOC_NOP		_IO(FAMFSIOC_MAGIC, 0x53)
+
+/* v2 */
+#define FAMFSIOC_MAP_CREATE_V2	_IOW(FAMFSIOC_MAGIC, 0x54, struct famfs_ioc_fmap)
+#define FAMFSIOC_MAP_GET_V2	_IOR(FAMFSIOC_MAGIC, 0x55, struct famfs_ioc_get_fmap)
+
+#endif /* _UAPI_LINUX_FAMFS_IOCTL_H */

@@ -1,5 +1,5 @@
 // Loading the reference implementation's golden images (see
-// ../shared/testdata/famfs-images/README.md) into a FakeDevice.
+// tests/data/famfs-images/README.md) into a FakeDevice.
 #pragma once
 
 #include <cstdio>
@@ -16,10 +16,21 @@ namespace famfs::testing {
 
 inline std::string golden_dir() { return FAMFS_TESTDATA; }
 
+// The output of `xz -dc PATH`.
+inline std::string xz_decompress(const std::string& path) {
+  std::string cmd = "xz -dc '" + path + "'";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) throw std::runtime_error("cannot run " + cmd);
+  std::string out;
+  char buf[1 << 16];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  if (pclose(p) != 0) throw std::runtime_error(cmd + " failed");
+  return out;
+}
+
 inline nlohmann::json load_golden_json(const std::string& name) {
-  std::ifstream in(golden_dir() + "/" + name + ".json");
-  if (!in) throw std::runtime_error("cannot open golden " + name + ".json");
-  return nlohmann::json::parse(in);
+  return nlohmann::json::parse(xz_decompress(golden_dir() + "/" + name + ".json.xz"));
 }
 
 // A device of the image's device_size holding the decompressed head.

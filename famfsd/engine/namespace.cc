@@ -8,34 +8,46 @@ Namespace::Namespace() {
   Node root;
   root.is_dir = true;
   root.mode = 0755;
-  root.log_index = UINT64_MAX;
   nodes_.push_back(std::move(root));
-  by_path_.emplace(std::string_view(nodes_.front().path), kRootNode);
+  index_.insert(PathIndex::hash(""), kRootNode);
 }
 
-void Namespace::reserve(size_t n) { by_path_.reserve(n + 1); }
+void Namespace::reserve(size_t n) { index_.reserve(n + 1); }
 
-Status Namespace::can_add(std::string_view path) const {
-  if (auto why = omf::path_problem(path)) return Error(Errc::invalid_argument, *why);
-  if (by_path_.count(path)) return Error(Errc::exists, std::string(path) + " already exists");
-  std::string_view parent = omf::parent_path(path);
-  auto it = by_path_.find(parent);
-  if (it == by_path_.end())
-    return Error(Errc::not_found, "parent directory " + std::string(parent) + " of " +
-                                      std::string(path) + " does not exist");
-  if (!nodes_[it->second].is_dir)
-    return Error(Errc::not_directory, "parent " + std::string(parent) + " of " +
-                                          std::string(path) + " is a file");
+uint32_t Namespace::lookup(std::string_view path) const {
+  return index_.find(path, PathIndex::hash(path), [this](uint32_t id) -> std::string_view { return nodes_[id].path; });
+}
+
+Status Namespace::check_new(std::string_view path, uint64_t hash, NodeId& parent) const {
+  auto path_of = [this](uint32_t id) -> std::string_view { return nodes_[id].path; };
+  if (index_.find(path, hash, path_of) != PathIndex::kNone)
+    return Error(Errc::exists, std::string(path) + " already exists");
+  std::string_view up = omf::parent_path(path);
+  uint32_t p = lookup(up);
+  if (p == PathIndex::kNone)
+    return Error(Errc::not_found, "parent directory " + std::string(up) + " of " + std::string(path) +
+                                      " does not exist");
+  if (!nodes_[p].is_dir)
+    return Error(Errc::not_directory, "parent " + std::string(up) + " of " + std::string(path) + " is a file");
+  parent = p;
   return ok_status();
 }
 
-Result<NodeId> Namespace::insert(Node&& node) {
-  FAMFS_TRY(can_add(node.path));
-  node.parent = by_path_.find(omf::parent_path(node.path))->second;
+Status Namespace::can_add(std::string_view path) const {
+  if (auto why = omf::path_problem(path)) return Error(Errc::invalid_argument, *why);
+  NodeId parent;
+  return check_new(path, PathIndex::hash(path), parent);
+}
+
+Result<NodeId> Namespace::insert(Node&& node, bool path_checked) {
+  if (!path_checked)
+    if (auto why = omf::path_problem(node.path)) return Error(Errc::invalid_argument, *why);
+  uint64_t h = PathIndex::hash(node.path);
+  FAMFS_TRY(check_new(node.path, h, node.parent));
   auto id = static_cast<NodeId>(nodes_.size());
   nodes_.push_back(std::move(node));
   Node& stored = nodes_.back();
-  by_path_.emplace(std::string_view(stored.path), id);
+  index_.insert(h, id);
   nodes_[stored.parent].children.push_back(id);
   if (!stored.is_dir) {
     ++files_;
@@ -44,7 +56,7 @@ Result<NodeId> Namespace::insert(Node&& node) {
   return id;
 }
 
-Result<NodeId> Namespace::add_directory(const omf::MkdirEntry& entry, uint64_t log_index) {
+Result<NodeId> Namespace::add_directory(const omf::MkdirEntry& entry, uint64_t log_index, bool path_checked) {
   Node n;
   n.path = entry.path;
   n.is_dir = true;
@@ -52,10 +64,10 @@ Result<NodeId> Namespace::add_directory(const omf::MkdirEntry& entry, uint64_t l
   n.gid = entry.gid;
   n.mode = entry.mode;
   n.log_index = log_index;
-  return insert(std::move(n));
+  return insert(std::move(n), path_checked);
 }
 
-Result<NodeId> Namespace::add_file(omf::FileEntry&& entry, uint64_t log_index) {
+Result<NodeId> Namespace::add_file(omf::FileEntry&& entry, uint64_t log_index, bool path_checked) {
   Node n;
   n.path = std::move(entry.path);
   n.uid = entry.uid;
@@ -65,18 +77,18 @@ Result<NodeId> Namespace::add_file(omf::FileEntry&& entry, uint64_t log_index) {
   n.size = entry.size;
   n.flags = entry.flags;
   n.map = std::move(entry.map);
-  return insert(std::move(n));
+  return insert(std::move(n), path_checked);
 }
 
 std::optional<NodeId> Namespace::find_id(std::string_view path) const {
-  auto it = by_path_.find(path);
-  if (it == by_path_.end()) return std::nullopt;
-  return it->second;
+  uint32_t id = lookup(path);
+  if (id == PathIndex::kNone) return std::nullopt;
+  return id;
 }
 
 const Node* Namespace::find(std::string_view path) const {
-  auto it = by_path_.find(path);
-  return it == by_path_.end() ? nullptr : &nodes_[it->second];
+  uint32_t id = lookup(path);
+  return id == PathIndex::kNone ? nullptr : &nodes_[id];
 }
 
 }  // namespace famfs

@@ -6,9 +6,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "engine/path_index.h"
 #include "omf/log_entry.h"
 #include "util/result.h"
 
@@ -39,9 +39,10 @@ class Namespace {
   // not_found (parent missing), not_directory (parent is a file). ok otherwise.
   Status can_add(std::string_view path) const;
   // Adds a directory; fails as can_add() and changes nothing then.
-  Result<NodeId> add_directory(const omf::MkdirEntry& entry, uint64_t log_index);
+  // PATH_CHECKED skips the path rules (the caller already applied them).
+  Result<NodeId> add_directory(const omf::MkdirEntry& entry, uint64_t log_index, bool path_checked = false);
   // Adds a file (takes ENTRY's path and map); fails as can_add().
-  Result<NodeId> add_file(omf::FileEntry&& entry, uint64_t log_index);
+  Result<NodeId> add_file(omf::FileEntry&& entry, uint64_t log_index, bool path_checked = false);
 
   // The node at PATH ("" is the root), or nullptr.
   const Node* find(std::string_view path) const;
@@ -61,10 +62,13 @@ class Namespace {
   void reserve(size_t n);
 
  private:
-  Result<NodeId> insert(Node&& node);
+  // Looks PATH up; on failure says why it cannot be added (see can_add).
+  Status check_new(std::string_view path, uint64_t hash, NodeId& parent) const;
+  Result<NodeId> insert(Node&& node, bool path_checked);
+  uint32_t lookup(std::string_view path) const;
 
-  std::deque<Node> nodes_;  // deque: string_view keys into node paths stay valid
-  std::unordered_map<std::string_view, NodeId> by_path_;
+  std::deque<Node> nodes_;  // deque: nodes never move
+  PathIndex index_;
   size_t files_ = 0;
   uint64_t sum_sizes_ = 0;
 };

@@ -41,12 +41,12 @@ ApplyOutcome ReplayedState::apply(uint64_t index, std::variant<omf::LogEntry, Pr
                     file->path + ": " + std::to_string(overlap) +
                         " allocation unit(s) already belong to another file");
     }
-    auto added = names_.add_file(std::move(*file), index);
+    auto added = names_.add_file(std::move(*file), index, /*path_checked=*/true);
     if (!added) return reject(kind_of(added.error().code()), added.error().message());
     return ApplyOutcome::added_file;
   }
   if (auto* dir = std::get_if<omf::MkdirEntry>(&entry.body)) {
-    auto added = names_.add_directory(*dir, index);
+    auto added = names_.add_directory(*dir, index, /*path_checked=*/true);
     if (!added) return reject(kind_of(added.error().code()), added.error().message());
     return ApplyOutcome::added_directory;
   }

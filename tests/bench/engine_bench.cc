@@ -1,0 +1,157 @@
+// Engine benchmarks (issue 2): full replay of a full 64 MiB log (~123,000
+// entries), incremental replay of one new entry, 100,000 allocations.
+// Prints numbers; asserts nothing about time. Run: build/tests/bench/engine_bench
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "../unit/fake_device.h"
+#include "engine/allocator.h"
+#include "engine/format.h"
+#include "engine/volume.h"
+
+namespace {
+
+using famfs::testing::FakeDevice;
+using Clock = std::chrono::steady_clock;
+constexpr uint64_t kMiB = 1ULL << 20, kGiB = 1ULL << 30;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+[[noreturn]] void die(const std::string& what) {
+  fprintf(stderr, "engine_bench: %s\n", what.c_str());
+  exit(1);
+}
+
+}  // namespace
+
+int main() {
+  const uint64_t log_len = 64 * kMiB;
+  const uint64_t capacity = famfs::omf::last_index_for(log_len) + 1;  // 123,361
+  const uint64_t dev_size = 2 * kMiB + log_len + (capacity + 64) * 2 * kMiB;  // ~241 GiB, sparse
+  FakeDevice dev(dev_size, "bench0");
+  famfs::Uuid master = famfs::Uuid::random();
+  famfs::FormatOptions fo;
+  fo.log_len = log_len;
+  fo.system_uuid = master;
+  if (!format_device(dev, fo)) die("format failed");
+
+  // Fill the log through the master's own append path: 1 directory per 100 files.
+  auto writer = famfs::Volume::open(dev, master);
+  if (!writer) die(writer.error().message());
+  auto t0 = Clock::now();
+  uint64_t dirs = 0, files = 0;
+  std::string dir;
+  for (uint64_t i = 0; i < capacity; ++i) {
+    if (i % 101 == 0) {
+      famfs::DirRequest d;
+      d.path = dir = "d" + std::to_string(dirs++);
+      if (auto r = (*writer)->make_directory(d); !r) die(r.error().message());
+    } else {
+      famfs::FileRequest f;
+      f.path = dir + "/f" + std::to_string(files++);
+      f.size = 1 + (i * 104729) % (2 * kMiB);
+      if (auto r = (*writer)->create_file(f, /*zero=*/false); !r) die(r.error().message());
+    }
+  }
+  double fill_ms = ms_since(t0);
+  printf("log: %llu entries (%llu dirs, %llu files) in a %llu MiB log on a %.1f GiB device\n",
+         (unsigned long long)capacity, (unsigned long long)dirs, (unsigned long long)files,
+         (unsigned long long)(log_len / kMiB), double(dev_size) / kGiB);
+  printf("append (master, create_file/make_directory, no zeroing): %.0f entries/s (%.1f ms total)\n",
+         capacity / (fill_ms / 1000), fill_ms);
+
+  // Full replay: open a client volume on the full log.
+  std::vector<double> full;
+  for (int rep = 0; rep < 7; ++rep) {
+    t0 = Clock::now();
+    auto v = famfs::Volume::open(dev, famfs::Uuid::random());
+    full.push_back(ms_since(t0));
+    if (!v || (*v)->fatal() || !(*v)->problems().empty() ||
+        (*v)->state().names().file_count() != files)
+      die("full replay disagrees with what was written");
+  }
+  printf("full replay of %llu entries: median %.1f ms, best %.1f ms (target <= 100 ms; reference: 170 ms for 15,420)\n",
+         (unsigned long long)capacity, median(full), *std::min_element(full.begin(), full.end()));
+
+  // Incremental replay: a client with everything but the last entries, then one new entry at a time.
+  FakeDevice dev2(64 * kGiB, "bench1");
+  fo.log_len = log_len;
+  if (!format_device(dev2, fo)) die("format failed");
+  auto m2 = std::move(famfs::Volume::open(dev2, master).value());
+  for (int i = 0; i < 20000; ++i) {
+    famfs::FileRequest f;
+    f.path = "base" + std::to_string(i);
+    f.size = 4096;
+    if (!m2->create_file(f, false)) die("fill failed");
+  }
+  auto client = std::move(famfs::Volume::open(dev2, famfs::Uuid::random()).value());
+  std::vector<double> inc, idle;
+  for (int i = 0; i < 2000; ++i) {
+    famfs::FileRequest f;
+    f.path = "new" + std::to_string(i);
+    f.size = 4096;
+    if (!m2->create_file(f, false)) die("append failed");
+    t0 = Clock::now();
+    auto s = client->refresh();
+    inc.push_back(ms_since(t0) * 1000);
+    if (!s || s->entries != 1) die("incremental replay did not see exactly one entry");
+    t0 = Clock::now();
+    auto none = client->refresh();
+    idle.push_back(ms_since(t0) * 1000);
+    if (!none || none->entries != 0) die("idle refresh saw entries");
+  }
+  printf("incremental replay of 1 new entry (20,000 already replayed): median %.2f us, p99 %.2f us\n",
+         median(inc), [&] { auto v = inc; std::sort(v.begin(), v.end()); return v[v.size() * 99 / 100]; }());
+  printf("poll with no new entry: median %.2f us\n", median(idle));
+
+  // 100,000 allocations on a 256 GiB device: single units, then mixed sizes.
+  famfs::omf::Geometry g{256 * kGiB, famfs::omf::kLogOffset, famfs::omf::kDefaultLogLen, 2 * kMiB};
+  {
+    famfs::Allocator a(g);
+    t0 = Clock::now();
+    for (int i = 0; i < 100000; ++i)
+      if (!a.allocate(4096, std::nullopt)) die("allocation failed");
+    double ms = ms_since(t0);
+    printf("100,000 allocations of 1 unit: %.1f ms (%.0f ns each)\n", ms, ms * 1e6 / 100000);
+  }
+  {
+    famfs::Allocator a(g);
+    std::mt19937_64 rng(42);
+    std::vector<famfs::omf::FileMap> live;
+    t0 = Clock::now();
+    for (int i = 0; i < 100000; ++i) {
+      auto m = a.allocate(1 + rng() % (4 * kMiB), std::nullopt);
+      if (!m) die("allocation failed");
+      live.push_back(std::move(m.value()));
+      if (i % 4 == 3) {  // free one in four at random: holes to reuse
+        size_t k = rng() % live.size();
+        a.release(live[k]);
+        live[k] = live.back();
+        live.pop_back();
+      }
+    }
+    double ms = ms_since(t0);
+    printf("100,000 allocations of 1 B..4 MiB with 25%% random frees: %.1f ms (%.0f ns each)\n", ms,
+           ms * 1e6 / 100000);
+  }
+  {
+    famfs::Allocator a(g);
+    t0 = Clock::now();
+    for (int i = 0; i < 3000; ++i)  // 3,000 x 64 MiB fills three quarters of the device
+      if (!a.allocate(64 * kMiB, famfs::InterleaveParams{4, 2 * kMiB, 8})) die("interleaved allocation failed");
+    double ms = ms_since(t0);
+    printf("3,000 interleaved allocations of 64 MiB (4 strips, 8 buckets): %.1f ms (%.1f us each)\n", ms,
+           ms * 1e3 / 3000);
+  }
+  return 0;
+}

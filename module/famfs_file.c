@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * famfs - file system for memory shared by several hosts
+ *
+ * Data path. pmem: fs-dax through iomap (dax_iomap_rw, dax_iomap_fault).
+ * device-dax: famfs copies to and from the device memory itself
+ * (machine-check safe reads) and inserts PFNs on fault.
+ */
+
+#include <linux/dax.h>
+#include <linux/fs.h>
+#include <linux/huge_mm.h>
+#include <linux/iomap.h>
+#include <linux/mman.h>
+#include <linux/pagemap.h>
+#include <linux/mm.h>
+#include <linux/pfn_t.h>
+#include <linux/uio.h>
+#include <linux/writeback.h>
+
+#include "famfs.h"
+
+/* Common checks before any data access: returns the map or an error. */
+static struct famfs_file_map *famfs_data_map(struct inode *inode)
+{
+	struct famfs_fs_info *fsi = FAMFS_SB(inode->i_sb);
+	struct famfs_file_map *map;
+
+	if (famfs_is_shutdown(fsi))
+		return ERR_PTR(-EIO);
+	if (fsi->kind == FAMFS_DEV_DEVDAX && !famfs_devdax_alive(fsi)) {
+		famfs_shutdown(fsi, "device-dax device went away");
+		return ERR_PTR(-EIO);
+	}
+	map = famfs_inode_map(inode);
+	if (!map)
+		return ERR_PTR(-ENODATA);
+	return map;
+}
+
+/* ---- pmem: iomap ---- */
+
+static int famfs_iomap_begin(struct inode *inode, loff_t pos, loff_t length,
+			     unsigned int flags, struct iomap *iomap,
+			     struct iomap *srcmap)
+{
+	struct famfs_fs_info *fsi = FAMFS_SB(inode->i_sb);
+	struct famfs_file_map *map = famfs_data_map(inode);
+	u64 dev_off, len;
+	int rc;
+
+	if (IS_ERR(map))
+		return PTR_ERR(map);
+	rc = famfs_map_resolve(map, pos, &dev_off, &len);
+	if (rc)
+		return -EIO;
+
+	iomap->type = IOMAP_MAPPED;
+	iomap->flags = 0;
+	iomap->offset = pos;
+	iomap->length = len;
+	iomap->addr = fsi->dax_part_off + dev_off;
+	iomap->bdev = fsi->bdev;
+	iomap->dax_dev = fsi->dax_dev;
+	return 0;
+}
+
+static const struct iomap_ops famfs_iomap_ops = {
+	.iomap_begin = famfs_iomap_begin,
+};
+
+/* ---- device-dax: copies ---- */
+
+static ssize_t famfs_devdax_rw(struct kiocb *iocb, struct iov_iter *iter,
+			       struct famfs_file_map *map)
+{
+	struct famfs_fs_info *fsi = FAMFS_SB(file_inode(iocb->ki_filp)->i_sb);
+	bool write = iov_iter_rw(iter) == WRITE;
+	loff_t pos = iocb->ki_pos;
+	ssize_t done = 0;
+
+	while (iov_iter_count(iter)) {
+		size_t want, got;
+		u64 dev_off, len;
+		void *kaddr;
+
+		if (famfs_is_shutdown(fsi)) {
+			done = done ? done : -EIO;
+			break;
+		}
+		if (famfs_map_resolve(map, pos, &dev_off, &len)) {
+			done = done ? done : -EIO;
+			break;
+		}
+		want = min_t(u64, len, iov_iter_count(iter));
+		kaddr = famfs_devdax_kaddr(fsi, dev_off);
+		if (write)
+			got = _copy_from_iter_flushcache(kaddr, want, iter);
+		else
+			got = _copy_mc_to_iter(kaddr, want, iter);
+		pos += got;
+		done += got;
+		if (got != want) {
+			/* poisoned memory (read) or a bad user buffer */
+			if (!done)
+				done = write ? -EFAULT : -EIO;
+			break;
+		}
+		cond_resched();
+	}
+	if (done > 0)
+		iocb->ki_pos = pos;
+	return done;
+}
+
+/* ---- read/write ---- */
+
+static ssize_t famfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	struct famfs_fs_info *fsi = FAMFS_SB(inode->i_sb);
+	struct famfs_file_map *map;
+	loff_t size;
+	ssize_t rc;
+
+	if (!iov_iter_count(to))
+		return 0;
+
+	inode_lock_shared(inode);
+	map = famfs_data_map(inode);
+	if (IS_ERR(map)) {
+		rc = PTR_ERR(map);
+		goto out;
+	}
+	size = i_size_read(inode);
+	if (iocb->ki_pos >= size) {
+		rc = 0;
+		goto out;
+	}
+	iov_iter_truncate(to, size - iocb->ki_pos);
+
+	if (fsi->kind == FAMFS_DEV_PMEM)
+		rc = dax_iomap_rw(iocb, to, &famfs_iomap_ops);
+	else
+		rc = famfs_devdax_rw(iocb, to, map);
+out:
+	inode_unlock_shared(inode);
+	if (rc > 0)
+		file_accessed(iocb->ki_filp);
+	return rc;
+}
+
+static ssize_t famfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	struct famfs_fs_info *fsi = FAMFS_SB(inode->i_sb);
+	struct famfs_file_map *map;
+	loff_t size;
+	ssize_t rc;
+
+	inode_lock(inode);
+	map = famfs_data_map(inode);
+	if (IS_ERR(map)) {
+		rc = PTR_ERR(map);
+		goto out;
+	}
+	/* O_APPEND moves ki_pos to i_size here */
+	rc = generic_write_checks(iocb, from);
+	if (rc <= 0)
+		goto out;
+
+	/* files never grow: cut the write at i_size */
+	size = i_size_read(inode);
+	if (iocb->ki_pos >= size) {
+		rc = -ENOSPC;
+		goto out;
+	}
+	iov_iter_truncate(from, size - iocb->ki_pos);
+
+	if (fsi->kind == FAMFS_DEV_PMEM)
+		rc = dax_iomap_rw(iocb, from, &famfs_iomap_ops);
+	else
+		rc = famfs_devdax_rw(iocb, from, map);
+out:
+	inode_unlock(inode);
+	return rc;
+}
+
+/* ---- pmem faults ---- */
+
+static vm_fault_t famfs_pmem_huge_fault(struct vm_fault *vmf,
+					famfs_fault_size_t size)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	bool write = (vmf->flags & FAULT_FLAG_WRITE) &&
+		     (vmf->vma->vm_flags & VM_SHARED);
+	struct famfs_file_map *map;
+	vm_fault_t ret;
+	pfn_t pfn;
+
+	map = famfs_data_map(inode);
+	if (IS_ERR(map))
+		return VM_FAULT_SIGBUS;
+
+	if (write) {
+		sb_start_pagefault(inode->i_sb);
+		file_update_time(vmf->vma->vm_file);
+	}
+	ret = dax_iomap_fault(vmf, size, &pfn, NULL, &famfs_iomap_ops);
+	if (ret & VM_FAULT_NEEDDSYNC)
+		ret = dax_finish_sync_fault(vmf, size, pfn);
+	if (write)
+		sb_end_pagefault(inode->i_sb);
+	return ret;
+}
+
+static vm_fault_t famfs_pmem_fault(struct vm_fault *vmf)
+{
+	return famfs_pmem_huge_fault(vmf, FAMFS_FAULT_PTE);
+}
+
+static const struct vm_operations_struct famfs_pmem_vm_ops = {
+	.fault		= famfs_pmem_fault,
+	.huge_fault	= famfs_pmem_huge_fault,
+	.page_mkwrite	= famfs_pmem_fault,
+	.pfn_mkwrite	= famfs_pmem_fault,
+};
+
+/* ---- device-dax faults ---- */
+
+static vm_fault_t famfs_devdax_pte_fault(struct vm_fault *vmf,
+					 struct famfs_fs_info *fsi,
+					 struct famfs_file_map *map)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	u64 pos = (u64)vmf->pgoff << PAGE_SHIFT;
+	u64 dev_off, len;
+	pfn_t pfn;
+
+	if (pos >= i_size_read(inode))
+		return VM_FAULT_SIGBUS;
+	if (famfs_map_resolve(map, pos, &dev_off, &len))
+		return VM_FAULT_SIGBUS;
+	pfn = phys_to_pfn_t(famfs_devdax_phys(fsi, dev_off), PFN_DEV | PFN_MAP);
+	return vmf_insert_mixed(vmf->vma, vmf->address, pfn);
+}
+
+static vm_fault_t famfs_devdax_pmd_fault(struct vm_fault *vmf,
+					 struct famfs_fs_info *fsi,
+					 struct famfs_file_map *map)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct inode *inode = file_inode(vma->vm_file);
+	unsigned long haddr = vmf->address & PMD_MASK;
+	pgoff_t pgoff;
+	u64 pos, dev_off, len;
+	phys_addr_t phys;
+	pfn_t pfn;
+
+	if (haddr < vma->vm_start || haddr + PMD_SIZE > vma->vm_end)
+		return VM_FAULT_FALLBACK;
+	pgoff = linear_page_index(vma, haddr);
+	pos = (u64)pgoff << PAGE_SHIFT;
+	if (pos & (PMD_SIZE - 1))
+		return VM_FAULT_FALLBACK;
+	/* the whole 2 MiB must be inside the file and one device range */
+	if (pos + PMD_SIZE > i_size_read(inode))
+		return VM_FAULT_FALLBACK;
+	if (famfs_map_resolve(map, pos, &dev_off, &len) || len < PMD_SIZE)
+		return VM_FAULT_FALLBACK;
+	phys = famfs_devdax_phys(fsi, dev_off);
+	if (phys & (PMD_SIZE - 1))
+		return VM_FAULT_FALLBACK;
+	pfn = phys_to_pfn_t(phys, PFN_DEV | PFN_MAP);
+	return vmf_insert_pfn_pmd(vmf, pfn, vmf->flags & FAULT_FLAG_WRITE);
+}
+
+static vm_fault_t famfs_devdax_huge_fault(struct vm_fault *vmf,
+					  famfs_fault_size_t size)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	struct famfs_fs_info *fsi = FAMFS_SB(inode->i_sb);
+	struct famfs_file_map *map = famfs_data_map(inode);
+
+	if (IS_ERR(map))
+		return VM_FAULT_SIGBUS;
+	if (size == FAMFS_FAULT_PTE)
+		return famfs_devdax_pte_fault(vmf, fsi, map);
+	if (size == FAMFS_FAULT_PMD)
+		return famfs_devdax_pmd_fault(vmf, fsi, map);
+	return VM_FAULT_FALLBACK;
+}
+
+static vm_fault_t famfs_devdax_fault(struct vm_fault *vmf)
+{
+	return famfs_devdax_huge_fault(vmf, FAMFS_FAULT_PTE);
+}
+
+static const struct vm_operations_struct famfs_devdax_vm_ops = {
+	.fault		= famfs_devdax_fault,
+	.huge_fault	= famfs_devdax_huge_fault,
+};
+
+/* ---- mmap ---- */
+
+static int famfs_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct inode *inode = file_inode(file);
+	struct famfs_fs_info *fsi = FAMFS_SB(inode->i_sb);
+	struct famfs_file_map *map = famfs_data_map(inode);
+
+	if (IS_ERR(map))
+		return PTR_ERR(map);
+
+	if (fsi->kind == FAMFS_DEV_PMEM) {
+		if (!daxdev_mapping_supported(vma, fsi->dax_dev))
+			return -EOPNOTSUPP;
+		vma->vm_ops = &famfs_pmem_vm_ops;
+	} else {
+		if ((vma->vm_flags & VM_SYNC) && !famfs_devdax_synchronous(fsi))
+			return -EOPNOTSUPP;
+		/* as /dev/daxX.Y: no copy-on-write of device memory */
+		if (!(vma->vm_flags & VM_SHARED) &&
+		    (vma->vm_flags & VM_MAYWRITE))
+			return -EINVAL;
+		vma->vm_ops = &famfs_devdax_vm_ops;
+	}
+	file_accessed(file);
+	famfs_vma_set_flags(vma, VM_HUGEPAGE);
+	return 0;
+}
+
+static int famfs_fsync(struct file *file, loff_t start, loff_t end,
+		       int datasync)
+{
+	struct famfs_fs_info *fsi = FAMFS_SB(file_inode(file)->i_sb);
+
+	if (famfs_is_shutdown(fsi))
+		return -EIO;
+	/* pmem: flush CPU caches of the pages dirtied through mmap */
+	if (fsi->kind == FAMFS_DEV_PMEM)
+		return file_write_and_wait_range(file, start, end);
+	return 0;
+}
+
+const struct file_operations famfs_file_operations = {
+	.owner			= THIS_MODULE,
+	.llseek			= generic_file_llseek,
+	.read_iter		= famfs_read_iter,
+	.write_iter		= famfs_write_iter,
+	.unlocked_ioctl		= famfs_file_ioctl,
+	.compat_ioctl		= compat_ptr_ioctl,
+	.mmap			= famfs_mmap,
+#ifdef FOP_MMAP_SYNC
+	.fop_flags		= FOP_MMAP_SYNC,
+#else
+	.mmap_supported_flags	= MAP_SYNC,
+#endif
+	.get_unmapped_area	= thp_get_unmapped_area,
+	.fsync			= famfs_fsync,
+	.splice_read		= famfs_splice_read,
+};
+
+static int famfs_writepages(struct address_space *mapping,
+			    struct writeback_control *wbc)
+{
+	struct famfs_fs_info *fsi = FAMFS_SB(mapping->host->i_sb);
+
+	if (fsi->kind != FAMFS_DEV_PMEM || !fsi->dax_dev)
+		return 0;
+	return dax_writeback_mapping_range(mapping, fsi->dax_dev, wbc);
+}
+
+const struct address_space_operations famfs_dax_aops = {
+	.writepages	= famfs_writepages,
+	.direct_IO	= noop_direct_IO,
+	.dirty_folio	= noop_dirty_folio,
+};

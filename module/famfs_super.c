@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * famfs - file system for memory shared by several hosts
+ *
+ * Super block, inodes, directories, mount and module glue. The namespace
+ * lives only in the dcache (like ramfs); user space recreates it on every
+ * mount from the famfs log.
+ */
+
+#include <linux/module.h>
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/fs_parser.h>
+#include <linux/namei.h>
+#include <linux/pagemap.h>
+#include <linux/slab.h>
+#include <linux/statfs.h>
+#include <linux/string.h>
+
+#include "famfs.h"
+
+static int famfs_kabi_version = FAMFS_KABI_VERSION;
+module_param(famfs_kabi_version, int, 0444);
+MODULE_PARM_DESC(famfs_kabi_version, "famfs kernel ABI version (read only)");
+
+static const struct inode_operations famfs_dir_inode_operations;
+static const struct inode_operations famfs_file_inode_operations;
+
+static struct inode *famfs_new_inode(struct super_block *sb,
+				     const struct inode *dir, umode_t mode)
+{
+	struct inode *inode = new_inode(sb);
+
+	if (!inode)
+		return NULL;
+
+	inode->i_ino = get_next_ino();
+	inode_init_owner(famfs_nop_idmap, inode, dir, mode);
+	famfs_inode_init_ts(inode);
+
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		inode->i_op = &famfs_file_inode_operations;
+		inode->i_fop = &famfs_file_operations;
+		inode->i_mapping->a_ops = &famfs_dax_aops;
+		/* DAX from the start: no page cache, PMD faults allowed */
+		inode->i_flags |= S_DAX;
+		break;
+	case S_IFDIR:
+		inode->i_op = &famfs_dir_inode_operations;
+		inode->i_fop = &simple_dir_operations;
+		/* "." entry */
+		inc_nlink(inode);
+		break;
+	default:
+		iput(inode);
+		return NULL;
+	}
+	return inode;
+}
+
+static int famfs_make_node(struct inode *dir, struct dentry *dentry,
+			   umode_t mode)
+{
+	struct famfs_fs_info *fsi = FAMFS_SB(dir->i_sb);
+	struct inode *inode;
+
+	if (famfs_is_shutdown(fsi))
+		return -EIO;
+
+	inode = famfs_new_inode(dir->i_sb, dir, mode);
+	if (!inode)
+		return -ENOSPC;
+
+	if (S_ISDIR(mode))
+		inc_nlink(dir);
+	/* pinned in the dcache until unlink or unmount */
+	d_instantiate(dentry, inode);
+	dget(dentry);
+	famfs_inode_touch(dir);
+	return 0;
+}
+
+static int famfs_create(FAMFS_IDMAP *idmap, struct inode *dir,
+			struct dentry *dentry, umode_t mode, bool excl)
+{
+	return famfs_make_node(dir, dentry, (mode & ~S_IFMT) | S_IFREG);
+}
+
+static int famfs_mkdir(FAMFS_IDMAP *idmap, struct inode *dir,
+		       struct dentry *dentry, umode_t mode)
+{
+	return famfs_make_node(dir, dentry, (mode & ~S_IFMT) | S_IFDIR);
+}
+
+/*
+ * No ->symlink, ->link, ->mknod, ->rename or ->tmpfile: the VFS answers
+ * EPERM (EOPNOTSUPP for O_TMPFILE). Regular files made with mknod(2) reach
+ * ->create.
+ */
+static const struct inode_operations famfs_dir_inode_operations = {
+	.create		= famfs_create,
+	.lookup		= simple_lookup,
+	.unlink		= simple_unlink,
+	.mkdir		= famfs_mkdir,
+	.rmdir		= simple_rmdir,
+};
+
+/* Files never change size: only a no-op size change passes. */
+static int famfs_setattr(FAMFS_IDMAP *idmap, struct dentry *dentry,
+			 struct iattr *iattr)
+{
+	struct inode *inode = d_inode(dentry);
+	int rc;
+
+	rc = setattr_prepare(idmap, dentry, iattr);
+	if (rc)
+		return rc;
+
+	if ((iattr->ia_valid & ATTR_SIZE) &&
+	    iattr->ia_size != i_size_read(inode))
+		return -EPERM;
+
+	setattr_copy(idmap, inode, iattr);
+	mark_inode_dirty(inode);
+	return 0;
+}
+
+static const struct inode_operations famfs_file_inode_operations = {
+	.setattr	= famfs_setattr,
+	.getattr	= simple_getattr,
+};
+
+static int famfs_statfs(struct dentry *dentry, struct kstatfs *buf)
+{
+	struct famfs_fs_info *fsi = FAMFS_SB(dentry->d_sb);
+	u64 used;
+
+	mutex_lock(&fsi->map_lock);
+	used = min(fsi->mapped_bytes, fsi->dev_size);
+	mutex_unlock(&fsi->map_lock);
+
+	buf->f_type = FAMFS_SUPER_MAGIC;
+	buf->f_bsize = PAGE_SIZE;
+	buf->f_frsize = PAGE_SIZE;
+	buf->f_blocks = fsi->dev_size >> PAGE_SHIFT;
+	buf->f_bfree = (fsi->dev_size - used) >> PAGE_SHIFT;
+	buf->f_bavail = buf->f_bfree;
+	buf->f_namelen = NAME_MAX;
+	return 0;
+}
+
+static void famfs_evict_inode(struct inode *inode)
+{
+	truncate_inode_pages_final(&inode->i_data);
+	clear_inode(inode);
+	famfs_map_release(inode);
+}
+
+static int famfs_show_options(struct seq_file *m, struct dentry *root)
+{
+	return 0;
+}
+
+static const struct super_operations famfs_super_ops = {
+	.statfs		= famfs_statfs,
+	.drop_inode	= generic_delete_inode,
+	.evict_inode	= famfs_evict_inode,
+	.show_options	= famfs_show_options,
+};
+
+/*
+ * Stop all data access: later I/O fails with EIO and faults with SIGBUS.
+ * Existing user mappings are torn down so the next touch faults.
+ */
+void famfs_shutdown(struct famfs_fs_info *fsi, const char *why)
+{
+	struct super_block *sb = fsi->sb;
+	struct inode *inode, *prev = NULL;
+
+	if (xchg(&fsi->shutdown, true))
+		return;
+
+	pr_err("famfs: %s: %s; file system shut down\n", fsi->dev_name, why);
+
+	spin_lock(&sb->s_inode_list_lock);
+	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
+		spin_lock(&inode->i_lock);
+		if ((inode->i_state & (I_FREEING | I_WILL_FREE | I_NEW)) ||
+		    !S_ISREG(inode->i_mode)) {
+			spin_unlock(&inode->i_lock);
+			continue;
+		}
+		__iget(inode);
+		spin_unlock(&inode->i_lock);
+		spin_unlock(&sb->s_inode_list_lock);
+
+		unmap_mapping_range(inode->i_mapping, 0, 0, 1);
+		iput(prev);
+		prev = inode;
+
+		spin_lock(&sb->s_inode_list_lock);
+	}
+	spin_unlock(&sb->s_inode_list_lock);
+	iput(prev);
+}
+
+static int famfs_fill_super(struct super_block *sb, struct fs_context *fc)
+{
+	struct famfs_fs_info *fsi = sb->s_fs_info;
+	bool rdonly = sb_rdonly(sb);
+	struct path path;
+	struct inode *root;
+	umode_t mode;
+	int rc;
+
+	fsi->sb = sb;
+	if (!fc->source || !*fc->source) {
+		errorf(fc, "famfs: no device given");
+		return -EINVAL;
+	}
+	fsi->dev_name = kstrdup(fc->source, GFP_KERNEL);
+	if (!fsi->dev_name)
+		return -ENOMEM;
+
+	rc = kern_path(fc->source, LOOKUP_FOLLOW, &path);
+	if (rc) {
+		errorf(fc, "famfs: cannot look up %s", fc->source);
+		return rc;
+	}
+	mode = d_backing_inode(path.dentry)->i_mode;
+	path_put(&path);
+
+	if (S_ISBLK(mode)) {
+		rc = famfs_pmem_open(fsi, fc->source, rdonly);
+	} else if (S_ISCHR(mode)) {
+		rc = famfs_devdax_open(fsi, fc->source, rdonly);
+	} else {
+		errorf(fc, "famfs: %s is not a device", fc->source);
+		return -ENOTBLK;
+	}
+	if (rc) {
+		errorf(fc, "famfs: cannot use %s (%d)", fc->source, rc);
+		return rc;
+	}
+
+	sb->s_maxbytes = MAX_LFS_FILESIZE;
+	sb->s_blocksize = PAGE_SIZE;
+	sb->s_blocksize_bits = PAGE_SHIFT;
+	sb->s_magic = FAMFS_SUPER_MAGIC;
+	sb->s_op = &famfs_super_ops;
+	sb->s_time_gran = 1;
+
+	root = famfs_new_inode(sb, NULL, S_IFDIR | 0755);
+	if (!root)
+		return -ENOMEM;
+	sb->s_root = d_make_root(root);
+	if (!sb->s_root)
+		return -ENOMEM;
+
+	pr_info("famfs: mounted %s (%s, %llu bytes)\n", fsi->dev_name,
+		fsi->kind == FAMFS_DEV_PMEM ? "fs-dax" : "device-dax",
+		fsi->dev_size);
+	return 0;
+}
+
+static int famfs_get_tree(struct fs_context *fc)
+{
+	return get_tree_nodev(fc, famfs_fill_super);
+}
+
+static void famfs_free_fsi(struct famfs_fs_info *fsi)
+{
+	if (!fsi)
+		return;
+	kfree(fsi->dev_name);
+	kfree(fsi);
+}
+
+static void famfs_free_fc(struct fs_context *fc)
+{
+	famfs_free_fsi(fc->s_fs_info);
+}
+
+static int famfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
+{
+	/* "source" is handled by the VFS; famfs has no options */
+	return invalfc(fc, "famfs: unknown option %s", param->key);
+}
+
+static int famfs_reconfigure(struct fs_context *fc)
+{
+	sync_filesystem(fc->root->d_sb);
+	return 0;
+}
+
+static const struct fs_context_operations famfs_context_ops = {
+	.free		= famfs_free_fc,
+	.parse_param	= famfs_parse_param,
+	.get_tree	= famfs_get_tree,
+	.reconfigure	= famfs_reconfigure,
+};
+
+static int famfs_init_fs_context(struct fs_context *fc)
+{
+	struct famfs_fs_info *fsi;
+
+	fsi = kzalloc(sizeof(*fsi), GFP_KERNEL);
+	if (!fsi)
+		return -ENOMEM;
+	mutex_init(&fsi->map_lock);
+	fc->s_fs_info = fsi;
+	fc->ops = &famfs_context_ops;
+	return 0;
+}
+
+static void famfs_kill_sb(struct super_block *sb)
+{
+	struct famfs_fs_info *fsi = sb->s_fs_info;
+
+	/* evicts every inode (and frees the maps) while fsi is still valid */
+	kill_litter_super(sb);
+	if (!fsi)
+		return;
+	if (fsi->kind == FAMFS_DEV_PMEM)
+		famfs_pmem_close(fsi);
+	else
+		famfs_devdax_close(fsi);
+	if (fsi->dev_name && fsi->dev_size)
+		pr_info("famfs: unmounted %s\n", fsi->dev_name);
+	famfs_free_fsi(fsi);
+}
+
+static struct file_system_type famfs_fs_type = {
+	.owner			= THIS_MODULE,
+	.name			= FAMFS_NAME,
+	.init_fs_context	= famfs_init_fs_context,
+	.kill_sb		= famfs_kill_sb,
+};
+MODULE_ALIAS_FS(FAMFS_NAME);
+
+static int __init famfs_init(void)
+{
+	return register_filesystem(&famfs_fs_type);
+}
+
+static void __exit famfs_exit(void)
+{
+	unregister_filesystem(&famfs_fs_type);
+}
+
+module_init(famfs_init);
+module_exit(famfs_exit);
+
+MODULE_AUTHOR("famfs project");
+MODULE_DESCRIPTION("famfs: file system for shared fabric-attached memory");
+MODULE_LICENSE("GPL");

@@ -284,8 +284,11 @@ static void famfs_free_fc(struct fs_context *fc)
 
 static int famfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 {
-	/* "source" is handled by the VFS; famfs has no options */
-	return invalfc(fc, "famfs: unknown option %s", param->key);
+	/*
+	 * famfs has no options of its own: -ENOPARAM lets the VFS take
+	 * "source" and reject anything else with EINVAL.
+	 */
+	return -ENOPARAM;
 }
 
 static int famfs_reconfigure(struct fs_context *fc)

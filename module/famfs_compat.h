@@ -11,7 +11,14 @@
 #include <linux/mm.h>
 #include <linux/blkdev.h>
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+/*
+ * Kernel major.minor as one number; only those two matter for the API
+ * differences below.
+ */
+#define FAMFS_KVER_OF(major, minor)	((major) * 1000 + (minor))
+#define FAMFS_KVER	FAMFS_KVER_OF(LINUX_VERSION_MAJOR, LINUX_VERSION_PATCHLEVEL)
+
+#if FAMFS_KVER_OF(6, 3) <= FAMFS_KVER
 #define FAMFS_IDMAP		struct mnt_idmap
 #define famfs_nop_idmap		(&nop_mnt_idmap)
 static inline void famfs_vma_set_flags(struct vm_area_struct *vma,
@@ -29,38 +36,45 @@ static inline void famfs_vma_set_flags(struct vm_area_struct *vma,
 }
 #endif
 
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#if FAMFS_KVER_OF(6, 5) <= FAMFS_KVER
 #define famfs_splice_read	copy_splice_read
 #else
 #define famfs_splice_read	generic_file_splice_read
 #endif
 
 /* Size argument of ->huge_fault() and dax_iomap_fault() */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
-typedef unsigned int famfs_fault_size_t;
+#if FAMFS_KVER_OF(6, 6) <= FAMFS_KVER
+#define famfs_fault_size_t	unsigned int
 #define FAMFS_FAULT_PTE		0
 #define FAMFS_FAULT_PMD		PMD_ORDER
 #else
-typedef enum page_entry_size famfs_fault_size_t;
+#define famfs_fault_size_t	enum page_entry_size
 #define FAMFS_FAULT_PTE		PE_SIZE_PTE
 #define FAMFS_FAULT_PMD		PE_SIZE_PMD
 #endif
 
 static inline void famfs_inode_init_ts(struct inode *inode)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#if FAMFS_KVER_OF(6, 7) <= FAMFS_KVER
 	simple_inode_init_ts(inode);
 #else
-	inode->i_atime = inode->i_mtime = inode->i_ctime = current_time(inode);
+	struct timespec64 now = current_time(inode);
+
+	inode->i_atime = now;
+	inode->i_mtime = now;
+	inode->i_ctime = now;
 #endif
 }
 
 static inline void famfs_inode_touch(struct inode *inode)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#if FAMFS_KVER_OF(6, 7) <= FAMFS_KVER
 	inode_set_mtime_to_ts(inode, inode_set_ctime_current(inode));
 #else
-	inode->i_mtime = inode->i_ctime = current_time(inode);
+	struct timespec64 now = current_time(inode);
+
+	inode->i_mtime = now;
+	inode->i_ctime = now;
 #endif
 }
 
@@ -68,7 +82,7 @@ static inline void famfs_inode_touch(struct inode *inode)
  * Exclusive open of a block device. 6.9+ hands out a struct file,
  * 6.1 the block_device itself.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#if FAMFS_KVER_OF(6, 9) <= FAMFS_KVER
 struct famfs_bdev_handle {
 	struct file *file;
 };
@@ -92,7 +106,7 @@ static inline void famfs_bdev_close(struct famfs_bdev_handle *h)
 		bdev_fput(h->file);
 	h->file = NULL;
 }
-#elif LINUX_VERSION_CODE < KERNEL_VERSION(6, 5, 0)
+#elif FAMFS_KVER_OF(6, 5) > FAMFS_KVER
 struct famfs_bdev_handle {
 	struct block_device *bdev;
 	fmode_t mode;

@@ -243,6 +243,7 @@ static int famfs_map_publish(struct inode *inode, struct famfs_file_map *map)
 
 	inode_lock(inode);
 	i_size_write(inode, map->file_size);
+	/* map contents visible before the pointer; see famfs_inode_map() */
 	smp_store_release((struct famfs_file_map **)&inode->i_private, map);
 	inode_unlock(inode);
 	map = NULL;

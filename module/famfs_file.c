@@ -20,8 +20,13 @@
 
 #include "famfs.h"
 
-/* Common checks before any data access: returns the map or an error. */
-static struct famfs_file_map *famfs_data_map(struct inode *inode)
+/*
+ * Common checks before any data access: returns the map or an error.
+ * @may_shutdown: not in page faults, where tearing down mappings of the
+ * faulting mm is not wanted; the fault just fails.
+ */
+static struct famfs_file_map *famfs_check_map(struct inode *inode,
+					      bool may_shutdown)
 {
 	struct famfs_fs_info *fsi = FAMFS_SB(inode->i_sb);
 	struct famfs_file_map *map;
@@ -29,13 +34,24 @@ static struct famfs_file_map *famfs_data_map(struct inode *inode)
 	if (famfs_is_shutdown(fsi))
 		return ERR_PTR(-EIO);
 	if (fsi->kind == FAMFS_DEV_DEVDAX && !famfs_devdax_alive(fsi)) {
-		famfs_shutdown(fsi, "device-dax device went away");
+		if (may_shutdown)
+			famfs_shutdown(fsi, "device-dax device went away");
 		return ERR_PTR(-EIO);
 	}
 	map = famfs_inode_map(inode);
 	if (!map)
 		return ERR_PTR(-ENODATA);
 	return map;
+}
+
+static struct famfs_file_map *famfs_data_map(struct inode *inode)
+{
+	return famfs_check_map(inode, true);
+}
+
+static struct famfs_file_map *famfs_fault_map(struct inode *inode)
+{
+	return famfs_check_map(inode, false);
 }
 
 /* ---- pmem: iomap ---- */
@@ -45,7 +61,7 @@ static int famfs_iomap_begin(struct inode *inode, loff_t pos, loff_t length,
 			     struct iomap *srcmap)
 {
 	struct famfs_fs_info *fsi = FAMFS_SB(inode->i_sb);
-	struct famfs_file_map *map = famfs_data_map(inode);
+	struct famfs_file_map *map = famfs_fault_map(inode);
 	u64 dev_off, len;
 	int rc;
 
@@ -198,7 +214,7 @@ static vm_fault_t famfs_pmem_huge_fault(struct vm_fault *vmf,
 	vm_fault_t ret;
 	pfn_t pfn;
 
-	map = famfs_data_map(inode);
+	map = famfs_fault_map(inode);
 	if (IS_ERR(map))
 		return VM_FAULT_SIGBUS;
 
@@ -280,7 +296,7 @@ static vm_fault_t famfs_devdax_huge_fault(struct vm_fault *vmf,
 {
 	struct inode *inode = file_inode(vmf->vma->vm_file);
 	struct famfs_fs_info *fsi = FAMFS_SB(inode->i_sb);
-	struct famfs_file_map *map = famfs_data_map(inode);
+	struct famfs_file_map *map = famfs_fault_map(inode);
 
 	if (IS_ERR(map))
 		return VM_FAULT_SIGBUS;

@@ -83,6 +83,10 @@ json check_report_json(const Volume& v) {
   };
 }
 
+std::string dump_json(const nlohmann::json& report, int indent) {
+  return report.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
 static std::string fmt(const char* format, auto... args) {
   char buf[512];
   snprintf(buf, sizeof buf, format, args...);

@@ -26,6 +26,10 @@ nlohmann::json map_to_json(const omf::FileMap& map);
 // The whole report: superblock, log, dirs, files, problems, capacity, summary.
 nlohmann::json check_report_json(const Volume& volume);
 
+// REPORT as text. Paths from the log may hold any bytes but '/', NUL and
+// control characters, so invalid UTF-8 is replaced (U+FFFD), never thrown on.
+std::string dump_json(const nlohmann::json& report, int indent = 2);
+
 // Human-readable report; VERBOSE adds the listing of every file and directory.
 std::string check_report_text(const Volume& volume, bool verbose);
 

@@ -348,6 +348,14 @@ TEST_F(VolumeTest, ReformattedLogUnderAClientIsDetected) {
   EXPECT_EQ(client->refresh().error().code(), Errc::corrupt);
 }
 
+TEST_F(VolumeTest, NonUtf8PathsFromTheLogAreListedAndReportedAsJson) {
+  raw_append({0, omf::MkdirEntry{0, 0, 0755, "caf\xe9"}});  // Latin-1, not UTF-8
+  auto v = open_as(other_);
+  EXPECT_TRUE(v->problems().empty());
+  std::string out = dump_json(check_report_json(*v));
+  EXPECT_NE(out.find("caf\xef\xbf\xbd"), std::string::npos);  // U+FFFD
+}
+
 TEST_F(VolumeTest, SuperblockClaimingMoreThanTheDeviceIsBoundedAndReported) {
   omf::store_u64(dev_.bytes() + 0x70, 64 * kGiB);  // dev_size: outside the CRC
   raw_append({0, file_at("far", 2 * kGiB)});

@@ -228,6 +228,7 @@ static int famfs_map_publish(struct inode *inode, struct famfs_file_map *map)
 	if (rc)
 		goto out;
 	if (map->file_type == FAMFS_LOG &&
+	    map->ext[0].len != fsi->log_len &&
 	    famfs_regular_file_below(fsi, FAMFS_LOG_OFFSET + map->ext[0].len)) {
 		rc = -EINVAL;
 		goto out;
@@ -496,10 +497,9 @@ void famfs_map_release(struct inode *inode)
 	fsi->mapped_bytes -= map->mapped_bytes;
 	if (map->file_type == FAMFS_SUPERBLOCK)
 		fsi->have_sb_file = false;
-	if (map->file_type == FAMFS_LOG) {
+	/* log_len stays: the log region remains reserved for this mount */
+	if (map->file_type == FAMFS_LOG)
 		fsi->have_log_file = false;
-		fsi->log_len = 0;
-	}
 	mutex_unlock(&fsi->map_lock);
 	kfree(map);
 }

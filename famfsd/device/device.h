@@ -53,6 +53,13 @@ class Device {
   // cache lines back (clwb, else clflushopt, else clflush; then sfence) and,
   // for page-cache-backed devices, msync. Only the lines covering the range.
   virtual Status flush(uint64_t offset, uint64_t len) = 0;
+  // Copies src to [offset, offset+len) and makes it durable and visible, like
+  // write() + flush(); mapped devices stream the bulk past the CPU cache, so
+  // large copies (file contents) cost one pass over memory.
+  virtual Status write_flushed(uint64_t offset, const void* src, size_t len) {
+    FAMFS_TRY(write(offset, src, len));
+    return flush(offset, len);
+  }
   // Drops this CPU's cached copies of [offset, offset+len) so the next read
   // fetches what another host wrote (clflushopt/clflush + mfence).
   virtual Status invalidate(uint64_t offset, uint64_t len) = 0;

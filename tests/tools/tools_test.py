@@ -79,7 +79,8 @@ try:
     check("mkfs --force overwrites", rc == 0, err)
     rc, rep, err = fsck_json(dev)
     check("log size and owner changed", rep and rep["superblock"]["log_len"] == 16 * MiB
-          and rep["superblock"]["system_uuid"] == uuid_b and rep["log"]["capacity"] == 30839)
+          and rep["superblock"]["system_uuid"] == uuid_b and rep["log"]["capacity"] == 30840
+          and rep["log"]["last_index"] == 30839, json.dumps(rep and rep["log"]))
 
     for bad in ("12M", "4M", "abc", "-8M"):
         rc, out, err = run(MKFS, "--force", "--log-size", bad, dev)

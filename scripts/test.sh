@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds, and runs every test tier:
+#   unit (GoogleTest), tools (mkfs/fsck end to end), fuzz (libFuzzer, bounded),
+#   bench (engine benchmark: prints numbers, fails only on wrong results),
+#   vm (famfs.ko in qemu guests).
+# Ends with "N passed, N failed"; exits non-zero on any failure.
+# Usage (as root on Debian 12): scripts/test.sh
+# Env: FAMFS_FUZZ_SECONDS (default 60), FAMFS_SKIP_VM=1 to leave out the VM tier
+#      when iterating locally (the run then says so and fails: CI never sets it).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+passed=0
+failed=0
+log_dir=$(mktemp -d /tmp/famfs-test.XXXXXX)
+
+tier() {  # tier NAME PASSED FAILED
+  printf '== tier %-6s %s passed, %s failed\n' "$1" "$2" "$3"
+  passed=$((passed + $2))
+  failed=$((failed + $3))
+}
+
+# Counts "N passed, N failed" on the last such line of FILE, or 0 1 if absent.
+counts() {
+  local line
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$1" | tail -n 1)
+  if [[ -z "$line" ]]; then echo "0 1"; else echo "$line" | awk '{print $1, $3}'; fi
+}
+
+if ! scripts/install-deps.sh --test; then
+  echo "dependency installation failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+if ! scripts/build.sh; then
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+# unit
+build/tests/unit/unit_tests --gtest_brief=1 2>&1 | tee "$log_dir/unit.log"
+rc=${PIPESTATUS[0]}
+up=$(grep -oE '\[  PASSED  \] [0-9]+' "$log_dir/unit.log" | grep -oE '[0-9]+$' || echo 0)
+uf=$(grep -oE '\[  FAILED  \] [0-9]+ test' "$log_dir/unit.log" | grep -oE '[0-9]+' | head -n 1 || true)
+uf=${uf:-0}
+if [[ $rc -ne 0 && $uf -eq 0 ]]; then uf=1; fi
+tier unit "${up:-0}" "$uf"
+
+# tools
+python3 tests/tools/tools_test.py build tests/data/famfs-images 2>&1 | tee "$log_dir/tools.log"
+read -r tp tf < <(counts "$log_dir/tools.log")
+tier tools "$tp" "$tf"
+
+# fuzz: a clang build of the engine with ASan/UBSan, run for a bounded time
+fuzz_seconds=${FAMFS_FUZZ_SECONDS:-60}
+if { [[ -f build-fuzz/build.ninja ]] || CC=clang CXX=clang++ meson setup build-fuzz -Dfuzz=true; } >"$log_dir/fuzz-build.log" 2>&1 &&
+   ninja -C build-fuzz >>"$log_dir/fuzz-build.log" 2>&1; then
+  corpus=$(mktemp -d /tmp/famfs-fuzz.XXXXXX)
+  python3 tests/fuzz/make_seeds.py tests/data/famfs-images "$corpus/seeds"
+  mkdir -p "$corpus/work" "$corpus/artifacts"
+  if build-fuzz/tests/fuzz/replay_fuzz -max_total_time="$fuzz_seconds" -rss_limit_mb=4096 -timeout=20 \
+       -artifact_prefix="$corpus/artifacts/" -print_final_stats=1 "$corpus/work" "$corpus/seeds" \
+       >"$log_dir/fuzz.log" 2>&1; then
+    grep -E 'stat::(number_of_executed_units|new_units_added)' "$log_dir/fuzz.log"
+    tier fuzz 1 0
+  else
+    tail -n 40 "$log_dir/fuzz.log"
+    echo "fuzz: crash input kept in $corpus/artifacts"
+    tier fuzz 0 1
+  fi
+else
+  tail -n 30 "$log_dir/fuzz-build.log"
+  tier fuzz 0 1
+fi
+
+# bench (numbers for the record; fails only if a result is wrong)
+if build/tests/bench/engine_bench 2>&1 | tee "$log_dir/bench.log"; then tier bench 1 0; else tier bench 0 1; fi
+
+# vm
+if [[ "${FAMFS_SKIP_VM:-0}" == 1 ]]; then
+  echo "vm tier skipped on request (FAMFS_SKIP_VM=1): counted as a failure"
+  tier vm 0 1
+else
+  bash tests/vm/run.sh 2>&1 | tee "$log_dir/vm.log"
+  read -r vp vf < <(counts "$log_dir/vm.log")
+  tier vm "$vp" "$vf"
+fi
+
+echo "logs: $log_dir"
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]

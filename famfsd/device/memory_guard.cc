@@ -15,6 +15,7 @@ namespace {
 
 struct GuardFrame {
   sigjmp_buf env;
+  GuardFrame* outer = nullptr;  // the enclosing guard of this thread
   uintptr_t lo = 0, hi = 0;  // guarded device range [lo, hi)
   uintptr_t fault_addr = 0;
   int fault_code = 0;
@@ -25,9 +26,12 @@ std::atomic<uint64_t> g_faults{0};
 struct sigaction g_previous {};
 
 void on_sigbus(int sig, siginfo_t* info, void* ctx) {
-  GuardFrame* f = t_frame;
   auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
-  if (f != nullptr && addr >= f->lo && addr < f->hi) {
+  // The innermost guard covering the address handles it (a copy between two
+  // guarded mappings nests two guards).
+  GuardFrame* f = t_frame;
+  while (f != nullptr && !(addr >= f->lo && addr < f->hi)) f = f->outer;
+  if (f != nullptr) {
     f->fault_addr = addr;
     f->fault_code = info->si_code;
     g_faults.fetch_add(1, std::memory_order_relaxed);
@@ -75,6 +79,7 @@ Status guarded_call(const void* base, size_t len, const char* what, void (*fn)(v
   frame.lo = reinterpret_cast<uintptr_t>(base);
   frame.hi = frame.lo + len;
   GuardFrame* outer = t_frame;
+  frame.outer = outer;
   // savemask=1: the handler runs with SIGBUS possibly blocked; restore the mask.
   if (sigsetjmp(frame.env, 1) != 0) {
     t_frame = outer;

@@ -72,6 +72,21 @@ TEST_F(TruncatedMapping, NestedGuardsUnwindToTheInnermost) {
   EXPECT_NE(inner_status.error().message().find("inner"), std::string::npos);
 }
 
+TEST_F(TruncatedMapping, FaultInTheOuterGuardsRangeUnwindsToTheOuterGuard) {
+  // A copy from one guarded mapping (the outer range) into another (inner).
+  uint8_t other[64] = {};
+  bool inner_returned = false;
+  Status outer = guarded_run(base_, 2 * page_, "reading the source", [&] {
+    (void)guarded_run(other, sizeof other, "writing the device", [&] { memcpy(other, base_ + page_, 8); });
+    inner_returned = true;
+  });
+  ASSERT_FALSE(outer.ok());
+  EXPECT_NE(outer.error().message().find("reading the source"), std::string::npos);
+  EXPECT_FALSE(inner_returned);
+  Status after = guarded_run(base_, page_, "reading", [&] { other[0] = base_[0]; });
+  EXPECT_TRUE(after.ok()) << "the inner frame must not be left installed";
+}
+
 TEST_F(TruncatedMapping, SigbusOutsideTheGuardedRangeStillKills) {
   install_sigbus_handler();
   EXPECT_EXIT(

@@ -1,0 +1,80 @@
+#include "service/bus_errors.h"
+
+#include "omf/path_rules.h"
+#include "service/bus_name.h"
+
+namespace famfs::service {
+
+std::string dbus_error_name(Errc code) {
+  const char* name = "Failed";
+  switch (code) {
+    case Errc::invalid_argument: name = "InvalidArgument"; break;
+    case Errc::io_error: name = "IoError"; break;
+    case Errc::memory_error: name = "DeviceFailed"; break;
+    case Errc::not_famfs: name = "NotFormatted"; break;
+    case Errc::corrupt: name = "Corrupt"; break;
+    case Errc::log_full: name = "LogFull"; break;
+    case Errc::no_space: name = "NoSpace"; break;
+    case Errc::exists: name = "Exists"; break;
+    case Errc::not_found: name = "NotFound"; break;
+    case Errc::not_directory: name = "NotDirectory"; break;
+    case Errc::not_master: name = "NotMaster"; break;
+    case Errc::permission_denied: name = "AccessDenied"; break;
+    case Errc::unsupported: name = "Unsupported"; break;
+    case Errc::busy: name = "Busy"; break;
+  }
+  return std::string(kErrorPrefix) + name;
+}
+
+sdbus::Error to_dbus_error(const Error& error) { return sdbus::Error(dbus_error_name(error.code()), error.message()); }
+
+sdbus::Error named_error(const char* name, const std::string& message) {
+  return sdbus::Error(std::string(kErrorPrefix) + name, message);
+}
+
+void require_valid_path(const std::string& path, bool allow_root) {
+  if (allow_root && path.empty()) return;
+  if (auto why = omf::path_problem(path)) throw named_error("InvalidPath", *why);
+}
+
+Options::Options(const std::map<std::string, sdbus::Variant>& options,
+                 std::initializer_list<std::pair<const char*, const char*>> known)
+    : options_(options) {
+  for (const auto& [key, value] : options) {
+    const char* want = nullptr;
+    std::string names;
+    for (const auto& [k, sig] : known) {
+      if (key == k) want = sig;
+      names += (names.empty() ? "" : ", ") + std::string(k);
+    }
+    if (want == nullptr)
+      throw named_error("InvalidArgument", "unknown option '" + key + "'" +
+                                               (names.empty() ? " (this method takes none)" : " (known: " + names + ")"));
+    std::string got = value.peekValueType();
+    if (got != want)
+      throw named_error("InvalidArgument",
+                        "option '" + key + "' must be of type " + want + ", got " + (got.empty() ? "?" : got));
+  }
+}
+
+const sdbus::Variant* Options::find(const char* key) const {
+  auto it = options_.find(key);
+  return it == options_.end() ? nullptr : &it->second;
+}
+
+std::optional<uint32_t> Options::u32(const char* key) const {
+  if (const sdbus::Variant* v = find(key)) return v->get<uint32_t>();
+  return std::nullopt;
+}
+
+std::optional<uint64_t> Options::u64(const char* key) const {
+  if (const sdbus::Variant* v = find(key)) return v->get<uint64_t>();
+  return std::nullopt;
+}
+
+std::optional<bool> Options::boolean(const char* key) const {
+  if (const sdbus::Variant* v = find(key)) return v->get<bool>();
+  return std::nullopt;
+}
+
+}  // namespace famfs::service

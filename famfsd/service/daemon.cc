@@ -1,0 +1,371 @@
+#include "service/daemon.h"
+
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstring>
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "device/memory_guard.h"
+#include "service/bus_name.h"
+#include "service/filesystem_bus.h"
+#include "service/job_bus.h"
+#include "service/log.h"
+#include "util/system_uuid.h"
+
+namespace famfs::service {
+
+namespace {
+
+constexpr size_t kMaxWorkers = 32;
+constexpr uint64_t kPropertiesEveryUs = 20'000;  // PropertiesChanged at most 50 times a second
+constexpr uint64_t kJobLingerUs = 5'000'000;     // completed jobs stay visible this long
+constexpr size_t kCallerCacheMax = 4096;
+
+uint64_t now_us() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
+}
+
+void arm_timer(int fd, uint64_t interval_us) {
+  itimerspec its{};
+  its.it_interval.tv_sec = static_cast<time_t>(interval_us / 1'000'000);
+  its.it_interval.tv_nsec = static_cast<long>((interval_us % 1'000'000) * 1000);
+  its.it_value = its.it_interval;
+  timerfd_settime(fd, 0, &its, nullptr);
+}
+
+void drain_fd(int fd) {
+  uint64_t v;
+  while (read(fd, &v, sizeof v) > 0) {
+  }
+}
+
+}  // namespace
+
+Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
+  instance_name_ = options_.instance.empty() ? default_instance_name(options_.device) : options_.instance;
+}
+
+Daemon::~Daemon() {
+  for (auto& [id, t] : workers_)
+    if (t.joinable()) t.join();
+  jobs_.clear();
+  object_.reset();
+  instance_.reset();
+  connection_.reset();
+  for (int fd : {signal_fd_, poll_timer_fd_, watchdog_fd_, wake_fd_})
+    if (fd >= 0) close(fd);
+}
+
+Status Daemon::load_configuration() {
+  auto cfg = load_config(options_.config_path, options_.config_required);
+  if (!cfg) return cfg.error();
+  config_file_ = std::move(cfg.value());
+  InstanceConfig c = config_file_.for_instance(instance_name_);
+  if (options_.system_uuid) c.system_uuid = options_.system_uuid;
+  if (options_.mountpoint) c.mountpoint = options_.mountpoint;
+  if (options_.backend) c.backend = *options_.backend;
+  if (options_.log_level) c.log_level = *options_.log_level;
+  config_ = c;
+  set_log_level(config_.log_level);
+  famfs_gid_ = lookup_group(config_.famfs_group);
+  return ok_status();
+}
+
+int Daemon::setup() {
+  install_sigbus_handler();
+  Status loaded = load_configuration();
+  if (!loaded) {
+    log_msg(LogLevel::err, "%s", loaded.error().message().c_str());
+    return 1;
+  }
+  if (!famfs_gid_)
+    log_msg(LogLevel::notice, "group '%s' does not exist: only root may change the file system",
+            config_.famfs_group.c_str());
+  auto uuid = resolve_system_uuid(config_.system_uuid);
+  if (!uuid) {
+    log_msg(LogLevel::err, "%s", uuid.error().message().c_str());
+    return 1;
+  }
+  log_msg(LogLevel::info, "%s: device %s, system UUID %s (%s), config %s", instance_name_.c_str(),
+          options_.device.c_str(), uuid->uuid.to_string().c_str(), uuid->source_name(), config_file_.source().c_str());
+
+  std::string why;
+  std::string mountpoint = config_.mountpoint.value_or("/run/famfs/" + instance_name_);
+  auto backend = make_backend(config_.backend, mountpoint, why);
+  if (!backend) {
+    log_msg(LogLevel::err, "%s", backend.error().message().c_str());
+    return 1;
+  }
+  log_msg(LogLevel::info, "%s: backend %s (%s)", instance_name_.c_str(), (*backend)->name(), why.c_str());
+
+  InstanceSettings settings{options_.device, instance_name_, uuid->uuid, config_};
+  InstanceEvents events;
+  events.file_created = [this](const std::string& p, uint64_t size) {
+    if (object_) object_->file_created(p, size);
+  };
+  events.directory_created = [this](const std::string& p) {
+    if (object_) object_->directory_created(p);
+  };
+  events.state_changed = [this](InstanceState s, const std::string& reason) {
+    if (object_) object_->state_changed(s, reason);
+    notify_status();
+  };
+  events.figures_changed = [this] { figures_dirty_ = true; };
+  instance_ = std::make_unique<Instance>(std::move(settings), std::move(backend.value()), std::move(events));
+  instance_->start();
+
+  if (instance_->state() == InstanceState::unformatted && !config_.allow_format) {
+    log_msg(LogLevel::notice,
+            "%s: %s holds no famfs file system and formatting it is not allowed by the configuration "
+            "(allow_format): nothing to serve, exiting",
+            instance_name_.c_str(), options_.device.c_str());
+    return 0;
+  }
+
+  try {
+    connection_ = sdbus::createSystemBusConnection();
+    object_ = std::make_unique<FilesystemObject>(*this);
+    connection_->requestName(instance_bus_name(instance_name_));
+  } catch (const sdbus::Error& e) {
+    log_msg(LogLevel::err, "D-Bus: %s: %s", e.getName().c_str(), e.getMessage().c_str());
+    return 1;
+  }
+  log_msg(LogLevel::info, "%s: serving as %s", instance_name_.c_str(), instance_bus_name(instance_name_).c_str());
+
+  sigset_t mask;
+  sigemptyset(&mask);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&mask, s);
+  sigprocmask(SIG_BLOCK, &mask, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a caller's pipe closing is an error value, not death
+  signal_fd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  poll_timer_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (signal_fd_ < 0 || poll_timer_fd_ < 0 || wake_fd_ < 0) {
+    log_msg(LogLevel::err, "cannot create the event loop descriptors: %s", strerror(errno));
+    return 1;
+  }
+  arm_timer(poll_timer_fd_, uint64_t{config_.poll_interval_ms} * 1000);
+  uint64_t watchdog_us = 0;
+  if (config_.watchdog && sd_watchdog_enabled(0, &watchdog_us) > 0 && watchdog_us > 0) {
+    watchdog_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    arm_timer(watchdog_fd_, watchdog_us / 2);
+  }
+  sd_notify(0, "READY=1");
+  notify_status();
+  return -1;  // keep running
+}
+
+void Daemon::notify_status() {
+  if (!instance_) return;
+  std::string status = std::string(instance_state_name(instance_->state()));
+  if (const Volume* v = instance_->volume())
+    status += ", " + instance_->role_name() + ", " + std::to_string(v->state().names().file_count()) + " files";
+  if (!instance_->state_reason().empty()) status += ": " + instance_->state_reason();
+  sd_notifyf(0, "STATUS=%s", status.c_str());
+}
+
+int Daemon::run() {
+  int rc = setup();
+  if (rc >= 0) return rc;
+  loop();
+  sd_notify(0, "STOPPING=1");
+  log_msg(LogLevel::info, "%s: stopping", instance_name_.c_str());
+  instance_->stop();
+  for (auto& [id, t] : workers_)
+    if (t.joinable()) t.join();
+  workers_.clear();
+  drain_completions();  // answers callers whose work finished
+  return 0;
+}
+
+void Daemon::loop() {
+  while (running_) {
+    sdbus::IConnection::PollData pd{};
+    try {
+      // Handle everything the bus has queued before sleeping.
+      while (connection_->processPendingRequest()) {
+      }
+      pd = connection_->getEventLoopPollData();
+    } catch (const sdbus::Error& e) {
+      log_msg(LogLevel::err, "D-Bus connection failed: %s: %s", e.getName().c_str(), e.getMessage().c_str());
+      running_ = false;
+      break;
+    }
+    uint64_t now = now_us();
+    int timeout_ms = -1;
+    if (pd.timeout_usec != UINT64_MAX)
+      timeout_ms = pd.timeout_usec <= now ? 0 : static_cast<int>((pd.timeout_usec - now + 999) / 1000);
+    if (figures_dirty_) {
+      uint64_t due = last_flush_us_ + kPropertiesEveryUs;
+      int wait = due <= now ? 0 : static_cast<int>((due - now + 999) / 1000);
+      if (timeout_ms < 0 || wait < timeout_ms) timeout_ms = wait;
+    }
+    pollfd fds[5] = {{pd.fd, pd.events, 0}, {signal_fd_, POLLIN, 0}, {poll_timer_fd_, POLLIN, 0},
+                     {wake_fd_, POLLIN, 0}, {watchdog_fd_, POLLIN, 0}};
+    int n = poll(fds, watchdog_fd_ >= 0 ? 5 : 4, timeout_ms);
+    if (n < 0 && errno != EINTR) {
+      log_msg(LogLevel::err, "poll failed: %s", strerror(errno));
+      break;
+    }
+    if (fds[1].revents & POLLIN) handle_signals();
+    if (fds[3].revents & POLLIN) {
+      drain_fd(wake_fd_);
+      drain_completions();
+    }
+    if (fds[2].revents & POLLIN) {
+      drain_fd(poll_timer_fd_);
+      // Only clients need to look: the master's own appends update its state.
+      if (instance_->volume() && instance_->role_name() == "client") instance_->poll();
+      sweep_jobs();
+    }
+    if (watchdog_fd_ >= 0 && (fds[4].revents & POLLIN)) {
+      drain_fd(watchdog_fd_);
+      sd_notify(0, "WATCHDOG=1");
+    }
+    flush_properties(false);
+  }
+}
+
+void Daemon::handle_signals() {
+  signalfd_siginfo si{};
+  while (read(signal_fd_, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+    if (si.ssi_signo == SIGHUP) {
+      reload_config();
+    } else {
+      log_msg(LogLevel::info, "%s: signal %u received", instance_name_.c_str(), si.ssi_signo);
+      running_ = false;
+    }
+  }
+}
+
+void Daemon::reload_config() {
+  sd_notify(0, "RELOADING=1");
+  InstanceConfig before = config_;
+  Status s = load_configuration();
+  if (!s) {
+    log_msg(LogLevel::err, "config reload failed, keeping the old configuration: %s", s.error().message().c_str());
+    config_ = before;
+    set_log_level(config_.log_level);
+  } else {
+    if (config_.system_uuid != before.system_uuid || config_.backend != before.backend ||
+        config_.mountpoint != before.mountpoint)
+      log_msg(LogLevel::warning, "system_uuid, backend and mountpoint changes take effect at the next start");
+    // Settings that take effect now: the rest stays as started.
+    config_.system_uuid = before.system_uuid;
+    config_.backend = before.backend;
+    config_.mountpoint = before.mountpoint;
+    config_.poll_interval_ms = before.poll_interval_ms;
+    log_msg(LogLevel::info, "configuration reloaded from %s", config_file_.source().c_str());
+  }
+  sd_notify(0, "READY=1");
+}
+
+void Daemon::flush_properties(bool force) {
+  if (!figures_dirty_ || !object_) return;
+  uint64_t now = now_us();
+  if (!force && now - last_flush_us_ < kPropertiesEveryUs) return;
+  figures_dirty_ = false;
+  last_flush_us_ = now;
+  try {
+    object_->emit_figures_changed();
+  } catch (const sdbus::Error& e) {
+    log_msg(LogLevel::warning, "PropertiesChanged: %s", e.getMessage().c_str());
+  }
+  for (auto& [job, completed_at] : jobs_) job->publish_progress();
+  notify_status();
+}
+
+void Daemon::keep_job(std::shared_ptr<JobObject> job) { jobs_.emplace_back(std::move(job), 0); }
+
+void Daemon::sweep_jobs() {
+  uint64_t now = now_us();
+  for (auto it = jobs_.begin(); it != jobs_.end();) {
+    if (it->first->completed() && it->second == 0) it->second = now;
+    if (it->second != 0 && now - it->second > kJobLingerUs) {
+      it = jobs_.erase(it);
+    } else {
+      if (!it->first->completed()) it->first->publish_progress();
+      ++it;
+    }
+  }
+}
+
+Status Daemon::spawn(std::function<void()> fn, std::function<void()> done) {
+  if (workers_.size() >= kMaxWorkers)
+    return Error(Errc::busy, "too many transfers in progress (" + std::to_string(kMaxWorkers) + "); try again");
+  uint64_t id = ++worker_counter_;
+  workers_.emplace(id, std::thread([this, id, fn = std::move(fn), done = std::move(done)]() mutable {
+    fn();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      completions_.push_back([this, id, done = std::move(done)] {
+        auto it = workers_.find(id);
+        if (it != workers_.end()) {
+          it->second.join();
+          workers_.erase(it);
+        }
+        done();
+      });
+    }
+    uint64_t one = 1;
+    (void)!write(wake_fd_, &one, sizeof one);
+  }));
+  return ok_status();
+}
+
+void Daemon::drain_completions() {
+  std::vector<std::function<void()>> ready;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ready.swap(completions_);
+  }
+  for (auto& fn : ready) {
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      log_msg(LogLevel::err, "finishing a transfer failed: %s", e.what());
+    }
+  }
+}
+
+Caller Daemon::caller_of(const sdbus::Message& msg) {
+  std::string sender = msg.getSender();
+  auto it = callers_.find(sender);
+  if (it != callers_.end()) return it->second;
+  Caller c;
+  c.uid = msg.getCredsUid();
+  c.gid = msg.getCredsGid();
+  try {
+    c.groups = msg.getCredsSupplementaryGids();
+  } catch (const sdbus::Error&) {
+    // The bus did not say: ask the user database.
+    passwd pw{}, *found = nullptr;
+    char buf[4096];
+    if (getpwuid_r(c.uid, &pw, buf, sizeof buf, &found) == 0 && found) {
+      int n = 64;
+      std::vector<gid_t> groups(static_cast<size_t>(n));
+      if (getgrouplist(found->pw_name, c.gid, groups.data(), &n) >= 0) {
+        groups.resize(static_cast<size_t>(n));
+        c.groups = groups;
+      }
+    }
+  }
+  if (callers_.size() >= kCallerCacheMax) callers_.clear();
+  callers_.emplace(sender, c);
+  return c;
+}
+
+}  // namespace famfs::service

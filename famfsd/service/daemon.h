@@ -1,0 +1,104 @@
+// famfsd's process: the bus connection, the instance, the poll loop (bus fd,
+// signalfd, timerfds for log polling and the watchdog, an eventfd for work
+// finished on worker threads), sd_notify, and config reload.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "service/authorization.h"
+#include "service/config.h"
+#include "service/instance.h"
+
+namespace sdbus {
+class IConnection;
+class Message;
+}  // namespace sdbus
+
+namespace famfs::service {
+
+class FilesystemObject;
+class JobObject;
+
+struct DaemonOptions {
+  std::string device;
+  std::string instance;                     // "" = device base name
+  std::string config_path = kDefaultConfigPath;
+  bool config_required = false;             // --config given explicitly
+  std::optional<std::string> system_uuid;   // --system-uuid
+  std::optional<std::string> mountpoint;    // --mountpoint
+  std::optional<BackendChoice> backend;     // --backend
+  std::optional<LogLevel> log_level;        // --log-level
+};
+
+class Daemon {
+ public:
+  explicit Daemon(DaemonOptions options);
+  ~Daemon();
+
+  // Runs until SIGTERM/SIGINT (exit code 0) or a fatal start-up error
+  // (non-zero, logged). An unformatted device whose config does not allow
+  // formatting ends at once with 0, as the life cycle demands.
+  int run();
+
+  // For the bus objects (event loop thread only).
+  Instance& instance() { return *instance_; }
+  const InstanceConfig& config() const { return config_; }
+  sdbus::IConnection& connection() { return *connection_; }
+  // The credentials of the sender of MSG (cached per unique bus name).
+  Caller caller_of(const sdbus::Message& msg);
+  std::optional<gid_t> famfs_gid() const { return famfs_gid_; }
+  // Runs FN on a worker thread; DONE runs on the loop thread afterwards.
+  // busy when too many workers run already.
+  Status spawn(std::function<void()> fn, std::function<void()> done);
+  // Asks for PropertiesChanged of the figures (coalesced).
+  void figures_changed() { figures_dirty_ = true; }
+  // Registers a job object; it is dropped some seconds after completing.
+  uint64_t next_job_id() { return ++job_counter_; }
+  void keep_job(std::shared_ptr<JobObject> job);
+
+ private:
+  int setup();
+  void loop();
+  void handle_signals();
+  void drain_completions();
+  void reload_config();
+  void flush_properties(bool force);
+  void sweep_jobs();
+  void notify_status();
+  Status load_configuration();
+
+  DaemonOptions options_;
+  std::string instance_name_;
+  Config config_file_;
+  InstanceConfig config_;
+  std::optional<gid_t> famfs_gid_;
+  std::unique_ptr<sdbus::IConnection> connection_;
+  std::unique_ptr<Instance> instance_;
+  std::unique_ptr<FilesystemObject> object_;
+  int signal_fd_ = -1, poll_timer_fd_ = -1, watchdog_fd_ = -1, wake_fd_ = -1;
+  bool running_ = true;
+  bool figures_dirty_ = false;
+  uint64_t last_flush_us_ = 0;
+  uint64_t job_counter_ = 0;
+  std::list<std::pair<std::shared_ptr<JobObject>, uint64_t>> jobs_;  // job, completed-at (0: running)
+
+  std::map<std::string, Caller> callers_;  // unique bus name -> credentials
+
+  std::mutex mu_;
+  std::vector<std::function<void()>> completions_;  // guarded by mu_
+  std::map<uint64_t, std::thread> workers_;
+  uint64_t worker_counter_ = 0;
+};
+
+}  // namespace famfs::service

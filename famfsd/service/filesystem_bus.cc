@@ -1,0 +1,470 @@
+#include "service/filesystem_bus.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <exception>
+
+#include "engine/check_report.h"
+#include "omf/layout.h"
+#include "omf/path_rules.h"
+#include "service/bus_errors.h"
+#include "service/bus_name.h"
+#include "service/daemon.h"
+#include "service/data_copy.h"
+#include "service/job_bus.h"
+#include "service/log.h"
+
+namespace famfs::service {
+
+namespace {
+
+constexpr const char* kInterface = org::famfs::Famfs1::Filesystem_adaptor::INTERFACE_NAME;
+
+// Runs BODY; anything but an sdbus::Error becomes org.famfs.Famfs1.Error.Failed.
+template <typename Fn>
+auto guard_handler(const char* method, Fn&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const sdbus::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    log_msg(LogLevel::err, "%s failed unexpectedly: %s", method, e.what());
+    throw named_error("Failed", std::string(method) + ": " + e.what());
+  } catch (...) {
+    log_msg(LogLevel::err, "%s failed unexpectedly", method);
+    throw named_error("Failed", std::string(method) + ": unexpected failure");
+  }
+}
+
+void throw_if(const Status& s) {
+  if (!s) throw to_dbus_error(s.error());
+}
+
+using Extents = std::vector<sdbus::Struct<uint64_t, uint64_t, uint64_t>>;
+
+Extents extents_of(const omf::FileMap& map) {
+  Extents out;
+  for (const omf::Extent& x : map.extents) out.emplace_back(x.devindex, x.offset, x.len);
+  return out;
+}
+
+std::vector<sdbus::Struct<int64_t, std::string, std::string>> problems_of(const std::vector<Problem>& problems) {
+  std::vector<sdbus::Struct<int64_t, std::string, std::string>> out;
+  for (const Problem& p : problems)
+    out.emplace_back(p.index == kNoIndex ? int64_t{-1} : static_cast<int64_t>(p.index),
+                     std::string(problem_kind_name(p.kind)), p.message);
+  return out;
+}
+
+uint64_t allocated_space(const omf::FileMap& map) { return map.mapped_bytes(); }
+
+}  // namespace
+
+FilesystemObject::FilesystemObject(Daemon& daemon)
+    : AdaptorInterfaces(daemon.connection(), kObjectPath), daemon_(daemon) {
+  registerAdaptor();
+}
+
+FilesystemObject::~FilesystemObject() { unregisterAdaptor(); }
+
+void FilesystemObject::emit_figures_changed() {
+  emitPropertiesChangedSignal(kInterface, {"DeviceSize", "Role", "Uuid", "MasterSystemUuid", "MountPoint", "Backend",
+                                           "LogEntries", "LogCapacity", "Files", "Directories", "AllocatedBytes",
+                                           "FreeBytes", "Problems"});
+}
+
+void FilesystemObject::state_changed(InstanceState state, const std::string& reason) {
+  emitPropertiesChangedSignal(kInterface, {"State", "StateReason"});
+  emitStateChanged(instance_state_name(state), reason);
+}
+
+Caller FilesystemObject::authorized(Action action) {
+  Caller c = daemon_.caller_of(*getObject().getCurrentlyProcessedMessage());
+  throw_if(authorize(c, action, daemon_.famfs_gid()));
+  return c;
+}
+
+const Volume& FilesystemObject::volume() {
+  service::Instance& inst = daemon_.instance();
+  if (inst.state() == InstanceState::failed)
+    throw named_error("DeviceFailed", "the instance failed: " + inst.state_reason());
+  if (inst.volume() == nullptr) throw named_error("NotFormatted", inst.settings().device_path + " holds no famfs file system");
+  return *inst.volume();
+}
+
+const Node& FilesystemObject::file_node(const std::string& path) {
+  require_valid_path(path);
+  const Node* n = volume().state().names().find(path);
+  if (n == nullptr) throw named_error("NotFound", "no such file: " + path);
+  if (n->is_dir) throw named_error("InvalidArgument", path + " is a directory");
+  return *n;
+}
+
+FileRequest FilesystemObject::file_request(const std::string& path, uint64_t size, const Options& o,
+                                           const Caller& caller) {
+  require_valid_path(path);
+  if (size == 0) throw named_error("InvalidArgument", "size 0: famfs files are pre-allocated and cannot be empty");
+  uint64_t dev_size = daemon_.instance().device_size();
+  if (size > dev_size)
+    throw named_error("InvalidArgument", "size " + std::to_string(size) + " is larger than the device (" +
+                                             std::to_string(dev_size) + " bytes)");
+  FileRequest r;
+  r.path = path;
+  r.size = size;
+  r.mode = o.u32("mode").value_or(0644);
+  if (r.mode & ~07777u) throw named_error("InvalidArgument", "mode has bits beyond 07777");
+  auto owner = resolve_owner(caller, o.u32("uid"), o.u32("gid"));
+  throw_if(owner.ok() ? ok_status() : Status(owner.error()));
+  r.uid = owner->uid;
+  r.gid = owner->gid;
+  auto nstrips = o.u32("nstrips");
+  auto chunk = o.u64("chunk_size");
+  if (nstrips.has_value() != chunk.has_value())
+    throw named_error("InvalidArgument", "nstrips and chunk_size go together");
+  if (nstrips) {
+    if (*nstrips < 1 || *nstrips > 16) throw named_error("InvalidArgument", "nstrips must be 1..16");
+    const uint64_t au = volume().geometry().alloc_unit;
+    if (*chunk == 0 || (*chunk & (*chunk - 1)) != 0 || *chunk % au != 0)
+      throw named_error("InvalidArgument", "chunk_size must be a power-of-two multiple of " + std::to_string(au));
+    r.interleave = InterleaveParams{*nstrips, *chunk, 0};
+  }
+  return r;
+}
+
+void FilesystemObject::Format(const OptionMap& options) {
+  guard_handler("Format", [&] {
+    Options o(options, {{"log_size", "t"}, {"force", "b"}});
+    authorized(Action::format);
+    if (!daemon_.config().allow_format)
+      throw named_error("Unsupported", "formatting " + daemon_.instance().settings().device_path +
+                                           " is not allowed by the configuration (allow_format = false)");
+    throw_if(daemon_.instance().format(o.u64("log_size").value_or(omf::kDefaultLogLen),
+                                       o.boolean("force").value_or(false)));
+  });
+}
+
+void FilesystemObject::CreateFile(const std::string& path, const uint64_t& size, const OptionMap& options) {
+  guard_handler("CreateFile", [&] {
+    Options o(options, {{"mode", "u"}, {"uid", "u"}, {"gid", "u"}, {"zero", "b"}, {"nstrips", "u"}, {"chunk_size", "t"}});
+    Caller c = authorized(Action::mutate);
+    FileRequest r = file_request(path, size, o, c);
+    throw_if(daemon_.instance().create_file(r, o.boolean("zero").value_or(daemon_.config().zero_new_files)));
+  });
+}
+
+void FilesystemObject::Mkdir(const std::string& path, const OptionMap& options) {
+  guard_handler("Mkdir", [&] {
+    Options o(options, {{"mode", "u"}, {"uid", "u"}, {"gid", "u"}, {"parents", "b"}});
+    Caller c = authorized(Action::mutate);
+    require_valid_path(path);
+    volume();
+    DirRequest r;
+    r.path = path;
+    r.mode = o.u32("mode").value_or(0755);
+    if (r.mode & ~07777u) throw named_error("InvalidArgument", "mode has bits beyond 07777");
+    auto owner = resolve_owner(c, o.u32("uid"), o.u32("gid"));
+    throw_if(owner.ok() ? ok_status() : Status(owner.error()));
+    r.uid = owner->uid;
+    r.gid = owner->gid;
+    throw_if(daemon_.instance().make_directory(r, o.boolean("parents").value_or(false)));
+  });
+}
+
+namespace {
+
+// One CopyIn in flight.
+struct CopyState {
+  PendingFile pending;
+  int fd = -1;
+  uint64_t size = 0;
+  std::shared_ptr<JobObject> job;                        // large copies
+  std::optional<sdbus::Result<sdbus::ObjectPath>> reply;  // small copies answer when done
+  std::atomic<uint64_t> done{0};
+  std::atomic<bool> cancel{false};
+  Status outcome;
+  ~CopyState() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+}  // namespace
+
+void FilesystemObject::CopyIn(sdbus::Result<sdbus::ObjectPath>&& result, std::string path, sdbus::UnixFd source,
+                              OptionMap options) {
+  try {
+    guard_handler("CopyIn", [&] {
+      Options o(options, {{"mode", "u"}, {"uid", "u"}, {"gid", "u"}, {"nstrips", "u"}, {"chunk_size", "t"}, {"job", "b"}});
+      Caller c = authorized(Action::mutate);
+      require_valid_path(path);
+      volume();
+      int fd = source.get();
+      struct stat st {};
+      if (fd < 0 || fstat(fd, &st) != 0) throw named_error("InvalidArgument", "the source descriptor is not usable");
+      if (!S_ISREG(st.st_mode))
+        throw named_error("InvalidArgument", "the source must be a regular file or memfd (its size is the file's size)");
+      int fl = fcntl(fd, F_GETFL);
+      if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY) throw named_error("InvalidArgument", "the source is not open for reading");
+      FileRequest r = file_request(path, static_cast<uint64_t>(st.st_size), o, c);
+
+      auto state = std::make_shared<CopyState>();
+      state->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+      if (state->fd < 0) throw named_error("Failed", "cannot keep the source descriptor");
+      state->size = r.size;
+      auto pending = daemon_.instance().prepare_copy(r);
+      if (!pending) throw to_dbus_error(pending.error());
+      state->pending = std::move(pending.value());
+
+      const bool as_job = o.boolean("job").value_or(false) || r.size > daemon_.config().copy_job_threshold;
+      std::string job_path;
+      if (as_job) {
+        job_path = kJobPathPrefix + std::to_string(daemon_.next_job_id());
+        try {
+          state->job = std::make_shared<JobObject>(daemon_, job_path, "copy-in", r.path, r.size, c.uid);
+        } catch (...) {
+          daemon_.instance().abandon_copy(std::move(state->pending));
+          throw;
+        }
+        daemon_.keep_job(state->job);
+      } else {
+        state->reply.emplace(std::move(result));
+      }
+      famfs::Device* dev = daemon_.instance().device();
+      auto* self = this;
+      Status spawned = daemon_.spawn(
+          [state, dev] {
+            std::atomic<uint64_t>& done = state->job ? state->job->done : state->done;
+            std::atomic<bool>& cancel = state->job ? state->job->cancel : state->cancel;
+            state->outcome = copy_fd_into_map(*dev, state->pending.map, state->fd, state->size, done, cancel);
+          },
+          [state, self] {
+            service::Instance& inst = self->daemon_.instance();
+            Status s = state->outcome;
+            if (s) {
+              s = inst.commit_copy(std::move(state->pending));
+            } else {
+              if (s.error().code() == Errc::memory_error) inst.report_device_error(s.error());
+              inst.abandon_copy(std::move(state->pending));
+            }
+            if (s) log_msg(LogLevel::info, "copied %llu bytes into %s", static_cast<unsigned long long>(state->size),
+                           state->pending.request.path.c_str());
+            if (state->job) {
+              state->job->complete(s.ok(), s ? "" : dbus_error_name(s.error().code()), s ? "" : s.error().message());
+            } else if (state->reply) {
+              if (s) state->reply->returnResults(sdbus::ObjectPath("/"));
+              else state->reply->returnError(to_dbus_error(s.error()));
+            }
+          });
+      if (!spawned) {
+        daemon_.instance().abandon_copy(std::move(state->pending));
+        if (!state->job) {  // the reply moved into the state
+          state->reply->returnError(to_dbus_error(spawned.error()));
+          return;
+        }
+        state->job->complete(false, dbus_error_name(spawned.error().code()), spawned.error().message());
+        throw to_dbus_error(spawned.error());
+      }
+      if (as_job) result.returnResults(sdbus::ObjectPath(job_path));
+    });
+  } catch (const sdbus::Error& e) {
+    // The reply may have moved into the copy state already; answer through
+    // whichever still holds it.
+    try {
+      result.returnError(e);
+    } catch (...) {
+    }
+  }
+}
+
+void FilesystemObject::ReadFile(sdbus::Result<uint64_t>&& result, std::string path, sdbus::UnixFd dest,
+                                OptionMap options) {
+  try {
+    guard_handler("ReadFile", [&] {
+      Options o(options, {{"offset", "t"}, {"length", "t"}});
+      authorized(Action::read);
+      const Node& n = file_node(path);
+      uint64_t begin = o.u64("offset").value_or(0);
+      if (begin > n.size) throw named_error("InvalidArgument", "offset beyond the end of the file");
+      uint64_t len = o.u64("length").value_or(n.size - begin);
+      uint64_t end = begin + std::min(len, n.size - begin);
+      int fd = dest.get();
+      int fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
+      if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) throw named_error("InvalidArgument", "the destination is not open for writing");
+      struct Read {
+        Read(omf::FileMap m, int f, uint64_t b, uint64_t e, sdbus::Result<uint64_t>&& r)
+            : map(std::move(m)), fd(f), begin(b), end(e), reply(std::move(r)) {}
+        omf::FileMap map;
+        int fd = -1;
+        uint64_t begin = 0, end = 0;
+        Result<uint64_t> outcome{uint64_t{0}};
+        sdbus::Result<uint64_t> reply;
+        ~Read() {
+          if (fd >= 0) close(fd);
+        }
+      };
+      int own_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+      if (own_fd < 0) throw named_error("Failed", "cannot keep the destination descriptor");
+      auto rd = std::make_shared<Read>(n.map, own_fd, begin, end, std::move(result));
+      famfs::Device* dev = daemon_.instance().device();
+      service::Instance* inst = &daemon_.instance();
+      Status spawned = daemon_.spawn([rd, dev] { rd->outcome = copy_map_to_fd(*dev, rd->map, rd->begin, rd->end, rd->fd); },
+                                     [rd, inst] {
+                                       if (rd->outcome) {
+                                         rd->reply.returnResults(*rd->outcome);
+                                         return;
+                                       }
+                                       if (rd->outcome.error().code() == Errc::memory_error)
+                                         inst->report_device_error(rd->outcome.error());
+                                       rd->reply.returnError(to_dbus_error(rd->outcome.error()));
+                                     });
+      if (!spawned) {
+        rd->reply.returnError(to_dbus_error(spawned.error()));
+      }
+    });
+  } catch (const sdbus::Error& e) {
+    try {
+      result.returnError(e);
+    } catch (...) {
+    }
+  }
+}
+
+std::vector<sdbus::Struct<std::string, std::string, uint64_t, uint32_t, uint32_t, uint32_t>>
+FilesystemObject::ListDirectory(const std::string& path, const OptionMap& options) {
+  return guard_handler("ListDirectory", [&] {
+    Options o(options, {});
+    require_valid_path(path, true);
+    const Namespace& ns = volume().state().names();
+    const Node* dir = ns.find(path);
+    if (dir == nullptr) throw named_error("NotFound", "no such directory: " + path);
+    if (!dir->is_dir) throw named_error("NotDirectory", path + " is a file");
+    std::vector<sdbus::Struct<std::string, std::string, uint64_t, uint32_t, uint32_t, uint32_t>> out;
+    out.reserve(dir->children.size());
+    for (NodeId id : dir->children) {
+      const Node& c = ns.node(id);
+      out.emplace_back(std::string(omf::base_name(c.path)), std::string(c.is_dir ? "dir" : "file"), c.size, c.mode,
+                       c.uid, c.gid);
+    }
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
+    return out;
+  });
+}
+
+FilesystemObject::OptionMap FilesystemObject::Stat(const std::string& path, const OptionMap& options) {
+  return guard_handler("Stat", [&] {
+    Options o(options, {});
+    require_valid_path(path, true);
+    const Node* n = volume().state().names().find(path);
+    if (n == nullptr) throw named_error("NotFound", "no such file or directory: " + path);
+    OptionMap info;
+    info["path"] = sdbus::Variant(n->path);
+    info["type"] = sdbus::Variant(std::string(n->is_dir ? "dir" : "file"));
+    info["mode"] = sdbus::Variant(n->mode);
+    info["uid"] = sdbus::Variant(n->uid);
+    info["gid"] = sdbus::Variant(n->gid);
+    if (n->log_index != UINT64_MAX) info["log_index"] = sdbus::Variant(n->log_index);
+    if (!n->is_dir) {
+      info["size"] = sdbus::Variant(n->size);
+      info["flags"] = sdbus::Variant(n->flags);
+      info["allocated"] = sdbus::Variant(allocated_space(n->map));
+    }
+    return info;
+  });
+}
+
+FilesystemObject::OptionMap FilesystemObject::GetFileMap(const std::string& path, const OptionMap& options) {
+  return guard_handler("GetFileMap", [&] {
+    Options o(options, {});
+    const Node& n = file_node(path);
+    OptionMap map;
+    if (n.map.type == omf::MapType::simple) {
+      map["type"] = sdbus::Variant(std::string("simple"));
+      map["extents"] = sdbus::Variant(extents_of(n.map));
+    } else {
+      map["type"] = sdbus::Variant(std::string("interleaved"));
+      map["nstrips"] = sdbus::Variant(static_cast<uint32_t>(n.map.extents.size()));
+      map["chunk_size"] = sdbus::Variant(n.map.chunk_size);
+      map["strips"] = sdbus::Variant(extents_of(n.map));
+    }
+    return map;
+  });
+}
+
+FilesystemObject::OptionMap FilesystemObject::Check(const OptionMap& options) {
+  return guard_handler("Check", [&] {
+    Options o(options, {});
+    const Volume& v = volume();
+    CheckFigures f = check_figures(v);
+    auto problems = daemon_.instance().problems();
+    OptionMap r;
+    r["clean"] = sdbus::Variant(problems.empty());
+    r["problems"] = sdbus::Variant(problems_of(problems));
+    r["files"] = sdbus::Variant(f.files);
+    r["dirs"] = sdbus::Variant(f.dirs);
+    r["allocated"] = sdbus::Variant(f.allocated);
+    r["free"] = sdbus::Variant(f.free);
+    r["sum_of_file_sizes"] = sdbus::Variant(f.sum_of_file_sizes);
+    r["log_used"] = sdbus::Variant(f.entries_used);
+    r["log_capacity"] = sdbus::Variant(f.entries_capacity);
+    return r;
+  });
+}
+
+uint64_t FilesystemObject::Replay(const OptionMap& options) {
+  return guard_handler("Replay", [&] {
+    Options o(options, {});
+    volume();
+    return daemon_.instance().poll();
+  });
+}
+
+std::string FilesystemObject::Device() { return daemon_.instance().settings().device_path; }
+std::string FilesystemObject::Instance() { return daemon_.instance().settings().instance_name; }
+uint64_t FilesystemObject::DeviceSize() { return daemon_.instance().device_size(); }
+std::string FilesystemObject::State() { return instance_state_name(daemon_.instance().state()); }
+std::string FilesystemObject::StateReason() { return daemon_.instance().state_reason(); }
+std::string FilesystemObject::Role() { return daemon_.instance().role_name(); }
+std::string FilesystemObject::Uuid() {
+  const Volume* v = daemon_.instance().volume();
+  return v ? v->superblock().record.fs_uuid.to_string() : "";
+}
+std::string FilesystemObject::SystemUuid() { return daemon_.instance().settings().system_uuid.to_string(); }
+std::string FilesystemObject::MasterSystemUuid() {
+  const Volume* v = daemon_.instance().volume();
+  return v ? v->superblock().record.system_uuid.to_string() : "";
+}
+std::string FilesystemObject::MountPoint() { return daemon_.instance().backend().mountpoint(); }
+std::string FilesystemObject::Backend() { return daemon_.instance().backend().name(); }
+uint64_t FilesystemObject::LogEntries() {
+  const Volume* v = daemon_.instance().volume();
+  return v ? v->log_entries() : 0;
+}
+uint64_t FilesystemObject::LogCapacity() {
+  const Volume* v = daemon_.instance().volume();
+  return v ? v->log_capacity() : 0;
+}
+uint64_t FilesystemObject::Files() {
+  const Volume* v = daemon_.instance().volume();
+  return v ? v->state().names().file_count() : 0;
+}
+uint64_t FilesystemObject::Directories() {
+  const Volume* v = daemon_.instance().volume();
+  return v ? v->state().names().directory_count() : 0;
+}
+uint64_t FilesystemObject::AllocatedBytes() {
+  const Volume* v = daemon_.instance().volume();
+  return v ? v->state().allocator().allocated_bytes() : 0;
+}
+uint64_t FilesystemObject::FreeBytes() {
+  const Volume* v = daemon_.instance().volume();
+  return v ? v->state().allocator().free_bytes() : 0;
+}
+std::vector<sdbus::Struct<int64_t, std::string, std::string>> FilesystemObject::Problems() {
+  return problems_of(daemon_.instance().problems());
+}
+uint32_t FilesystemObject::PollIntervalMs() { return daemon_.config().poll_interval_ms; }
+
+}  // namespace famfs::service

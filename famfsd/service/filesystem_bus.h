@@ -1,0 +1,84 @@
+// org.famfs.Famfs1.Filesystem at /org/famfs/Famfs1: the D-Bus face of an
+// Instance. Every handler turns famfs errors into named D-Bus errors and
+// lets nothing but sdbus::Error escape (sdbus-c++ 1.2 would stop its loop).
+#pragma once
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "famfs1_filesystem_adaptor.h"
+#include "service/authorization.h"
+#include "service/instance.h"
+
+namespace famfs::service {
+
+class Daemon;
+
+class FilesystemObject final
+    : public sdbus::AdaptorInterfaces<org::famfs::Famfs1::Filesystem_adaptor, sdbus::Properties_adaptor,
+                                      sdbus::ObjectManager_adaptor> {
+ public:
+  using OptionMap = std::map<std::string, sdbus::Variant>;
+
+  explicit FilesystemObject(Daemon& daemon);
+  ~FilesystemObject();
+
+  // PropertiesChanged for every property that can change.
+  void emit_figures_changed();
+  // Signals, forwarded from the instance's events.
+  void file_created(const std::string& path, uint64_t size) { emitFileCreated(path, size); }
+  void directory_created(const std::string& path) { emitDirectoryCreated(path); }
+  void state_changed(InstanceState state, const std::string& reason);
+
+ private:
+  // Methods.
+  void Format(const OptionMap& options) override;
+  void CreateFile(const std::string& path, const uint64_t& size, const OptionMap& options) override;
+  void Mkdir(const std::string& path, const OptionMap& options) override;
+  void CopyIn(sdbus::Result<sdbus::ObjectPath>&& result, std::string path, sdbus::UnixFd source,
+              OptionMap options) override;
+  void ReadFile(sdbus::Result<uint64_t>&& result, std::string path, sdbus::UnixFd dest, OptionMap options) override;
+  std::vector<sdbus::Struct<std::string, std::string, uint64_t, uint32_t, uint32_t, uint32_t>> ListDirectory(
+      const std::string& path, const OptionMap& options) override;
+  OptionMap Stat(const std::string& path, const OptionMap& options) override;
+  OptionMap GetFileMap(const std::string& path, const OptionMap& options) override;
+  OptionMap Check(const OptionMap& options) override;
+  uint64_t Replay(const OptionMap& options) override;
+
+  // Properties.
+  std::string Device() override;
+  std::string Instance() override;
+  uint64_t DeviceSize() override;
+  std::string State() override;
+  std::string StateReason() override;
+  std::string Role() override;
+  std::string Uuid() override;
+  std::string SystemUuid() override;
+  std::string MasterSystemUuid() override;
+  std::string MountPoint() override;
+  std::string Backend() override;
+  uint64_t LogEntries() override;
+  uint64_t LogCapacity() override;
+  uint64_t Files() override;
+  uint64_t Directories() override;
+  uint64_t AllocatedBytes() override;
+  uint64_t FreeBytes() override;
+  std::vector<sdbus::Struct<int64_t, std::string, std::string>> Problems() override;
+  uint32_t PollIntervalMs() override;
+
+  // The current caller, authorized for ACTION (throws AccessDenied).
+  Caller authorized(Action action);
+  // A file request from a method's arguments (owner rules applied).
+  FileRequest file_request(const std::string& path, uint64_t size, const class Options& o, const Caller& caller);
+  // The volume, or NotFormatted / DeviceFailed.
+  const Volume& volume();
+  // The file node at PATH (NotFound, or InvalidArgument for a directory).
+  const Node& file_node(const std::string& path);
+
+  Daemon& daemon_;
+};
+
+}  // namespace famfs::service

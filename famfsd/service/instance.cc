@@ -1,0 +1,298 @@
+#include "service/instance.h"
+
+#include "engine/file_layout.h"
+#include "engine/format.h"
+#include "omf/path_rules.h"
+#include "service/log.h"
+
+namespace famfs::service {
+
+const char* instance_state_name(InstanceState state) {
+  switch (state) {
+    case InstanceState::starting: return "starting";
+    case InstanceState::unformatted: return "unformatted";
+    case InstanceState::ready: return "ready";
+    case InstanceState::degraded: return "degraded";
+    case InstanceState::failed: return "failed";
+    case InstanceState::stopping: return "stopping";
+  }
+  return "unknown";
+}
+
+Instance::Instance(InstanceSettings settings, std::unique_ptr<MountBackend> backend, InstanceEvents events)
+    : settings_(std::move(settings)), backend_(std::move(backend)), events_(std::move(events)) {}
+
+Instance::~Instance() {
+  if (mounted_) (void)backend_->unmount();
+  volume_.reset();  // the volume refers to the device
+}
+
+std::string Instance::role_name() const { return volume_ ? famfs::role_name(volume_->role()) : ""; }
+
+std::vector<Problem> Instance::problems() const {
+  std::vector<Problem> all;
+  if (volume_) all = volume_->problems();
+  if (failure_) {
+    Problem p;
+    p.kind = failure_->code() == Errc::memory_error ? ProblemKind::memory_error : ProblemKind::superblock;
+    p.message = failure_->message();
+    all.push_back(std::move(p));
+  }
+  return all;
+}
+
+void Instance::set_state(InstanceState state, std::string reason) {
+  if (state == state_ && reason == reason_) return;
+  state_ = state;
+  reason_ = std::move(reason);
+  LogLevel level = state == InstanceState::failed ? LogLevel::err
+                   : state == InstanceState::degraded ? LogLevel::warning
+                                                      : LogLevel::notice;
+  log_msg(level, "%s: state %s%s%s", settings_.instance_name.c_str(), instance_state_name(state),
+          reason_.empty() ? "" : ": ", reason_.c_str());
+  if (events_.state_changed) events_.state_changed(state_, reason_);
+}
+
+// ready or degraded from what the volume knows (never leaves failed).
+void Instance::settle_state() {
+  if (state_ == InstanceState::failed || state_ == InstanceState::stopping || !volume_) return;
+  if (volume_->fatal()) {
+    failure_ = Error(volume_->fatal()->code(), "log unreadable: " + volume_->fatal()->message());
+    set_state(InstanceState::failed, failure_->message());
+    return;
+  }
+  auto problems = volume_->problems();
+  if (problems.empty()) {
+    set_state(InstanceState::ready, "");
+  } else {
+    set_state(InstanceState::degraded, std::to_string(problems.size()) + " problem(s) in the metadata, first: " +
+                                           problems.front().message);
+  }
+}
+
+Error Instance::note(Error error) {
+  if (error.code() == Errc::memory_error && state_ != InstanceState::failed) {
+    failure_ = error;
+    set_state(InstanceState::failed, "device memory error: " + error.message());
+    if (events_.figures_changed) events_.figures_changed();
+  }
+  return error;
+}
+
+Status Instance::note(Status status) {
+  if (!status) return note(status.error());
+  return status;
+}
+
+void Instance::report_device_error(const Error& error) { (void)note(error); }
+
+void Instance::start() {
+  auto dev = open_device(settings_.device_path, OpenMode::read_write);
+  if (!dev && dev.error().code() == Errc::permission_denied)
+    dev = open_device(settings_.device_path, OpenMode::read_only);
+  if (!dev) {
+    failure_ = dev.error();
+    set_state(InstanceState::failed, dev.error().message());
+    return;
+  }
+  device_ = std::move(dev.value());
+  open_volume();
+}
+
+void Instance::open_volume() {
+  volume_.reset();
+  published_ = 0;
+  auto probe = probe_superblock(*device_);
+  if (!probe) {
+    failure_ = probe.error();
+    set_state(InstanceState::failed, probe.error().message());
+    return;
+  }
+  if (probe->what == Probe::What::none) {
+    set_state(InstanceState::unformatted, device_->path() + " holds no famfs file system");
+    return;
+  }
+  auto vol = Volume::open(*device_, settings_.system_uuid);
+  if (!vol) {
+    failure_ = vol.error();
+    set_state(InstanceState::failed, "invalid superblock: " + vol.error().message());
+    return;
+  }
+  volume_ = std::move(vol.value());
+  log_msg(LogLevel::info, "%s: file system %s, role %s, %llu log entries, %zu files, %zu directories",
+          settings_.instance_name.c_str(), volume_->superblock().record.fs_uuid.to_string().c_str(),
+          role_name().c_str(), static_cast<unsigned long long>(volume_->log_entries()),
+          volume_->state().names().file_count(), volume_->state().names().directory_count());
+  Status m = backend_->mount(*volume_);
+  if (!m) {
+    failure_ = m.error();
+    set_state(InstanceState::failed, "mount failed: " + m.error().message());
+    return;
+  }
+  mounted_ = true;
+  publish_new_nodes();
+  settle_state();
+  if (events_.figures_changed) events_.figures_changed();
+}
+
+void Instance::publish_new_nodes() {
+  if (!volume_) return;
+  const Namespace& ns = volume_->state().names();
+  const NodeId last = static_cast<NodeId>(ns.file_count() + ns.directory_count());
+  for (NodeId id = published_ + 1; id <= last; ++id) {
+    const Node& n = ns.node(id);
+    Status s = backend_->publish(*volume_, n);
+    if (!s) log_msg(LogLevel::err, "%s: cannot publish %s: %s", settings_.instance_name.c_str(), n.path.c_str(),
+                    s.error().message().c_str());
+    if (n.is_dir) {
+      if (events_.directory_created) events_.directory_created(n.path);
+    } else if (events_.file_created) {
+      events_.file_created(n.path, n.size);
+    }
+  }
+  published_ = last;
+}
+
+uint64_t Instance::poll() {
+  if (!volume_ || state_ == InstanceState::failed || state_ == InstanceState::stopping) return 0;
+  auto stats = volume_->refresh();
+  if (!stats) {
+    Error e = stats.error();
+    if (e.code() != Errc::memory_error) e = Error(e.code(), "log replay stopped: " + e.message());
+    failure_ = e;
+    set_state(InstanceState::failed, e.message());
+    if (events_.figures_changed) events_.figures_changed();
+    return 0;
+  }
+  if (stats->entries == 0) return 0;
+  publish_new_nodes();
+  settle_state();
+  if (events_.figures_changed) events_.figures_changed();
+  return stats->entries;
+}
+
+void Instance::stop() {
+  set_state(InstanceState::stopping, "");
+  if (mounted_) {
+    Status s = backend_->unmount();
+    if (!s) log_msg(LogLevel::err, "%s: unmount failed: %s", settings_.instance_name.c_str(), s.error().message().c_str());
+    mounted_ = false;
+  }
+}
+
+Status Instance::require_volume() const {
+  if (state_ == InstanceState::failed)
+    return Error(failure_ ? failure_->code() : Errc::io_error,
+                 "the instance failed: " + (failure_ ? failure_->message() : reason_));
+  if (!volume_) return Error(Errc::unsupported, device_ ? device_->path() + " holds no famfs file system"
+                                                        : "no device");
+  return ok_status();
+}
+
+Status Instance::format(uint64_t log_len, bool force) {
+  if (!device_) return require_volume();
+  if (state_ == InstanceState::failed && failure_ && failure_->code() == Errc::memory_error) return require_volume();
+  FormatOptions opts;
+  opts.log_len = log_len;
+  opts.system_uuid = settings_.system_uuid;
+  opts.dev_name = settings_.device_path;
+  opts.force = force;
+  if (mounted_) {
+    FAMFS_TRY(backend_->unmount());
+    mounted_ = false;
+  }
+  auto sb = format_device(*device_, opts);
+  if (!sb) {
+    Error e = note(sb.error());
+    if (volume_) {  // nothing was written: keep serving the old file system
+      Status m = backend_->mount(*volume_);
+      mounted_ = m.ok();
+    }
+    return e;
+  }
+  failure_.reset();
+  state_ = InstanceState::starting;
+  open_volume();
+  return ok_status();
+}
+
+Status Instance::create_file(const FileRequest& request, bool zero) {
+  FAMFS_TRY(require_volume());
+  auto id = volume_->create_file(request, zero);
+  if (!id) return note(id.error());
+  publish_new_nodes();
+  if (events_.figures_changed) events_.figures_changed();
+  return ok_status();
+}
+
+Status Instance::make_directory(const DirRequest& request, bool parents) {
+  FAMFS_TRY(require_volume());
+  Volume& vol = *volume_;
+  if (auto why = omf::path_problem(request.path)) return Error(Errc::invalid_argument, *why);
+  std::vector<std::string> todo;
+  if (parents) {
+    // Every missing ancestor, outermost first; existing directories are fine.
+    for (std::string_view p = request.path; !p.empty(); p = omf::parent_path(p)) {
+      const Node* n = vol.state().names().find(p);
+      if (n && n->is_dir) break;
+      if (n) return Error(Errc::not_directory, std::string(p) + " exists and is a file");
+      todo.insert(todo.begin(), std::string(p));
+    }
+    if (todo.empty()) return ok_status();
+  } else {
+    todo.push_back(request.path);
+  }
+  for (const std::string& path : todo) {
+    DirRequest r = request;
+    r.path = path;
+    auto id = vol.make_directory(r);
+    if (!id) {
+      publish_new_nodes();
+      return note(id.error());
+    }
+  }
+  publish_new_nodes();
+  if (events_.figures_changed) events_.figures_changed();
+  return ok_status();
+}
+
+Result<PendingFile> Instance::prepare_copy(const FileRequest& request) {
+  FAMFS_TRY(require_volume());
+  // The copy overwrites [0, size); only the allocation's tail needs zeroing.
+  auto pending = volume_->prepare_file(request, false);
+  if (!pending) return note(pending.error());
+  uint64_t mapped = pending->map.mapped_bytes();
+  if (mapped > request.size) {
+    // Zero [size, mapped) of the file: whatever device bytes hold that tail.
+    Status zeroed = ok_status();
+    for_each_segment(pending->map, request.size, mapped, [&](const FileSegment& s) {
+      zeroed = device_->zero(s.device_offset, s.len);
+      return zeroed.ok();
+    });
+    if (!zeroed) {
+      abandon_copy(std::move(pending.value()));
+      return note(zeroed.error());
+    }
+  }
+  return pending;
+}
+
+Status Instance::commit_copy(PendingFile&& pending) {
+  Status ready = require_volume();
+  if (!ready) {
+    abandon_copy(std::move(pending));
+    return ready;
+  }
+  auto id = volume_->commit_file(std::move(pending));
+  if (!id) return note(id.error());
+  publish_new_nodes();
+  if (events_.figures_changed) events_.figures_changed();
+  return ok_status();
+}
+
+void Instance::abandon_copy(PendingFile&& pending) {
+  if (volume_) volume_->abandon_file(std::move(pending));
+  if (events_.figures_changed) events_.figures_changed();
+}
+
+}  // namespace famfs::service

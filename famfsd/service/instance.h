@@ -1,0 +1,108 @@
+// One famfsd instance: one device, its volume, its state and role. All
+// D-Bus-independent logic of the daemon lives here, so it can be tested
+// without a bus. Not thread safe: the event loop thread owns it; copy jobs
+// only touch device memory of allocations this class handed them.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "device/device.h"
+#include "engine/volume.h"
+#include "service/config.h"
+#include "service/mount_backend.h"
+#include "util/result.h"
+#include "util/uuid.h"
+
+namespace famfs::service {
+
+enum class InstanceState { starting, unformatted, ready, degraded, failed, stopping };
+const char* instance_state_name(InstanceState state);
+
+// What the instance tells the outside world (the D-Bus layer) about.
+struct InstanceEvents {
+  std::function<void(const std::string& path, uint64_t size)> file_created;
+  std::function<void(const std::string& path)> directory_created;
+  std::function<void(InstanceState state, const std::string& reason)> state_changed;
+  // Counts, log figures or problems changed.
+  std::function<void()> figures_changed;
+};
+
+struct InstanceSettings {
+  std::string device_path;
+  std::string instance_name;
+  Uuid system_uuid;
+  InstanceConfig config;
+};
+
+class Instance {
+ public:
+  Instance(InstanceSettings settings, std::unique_ptr<MountBackend> backend, InstanceEvents events);
+  ~Instance();
+
+  // Opens the device, validates the superblock, decides the role, replays
+  // the log and mounts. Ends in unformatted, ready, degraded or failed;
+  // never throws for device trouble.
+  void start();
+  // Replays entries appended since the last call (clients call this every
+  // poll interval). Returns how many entries were new. A device failure
+  // moves the instance to failed.
+  uint64_t poll();
+  // Unmounts; state stopping.
+  void stop();
+
+  InstanceState state() const { return state_; }
+  const std::string& state_reason() const { return reason_; }
+  const InstanceSettings& settings() const { return settings_; }
+  const MountBackend& backend() const { return *backend_; }
+  // Null while unformatted or when the superblock was unreadable.
+  const Volume* volume() const { return volume_.get(); }
+  Device* device() { return device_.get(); }
+  uint64_t device_size() const { return device_ ? device_->size() : 0; }
+  // "master", "client" or "" (no volume).
+  std::string role_name() const;
+  // Volume problems, plus the failure that made the instance fail (if any).
+  std::vector<Problem> problems() const;
+
+  // Master operations. Errors as Volume's, plus not_formatted-like errors:
+  // unsupported (no volume), memory_error (device failed: state -> failed).
+  Status format(uint64_t log_len, bool force);
+  Status create_file(const FileRequest& request, bool zero);
+  // PARENTS: create missing parents, succeed if PATH is a directory already.
+  Status make_directory(const DirRequest& request, bool parents);
+  // CopyIn in two steps: space is allocated (and any tail beyond the data
+  // zeroed) now, committed after the copy. Abandon on any failure.
+  Result<PendingFile> prepare_copy(const FileRequest& request);
+  Status commit_copy(PendingFile&& pending);
+  void abandon_copy(PendingFile&& pending);
+  // Marks the instance failed because of ERROR seen by a worker (copy, read).
+  void report_device_error(const Error& error);
+
+ private:
+  Status require_volume() const;
+  void set_state(InstanceState state, std::string reason);
+  void settle_state();
+  // Publishes nodes added since the last call (to the backend and events).
+  void publish_new_nodes();
+  // Turns memory errors into the failed state; returns ERROR unchanged.
+  Error note(Error error);
+  Status note(Status status);
+  void open_volume();
+
+  InstanceSettings settings_;
+  std::unique_ptr<MountBackend> backend_;
+  InstanceEvents events_;
+  std::unique_ptr<Device> device_;
+  std::unique_ptr<Volume> volume_;
+  InstanceState state_ = InstanceState::starting;
+  std::string reason_;
+  std::optional<Error> failure_;
+  NodeId published_ = 0;  // nodes [1, published_] were announced
+  bool mounted_ = false;
+};
+
+}  // namespace famfs::service

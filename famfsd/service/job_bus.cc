@@ -1,0 +1,63 @@
+#include "service/job_bus.h"
+
+#include "service/bus_errors.h"
+#include "service/daemon.h"
+
+namespace famfs::service {
+
+JobObject::JobObject(Daemon& daemon, std::string object_path, std::string operation, std::string path,
+                     uint64_t total, uid_t started_by)
+    : AdaptorInterfaces(daemon.connection(), std::move(object_path)),
+      daemon_(daemon),
+      operation_(std::move(operation)),
+      path_(std::move(path)),
+      total_(total),
+      started_by_(started_by) {
+  registerAdaptor();
+  emitInterfacesAddedSignal({org::famfs::Famfs1::Job_adaptor::INTERFACE_NAME});
+}
+
+JobObject::~JobObject() {
+  try {
+    emitInterfacesRemovedSignal({org::famfs::Famfs1::Job_adaptor::INTERFACE_NAME});
+  } catch (const sdbus::Error&) {  // the connection may be going away
+  }
+  unregisterAdaptor();
+}
+
+double JobObject::Progress() {
+  if (total_ == 0) return 1.0;
+  return static_cast<double>(done.load(std::memory_order_relaxed)) / static_cast<double>(total_);
+}
+
+void JobObject::Cancel(const std::map<std::string, sdbus::Variant>& options) {
+  try {
+    Options o(options, {});
+    Caller c = daemon_.caller_of(*getObject().getCurrentlyProcessedMessage());
+    if (c.uid != 0 && c.uid != started_by_)
+      throw named_error("AccessDenied", "only root or the job's starter (uid " + std::to_string(started_by_) +
+                                            ") may cancel it");
+    if (completed_) throw named_error("Busy", "the job has completed already");
+    cancel.store(true);
+  } catch (const sdbus::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw named_error("Failed", e.what());
+  }
+}
+
+void JobObject::publish_progress() {
+  uint64_t now = done.load(std::memory_order_relaxed);
+  if (now == published_done_) return;
+  published_done_ = now;
+  emitPropertiesChangedSignal(org::famfs::Famfs1::Job_adaptor::INTERFACE_NAME, {"BytesDone", "Progress"});
+}
+
+void JobObject::complete(bool success, const std::string& error, const std::string& message) {
+  if (completed_) return;
+  completed_ = true;
+  publish_progress();
+  emitCompleted(success, error, message);
+}
+
+}  // namespace famfs::service

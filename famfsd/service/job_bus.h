@@ -1,0 +1,48 @@
+// org.famfs.Famfs1.Job objects: a long copy with Progress and Completed.
+#pragma once
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include <atomic>
+#include <string>
+
+#include "famfs1_job_adaptor.h"
+
+namespace famfs::service {
+
+class Daemon;
+
+class JobObject final : public sdbus::AdaptorInterfaces<org::famfs::Famfs1::Job_adaptor, sdbus::Properties_adaptor,
+                                                         sdbus::ManagedObject_adaptor> {
+ public:
+  JobObject(Daemon& daemon, std::string object_path, std::string operation, std::string path, uint64_t total,
+            uid_t started_by);
+  ~JobObject();
+
+  // Bytes copied so far (workers add to it) and the cancel request.
+  std::atomic<uint64_t> done{0};
+  std::atomic<bool> cancel{false};
+  bool completed() const { return completed_; }
+  // Emits Completed once (loop thread).
+  void complete(bool success, const std::string& error, const std::string& message);
+  // Emits PropertiesChanged(BytesDone, Progress) if they moved.
+  void publish_progress();
+
+ private:
+  void Cancel(const std::map<std::string, sdbus::Variant>& options) override;
+  std::string Operation() override { return operation_; }
+  std::string Path() override { return path_; }
+  uint64_t BytesTotal() override { return total_; }
+  uint64_t BytesDone() override { return done.load(std::memory_order_relaxed); }
+  double Progress() override;
+  uint32_t StartedByUid() override { return started_by_; }
+
+  Daemon& daemon_;
+  std::string operation_, path_;
+  uint64_t total_;
+  uid_t started_by_;
+  uint64_t published_done_ = 0;
+  bool completed_ = false;
+};
+
+}  // namespace famfs::service

@@ -1,0 +1,192 @@
+// Instance without a bus: life cycle, roles, events, failure on memory errors.
+#include "service/instance.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "engine/format.h"
+#include "service/data_copy.h"
+#include "service/log.h"
+
+namespace famfs::service {
+namespace {
+
+constexpr uint64_t kMiB = 1ULL << 20;
+const Uuid kMaster = *Uuid::parse("11111111-2222-4333-8444-555555555555");
+const Uuid kClient = *Uuid::parse("99999999-2222-4333-8444-555555555555");
+
+class InstanceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    set_log_level(LogLevel::crit);  // the state changes are asserted, not logged
+    char name[] = "/dev/shm/famfs-inst-XXXXXX";
+    int fd = mkstemp(name);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(ftruncate(fd, 256 * kMiB), 0);
+    close(fd);
+    path_ = name;
+  }
+  void TearDown() override { unlink(path_.c_str()); }
+
+  void format() {
+    auto dev = open_device(path_, OpenMode::read_write);
+    ASSERT_TRUE(dev.ok());
+    FormatOptions o;
+    o.system_uuid = kMaster;
+    ASSERT_TRUE(format_device(**dev, o).ok());
+  }
+
+  std::unique_ptr<Instance> make(const Uuid& uuid, InstanceConfig cfg = {}) {
+    InstanceEvents ev;
+    ev.file_created = [this](const std::string& p, uint64_t) { files_.push_back(p); };
+    ev.directory_created = [this](const std::string& p) { dirs_.push_back(p); };
+    ev.state_changed = [this](InstanceState s, const std::string&) { states_.push_back(s); };
+    ev.figures_changed = [this] { ++figures_; };
+    return std::make_unique<Instance>(InstanceSettings{path_, "test", uuid, cfg}, make_none_backend(), ev);
+  }
+
+  std::string path_;
+  std::vector<std::string> files_, dirs_;
+  std::vector<InstanceState> states_;
+  int figures_ = 0;
+};
+
+TEST_F(InstanceTest, UnformattedDeviceIsReportedAndCanBeFormatted) {
+  auto inst = make(kMaster);
+  inst->start();
+  EXPECT_EQ(inst->state(), InstanceState::unformatted);
+  EXPECT_EQ(inst->role_name(), "");
+  ASSERT_TRUE(inst->format(8 * kMiB, false).ok());
+  EXPECT_EQ(inst->state(), InstanceState::ready);
+  EXPECT_EQ(inst->role_name(), "master");
+  Status again = inst->format(8 * kMiB, false);
+  ASSERT_FALSE(again.ok()) << "a valid file system is not overwritten without force";
+  EXPECT_EQ(again.error().code(), Errc::exists);
+  EXPECT_EQ(inst->state(), InstanceState::ready) << "a refused format keeps serving";
+}
+
+TEST_F(InstanceTest, ClientSeesWhatTheMasterCreatesAfterPolling) {
+  format();
+  auto master = make(kMaster);
+  master->start();
+  auto client = make(kClient);
+  client->start();
+  ASSERT_EQ(client->role_name(), "client");
+  ASSERT_TRUE(master->make_directory(DirRequest{"a/b", 0755, 0, 0}, true).ok());
+  FileRequest f;
+  f.path = "a/b/file";
+  f.size = 3 * kMiB;
+  ASSERT_TRUE(master->create_file(f, true).ok());
+  files_.clear();
+  dirs_.clear();
+  EXPECT_EQ(client->poll(), 3u);
+  EXPECT_EQ(dirs_, (std::vector<std::string>{"a", "a/b"}));
+  EXPECT_EQ(files_, (std::vector<std::string>{"a/b/file"}));
+  EXPECT_EQ(client->poll(), 0u);
+  Status refused = client->create_file(f, true);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), Errc::not_master);
+}
+
+TEST_F(InstanceTest, MkdirParentsAcceptsExistingDirectoriesOnly) {
+  format();
+  auto master = make(kMaster);
+  master->start();
+  ASSERT_TRUE(master->make_directory(DirRequest{"d", 0755, 0, 0}, false).ok());
+  EXPECT_TRUE(master->make_directory(DirRequest{"d", 0755, 0, 0}, true).ok());
+  EXPECT_EQ(master->make_directory(DirRequest{"d", 0755, 0, 0}, false).error().code(), Errc::exists);
+  FileRequest f;
+  f.path = "d/f";
+  f.size = kMiB;
+  ASSERT_TRUE(master->create_file(f, false).ok());
+  EXPECT_EQ(master->make_directory(DirRequest{"d/f/x", 0755, 0, 0}, true).error().code(), Errc::not_directory);
+}
+
+TEST_F(InstanceTest, AbandonedCopyLeavesNoFileAndFreesTheSpace) {
+  format();
+  auto master = make(kMaster);
+  master->start();
+  uint64_t free_before = master->volume()->state().allocator().free_bytes();
+  FileRequest f;
+  f.path = "big";
+  f.size = 5 * kMiB;
+  auto pending = master->prepare_copy(f);
+  ASSERT_TRUE(pending.ok());
+  EXPECT_LT(master->volume()->state().allocator().free_bytes(), free_before);
+  master->abandon_copy(std::move(pending.value()));
+  EXPECT_EQ(master->volume()->state().allocator().free_bytes(), free_before);
+  EXPECT_EQ(master->volume()->state().names().find("big"), nullptr);
+}
+
+TEST_F(InstanceTest, CopyIsVisibleOnlyAfterCommitAndHoldsTheBytes) {
+  format();
+  auto master = make(kMaster);
+  master->start();
+  auto client = make(kClient);
+  client->start();
+  char src_name[] = "/tmp/famfs-src-XXXXXX";
+  int src = mkstemp(src_name);
+  ASSERT_GE(src, 0);
+  unlink(src_name);
+  std::string data(3 * kMiB + 123, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>('a' + i % 23);
+  ASSERT_EQ(write(src, data.data(), data.size()), static_cast<ssize_t>(data.size()));
+  FileRequest f;
+  f.path = "copied";
+  f.size = data.size();
+  auto pending = master->prepare_copy(f);
+  ASSERT_TRUE(pending.ok());
+  std::atomic<uint64_t> done{0};
+  std::atomic<bool> cancel{false};
+  ASSERT_TRUE(copy_fd_into_map(*master->device(), pending->map, src, data.size(), done, cancel).ok());
+  EXPECT_EQ(done.load(), data.size());
+  client->poll();
+  EXPECT_EQ(client->volume()->state().names().find("copied"), nullptr) << "nothing visible before the commit";
+  ASSERT_TRUE(master->commit_copy(std::move(pending.value())).ok());
+  client->poll();
+  const Node* n = client->volume()->state().names().find("copied");
+  ASSERT_NE(n, nullptr);
+  int pipefd[2];
+  ASSERT_EQ(pipe(pipefd), 0);
+  char out_name[] = "/tmp/famfs-out-XXXXXX";
+  int out = mkstemp(out_name);
+  unlink(out_name);
+  auto copied = copy_map_to_fd(*client->device(), n->map, 0, n->size, out);
+  ASSERT_TRUE(copied.ok());
+  EXPECT_EQ(*copied, data.size());
+  std::string back(data.size(), '\0');
+  ASSERT_EQ(pread(out, back.data(), back.size(), 0), static_cast<ssize_t>(back.size()));
+  EXPECT_TRUE(back == data);
+  // The allocation's tail beyond the data was zeroed.
+  std::vector<char> tail(n->map.mapped_bytes() - data.size());
+  ASSERT_TRUE(client->device()->read(n->map.extents[0].offset + data.size(), tail.data(), tail.size()).ok());
+  EXPECT_EQ(std::count(tail.begin(), tail.end(), 0), static_cast<long>(tail.size()));
+  close(src);
+  close(out);
+  close(pipefd[0]);
+  close(pipefd[1]);
+}
+
+TEST_F(InstanceTest, TruncatedDeviceMakesTheInstanceFailWithAReason) {
+  format();
+  auto client = make(kClient);
+  client->start();
+  ASSERT_EQ(client->state(), InstanceState::ready);
+  ASSERT_EQ(truncate(path_.c_str(), kMiB), 0);  // the log header is gone
+  EXPECT_EQ(client->poll(), 0u);
+  EXPECT_EQ(client->state(), InstanceState::failed);
+  EXPECT_NE(client->state_reason().find("SIGBUS"), std::string::npos) << client->state_reason();
+  auto problems = client->problems();
+  ASSERT_FALSE(problems.empty());
+  EXPECT_EQ(problems.back().kind, ProblemKind::memory_error);
+  FileRequest f;
+  f.path = "x";
+  f.size = kMiB;
+  EXPECT_EQ(client->create_file(f, true).error().code(), Errc::memory_error);
+}
+
+}  // namespace
+}  // namespace famfs::service

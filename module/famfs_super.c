@@ -320,6 +320,8 @@ static int famfs_init_fs_context(struct fs_context *fc)
 static void famfs_kill_sb(struct super_block *sb)
 {
 	struct famfs_fs_info *fsi = sb->s_fs_info;
+	/* no root: fill_super failed, this is the cleanup of a failed mount */
+	bool was_mounted = sb->s_root;
 
 	/* evicts every inode (and frees the maps) while fsi is still valid */
 	kill_litter_super(sb);
@@ -329,7 +331,7 @@ static void famfs_kill_sb(struct super_block *sb)
 		famfs_pmem_close(fsi);
 	else
 		famfs_devdax_close(fsi);
-	if (fsi->dev_name && fsi->dev_size)
+	if (was_mounted)
 		pr_info("famfs: unmounted %s\n", fsi->dev_name);
 	famfs_free_fsi(fsi);
 }

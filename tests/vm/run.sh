@@ -1,0 +1,398 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# famfs VM test tier: famfs.ko in qemu guests (TCG, no KVM needed).
+#
+# For every Debian kernel whose headers are installed
+# (/usr/src/linux-headers-*-amd64; 6.1, plus 6.12 when Debian offers it):
+#   - builds famfs.ko (warnings are failures) and the static guest test
+#     program (tests/vm/*.c),
+#   - fetches the matching kernel image (apt-get download + dpkg -x; cached
+#     in tests/vm/out/kernel-<ver>/),
+#   - packs busybox, the test program, famfs.ko, the nvdimm/dax/brd modules
+#     and ndctl/daxctl with their libraries into an initramfs,
+#   - boots guests: "main" (pmem from memmap=, then devdax on the same memory:
+#     the full suite), "share" (two guests on one nvdimm backing file, A
+#     writes, B reads),
+#   - counts every check line, and fails on a missing end marker, a qemu
+#     timeout, or Oops/BUG/WARNING in a guest console log.
+# Ends with "N passed, N failed"; exits non-zero on any failure.
+#
+# Run as root on Debian 12, no stdin needed:   bash tests/vm/run.sh
+# Env: FAMFS_VM_JOBS     guests run at once (default: number of CPUs)
+#      FAMFS_VM_TIMEOUT  seconds per guest boot (default 300)
+#      FAMFS_VM_KERNELS  space-separated kernel versions to limit the run to
+set -uo pipefail
+cd "$(dirname "$0")/../.." || exit 1
+ROOT=$PWD
+VM=$ROOT/tests/vm
+OUT=$VM/out
+mkdir -p "$OUT"
+T0=$SECONDS
+JOBS=${FAMFS_VM_JOBS:-$(nproc)}
+TIMEOUT=${FAMFS_VM_TIMEOUT:-300}
+export DEBIAN_FRONTEND=noninteractive
+APT=(apt-get -o DPkg::Lock::Timeout=600 -o APT::Sandbox::User=root -q -y)
+
+passed=0
+failed=0
+pass() { echo "PASS host: $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL host: $*"; failed=$((failed + 1)); }
+check() { # check NAME CMD...: one host check, output shown on failure
+	local name=$1 log
+	shift
+	log=$(mktemp)
+	if "$@" >"$log" 2>&1; then
+		pass "$name"
+	else
+		tail -n 40 "$log" | sed 's/^/  | /'
+		fail "$name"
+	fi
+	rm -f "$log"
+}
+finish() {
+	echo "vm tier run time: $((SECONDS - T0)) s"
+	echo "$passed passed, $failed failed"
+	[[ $failed -eq 0 ]]
+	exit $?
+}
+
+# ---------------------------------------------------------------- packages
+
+installed() { dpkg-query -W -f '${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+apt_updated=0
+apt_update() {
+	((apt_updated)) && return 0
+	apt_updated=1
+	"${APT[@]}" update </dev/null
+}
+# The 6.12 headers depend on the 6.12 image, whose install would build an
+# initramfs for the host (minutes). In a container (CI) the host never boots
+# it: skip that step there. On a machine that boots from /boot keep it.
+host_boots_kernels() {
+	[[ ! -e /.dockerenv && ! -e /run/.containerenv ]] &&
+		grep -qxE 'systemd|init' /proc/1/comm 2>/dev/null
+}
+apt_install() {
+	if host_boots_kernels; then
+		"${APT[@]}" install --no-install-recommends "$@" </dev/null
+	else
+		INITRD=No "${APT[@]}" install --no-install-recommends "$@" </dev/null
+	fi
+}
+
+# a versioned 6.12 headers package the configured sources (or, if reachable,
+# bookworm-backports) offer: prints "pkg[/suite]" or nothing
+find_612_headers() {
+	local cand dep bp=/etc/apt/sources.list.d/famfs-vm-bookworm-backports.list
+	cand=$(apt-cache policy linux-headers-6.12-amd64 2>/dev/null | awk '/Candidate:/ {print $2}')
+	if [[ -n $cand && $cand != "(none)" ]]; then
+		echo linux-headers-6.12-amd64
+		return
+	fi
+	if ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
+		echo "deb http://deb.debian.org/debian bookworm-backports main" >"$bp"
+		apt_updated=0
+		if ! apt_update >&2 || ! apt-cache policy 2>/dev/null | grep -q bookworm-backports; then
+			echo "bookworm-backports not reachable" >&2
+			rm -f "$bp"
+			return
+		fi
+	fi
+	dep=$(apt-cache show linux-headers-amd64/bookworm-backports 2>/dev/null |
+		awk -F': ' '/^Depends:/ {split($2, a, /[ ,]/); print a[1]; exit}')
+	[[ $dep == linux-headers-6.12* ]] && echo "$dep/bookworm-backports"
+}
+
+deps() {
+	local p missing=() h612
+	for p in linux-headers-amd64 qemu-system-x86 busybox-static ndctl daxctl \
+		gcc make libc6-dev xz-utils zstd cpio kmod; do
+		installed "$p" || missing+=("$p")
+	done
+	if ((${#missing[@]})); then
+		echo "installing ${missing[*]}"
+		apt_update || return 1
+		apt_install "${missing[@]}" || return 1
+	fi
+	if ! compgen -G "/usr/src/linux-headers-6.12*-amd64" >/dev/null; then
+		apt_update || echo "apt-get update failed; continuing with what is installed"
+		h612=$(find_612_headers)
+		if [[ -n $h612 ]]; then
+			echo "installing $h612"
+			apt_install "$h612" || echo "6.12 headers not installed; testing the other kernels only"
+		else
+			echo "no 6.12 headers available; testing the other kernels only"
+		fi
+	fi
+	return 0
+}
+
+echo "== vm tier: dependencies"
+check "packages installed (apt-get)" deps
+for t in qemu-system-x86_64 busybox ndctl daxctl gcc make cpio modprobe depmod xz dpkg-deb; do
+	command -v "$t" >/dev/null || { fail "tool $t missing"; finish; }
+done
+
+# kernels whose headers are installed (generic amd64 flavour only)
+KVERS=()
+for d in $(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V); do
+	v=${d#/usr/src/linux-headers-}
+	case $v in *-rt-amd64 | *-cloud-amd64) continue ;; esac
+	[[ -f $d/Module.symvers ]] || continue
+	if [[ -n ${FAMFS_VM_KERNELS:-} && " $FAMFS_VM_KERNELS " != *" $v "* ]]; then
+		continue
+	fi
+	KVERS+=("$v")
+done
+if ((${#KVERS[@]} == 0)); then
+	fail "no /usr/src/linux-headers-*-amd64 installed"
+	finish
+fi
+echo "kernels: ${KVERS[*]}"
+
+# ---------------------------------------------------------------- builds
+
+echo "== vm tier: builds"
+# guest test program: static, kernel independent
+check "build guest test program (gcc -static -Werror)" \
+	gcc -static -O2 -Wall -Wextra -Werror -I"$ROOT/module/include/uapi" \
+	-o "$OUT/famfs-vmtest" "$VM"/*.c
+
+# The uncompressed kernel (ELF with a PVH entry) boots straight from qemu:
+# no decompression under TCG (about 10 s per boot). bzImage header: setup
+# sectors at 0x1f1, payload offset/length at 0x248 (the payload ends with
+# 4 bytes of uncompressed size).
+extract_vmlinux() { # BZIMAGE OUT
+	local img=$1 out=$2 ss po pl magic
+	ss=$(od -An -tu1 -j $((0x1f1)) -N1 "$img" | tr -d ' ')
+	((ss == 0)) && ss=4
+	read -r po pl < <(od -An -tu4 -j $((0x248)) -N8 "$img")
+	tail -c +$(((ss + 1) * 512 + po + 1)) "$img" | head -c $((pl - 4)) >"$out.z"
+	magic=$(od -An -tx1 -N4 "$out.z" | tr -d ' ')
+	case $magic in
+	fd377a58) xz -dc "$out.z" >"$out" ;;
+	28b52ffd) zstd -dcq "$out.z" >"$out" ;;
+	1f8b*) gzip -dc "$out.z" >"$out" ;;
+	*) false ;;
+	esac
+	local rc=$?
+	rm -f "$out.z"
+	((rc == 0)) && [[ $(od -An -tx1 -N4 "$out" | tr -d ' ') == 7f454c46 ]]
+}
+
+MODS="libnvdimm nd_btt nd_pmem nd_e820 nfit device_dax dax_pmem brd virtio_pci virtio_pmem"
+
+# kernel image and the guest modules for $1, cached by headers version
+fetch_kernel() {
+	local kver=$1 kd=$OUT/kernel-$1 hver m f base stamp
+	hver=$(dpkg-query -W -f '${Version}' "linux-headers-$kver" 2>/dev/null)
+	# cache key: headers version and the module list
+	stamp=$kd/.ok-$hver-$(echo "$MODS pvh" | md5sum | cut -c1-8)
+	[[ -f $stamp ]] && return 0
+	rm -rf "$kd"
+	mkdir -p "$kd/dl" "$kd/modules"
+	(cd "$kd/dl" && { "${APT[@]}" download "linux-image-$kver=$hver" ||
+		"${APT[@]}" download "linux-image-$kver"; }) </dev/null || return 1
+	dpkg-deb -x "$kd"/dl/linux-image-*.deb "$kd/root" || return 1
+	if ! extract_vmlinux "$kd/root/boot/vmlinuz-$kver" "$kd/vmlinuz"; then
+		echo "no ELF kernel extracted; booting the bzImage"
+		cp "$kd/root/boot/vmlinuz-$kver" "$kd/vmlinuz" || return 1
+	fi
+	depmod -b "$kd/root" "$kver" || return 1
+	: >"$kd/modules/load.list"
+	for m in $MODS; do
+		modprobe -C /dev/null -d "$kd/root" -S "$kver" --show-depends "$m" \
+			>>"$kd/deps" || return 1
+	done
+	awk '$1 == "insmod" && !seen[$2]++ {print $2}' "$kd/deps" >"$kd/order"
+	while read -r f; do
+		base=$(basename "$f")
+		case $f in
+		*.ko.xz) base=${base%.xz}; xz -dc "$f" >"$kd/modules/$base" || return 1 ;;
+		*.ko.zst) base=${base%.zst}; zstd -dcq "$f" >"$kd/modules/$base" || return 1 ;;
+		*) cp "$f" "$kd/modules/$base" || return 1 ;;
+		esac
+		echo "$base" >>"$kd/modules/load.list"
+	done <"$kd/order"
+	[[ -s $kd/modules/load.list ]] || return 1
+	rm -rf "$kd/root" "$kd/dl" "$kd/order" "$kd/deps"
+	touch "$stamp"
+}
+
+build_module() {
+	local kver=$1 kdir=/usr/src/linux-headers-$1 log=$OUT/kernel-$1/build.log rc
+	make -C "$ROOT/module" KDIR="$kdir" clean >/dev/null 2>&1
+	make -C "$ROOT/module" KDIR="$kdir" KCFLAGS=-Werror >"$log" 2>&1
+	rc=$?
+	if ((rc == 0)) && grep -qi 'warning' "$log"; then
+		rc=1
+	fi
+	((rc == 0)) && cp "$ROOT/module/famfs.ko" "$OUT/kernel-$kver/famfs.ko"
+	make -C "$ROOT/module" KDIR="$kdir" clean >/dev/null 2>&1
+	((rc == 0)) || cat "$log"
+	return $rc
+}
+
+copy_with_libs() { # copy_with_libs DESTROOT BINARY...
+	local dest=$1 b l
+	shift
+	for b in "$@"; do
+		install -D -m 0755 "$b" "$dest$b"
+		for l in $(ldd "$b" | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i}'); do
+			[[ -e $dest$l ]] || install -D -m 0755 "$(readlink -f "$l")" "$dest$l"
+		done
+	done
+}
+
+build_initramfs() {
+	local kver=$1 kd=$OUT/kernel-$1 ir=$OUT/kernel-$1/initramfs a
+	rm -rf "$ir"
+	mkdir -p "$ir"/{bin,sbin,usr/bin,usr/sbin,lib/modules,proc,sys,dev,tmp,mnt,run,etc}
+	cp /bin/busybox "$ir/bin/busybox" || return 1
+	for a in $("$ir/bin/busybox" --list); do
+		[[ -e $ir/bin/$a ]] || ln -s busybox "$ir/bin/$a"
+	done
+	cp "$OUT/famfs-vmtest" "$ir/bin/" || return 1
+	install -m 0755 "$VM/init.sh" "$ir/init" || return 1
+	copy_with_libs "$ir" "$(command -v ndctl)" "$(command -v daxctl)" || return 1
+	cp "$kd"/modules/* "$ir/lib/modules/" || return 1
+	cp "$kd/famfs.ko" "$ir/lib/modules/famfs.ko" || return 1
+	(cd "$ir" && find . | cpio -o -H newc -R 0:0 --quiet) >"$kd/initramfs.cpio" || return 1
+	rm -rf "$ir"
+}
+
+READY=()
+for kver in "${KVERS[@]}"; do
+	ok=1
+	check "kernel image and modules for $kver (apt-get download, cached)" fetch_kernel "$kver" || ok=0
+	if ((ok)); then
+		check "build famfs.ko against $kver headers, no warnings" build_module "$kver"
+		[[ -f $OUT/kernel-$kver/famfs.ko ]] || ok=0
+	fi
+	if ((ok)) && [[ -f $OUT/famfs-vmtest ]]; then
+		check "initramfs for $kver" build_initramfs "$kver"
+		[[ -f $OUT/kernel-$kver/initramfs.cpio ]] || ok=0
+	else
+		ok=0
+	fi
+	((ok)) && READY+=("$kver")
+	rm -f "$OUT/kernel-$kver/famfs.ko"
+done
+# a failed build leaves nothing stale behind for the guests
+for kver in "${KVERS[@]}"; do
+	[[ " ${READY[*]} " == *" $kver "* ]] || rm -f "$OUT/kernel-$kver/initramfs.cpio"
+done
+
+# ---------------------------------------------------------------- guests
+
+# boot DIR KVER MODE MEM APPEND QEMU-ARGS...: one guest, results in DIR
+boot() {
+	local dir=$1 kver=$2 mode=$3 mem=$4 append=$5 t rc
+	shift 5
+	mkdir -p "$dir"
+	t=$SECONDS
+	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -machine pc -smp 1 -m "$mem" \
+		-nodefaults -display none -no-reboot \
+		-kernel "$OUT/kernel-$kver/vmlinuz" -initrd "$OUT/kernel-$kver/initramfs.cpio" \
+		-append "console=ttyS0 panic=-1 oops=panic rdinit=/init famfs_test=$mode $append" \
+		-serial "file:$dir/console.log" -serial "file:$dir/results.log" \
+		"$@" >"$dir/qemu.log" 2>&1 </dev/null
+	rc=$?
+	echo "$rc $((SECONDS - t))" >"$dir/status"
+}
+
+job_main() { # KVER
+	boot "$OUT/run-$1/main" "$1" main 3G "memmap=512M!2G memmap=8M!2600M"
+}
+
+# KVER: guest A writes, then guest B (same nvdimm backing file) reads.
+# Guest A also gets an (asynchronous) virtio-pmem device for MAP_SYNC.
+job_share() {
+	local mem=$OUT/run-$1/shared.mem vp=$OUT/run-$1/virtio-pmem.mem nv
+	mkdir -p "$OUT/run-$1"
+	rm -f "$mem" "$vp"
+	truncate -s 512M "$mem"
+	truncate -s 32M "$vp"
+	nv=(-machine pc,nvdimm=on -m 3G,slots=4,maxmem=8G
+		-object "memory-backend-file,id=m1,share=on,mem-path=$mem,size=512M,align=2M"
+		-device nvdimm,memdev=m1,label-size=128K)
+	boot "$OUT/run-$1/share-a" "$1" share-a 3G "" "${nv[@]}" \
+		-object "memory-backend-file,id=vp1,share=on,mem-path=$vp,size=32M" \
+		-device virtio-pmem-pci,memdev=vp1,id=vpmem1
+	boot "$OUT/run-$1/share-b" "$1" share-b 3G "" "${nv[@]}"
+	rm -f "$mem" "$vp"
+}
+
+echo "== vm tier: guests (${READY[*]:-none}; $JOBS at a time, TCG)"
+for kver in "${READY[@]}"; do
+	rm -rf "$OUT/run-$kver"
+done
+running=0
+for job in "${READY[@]/#/main:}" "${READY[@]/#/share:}"; do
+	[[ $job == *: ]] && continue
+	if ((running >= JOBS)); then
+		wait -n
+		running=$((running - 1))
+	fi
+	"job_${job%%:*}" "${job#*:}" &
+	running=$((running + 1))
+done
+wait
+
+# ---------------------------------------------------------------- verdicts
+
+BENCH=()
+evaluate() { # DIR LABEL
+	local dir=$1 label=$2 rc secs line bad
+	read -r rc secs <"$dir/status" 2>/dev/null || { rc=x; secs=?; }
+	echo "-- $label: qemu exit $rc after ${secs} s"
+	if [[ -f $dir/results.log ]]; then
+		while IFS= read -r line; do
+			line=${line%$'\r'}
+			case $line in
+			PASS\ *) passed=$((passed + 1)); echo "PASS [$label] ${line#PASS }" ;;
+			FAIL\ *) failed=$((failed + 1)); echo "FAIL [$label] ${line#FAIL }" ;;
+			BENCH\ *) BENCH+=("[$label] ${line#BENCH }"); echo "BENCH [$label] ${line#BENCH }" ;;
+			"") ;;
+			*) echo "     [$label] $line" ;;
+			esac
+		done <"$dir/results.log"
+	fi
+	if [[ $rc == 124 || $rc == 137 ]]; then
+		fail "[$label] guest finished within ${TIMEOUT} s (timed out)"
+	elif [[ $rc != 0 ]]; then
+		fail "[$label] qemu exit status 0 (got $rc)"
+		sed 's/^/  | /' "$dir/qemu.log" | tail -n 20
+	else
+		pass "[$label] qemu finished in time"
+	fi
+	if grep -q "^FAMFS-VM-END" "$dir/results.log" 2>/dev/null; then
+		pass "[$label] end marker reached"
+	else
+		fail "[$label] end marker reached"
+		echo "  | last console lines:"
+		tr -d '\r' <"$dir/console.log" 2>/dev/null | tail -n 30 | sed 's/^/  | /'
+	fi
+	bad=$(tr -d '\r' <"$dir/console.log" 2>/dev/null |
+		grep -nE 'Oops|BUG:|WARNING:|Kernel panic|Call Trace|general protection' | head -n 5)
+	if [[ -z $bad && -s $dir/console.log ]]; then
+		pass "[$label] console log free of Oops/BUG/WARNING"
+	else
+		fail "[$label] console log free of Oops/BUG/WARNING"
+		echo "$bad" | sed 's/^/  | /'
+		grep -nE -A 25 'Oops|BUG:|WARNING:|Kernel panic' "$dir/console.log" 2>/dev/null |
+			tr -d '\r' | head -n 60 | sed 's/^/  | /'
+	fi
+}
+
+for kver in "${READY[@]}"; do
+	evaluate "$OUT/run-$kver/main" "$kver main"
+	evaluate "$OUT/run-$kver/share-a" "$kver share-A"
+	evaluate "$OUT/run-$kver/share-b" "$kver share-B"
+done
+
+echo "== vm tier: summary"
+for line in "${BENCH[@]}"; do
+	echo "BENCH $line"
+done
+finish

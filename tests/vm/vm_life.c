@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * famfs VM tests: mount errors, small devices, pmem memory failure,
+ * device-dax unbind while mounted, the two-guest sharing test, and the
+ * mmap read bandwidth benchmark.
+ */
+#include "vmtest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+static int open_mapped(const char *mnt, const char *name, const struct tmap *m)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", mnt, name);
+	fd = open(path, O_CREAT | O_EXCL | O_RDWR, 0644);
+	if (fd < 0) {
+		report(false, "create file", "%s: %s", path, errname(errno));
+		return -1;
+	}
+	if (!expect_rc(tmap_create(fd, m), 0, "map %s", name)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int cmd_mount_errors(const char *pmem, const char *mnt)
+{
+	int fd, rc;
+
+	set_tag("mount");
+	mkdir(mnt, 0755);
+	report(famfs_registered(), "famfs listed in /proc/filesystems", NULL);
+	{
+		char buf[16] = "";
+
+		fd = open("/sys/module/famfs/parameters/famfs_kabi_version", O_RDONLY);
+		rc = fd >= 0 ? (int)read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		report(rc > 0 && atoi(buf) == FAMFS_KABI_VERSION,
+		       "module parameter famfs_kabi_version = 43", "read '%s'", buf);
+	}
+	expect_rc(mount_famfs(NULL, mnt, 0, NULL), EINVAL, "mount without a device -> EINVAL");
+	expect_rc(mount_famfs("", mnt, 0, NULL), EINVAL, "mount with an empty device name -> EINVAL");
+	expect_rc(mount_famfs(pmem, mnt, 0, "bogus"), EINVAL, "unknown mount option -> EINVAL");
+	expect_rc(mount_famfs(pmem, mnt, 0, "dax=always"), EINVAL, "unknown mount option with value -> EINVAL");
+	expect_rc(mount_famfs("/dev/does-not-exist", mnt, 0, NULL), ENOENT, "device path does not exist -> ENOENT");
+	fd = open("/tmp/regular", O_CREAT | O_RDWR, 0644);
+	if (fd >= 0)
+		close(fd);
+	expect_rc(mount_famfs("/tmp/regular", mnt, 0, NULL), ENOTBLK, "regular file as device -> ENOTBLK");
+	expect_rc(mount_famfs("/tmp", mnt, 0, NULL), ENOTBLK, "directory as device -> ENOTBLK");
+	expect_rc(mount_famfs("/dev/ram0", mnt, 0, NULL), ENODEV, "block device without DAX (brd) -> ENODEV");
+	expect_rc(mount_famfs("/dev/null", mnt, 0, NULL), ENODEV, "char device that is not device-dax (/dev/null) -> ENODEV");
+
+	/* another exclusive holder of the pmem device */
+	fd = open(pmem, O_RDONLY | O_EXCL);
+	report(fd >= 0, "exclusive open of the pmem device by user space", "%s", errname(errno));
+	expect_rc(mount_famfs(pmem, mnt, 0, NULL), EBUSY, "mount of a device another holder claimed -> EBUSY");
+	if (fd >= 0)
+		close(fd);
+	report(!is_mounted(mnt), "failed mounts left no mount behind", NULL);
+	if (expect_rc(mount_famfs(pmem, mnt, 0, NULL), 0, "mount retried after the failures succeeds")) {
+		fd = open(pmem, O_RDONLY | O_EXCL);
+		expect_rc(fd, EBUSY, "exclusive open of a famfs-mounted pmem device -> EBUSY");
+		if (fd >= 0)
+			close(fd);
+		expect_rc(umount2(mnt, 0), 0, "umount");
+	}
+	if (expect_rc(mount_famfs(pmem, mnt, MS_RDONLY, NULL), 0, "mount -o ro")) {
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s/f", mnt);
+		fd = open(path, O_CREAT | O_RDWR, 0644);
+		expect_rc(fd, EROFS, "create on a read-only mount -> EROFS");
+		if (fd >= 0)
+			close(fd);
+		expect_rc(umount2(mnt, 0), 0, "umount of the read-only mount");
+	}
+	return g_fail ? 1 : 0;
+}
+
+int cmd_small_dev(const char *dev, const char *mnt)
+{
+	uint64_t size = dev_size_of(dev);
+
+	set_tag("small");
+	mkdir(mnt, 0755);
+	info("%s: %" PRIu64 " bytes", dev, size);
+	if (!report(size > 0 && size < 10 * MiB, "small device present", "size %" PRIu64, size))
+		return 1;
+	expect_rc(mount_famfs(dev, mnt, 0, NULL), EINVAL, "mount of a device < 10 MiB (%s) -> EINVAL", dev);
+	expect_rc(mount_famfs(dev, mnt, 0, NULL), EINVAL, "the same failure again (nothing claimed), %s", dev);
+	report(!is_mounted(mnt), "no mount left behind", NULL);
+	return g_fail ? 1 : 0;
+}
+
+int cmd_hwpoison(const char *dev, const char *mnt)
+{
+	struct tmap m = { .ftype = FAMFS_REG, .n = 1, .off = { 320 * MiB },
+			  .len = { 4 * MiB }, .size = 4 * MiB };
+	struct famfs_ioc_get_fmap g;
+	char buf[4096], path[256];
+	uint8_t *p, *q;
+	int fd, fd2;
+
+	set_tag("pmem-hwpoison");
+	mkdir(mnt, 0755);
+	if (!expect_rc(mount_famfs(dev, mnt, 0, NULL), 0, "mount"))
+		return 1;
+	fd = open_mapped(mnt, "h", &m);
+	if (fd < 0)
+		return 1;
+	p = mmap(NULL, m.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!report(p != MAP_FAILED, "mmap", "%s", errname(errno)))
+		return 1;
+	memset(p, 0x11, m.size);
+	report(pread(fd, buf, sizeof(buf), 0) == sizeof(buf), "read before the failure", NULL);
+
+	expect_rc(madvise(p + 8192, 4096, MADV_HWPOISON), 0, "madvise(MADV_HWPOISON) on a mapped famfs page");
+	expect_rc(pread(fd, buf, sizeof(buf), 0), EIO, "read after memory failure -> EIO");
+	expect_rc(pwrite(fd, buf, sizeof(buf), 0), EIO, "write after memory failure -> EIO");
+	expect_rc(ioctl(fd, FAMFSIOC_MAP_GET_V2, &g), EIO, "MAP_GET_V2 after memory failure -> EIO");
+	expect_rc(ioctl(fd, FAMFSIOC_NOP), 0, "NOP after memory failure -> 0");
+	report(touch_sigbus(p, false), "load through the old mapping -> SIGBUS", NULL);
+	report(touch_sigbus(p + 3 * MiB, true), "store through the old mapping -> SIGBUS", NULL);
+	q = mmap(NULL, m.size, PROT_READ, MAP_SHARED, fd, 0);
+	expect_rc(q == MAP_FAILED ? -1 : 0, EIO, "new mmap after memory failure -> EIO");
+	if (q != MAP_FAILED)
+		munmap(q, m.size);
+	snprintf(path, sizeof(path), "%s/new", mnt);
+	fd2 = open(path, O_CREAT | O_RDWR, 0644);
+	expect_rc(fd2, EIO, "create after memory failure -> EIO");
+	if (fd2 >= 0)
+		close(fd2);
+	snprintf(path, sizeof(path), "%s/dir", mnt);
+	expect_rc(mkdir(path, 0755), EIO, "mkdir after memory failure -> EIO");
+	munmap(p, m.size);
+	close(fd);
+	expect_rc(umount2(mnt, 0), 0, "umount after memory failure");
+	expect_rc(famfs_unload(), 0, "rmmod after memory failure");
+	expect_rc(famfs_load(), 0, "insmod again");
+	if (expect_rc(mount_famfs(dev, mnt, 0, NULL), 0, "fresh mount after the shutdown")) {
+		fd = open_mapped(mnt, "h2", &m);
+		if (fd >= 0) {
+			report(pread(fd, buf, sizeof(buf), 0) == sizeof(buf), "read on the fresh mount", NULL);
+			close(fd);
+		}
+		expect_rc(umount2(mnt, 0), 0, "umount");
+	}
+	return g_fail ? 1 : 0;
+}
+
+struct unbind_arg {
+	const char *name;
+	int fd;
+	void *map;
+	size_t len;
+};
+
+static int unbind_child(void *arg)
+{
+	struct unbind_arg *u = arg;
+
+	/* the fork inherited the file and the mapping: let them go first */
+	munmap(u->map, u->len);
+	close(u->fd);
+	return write_file("/sys/bus/dax/drivers/device_dax/unbind", u->name) ? 1 : 0;
+}
+
+/* virtio-pmem is asynchronous: fs-dax works, MAP_SYNC must be refused */
+int cmd_async(const char *dev, const char *mnt)
+{
+	struct tmap m = { .ftype = FAMFS_REG, .n = 1, .off = { 16 * MiB },
+			  .len = { 4 * MiB }, .size = 4 * MiB };
+	uint8_t *p;
+	int fd;
+
+	set_tag("async-pmem");
+	mkdir(mnt, 0755);
+	info("%s: %" PRIu64 " bytes", dev, dev_size_of(dev));
+	if (!expect_rc(mount_famfs(dev, mnt, 0, NULL), 0, "mount virtio-pmem %s", dev))
+		return 1;
+	fd = open_mapped(mnt, "a", &m);
+	if (fd >= 0) {
+		p = mmap(NULL, m.size, PROT_READ | PROT_WRITE, MAP_SHARED_VALIDATE | MAP_SYNC, fd, 0);
+		expect_rc(p == MAP_FAILED ? -1 : 0, EOPNOTSUPP,
+			  "MAP_SYNC on an asynchronous device -> EOPNOTSUPP");
+		if (p != MAP_FAILED)
+			munmap(p, m.size);
+		p = mmap(NULL, m.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (report(p != MAP_FAILED, "plain MAP_SHARED on the asynchronous device", "%s", errname(errno))) {
+			memset(p, 0x33, m.size);
+			report(msync(p, m.size, MS_SYNC) == 0, "msync (flush to the host)", "%s", errname(errno));
+			munmap(p, m.size);
+		}
+		close(fd);
+	}
+	expect_rc(umount2(mnt, 0), 0, "umount");
+	return g_fail ? 1 : 0;
+}
+
+int cmd_unbind(const char *dev, const char *mnt)
+{
+	struct tmap m = { .ftype = FAMFS_REG, .n = 1, .off = { 240 * MiB },
+			  .len = { 4 * MiB }, .size = 4 * MiB };
+	const char *name = strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev;
+	char buf[4096];
+	int fd, st = -1, i;
+	pid_t pid, w = 0;
+	uint8_t *p;
+	ssize_t n = 0;
+
+	set_tag("devdax-unbind");
+	mkdir(mnt, 0755);
+	if (!expect_rc(mount_famfs(dev, mnt, 0, NULL), 0, "mount"))
+		return 1;
+	fd = open_mapped(mnt, "u", &m);
+	if (fd < 0)
+		return 1;
+	p = mmap(NULL, m.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!report(p != MAP_FAILED, "mmap", "%s", errname(errno)))
+		return 1;
+	memset(p, 0x22, m.size);
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		struct unbind_arg u = { name, fd, p, m.size };
+
+		_exit(unbind_child(&u));
+	}
+	/* the unbind kills the dax device first, then waits for famfs */
+	for (i = 0; i < 200; i++) {
+		n = pread(fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			break;
+		usleep(50000);
+	}
+	expect_rc(n, EIO, "read after the device-dax unbind started -> EIO");
+	w = waitpid(pid, &st, WNOHANG);
+	report(w == 0, "unbind waits while famfs still holds the device", "unbind finished early, status %#x", st);
+	report(touch_sigbus(p, false), "load through a mapping after the unbind -> SIGBUS", NULL);
+	munmap(p, m.size);
+	close(fd);
+	expect_rc(umount2(mnt, 0), 0, "umount while the unbind waits");
+	if (w == 0) {
+		for (i = 0; i < 200 && (w = waitpid(pid, &st, WNOHANG)) == 0; i++)
+			usleep(50000);
+		if (w == 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+		}
+	}
+	report(WIFEXITED(st) && WEXITSTATUS(st) == 0, "unbind completes after umount", "status %#x", st);
+	{
+		char path[256];
+		struct stat sb;
+
+		snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/driver", name);
+		report(lstat(path, &sb) != 0, "device-dax driver unbound", NULL);
+	}
+	expect_rc(famfs_unload(), 0, "rmmod after the unbind");
+	expect_rc(famfs_load(), 0, "insmod again");
+	return g_fail ? 1 : 0;
+}
+
+static uint64_t sum_words(const uint64_t *p, uint64_t len)
+{
+	uint64_t a = 0, b = 0, c = 0, d = 0, i, n = len / 8;
+
+	for (i = 0; i < n; i += 4) {
+		a += p[i];
+		b += p[i + 1];
+		c += p[i + 2];
+		d += p[i + 3];
+	}
+	return a ^ (b << 1) ^ (c << 2) ^ (d << 3);
+}
+
+int cmd_bench(const char *dev, const char *mnt)
+{
+	const uint64_t len = 64 * MiB, off = 256 * MiB;
+	struct tmap m = { .ftype = FAMFS_REG, .n = 1, .off = { off },
+			  .len = { len }, .size = len };
+	double best_f = 1e9, best_r = 1e9, t, bw_f, bw_r;
+	uint64_t sf = 0, sr = 0;
+	uint8_t *buf, *pf, *pr;
+	int fd, r;
+
+	set_tag("bench");
+	mkdir(mnt, 0755);
+	if (!report(!raw_open(true, dev), "raw device-dax mapping", "%s", errname(errno)))
+		return 1;
+	buf = xalloc(len);
+	pattern(buf, len, 0xbe);
+	raw_write(off, buf, len);
+	free(buf);
+	if (!expect_rc(mount_famfs(dev, mnt, 0, NULL), 0, "mount"))
+		return 1;
+	fd = open_mapped(mnt, "bench", &m);
+	if (fd < 0)
+		return 1;
+	pf = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (!report(pf != MAP_FAILED, "mmap", "%s", errname(errno)))
+		return 1;
+	pr = g_raw.map + off;
+	/* fault everything in first: the benchmark measures loads only */
+	sum_words((uint64_t *)pf, len);
+	sum_words((uint64_t *)pr, len);
+	for (r = 0; r < 5; r++) {
+		t = now_sec();
+		sf = sum_words((uint64_t *)pf, len);
+		t = now_sec() - t;
+		if (t < best_f)
+			best_f = t;
+		t = now_sec();
+		sr = sum_words((uint64_t *)pr, len);
+		t = now_sec() - t;
+		if (t < best_r)
+			best_r = t;
+	}
+	report(sf == sr, "famfs and raw mappings read the same bytes", "sums differ");
+	bw_f = len / best_f / 1e6;
+	bw_r = len / best_r / 1e6;
+	printf("BENCH mmap read bandwidth: famfs file %.0f MB/s, raw /dev/dax mapping %.0f MB/s, ratio %.3f (target >= 0.95)\n",
+	       bw_f, bw_r, bw_f / bw_r);
+	munmap(pf, len);
+	close(fd);
+	expect_rc(umount2(mnt, 0), 0, "umount");
+	raw_close();
+	return g_fail ? 1 : 0;
+}
+
+/*
+ * Two guests share one memory backing file. Guest A writes a file through
+ * its famfs mount; guest B mounts the same device, gives the file the same
+ * map and must read the same bytes.
+ */
+int cmd_share(bool write, bool devdax, const char *dev, const char *mnt)
+{
+	struct tmap pm = { .ftype = FAMFS_REG, .n = 2,
+			   .off = { 140 * MiB, 128 * MiB },
+			   .len = { 4 * MiB, 4 * MiB } };
+	struct tmap dm = { .ftype = FAMFS_REG, .interleaved = true, .n = 2,
+			   .off = { 80 * MiB, 64 * MiB },
+			   .len = { 4 * MiB, 4 * MiB },
+			   .chunk = SZ_2M, .nbytes = 8 * MiB };
+	struct tmap *m = devdax ? &dm : &pm;
+	uint64_t size = 8 * MiB - 123, half = 4 * MiB + 4096 * 3 + 7;
+	uint8_t *exp, *got, *p;
+	char tag[64];
+	int fd;
+
+	m->size = size;
+	snprintf(tag, sizeof(tag), "share-%s-%s", write ? "A" : "B", devdax ? "devdax" : "pmem");
+	set_tag(tag);
+	mkdir(mnt, 0755);
+	if (!report(!raw_open(devdax, dev), "raw device access", "%s: %s", dev, errname(errno)))
+		return 1;
+	if (!expect_rc(mount_famfs(dev, mnt, 0, NULL), 0, "mount %s", dev))
+		return 1;
+	fd = open_mapped(mnt, "shared", m);
+	if (fd < 0)
+		return 1;
+	exp = xalloc(size);
+	got = xalloc(size);
+	pattern(exp, size, devdax ? 0x5d : 0x5f);
+	if (write) {
+		/* first part through write(), the rest through a mapping */
+		report(pwrite(fd, exp, half, 0) == (ssize_t)half, "guest A: write()", NULL);
+		p = mmap(NULL, (size + 4095) & ~4095ULL, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (report(p != MAP_FAILED, "guest A: mmap", "%s", errname(errno))) {
+			memcpy(p + half, exp + half, size - half);
+			expect_rc(msync(p, (size + 4095) & ~4095ULL, MS_SYNC), 0, "guest A: msync");
+			munmap(p, (size + 4095) & ~4095ULL);
+		}
+		tmap_raw_read(m, got, 0, size);
+		report(!memcmp(got, exp, size), "guest A: bytes at the map's device offsets", NULL);
+	} else {
+		int64_t d;
+
+		memset(got, 0, size);
+		d = pread(fd, got, size, 0) == (ssize_t)size ? first_diff(got, exp, size) : 0;
+		report(d < 0, "guest B: read() returns the bytes guest A wrote",
+		       "first difference at %" PRId64, d);
+		p = mmap(NULL, (size + 4095) & ~4095ULL, PROT_READ, MAP_SHARED, fd, 0);
+		if (report(p != MAP_FAILED, "guest B: mmap", "%s", errname(errno))) {
+			d = first_diff(p, exp, size);
+			report(d < 0, "guest B: mmap shows the bytes guest A wrote",
+			       "first difference at %" PRId64, d);
+			munmap(p, (size + 4095) & ~4095ULL);
+		}
+		memset(got, 0, size);
+		tmap_raw_read(m, got, 0, size);
+		report(!memcmp(got, exp, size), "guest B: raw device holds guest A's bytes", NULL);
+	}
+	close(fd);
+	free(exp);
+	free(got);
+	expect_rc(umount2(mnt, 0), 0, "umount");
+	raw_close();
+	return g_fail ? 1 : 0;
+}

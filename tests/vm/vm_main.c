@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * famfs VM tests: command dispatcher of the guest test program
+ * (famfs-vmtest, built static from the .c files in tests/vm by tests/vm/run.sh).
+ *
+ *   famfs-vmtest mount-errors PMEMDEV MNT
+ *   famfs-vmtest fs pmem|devdax DEV MNT
+ *   famfs-vmtest small-dev DEV MNT
+ *   famfs-vmtest hwpoison PMEMDEV MNT
+ *   famfs-vmtest unbind DAXDEV MNT
+ *   famfs-vmtest bench DAXDEV MNT
+ *   famfs-vmtest async PMEMDEV MNT     virtio-pmem: MAP_SYNC refused
+ *   famfs-vmtest share-write|share-read pmem|devdax DEV MNT
+ *   famfs-vmtest check TAG NAME RC     report a check made by the init script
+ *   famfs-vmtest say TEXT              print TEXT, wait until the tty sent it
+ */
+#include "vmtest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: famfs-vmtest CMD ARGS (see vm_main.c)\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+	int rc;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(cmd, "fs") && argc == 5)
+		rc = cmd_fs(!strcmp(argv[2], "devdax"), argv[3], argv[4]);
+	else if (!strcmp(cmd, "mount-errors") && argc == 4)
+		rc = cmd_mount_errors(argv[2], argv[3]);
+	else if (!strcmp(cmd, "small-dev") && argc == 4)
+		rc = cmd_small_dev(argv[2], argv[3]);
+	else if (!strcmp(cmd, "hwpoison") && argc == 4)
+		rc = cmd_hwpoison(argv[2], argv[3]);
+	else if (!strcmp(cmd, "unbind") && argc == 4)
+		rc = cmd_unbind(argv[2], argv[3]);
+	else if (!strcmp(cmd, "async") && argc == 4)
+		rc = cmd_async(argv[2], argv[3]);
+	else if (!strcmp(cmd, "bench") && argc == 4)
+		rc = cmd_bench(argv[2], argv[3]);
+	else if ((!strcmp(cmd, "share-write") || !strcmp(cmd, "share-read")) && argc == 5)
+		rc = cmd_share(!strcmp(cmd, "share-write"), !strcmp(argv[2], "devdax"),
+			       argv[3], argv[4]);
+	else if (!strcmp(cmd, "check") && argc == 5) {
+		set_tag(argv[2]);
+		rc = report(!strcmp(argv[4], "0"), argv[3], "exit status %s", argv[4]) ? 0 : 1;
+	} else if (!strcmp(cmd, "say") && argc == 3) {
+		printf("%s\n", argv[2]);
+		rc = 0;
+	} else
+		return usage();
+	drain_stdout();
+	return rc;
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * famfs VM tests: shared declarations of the guest test program.
+ *
+ * The program runs as root inside a qemu guest (static binary in the test
+ * initramfs). Every check prints exactly one line on stdout:
+ *   PASS <tag>: <name>
+ *   FAIL <tag>: <name>: <detail>
+ * The host (tests/vm/run.sh) counts these lines.
+ */
+#ifndef FAMFS_VMTEST_H
+#define FAMFS_VMTEST_H
+
+#define _GNU_SOURCE
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <linux/famfs_ioctl.h>
+
+#define KiB ((uint64_t)1024)
+#define MiB ((uint64_t)1024 * 1024)
+#define SZ_2M (2 * MiB)
+
+/* where the init script puts famfs.ko inside the guest */
+#define FAMFS_KO_PATH "/lib/modules/famfs.ko"
+
+/* ---- reporting (vm_util.c) ---- */
+extern char g_tag[64];
+extern int g_pass, g_fail;
+void set_tag(const char *tag);
+bool report(bool ok, const char *name, const char *detail_fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* rc < 0 with errno == want (want != 0), or rc >= 0 (want == 0) */
+bool expect_rc(long rc, int want, const char *name_fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+const char *errname(int e);
+void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void drain_stdout(void);
+
+/* ---- the raw device: O_DIRECT on a pmem block device, mmap on devdax ---- */
+struct rawdev {
+	bool devdax;
+	int fd;
+	uint64_t size;		/* bytes */
+	uint8_t *map;		/* devdax: whole device, 2 MiB multiple */
+	uint8_t *bounce;	/* pmem: aligned bounce buffer */
+};
+extern struct rawdev g_raw;
+int raw_open(bool devdax, const char *dev);
+void raw_close(void);
+/* off and len multiples of 4 KiB; return 0 or -1 (errno set) */
+int raw_read(uint64_t off, void *buf, uint64_t len);
+int raw_write(uint64_t off, const void *buf, uint64_t len);
+/* device size of a pmem block device or a /dev/daxX.Y */
+uint64_t dev_size_of(const char *dev);
+
+/* ---- patterns: 64-bit words derived from (seed, word index) ---- */
+void pattern(void *buf, uint64_t len, uint64_t seed);
+void *xalloc(uint64_t len);	/* 4 KiB aligned, zeroed, exits on failure */
+/* first differing byte or -1 */
+int64_t first_diff(const void *a, const void *b, uint64_t len);
+
+/* ---- the test's own model of a file map ---- */
+struct tmap {
+	uint32_t ftype;		/* enum famfs_file_type */
+	bool interleaved;
+	uint64_t size;		/* file size */
+	uint32_t n;		/* extents (simple) or strips (interleaved) */
+	uint64_t off[FAMFS_MAX_SIMPLE_EXTENTS];
+	uint64_t len[FAMFS_MAX_SIMPLE_EXTENTS];
+	uint64_t chunk;		/* interleaved */
+	uint64_t nbytes;	/* interleaved */
+};
+/* file bytes the map can hold */
+uint64_t tmap_capacity(const struct tmap *m);
+/* device bytes the map covers (what statfs counts) */
+uint64_t tmap_devbytes(const struct tmap *m);
+/* device offset of file offset pos; *run = contiguous bytes from there */
+uint64_t tmap_dev(const struct tmap *m, uint64_t pos, uint64_t *run);
+/* MAP_CREATE_V2 for m: ioctl's return value */
+int tmap_create(int fd, const struct tmap *m);
+/* does MAP_GET_V2 on fd return exactly m? (0 yes, else -1 with detail) */
+int tmap_compare_get(int fd, const struct tmap *m, char *detail, size_t dlen);
+
+/* copy file bytes [0, len) of buf to the device locations m names */
+int tmap_raw_write(const struct tmap *m, const uint8_t *buf, uint64_t len);
+/* read device locations of file bytes [from, to) into buf + from */
+int tmap_raw_read(const struct tmap *m, uint8_t *buf, uint64_t from,
+		  uint64_t to);
+
+/* ---- processes, modules, mounts ---- */
+/* run fn(arg) in a child; returns its wait status */
+int run_child(int (*fn)(void *), void *arg);
+/* 1 if touching addr (read or write) in a child dies of SIGBUS, 0 if not */
+int touch_sigbus(volatile uint8_t *addr, bool write);
+int famfs_load(void);		/* finit_module of FAMFS_KO_PATH */
+int famfs_unload(void);		/* delete_module("famfs", O_NONBLOCK) */
+bool famfs_registered(void);	/* "famfs" in /proc/filesystems */
+int mount_famfs(const char *dev, const char *mnt, unsigned long flags,
+		const char *opts);
+bool is_mounted(const char *mnt);
+long minflt(void);
+double now_sec(void);
+int write_file(const char *path, const char *text);
+
+/* ---- the test groups ---- */
+int cmd_fs(bool devdax, const char *dev, const char *mnt);
+int cmd_mount_errors(const char *pmem, const char *mnt);
+int cmd_small_dev(const char *dev, const char *mnt);
+int cmd_hwpoison(const char *dev, const char *mnt);
+int cmd_unbind(const char *dev, const char *mnt);
+int cmd_async(const char *dev, const char *mnt);
+int cmd_bench(const char *dev, const char *mnt);
+int cmd_share(bool write, bool devdax, const char *dev, const char *mnt);
+
+#endif /* FAMFS_VMTEST_H */

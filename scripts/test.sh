@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs every test tier:
-#   unit (GoogleTest), tools (mkfs/fsck end to end), fuzz (libFuzzer, bounded),
+#   unit (GoogleTest), tools (mkfs/fsck end to end), integration (famfsd +
+#   famfsctl on a private bus), fuzz (libFuzzer, bounded),
 #   bench (engine benchmark: prints numbers, fails only on wrong results),
 #   vm (famfs.ko in qemu guests).
 # Ends with "N passed, N failed"; exits non-zero on any failure.
@@ -51,6 +52,12 @@ python3 tests/tools/tools_test.py build tests/data/famfs-images 2>&1 | tee "$log
 read -r tp tf < <(counts "$log_dir/tools.log")
 tier tools "$tp" "$tf"
 
+# integration: private dbus-daemon with the shipped policy, three famfsd
+# sharing one emulated device, driven through famfsctl
+python3 tests/integration/famfs_integration.py build . 2>&1 | tee "$log_dir/integration.log"
+read -r ip if_ < <(counts "$log_dir/integration.log")
+tier integ "$ip" "$if_"
+
 # fuzz: a clang build of the engine with ASan/UBSan, run for a bounded time
 fuzz_seconds=${FAMFS_FUZZ_SECONDS:-60}
 if { [[ -f build-fuzz/build.ninja ]] || CC=clang CXX=clang++ meson setup build-fuzz -Dfuzz=true; } >"$log_dir/fuzz-build.log" 2>&1 &&
@@ -75,6 +82,12 @@ fi
 
 # bench (numbers for the record; fails only if a result is wrong)
 if build/tests/bench/engine_bench 2>&1 | tee "$log_dir/bench.log"; then tier bench 1 0; else tier bench 0 1; fi
+if [[ -x build/tests/bench/service_bench ]]; then
+  if build/tests/bench/service_bench 2>&1 | tee "$log_dir/service-bench.log"; then tier sbench 1 0; else tier sbench 0 1; fi
+else
+  echo "service_bench was not built"
+  tier sbench 0 1
+fi
 
 # vm
 if [[ "${FAMFS_SKIP_VM:-0}" == 1 ]]; then

@@ -1,0 +1,508 @@
+#!/usr/bin/env python3
+"""Integration tests: a private dbus-daemon that includes the shipped bus
+policy, and three famfsd processes with different system UUIDs sharing one
+/dev/shm-backed emulated device (three hosts sharing memory), driven through
+famfsctl as a user would.
+
+Usage: famfs_integration.py BUILD_DIR SOURCE_DIR
+Prints one line per check and ends with "N passed, N failed"; exits non-zero
+if any check failed.
+"""
+import json
+import lzma
+import os
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+
+BUILD, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+FAMFSD = os.path.join(BUILD, "famfsd/famfsd")
+FAMFSCTL = os.path.join(BUILD, "cli/famfsctl")
+MKFS = os.path.join(BUILD, "famfsd/tools/mkfs.famfs")
+FSCK = os.path.join(BUILD, "famfsd/tools/fsck.famfs")
+POLICY = os.path.join(SRC, "dbus/org.famfs.Famfs1.conf")
+GOLDEN = os.path.join(SRC, "tests/data/famfs-images")
+MiB, GiB = 1 << 20, 1 << 30
+UUID_M = "11111111-2222-4333-8444-555555555555"
+UUID_C1 = "22222222-2222-4333-8444-555555555555"
+UUID_C2 = "33333333-2222-4333-8444-555555555555"
+
+# famfsctl exit codes (famfsctl --help)
+EX_OK, EX_INVALID, EX_NOTFOUND, EX_EXISTS, EX_NOSPACE, EX_LOGFULL = 0, 4, 5, 6, 7, 8
+EX_NOTMASTER, EX_DENIED, EX_DEVFAILED = 9, 10, 12
+
+results = []
+work = tempfile.mkdtemp(prefix="famfs-it-")
+procs = []
+shm_files = []
+
+
+def check(name, cond, detail=""):
+    results.append(bool(cond))
+    print(("ok   " if cond else "FAIL ") + name + ("" if cond else "  -- " + str(detail)[:600]), flush=True)
+    return bool(cond)
+
+
+def shm(size, prealloc=False):
+    fd, path = tempfile.mkstemp(prefix="famfs-it-", dir="/dev/shm")
+    if prealloc:
+        os.posix_fallocate(fd, 0, size)
+    else:
+        os.ftruncate(fd, size)
+    os.close(fd)
+    shm_files.append(path)
+    return path
+
+
+class Bus:
+    def __init__(self):
+        self.conf = os.path.join(work, "bus.conf")
+        self.sock = os.path.join(work, "bus.sock")
+        with open(self.conf, "w") as f:
+            f.write(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path={self.sock}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_destination="org.freedesktop.DBus"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_type="signal"/>
+    <allow send_type="method_return"/>
+    <allow send_type="error"/>
+  </policy>
+  <include>{POLICY}</include>
+</busconfig>
+""")
+        r, w = os.pipe()
+        self.proc = subprocess.Popen(["dbus-daemon", "--config-file=" + self.conf, "--nofork",
+                                      "--print-address=%d" % w], pass_fds=(w,), stdin=subprocess.DEVNULL,
+                                     stderr=open(os.path.join(work, "bus.log"), "w"))
+        os.close(w)
+        self.address = os.read(r, 4096).decode().strip()
+        os.close(r)
+        procs.append(self.proc)
+        os.chmod(work, 0o755)
+        os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = self.address
+
+
+class Daemon:
+    def __init__(self, name, device, uuid, config=""):
+        self.name, self.device, self.uuid = name, device, uuid
+        self.config = os.path.join(work, name + ".toml")
+        with open(self.config, "w") as f:
+            f.write(config)
+        self.log = os.path.join(work, name + ".log")
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen([FAMFSD, "--device", self.device, "--instance", self.name,
+                                      "--system-uuid", self.uuid, "--config", self.config, "--backend", "none"],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=open(self.log, "a"))
+        procs.append(self.proc)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                return
+            if ctl("-d", self.name, "status", "--json")[0] == 0:
+                return
+            time.sleep(0.05)
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            return self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return None
+
+
+def ctl(*args, user=None, stdin=None, timeout=120):
+    cmd = [FAMFSCTL] + list(args)
+    if user is not None:
+        cmd = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user, "--clear-groups"] + cmd
+    p = subprocess.run(cmd, capture_output=True, stdin=stdin if stdin is not None else subprocess.DEVNULL,
+                       timeout=timeout)
+    return p.returncode, p.stdout, p.stderr.decode(errors="replace")
+
+
+def ctl_json(*args):
+    rc, out, err = ctl("--json", *args)
+    try:
+        return rc, json.loads(out), err
+    except ValueError:
+        return rc, None, err + out.decode(errors="replace")
+
+
+def status(name):
+    return ctl_json("-d", name, "status")[1] or {}
+
+
+def wait_for(pred, timeout=5.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(0.02)
+    return pred()
+
+
+def listing(name, path=""):
+    rc, out, err = ctl_json("-d", name, "ls", "-l", *([path] if path else []))
+    return out if rc == 0 else ("error", rc, err)
+
+
+def getmap(name, path):
+    rc, out, err = ctl_json("-d", name, "getmap", path)
+    return out if rc == 0 else ("error", rc, err)
+
+
+def norm_extents(m):
+    """(devindex, offset, len) triples of a map in either JSON spelling."""
+    out = []
+    for e in m.get("extents") or m.get("strips") or []:
+        out.append((e["devindex"], e["offset"], e.get("len", e.get("length"))) if isinstance(e, dict) else tuple(e))
+    return out
+
+
+def one_line(err):
+    return err.count("\n") == 1 and err.startswith("famfsctl: ")
+
+
+def write_log_entries(path, first, count, log_len=8 * MiB):
+    """Appends COUNT valid MKDIR entries ("fill/NNNNN", parent made first) to
+    the log of the famfs image at PATH, as another master would."""
+    with open(path, "r+b") as f:
+        base = 0x200000
+        f.seek(base + 32)
+        seq, nxt = struct.unpack("<QQ", f.read(16))
+        assert seq == nxt == first, (seq, nxt, first)
+        for i in range(first, first + count):
+            e = bytearray(544)
+            struct.pack_into("<QI", e, 0, i, 1)
+            name = b"fill" if i == first else b"fill/%06d" % i
+            struct.pack_into("<III", e, 16, 0, 0, 0o755)
+            e[28:28 + len(name)] = name
+            struct.pack_into("<Q", e, 536, zlib.crc32(bytes(e[:536])))
+            f.seek(base + 48 + 544 * i)
+            f.write(e)
+        f.seek(base + 32)
+        f.write(struct.pack("<QQ", first + count, first + count))
+
+
+try:
+    bus = Bus()
+
+    # ---- three hosts on one device: the master formats it ----
+    dev = shm(8 * GiB)
+    fmt_cfg = "allow_format = true\n"
+    master = Daemon("m", dev, UUID_M, fmt_cfg)
+    check("master on an unformatted device allowed to format stays up", master.proc.poll() is None
+          and status("m").get("State") == "unformatted", open(master.log).read())
+    rc, out, err = ctl("-d", "m", "format")
+    check("famfsctl format", rc == 0, err)
+    st = status("m")
+    check("master is ready and master after format", st.get("State") == "ready" and st.get("Role") == "master", st)
+
+    other = shm(64 * MiB)
+    quitter = subprocess.run([FAMFSD, "--device", other, "--instance", "q", "--system-uuid", UUID_M,
+                              "--backend", "none"], capture_output=True, text=True, timeout=20,
+                             stdin=subprocess.DEVNULL)
+    check("unformatted device without allow_format: famfsd logs why and exits 0",
+          quitter.returncode == 0 and "allow_format" in quitter.stderr, quitter.stderr)
+
+    c1 = Daemon("c1", dev, UUID_C1)
+    c2 = Daemon("c2", dev, UUID_C2)
+    check("clients are clients", status("c1").get("Role") == "client" and status("c2").get("Role") == "client")
+    rc, out, err = ctl("list")
+    check("famfsctl list shows the three instances", rc == 0 and all(n in out.decode() for n in ("m", "c1", "c2")),
+          out + err.encode())
+
+    # ---- namespace and data, seen identically by every host ----
+    check("mkdir -p", ctl("-d", "m", "mkdir", "-p", "data/sets")[0] == 0)
+    check("mkdir", ctl("-d", "m", "mkdir", "--mode", "0700", "private")[0] == 0)
+    rc, out, err = ctl("-d", "m", "create", "data/simple", "--size", "5M", "--mode", "0640")
+    check("create a simple file", rc == 0, err)
+    rc, out, err = ctl("-d", "m", "create", "data/striped", "--size", "64M", "--nstrips", "4", "--chunk-size", "2M")
+    check("create an interleaved file", rc == 0, err)
+    m_striped = getmap("m", "data/striped")
+    check("interleaved map has 4 strips of 2 MiB chunks",
+          isinstance(m_striped, dict) and m_striped.get("type") == "interleaved" and m_striped.get("nstrips") == 4
+          and m_striped.get("chunk_size") == 2 * MiB, m_striped)
+
+    rnd = os.path.join(work, "random.bin")
+    with open(rnd, "wb") as f:
+        f.write(os.urandom(37 * MiB + 12345))
+    rc, out, err = ctl("-d", "m", "cp", rnd, "data/sets/random.bin")
+    check("cp random data (37 MiB)", rc == 0, err)
+    big = os.path.join(work, "big.bin")
+    with open(big, "wb") as f:
+        for _ in range(10):
+            f.write(os.urandom(10 * MiB))
+    rc, out, err = ctl("-d", "m", "cp", big, "data/sets/big.bin")  # above the job threshold below? default 64M
+    check("cp 100 MiB (a copy job)", rc == 0, err)
+
+    t0 = time.time()
+    visible = wait_for(lambda: all(
+        isinstance(listing(n, "data/sets"), (list, dict)) and "big.bin" in json.dumps(listing(n, "data/sets"))
+        for n in ("c1", "c2")), timeout=5)
+    check("both clients see the new files by themselves (%.0f ms incl. famfsctl start-up)" % ((time.time() - t0) * 1000),
+          visible)
+    for path in ("", "data", "data/sets"):
+        lm, l1, l2 = listing("m", path), listing("c1", path), listing("c2", path)
+        check(f"identical listing of '{path or '/'}' on all hosts", lm == l1 == l2 and not isinstance(lm, tuple),
+              (lm, l1, l2))
+    for path in ("data/simple", "data/striped", "data/sets/random.bin", "data/sets/big.bin"):
+        mm, m1, m2 = getmap("m", path), getmap("c1", path), getmap("c2", path)
+        check(f"identical map of {path} on all hosts", mm == m1 == m2 and isinstance(mm, dict), (mm, m1, m2))
+    want = open(rnd, "rb").read()
+    for n in ("m", "c1", "c2"):
+        rc, out, err = ctl("-d", n, "cat", "data/sets/random.bin")
+        check(f"cat on {n} returns the copied bytes", rc == 0 and out == want, (rc, len(out), err))
+    rc, out, err = ctl("-d", "c2", "cat", "data/sets/big.bin")
+    check("cat of the 100 MiB file on a client is identical", rc == 0 and out == open(big, "rb").read(), (rc, len(out)))
+    rc, out, err = ctl("-d", "c1", "cat", "data/simple")
+    check("a new file reads as zeros", rc == 0 and out == bytes(5 * MiB), (rc, len(out)))
+    rc, st1, err = ctl_json("-d", "c1", "stat", "data/simple")
+    check("stat on a client shows size and mode", rc == 0 and st1.get("size") == 5 * MiB and st1.get("mode") == 0o640,
+          (st1, err))
+
+    # ---- who may change what ----
+    rc, out, err = ctl("-d", "c1", "mkdir", "nope")
+    check("client mutation -> NotMaster", rc == EX_NOTMASTER and one_line(err), (rc, err))
+    rc, out, err = ctl("-d", "c2", "create", "nope", "--size", "2M")
+    check("client create -> NotMaster", rc == EX_NOTMASTER, (rc, err))
+    rc, out, err = ctl("-d", "m", "mkdir", "nobody-dir", user=65534)
+    check("nobody mutation -> AccessDenied", rc == EX_DENIED and one_line(err), (rc, err))
+    rc, out, err = ctl("-d", "m", "create", "nobody-file", "--size", "2M", user=65534)
+    check("nobody create -> AccessDenied", rc == EX_DENIED, (rc, err))
+    rc, out, err = ctl("-d", "m", "ls", user=65534)
+    check("nobody can still read", rc == 0 and b"data" in out, (rc, err))
+    rc, out, err = ctl("-d", "m", "status", user=65534)
+    check("nobody can read status", rc == 0, (rc, err))
+
+    # ---- bad input: a named error, and the daemon keeps serving ----
+    bad_paths = {"..": "../escape", "absolute": "/etc/passwd", "empty": "", "80 bytes": "x" * 80,
+                 "control character": "a\x01b", "empty component": "a//b", "dot": "./a"}
+    for what, p in bad_paths.items():
+        rc, out, err = ctl("-d", "m", "create", p, "--size", "2M")
+        # famfsctl strips one leading '/', so "/etc/passwd" would be "etc/passwd": a missing parent.
+        expect = (EX_INVALID, EX_NOTFOUND) if what == "absolute" else (EX_INVALID,)
+        check(f"path with {what} is refused", rc in expect and one_line(err), (rc, err))
+    rc, out, err = ctl("-d", "m", "create", "toolong/" + "y" * 75, "--size", "2M")
+    check("path of 83 bytes -> InvalidArgument", rc == EX_INVALID, (rc, err))
+    for what, size in {"size 0": "0", "beyond the device": "9G", "overflowing": "18446744073709551615"}.items():
+        rc, out, err = ctl("-d", "m", "create", "sized", "--size", size)
+        check(f"{what} is refused", rc in (EX_INVALID, 2) and one_line(err), (rc, err))
+    rc, out, err = ctl("-d", "m", "create", "data/simple", "--size", "2M")
+    check("existing path -> Exists", rc == EX_EXISTS, (rc, err))
+    rc, out, err = ctl("-d", "m", "create", "missing/parent", "--size", "2M")
+    check("missing parent -> NotFound", rc == EX_NOTFOUND, (rc, err))
+    rc, out, err = ctl("-d", "m", "create", "data/simple/under", "--size", "2M")
+    check("file as a parent -> NotFound/NotDirectory", rc == EX_NOTFOUND, (rc, err))
+    rc, out, err = ctl("-d", "m", "cat", "no/such/file")
+    check("cat of a missing file -> NotFound", rc == EX_NOTFOUND, (rc, err))
+
+    # Raw D-Bus: unknown options and wrong option types (famfsctl never sends them).
+    def busctl(*args):
+        p = subprocess.run(["busctl", "--address=" + bus.address, "--no-pager", "call", "org.famfs.Famfs1.m",
+                            "/org/famfs/Famfs1", "org.famfs.Famfs1.Filesystem"] + list(args),
+                           capture_output=True, text=True, timeout=30)
+        return p.returncode, p.stdout, p.stderr
+    rc, out, err = busctl("CreateFile", "sta{sv}", "opt1", str(2 * MiB), "1", "colour", "s", "blue")
+    check("unknown option -> error naming it", rc != 0 and "colour" in err, err)
+    rc, out, err = busctl("CreateFile", "sta{sv}", "opt2", str(2 * MiB), "1", "mode", "s", "0644")
+    check("wrong option type -> error naming the type", rc != 0 and "mode" in err and "type u" in err, err)
+    rc, out, err = busctl("Mkdir", "sa{sv}", "opt3", "1", "parents", "u", "1")
+    check("wrong option type on Mkdir", rc != 0 and "parents" in err, err)
+    st = status("m")
+    check("the master still serves after all that", st.get("State") == "ready", st)
+
+    # ---- kill -9 in the middle of a large CopyIn, then restart ----
+    free_before = status("m").get("FreeBytes")
+    huge = os.path.join(work, "huge.bin")
+    with open(huge, "wb") as f:
+        f.truncate(3 * GiB)  # sparse source: the copy itself is the slow part
+        f.seek(0)
+        f.write(b"head")
+    cp = subprocess.Popen([FAMFSCTL, "-d", "m", "cp", huge, "huge"], stdin=subprocess.DEVNULL,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    started = wait_for(lambda: status("m").get("FreeBytes", free_before) < free_before, timeout=10)
+    master.kill9()
+    cp.wait(30)
+    check("famfsctl cp fails when the master dies mid-copy", cp.returncode != 0, cp.returncode)
+    master.start()
+    st = status("m")
+    check("space was allocated while copying", started)
+    check("after restart: no partial file", listing("m", "") and "huge" not in json.dumps(listing("m", "")),
+          listing("m", ""))
+    check("after restart: the space is free again", st.get("FreeBytes") == free_before, (st.get("FreeBytes"), free_before))
+    rc = subprocess.run([FSCK, dev], capture_output=True, timeout=60).returncode
+    check("after restart: fsck.famfs clean", rc == 0, rc)
+    check("after restart: clients never saw it", "huge" not in json.dumps(listing("c1", "")))
+
+    # ---- log full and no space on a small device ----
+    small = shm(64 * MiB)
+    subprocess.run([MKFS, "--system-uuid", UUID_M, small], check=True, capture_output=True)
+    write_log_entries(small, 0, 15419)  # one free slot left of 15,420
+    sm = Daemon("small", small, UUID_M)
+    st = status("small")
+    check("replay of 15,419 entries", st.get("LogEntries") == 15419 and st.get("State") == "ready", st)
+    rc, out, err = ctl("-d", "small", "create", "bigger", "--size", "60M")
+    check("no space -> NoSpace", rc == EX_NOSPACE and one_line(err), (rc, err))
+    rc, out, err = ctl("-d", "small", "mkdir", "last")
+    check("the last log slot is usable", rc == 0, err)
+    free_small = status("small").get("FreeBytes")
+    rc, out, err = ctl("-d", "small", "create", "f", "--size", "2M")
+    check("log full -> LogFull", rc == EX_LOGFULL and one_line(err), (rc, err))
+    st = status("small")
+    check("log full: nothing half-created", st.get("FreeBytes") == free_small and "\"f\"" not in json.dumps(listing("small", "")),
+          st)
+    rc, out, err = ctl("-d", "small", "cp", rnd, "g")
+    check("log full -> LogFull for cp too, space returned", rc == EX_LOGFULL and status("small").get("FreeBytes") == free_small,
+          (rc, err))
+
+    # ---- the backing memory disappears under a running daemon ----
+    shaky = shm(64 * MiB)
+    subprocess.run([MKFS, "--system-uuid", UUID_M, shaky], check=True, capture_output=True)
+    sk = Daemon("shaky", shaky, UUID_C1)
+    check("client on the shaky device is ready", status("shaky").get("State") == "ready")
+    os.truncate(shaky, 1 * MiB)
+    failed = wait_for(lambda: status("shaky").get("State") == "failed", timeout=5)
+    st = status("shaky")
+    check("truncated backing file -> state failed", failed, st)
+    probs = st.get("Problems") or []
+    check("Problems says why", any("SIGBUS" in json.dumps(p) or "memory" in json.dumps(p) for p in probs), probs)
+    check("the failed daemon still answers and is alive", sk.proc.poll() is None and ctl("-d", "shaky", "status")[0] == 0)
+    rc, out, err = ctl("-d", "shaky", "ls")
+    check("a failed instance answers DeviceFailed", rc == EX_DEVFAILED, (rc, err))
+
+    # ---- systemd integration: sd_notify, watchdog, SIGHUP, SIGTERM; config errors ----
+    import socket
+    nsock_path = os.path.join(work, "notify.sock")
+    nsock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    nsock.bind(nsock_path)
+    nsock.settimeout(5)
+    ncfg = os.path.join(work, "notify.toml")
+    with open(ncfg, "w") as f:
+        f.write("log_level = \"info\"\n")
+    env = dict(os.environ, NOTIFY_SOCKET=nsock_path, WATCHDOG_USEC="200000")
+    nlog = os.path.join(work, "notify.log")
+    nd = subprocess.Popen([FAMFSD, "--device", dev, "--instance", "notify", "--system-uuid", UUID_C2,
+                           "--config", ncfg, "--backend", "none"], env=env, stdin=subprocess.DEVNULL,
+                          stderr=open(nlog, "w"))
+    procs.append(nd)
+    got = []
+
+    def recv_until(word, timeout=5):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                got.append(nsock.recv(4096).decode())
+            except socket.timeout:
+                break
+            if any(word in g for g in got):
+                return True
+        return any(word in g for g in got)
+    check("sd_notify READY=1", recv_until("READY=1"), got)
+    check("sd_notify STATUS= names the state", any("STATUS=ready" in g for g in got) or recv_until("STATUS=ready"), got)
+    check("sd_notify WATCHDOG=1 when WATCHDOG_USEC is set", recv_until("WATCHDOG=1"), got)
+    with open(ncfg, "w") as f:
+        f.write("log_level = \"debug\"\nbogus_key = 1\n")
+    nd.send_signal(signal.SIGHUP)
+    time.sleep(0.5)
+    check("SIGHUP with a bad config keeps the old one and names file:line:col",
+          nd.poll() is None and (ncfg + ":2:1") in open(nlog).read(), open(nlog).read()[-500:])
+    with open(ncfg, "w") as f:
+        f.write("log_level = \"warning\"\n")
+    nd.send_signal(signal.SIGHUP)
+    check("SIGHUP re-reads the config", recv_until("READY=1") and nd.poll() is None)
+    got.clear()
+    nd.send_signal(signal.SIGTERM)
+    rc = nd.wait(10)
+    check("SIGTERM: STOPPING=1 and exit 0", rc == 0 and recv_until("STOPPING=1"), (rc, got))
+    nsock.close()
+    bad = os.path.join(work, "bad.toml")
+    with open(bad, "w") as f:
+        f.write("poll_interval_ms = 10\n\n  frobnicate = true\n")
+    p = subprocess.run([FAMFSD, "--device", dev, "--config", bad, "--instance", "bad"], capture_output=True,
+                       text=True, timeout=20, stdin=subprocess.DEVNULL)
+    check("famfsd refuses a config with an unknown key, naming file:line:column",
+          p.returncode == 1 and (bad + ":3:3") in p.stderr, p.stderr)
+    p = subprocess.run([FAMFSD, "--device", dev, "--backend", "sideways"], capture_output=True, text=True, timeout=20)
+    check("famfsd usage error exits 2 with one line", p.returncode == 2 and p.stderr.count("\n") == 1, p.stderr)
+
+    # ---- golden images written by the reference implementation ----
+    for name in ("basic", "interleaved", "fulllog"):
+        meta = json.load(lzma.open(os.path.join(GOLDEN, name + ".json.xz")))
+        img = shm(meta["device_size"])
+        with open(img, "r+b") as f:
+            f.write(lzma.open(os.path.join(GOLDEN, name + ".head.xz")).read())
+        g = Daemon("g" + name, img, UUID_C2)
+        expect = meta["expect"]
+        ok, detail = True, ""
+        # Sizes and modes of every file through one listing per directory;
+        # maps (one call each) for every file of the small images and an
+        # evenly spread sample of 150 of the big one.
+        by_dir = {}
+        for fe in expect["files"]:
+            by_dir.setdefault(fe["path"].rpartition("/")[0], []).append(fe)
+        for d, files in by_dir.items():
+            got = listing("g" + name, d)
+            rows = got.get("entries", []) if isinstance(got, dict) else []
+            entries = {e["name"]: e for e in rows}
+            for fe in files:
+                e = entries.get(fe["path"].rpartition("/")[2])
+                if not e or e.get("size") != fe["size"] or e.get("mode") != fe["mode"] or e.get("uid") != fe["uid"]:
+                    ok, detail = False, (fe, e, got if not entries else "")
+                    break
+            if not ok:
+                break
+        step = max(1, len(expect["files"]) // 150)
+        for fe in expect["files"][::step] if ok else []:
+            got = getmap("g" + name, fe["path"])
+            want_map = fe["fmap"]
+            if (not isinstance(got, dict) or got.get("type") != want_map["type"] or
+                    norm_extents(got) != norm_extents(want_map) or
+                    (want_map["type"] == "interleaved" and (got.get("nstrips"), got.get("chunk_size"))
+                     != (want_map["nstrips"], want_map["chunk_size"]))):
+                ok, detail = False, (fe["path"], got, want_map)
+                break
+        st = status("g" + name)
+        check(f"golden image {name}: famfsd lists every file with its map and size", ok, detail)
+        check(f"golden image {name}: counts match", st.get("Files") == len(expect["files"]), st)
+        g.stop()
+finally:
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+    for f in shm_files:
+        try:
+            os.unlink(f)
+        except OSError:
+            pass
+
+passed, failed = results.count(True), results.count(False)
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

@@ -193,6 +193,11 @@ static ssize_t famfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	}
 	iov_iter_truncate(from, size - iocb->ki_pos);
 
+	/* drop set-user-ID/set-group-ID, update mtime/ctime, as any write */
+	rc = file_modified(iocb->ki_filp);
+	if (rc)
+		goto out;
+
 	if (fsi->kind == FAMFS_DEV_PMEM)
 		rc = dax_iomap_rw(iocb, from, &famfs_iomap_ops);
 	else
@@ -375,6 +380,7 @@ const struct file_operations famfs_file_operations = {
 	.get_unmapped_area	= thp_get_unmapped_area,
 	.fsync			= famfs_fsync,
 	.splice_read		= famfs_splice_read,
+	.splice_write		= iter_file_splice_write,
 };
 
 static int famfs_writepages(struct address_space *mapping,

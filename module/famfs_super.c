@@ -293,7 +293,20 @@ static int famfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 
 static int famfs_reconfigure(struct fs_context *fc)
 {
-	sync_filesystem(fc->root->d_sb);
+	struct super_block *sb = fc->root->d_sb;
+	struct famfs_fs_info *fsi = FAMFS_SB(sb);
+	bool to_rw = (fc->sb_flags_mask & SB_RDONLY) &&
+		     !(fc->sb_flags & SB_RDONLY);
+
+	/*
+	 * The VFS refuses read-write on a read-only block device only for
+	 * file systems with an s_bdev; famfs has none, so check here (the
+	 * same answer a read-write mount of that device gets).
+	 */
+	if (to_rw && sb_rdonly(sb) && fsi->kind == FAMFS_DEV_PMEM &&
+	    bdev_read_only(fsi->bdev))
+		return -EACCES;
+	sync_filesystem(sb);
 	return 0;
 }
 

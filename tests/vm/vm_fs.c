@@ -22,10 +22,12 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -815,6 +817,183 @@ static void dir_tests(void)
 		close(fd);
 }
 
+/* ---- other ways in and out: splice, O_DIRECT, offset mmap, GUP ---- */
+
+static int tmp_file_with(const uint8_t *buf, uint64_t len)
+{
+	int fd = open("/tmp/famfs-io", O_CREAT | O_TRUNC | O_RDWR, 0600);
+
+	if (fd < 0 || pwrite(fd, buf, len, 0) != (ssize_t)len)
+		return -1;
+	return fd;
+}
+
+struct suid_arg {
+	const char *path;
+};
+
+static int suid_child(void *arg)
+{
+	struct suid_arg *a = arg;
+	int fd = open(a->path, O_WRONLY);
+	char c = 'x';
+
+	if (fd < 0)
+		return 1;
+	if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		return 2;
+	return pwrite(fd, &c, 1, 0) == 1 ? 0 : 3;
+}
+
+static void io_path_tests(int fd, const struct tmap *m, const char *name)
+{
+	uint64_t size = m->size, len = 3 * MiB + 4096, off = 4 * MiB + 8192;
+	uint8_t *exp = xalloc(size), *got = xalloc(size), *buf = xalloc(len);
+	struct stat st1, st2;
+	struct iovec liov, riov;
+	int tfd, dfd, rfd;
+	loff_t o;
+	ssize_t n;
+	uint8_t *p;
+
+	if (pread(fd, exp, size, 0) != (ssize_t)size) {
+		report(false, "pread whole file", "%s", errname(errno));
+		goto out;
+	}
+
+	/* sendfile out of famfs (->splice_read) */
+	tfd = open("/tmp/famfs-out", O_CREAT | O_TRUNC | O_RDWR, 0600);
+	o = 0;
+	n = sendfile(tfd, fd, &o, size);
+	memset(got, 0, size);
+	report(n == (ssize_t)size && pread(tfd, got, size, 0) == (ssize_t)size &&
+	       !memcmp(got, exp, size), "sendfile from a famfs file",
+	       "sendfile returned %zd (%s)", n, n < 0 ? errname(errno) : "short/different");
+	close(tfd);
+	unlink("/tmp/famfs-out");
+
+	/* sendfile into famfs (->splice_write) */
+	pattern(buf, len, 0x5e4d);
+	tfd = tmp_file_with(buf, len);
+	o = 0;
+	if (lseek(fd, off, SEEK_SET) != (off_t)off)
+		report(false, "lseek", "%s", errname(errno));
+	n = sendfile(fd, tfd, &o, len);
+	report(n == (ssize_t)len && pread(fd, got, len, off) == (ssize_t)len &&
+	       !memcmp(got, buf, len), "sendfile into a famfs file",
+	       "sendfile returned %zd (%s)", n, n < 0 ? errname(errno) : "short/different");
+	lseek(fd, 0, SEEK_SET);
+	/* the expected bytes from here on are what the file holds now */
+	if (pread(fd, exp, size, 0) != (ssize_t)size)
+		report(false, "pread whole file", "%s", errname(errno));
+	close(tfd);
+	unlink("/tmp/famfs-io");
+
+	/* O_DIRECT opens and reads like any other (DAX) */
+	dfd = open(mpath(name), O_RDWR | O_DIRECT);
+	report(dfd >= 0 && pread(dfd, got, 2 * MiB, 0) == (ssize_t)(2 * MiB) &&
+	       !memcmp(got, exp, 2 * MiB), "O_DIRECT open and read", "%s", errname(errno));
+	if (dfd >= 0)
+		close(dfd);
+
+	/* a mapping at a file offset that is not 2 MiB aligned */
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, off);
+	report(p != MAP_FAILED && !memcmp(p, exp + off, len),
+	       "mmap at file offset 4 MiB + 8 KiB reads the right bytes", "%s",
+	       p == MAP_FAILED ? errname(errno) : "bytes differ");
+	if (p != MAP_FAILED)
+		munmap(p, len);
+
+	/* get_user_pages on famfs mappings: process_vm_readv/writev, O_DIRECT */
+	p = mmap(NULL, (size + 4095) & ~4095ULL, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		report(false, "mmap", "%s", errname(errno));
+		goto out;
+	}
+	memset(got, 0, size);
+	liov = (struct iovec){ got, size };
+	riov = (struct iovec){ p, size };
+	n = process_vm_readv(getpid(), &liov, 1, &riov, 1, 0);
+	report(n == (ssize_t)size && !memcmp(got, exp, size),
+	       "process_vm_readv of a famfs mapping (GUP)", "returned %zd %s", n,
+	       n < 0 ? errname(errno) : "");
+	pattern(buf, 65536, 0x6a7);
+	liov = (struct iovec){ buf, 65536 };
+	riov = (struct iovec){ p + 3 * MiB, 65536 };
+	n = process_vm_writev(getpid(), &liov, 1, &riov, 1, 0);
+	report(n == 65536 && pread(fd, got, 65536, 3 * MiB) == 65536 && !memcmp(got, buf, 65536),
+	       "process_vm_writev into a famfs mapping (GUP)", "returned %zd %s", n, errname(errno));
+	/* O_DIRECT read of a block device into a famfs mapping */
+	rfd = open("/dev/ram0", O_RDWR | O_DIRECT);
+	if (rfd >= 0) {
+		pattern(buf, 2 * MiB, 0x7a8);
+		n = pwrite(rfd, buf, 2 * MiB, 0);
+		n = n == (ssize_t)(2 * MiB) ? pread(rfd, p + 6 * MiB, 2 * MiB, 0) : -1;
+		report(n == (ssize_t)(2 * MiB) && pread(fd, got, 2 * MiB, 6 * MiB) == (ssize_t)(2 * MiB) &&
+		       !memcmp(got, buf, 2 * MiB), "O_DIRECT read from /dev/ram0 into a famfs mapping (GUP)",
+		       "returned %zd %s", n, errname(errno));
+		close(rfd);
+	} else {
+		report(false, "open /dev/ram0 O_DIRECT", "%s", errname(errno));
+	}
+	munmap(p, (size + 4095) & ~4095ULL);
+
+	/* write() updates mtime and drops set-user-ID for unprivileged writers */
+	fstat(fd, &st1);
+	usleep(20000);
+	n = pwrite(fd, "m", 1, 0);
+	fstat(fd, &st2);
+	report(n == 1 && (st2.st_mtim.tv_sec != st1.st_mtim.tv_sec ||
+			  st2.st_mtim.tv_nsec != st1.st_mtim.tv_nsec),
+	       "write() updates mtime", NULL);
+	if (!fchmod(fd, 04777)) {
+		struct suid_arg a = { mpath(name) };
+		int wst = run_child(suid_child, &a);
+
+		fstat(fd, &st2);
+		report(WIFEXITED(wst) && WEXITSTATUS(wst) == 0 && !(st2.st_mode & S_ISUID),
+		       "write() by an unprivileged user clears set-user-ID",
+		       "child status %#x mode %o", wst, st2.st_mode & 07777);
+		fchmod(fd, 0644);
+	}
+out:
+	free(exp);
+	free(got);
+	free(buf);
+}
+
+/* device-dax memory failure: not handled by famfs (no notification) */
+static int hwpoison_child(void *arg)
+{
+	uint8_t *p = arg;
+
+	return madvise(p, 4096, MADV_HWPOISON) ? errno : 0;
+}
+
+static void devdax_hwpoison_test(void)
+{
+	struct tmap m = { .ftype = FAMFS_REG, .n = 1, .off = { 236 * MiB },
+			  .len = { SZ_2M }, .size = SZ_2M };
+	char buf[4096];
+	uint8_t *p;
+	int fd, st;
+
+	fd = create_mapped("hwp", &m);
+	if (fd < 0)
+		return;
+	p = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p != MAP_FAILED) {
+		memset(p, 0x44, SZ_2M);
+		st = run_child(hwpoison_child, p + 8192);
+		info("MADV_HWPOISON on a device-dax famfs page: child status %#x (exit %s)", st,
+		     WIFEXITED(st) ? errname(WEXITSTATUS(st)) : "signal");
+		report(pread(fd, buf, sizeof(buf), 0) == sizeof(buf) && buf[0] == 0x44,
+		       "device-dax: MADV_HWPOISON is survived, the file stays readable", NULL);
+		munmap(p, SZ_2M);
+	}
+	close(fd);
+}
+
 /* ---- unmount, remount, rmmod ---- */
 
 static void lifecycle_tests(const char *dev, const struct tmap *a)
@@ -973,6 +1152,7 @@ int cmd_fs(bool devdax, const char *dev, const char *mnt)
 		data_tests("simple map", fd, &a, 0xa000);
 		refusal_tests(fd, &a, "A");
 		mmap_flag_tests(fd, &a, "A");
+		io_path_tests(fd, &a, "A");
 		close(fd);
 	}
 	/* interleaved map, 3 strips out of device order */
@@ -1007,6 +1187,8 @@ int cmd_fs(bool devdax, const char *dev, const char *mnt)
 		close(fd);
 	}
 	dir_tests();
+	if (devdax)
+		devdax_hwpoison_test();
 	report(statfs_used() == g_mapped, "statfs used bytes = bytes mapped by files",
 	       "used %" PRIu64 " want %" PRIu64, statfs_used(), g_mapped);
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <linux/fs.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -82,6 +83,26 @@ int cmd_mount_errors(const char *pmem, const char *mnt)
 			close(fd);
 		expect_rc(umount2(mnt, 0), 0, "umount");
 	}
+	/* a read-only block device: rw mount and ro -> rw remount refused */
+	fd = open(pmem, O_RDONLY);
+	{
+		int ro = 1;
+
+		if (report(fd >= 0 && !ioctl(fd, BLKROSET, &ro), "set the pmem device read-only (BLKROSET)",
+			   "%s", errname(errno))) {
+			expect_rc(mount_famfs(pmem, mnt, 0, NULL), EACCES,
+				  "read-write mount of a read-only device -> EACCES");
+			if (expect_rc(mount_famfs(pmem, mnt, MS_RDONLY, NULL), 0, "read-only mount of a read-only device")) {
+				expect_rc(mount(NULL, mnt, NULL, MS_REMOUNT, NULL), EACCES,
+					  "remount read-write on a read-only device -> EACCES");
+				expect_rc(umount2(mnt, 0), 0, "umount");
+			}
+			ro = 0;
+			report(!ioctl(fd, BLKROSET, &ro), "set the pmem device read-write again", "%s", errname(errno));
+		}
+		if (fd >= 0)
+			close(fd);
+	}
 	if (expect_rc(mount_famfs(pmem, mnt, MS_RDONLY, NULL), 0, "mount -o ro")) {
 		char path[256];
 
@@ -90,7 +111,14 @@ int cmd_mount_errors(const char *pmem, const char *mnt)
 		expect_rc(fd, EROFS, "create on a read-only mount -> EROFS");
 		if (fd >= 0)
 			close(fd);
-		expect_rc(umount2(mnt, 0), 0, "umount of the read-only mount");
+		/* a writable device: ro -> rw works */
+		if (expect_rc(mount(NULL, mnt, NULL, MS_REMOUNT, NULL), 0, "remount read-write of a writable device")) {
+			fd = open(path, O_CREAT | O_RDWR, 0644);
+			expect_rc(fd, 0, "create after remount read-write");
+			if (fd >= 0)
+				close(fd);
+		}
+		expect_rc(umount2(mnt, 0), 0, "umount of the (formerly) read-only mount");
 	}
 	return g_fail ? 1 : 0;
 }
@@ -275,6 +303,7 @@ int cmd_unbind(const char *dev, const char *mnt)
 		snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/driver", name);
 		report(lstat(path, &sb) != 0, "device-dax driver unbound", NULL);
 	}
+	expect_rc(mount_famfs(dev, mnt, 0, NULL), ENXIO, "mount of the unbound device-dax device -> ENXIO");
 	expect_rc(famfs_unload(), 0, "rmmod after the unbind");
 	expect_rc(famfs_load(), 0, "insmod again");
 	return g_fail ? 1 : 0;

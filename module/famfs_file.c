@@ -117,9 +117,16 @@ static ssize_t famfs_devdax_rw(struct kiocb *iocb, struct iov_iter *iter,
 		pos += got;
 		done += got;
 		if (got != want) {
-			/* poisoned memory (read) or a bad user buffer */
+			/*
+			 * A short copy: a bad user buffer (EFAULT) or, on a
+			 * read, poisoned device memory (EIO). The iterator
+			 * stopped at the first byte not copied: if that user
+			 * byte cannot be faulted in, the buffer is to blame.
+			 */
 			if (!done)
-				done = write ? -EFAULT : -EIO;
+				done = (write ||
+					fault_in_iov_iter_writeable(iter, 1)) ?
+					-EFAULT : -EIO;
 			break;
 		}
 		cond_resched();

@@ -154,6 +154,7 @@ echo "kernels: ${KVERS[*]}"
 
 echo "== vm tier: builds"
 # guest test program: static, kernel independent
+rm -f "$OUT/famfs-vmtest"
 check "build guest test program (gcc -static -Werror)" \
 	gcc -static -O2 -Wall -Wextra -Werror -I"$ROOT/module/include/uapi" \
 	-o "$OUT/famfs-vmtest" "$VM"/*.c

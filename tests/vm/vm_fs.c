@@ -994,6 +994,123 @@ static void devdax_hwpoison_test(void)
 	close(fd);
 }
 
+/* an address no process maps (volatile: the compiler must not see it) */
+static void *volatile g_bad_ptr = (void *)16;
+
+/* bad user buffers, mprotect, misaligned fixed mappings */
+static void user_buffer_tests(int fd, const struct tmap *m)
+{
+	uint64_t len = 4 * MiB;
+	uint8_t *exp = xalloc(len), *buf, *p, *q;
+	ssize_t n;
+
+	if (pread(fd, exp, len, 0) != (ssize_t)len) {
+		report(false, "pread", "%s", errname(errno));
+		free(exp);
+		return;
+	}
+	expect_rc(pread(fd, g_bad_ptr, 4096, 0), EFAULT, "read() into a bad user buffer -> EFAULT");
+	expect_rc(pwrite(fd, g_bad_ptr, 4096, 0), EFAULT, "write() from a bad user buffer -> EFAULT");
+	/* a buffer whose second page is inaccessible: short count */
+	buf = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf != MAP_FAILED) {
+		mprotect(buf + 4096, 4096, PROT_NONE);
+		n = pread(fd, buf, 8192, 0);
+		report(n == 4096 && !memcmp(buf, exp, 4096),
+		       "read() into a half-bad buffer returns the good part", "returned %zd %s", n,
+		       n < 0 ? errname(errno) : "");
+		n = pwrite(fd, buf, 8192, 0);
+		report(n == 4096, "write() from a half-bad buffer writes the good part",
+		       "returned %zd %s", n, n < 0 ? errname(errno) : "");
+		munmap(buf, 8192);
+	}
+
+	/* read-only mapping, 2 MiB faults, then mprotect to writable and store */
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (p != MAP_FAILED) {
+		touch_pages(p, len, false);
+		if (expect_rc(mprotect(p, len, PROT_READ | PROT_WRITE), 0, "mprotect a shared read-only mapping writable")) {
+			p[SZ_2M + 5] = 0xab;
+			p[100] = 0xcd;
+			exp[SZ_2M + 5] = 0xab;
+			exp[100] = 0xcd;
+			msync(p, len, MS_SYNC);
+			q = xalloc(len);
+			tmap_raw_read(m, q, 0, len);
+			report(!memcmp(q, exp, len), "stores after mprotect land on the device", NULL);
+			free(q);
+		}
+		munmap(p, len);
+	}
+
+	/* a MAP_FIXED mapping 4 KiB off a 2 MiB boundary: 4 KiB faults, right bytes */
+	q = mmap(NULL, len + 2 * SZ_2M, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (q != MAP_FAILED) {
+		uint8_t *at = (uint8_t *)(((uintptr_t)q + SZ_2M - 1) & ~(SZ_2M - 1)) + 4096;
+
+		p = mmap(at, len, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
+		report(p == at && !memcmp(p, exp, len),
+		       "MAP_FIXED mapping not 2 MiB aligned reads the right bytes", "%s",
+		       p == MAP_FAILED ? errname(errno) : "bytes differ");
+		munmap(q, len + 2 * SZ_2M);
+	}
+	free(exp);
+}
+
+/* the largest maps: 16 simple extents, 16 strips; and a zero-size file */
+static void limit_tests(void)
+{
+	struct tmap s16 = { .ftype = FAMFS_REG, .n = 16 };
+	struct tmap i16 = { .ftype = FAMFS_REG, .interleaved = true, .n = 16,
+			    .chunk = SZ_2M, .nbytes = 32 * MiB };
+	struct tmap z = { .ftype = FAMFS_REG, .n = 1, .off = { 406 * MiB },
+			  .len = { SZ_2M }, .size = 0 };
+	char buf[16];
+	uint32_t i;
+	uint8_t *p;
+	int fd;
+
+	/* extents in reverse device order, strips interleaved with gaps */
+	for (i = 0; i < 16; i++) {
+		s16.off[i] = 330 * MiB + (15 - i) * SZ_2M;
+		s16.len[i] = SZ_2M;
+		i16.off[i] = 370 * MiB + ((i * 7) % 16) * SZ_2M;
+		i16.len[i] = SZ_2M;
+	}
+	s16.size = 32 * MiB - 1;
+	i16.size = 32 * MiB - 4096;
+	fd = create_mapped("s16", &s16);
+	if (fd >= 0) {
+		char d[128];
+
+		report(!tmap_compare_get(fd, &s16, d, sizeof(d)), "MAP_GET_V2 returns 16 extents", "%s", d);
+		data_tests("16-extent map", fd, &s16, 0x1600);
+		close(fd);
+	}
+	fd = create_mapped("i16", &i16);
+	if (fd >= 0) {
+		char d[128];
+
+		report(!tmap_compare_get(fd, &i16, d, sizeof(d)), "MAP_GET_V2 returns 16 strips", "%s", d);
+		data_tests("16-strip map", fd, &i16, 0x1610);
+		close(fd);
+	}
+	fd = create_mapped("zero", &z);
+	if (fd >= 0) {
+		struct stat st;
+
+		report(!fstat(fd, &st) && st.st_size == 0, "zero-size file: size 0", NULL);
+		report(read(fd, buf, sizeof(buf)) == 0, "zero-size file: read returns 0", NULL);
+		expect_rc(write(fd, buf, sizeof(buf)), ENOSPC, "zero-size file: write -> ENOSPC");
+		p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+		if (report(p != MAP_FAILED, "zero-size file: mmap", "%s", errname(errno))) {
+			report(touch_sigbus(p, false), "zero-size file: load -> SIGBUS", NULL);
+			munmap(p, 4096);
+		}
+		close(fd);
+	}
+}
+
 /* ---- unmount, remount, rmmod ---- */
 
 static void lifecycle_tests(const char *dev, const struct tmap *a)
@@ -1153,6 +1270,7 @@ int cmd_fs(bool devdax, const char *dev, const char *mnt)
 		refusal_tests(fd, &a, "A");
 		mmap_flag_tests(fd, &a, "A");
 		io_path_tests(fd, &a, "A");
+		user_buffer_tests(fd, &a);
 		close(fd);
 	}
 	/* interleaved map, 3 strips out of device order */
@@ -1187,6 +1305,7 @@ int cmd_fs(bool devdax, const char *dev, const char *mnt)
 		close(fd);
 	}
 	dir_tests();
+	limit_tests();
 	if (devdax)
 		devdax_hwpoison_test();
 	report(statfs_used() == g_mapped, "statfs used bytes = bytes mapped by files",

@@ -1,0 +1,135 @@
+#include "commands.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "instance_name.h"
+#include "method_options.h"
+#include "views.h"
+
+namespace famfs::cli {
+namespace {
+
+void print(const std::string& text) {
+  fwrite(text.data(), 1, text.size(), stdout);
+}
+
+void print_json(const nlohmann::json& j) { print(dump_json(j, true) + "\n"); }
+
+ExitCode run_list(Session& s) {
+  std::vector<InstanceRow> rows;
+  for (const auto& name : famfs_bus_names(s.bus.list_names())) {
+    InstanceRow row{name, {}, {}};
+    try {
+      FilesystemProxy proxy(s.bus.connection(), name);
+      row.properties = proxy.get_all();
+    } catch (const sdbus::Error& e) {
+      row.error = e.getMessage().empty() ? e.getName() : e.getMessage();
+    }
+    rows.push_back(std::move(row));
+  }
+  if (s.request.global.json) {
+    print_json(render_list_json(rows));
+  } else if (rows.empty()) {
+    fputs("no famfsd instance is running\n", stderr);
+  } else {
+    print(render_list_text(rows));
+  }
+  return ExitCode::ok;
+}
+
+std::vector<DirEntry> to_entries(
+    const std::vector<sdbus::Struct<std::string, std::string, uint64_t, uint32_t, uint32_t, uint32_t>>& raw) {
+  std::vector<DirEntry> entries;
+  entries.reserve(raw.size());
+  for (const auto& e : raw)
+    entries.push_back({std::get<0>(e), std::get<1>(e), std::get<2>(e), std::get<3>(e), std::get<4>(e), std::get<5>(e)});
+  return entries;
+}
+
+}  // namespace
+
+void print_error(const std::string& message) {
+  std::string line = "famfsctl: " + message + "\n";
+  fflush(stdout);
+  fwrite(line.data(), 1, line.size(), stderr);
+}
+
+ExitCode run_command(Session& s) {
+  const Request& r = s.request;
+  bool json = r.global.json;
+  Command command = *r.command;
+  if (command == Command::list) return run_list(s);
+  if (command == Command::cp) return run_copy(s);
+  if (command == Command::monitor) return run_monitor(s);
+
+  FilesystemProxy fs(s.bus.connection(), s.bus_name);
+  std::string path = r.operands.empty() ? "" : famfs_path(r.operands[0]);
+  switch (command) {
+    case Command::status: {
+      PropertyMap props = fs.get_all();
+      if (json)
+        print_json(render_status_json(s.bus_name, props));
+      else
+        print(render_status_text(s.bus_name, props));
+      return ExitCode::ok;
+    }
+    case Command::format:
+      fs.Format(format_options(r));
+      return ExitCode::ok;
+    case Command::create:
+      fs.CreateFile(path, *r.size, create_options(r));
+      return ExitCode::ok;
+    case Command::mkdir:
+      fs.Mkdir(path, mkdir_options(r));
+      return ExitCode::ok;
+    case Command::cat: {
+      fflush(stdout);
+      fs.ReadFile(path, sdbus::UnixFd(STDOUT_FILENO), {});
+      return ExitCode::ok;
+    }
+    case Command::ls: {
+      auto entries = to_entries(fs.ListDirectory(path, {}));
+      if (json)
+        print_json(render_ls_json(path, entries));
+      else
+        print(render_ls_text(entries, r.long_listing));
+      return ExitCode::ok;
+    }
+    case Command::stat: {
+      PropertyMap info = fs.Stat(path, {});
+      if (json)
+        print_json(map_to_json(info));
+      else
+        print(render_stat_text(info));
+      return ExitCode::ok;
+    }
+    case Command::getmap: {
+      PropertyMap map = fs.GetFileMap(path, {});
+      if (json) {
+        nlohmann::json j = map_to_json(map);
+        j["path"] = path;
+        print_json(j);
+      } else {
+        print(render_getmap_text(path, map));
+      }
+      return ExitCode::ok;
+    }
+    case Command::check: {
+      PropertyMap report = fs.Check({});
+      if (json)
+        print_json(map_to_json(report));
+      else
+        print(render_check_text(report));
+      return check_is_clean(report) ? ExitCode::ok : ExitCode::problems_found;
+    }
+    case Command::list:
+    case Command::cp:
+    case Command::monitor:
+      break;
+  }
+  return ExitCode::failed;
+}
+
+}  // namespace famfs::cli

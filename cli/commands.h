@@ -1,0 +1,33 @@
+// Running one parsed command against the bus. Each command is one call on
+// the instance (cp: one per file or directory); D-Bus errors propagate as
+// sdbus::Error for famfsctl.cc to report.
+#pragma once
+
+#include <string>
+
+#include "command_line.h"
+#include "exit_codes.h"
+#include "famfs_bus.h"
+
+namespace famfs::cli {
+
+// What a command runs with: the bus, the request and the chosen instance's
+// bus name (empty for list).
+struct Session {
+  FamfsBus& bus;
+  const Request& request;
+  std::string bus_name;
+};
+
+// Runs SESSION.request.command. Output goes to stdout; warnings to stderr.
+ExitCode run_command(Session& session);
+
+// cp, in copy_command.cc.
+ExitCode run_copy(Session& session);
+// monitor, in monitor_command.cc.
+ExitCode run_monitor(Session& session);
+
+// Prints "famfsctl: MESSAGE" on stderr.
+void print_error(const std::string& message);
+
+}  // namespace famfs::cli

@@ -1,0 +1,233 @@
+// cp: CopyIn per file, Mkdir per directory, and watching the copy jobs
+// famfsd starts for large files.
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <optional>
+
+#include "commands.h"
+#include "copy_plan.h"
+#include "instance_name.h"
+#include "method_options.h"
+#include "progress_bar.h"
+
+namespace famfs::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Completed signals of every job object, recorded as they are dispatched.
+// Subscribed before the first CopyIn so a job that ends at once is not missed.
+// The match has no sender: libsystemd compares senders literally and the
+// signal carries famfsd's unique name, which is looked up only when a job
+// actually starts; the recorded sender is checked then.
+class JobCompletions {
+ public:
+  struct Outcome {
+    bool success;
+    std::string error;
+    std::string message;
+  };
+
+  explicit JobCompletions(sdbus::IConnection& connection) {
+    slot_ = connection.addMatch(
+        "type='signal',interface='org.famfs.Famfs1.Job',member='Completed',path_namespace='" +
+            std::string(kJobsObjectPath) + "'",
+        [this](sdbus::Message& message) { record(message); });
+  }
+
+  // The outcome of job PATH of SENDER (a unique name), once it is known.
+  std::optional<Outcome> find(const std::string& sender, const std::string& path) const {
+    auto it = done_.find({sender, path});
+    if (it == done_.end()) return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  void record(sdbus::Message& message) noexcept {
+    try {
+      Outcome outcome{};
+      message >> outcome.success >> outcome.error >> outcome.message;
+      done_[{message.getSender(), message.getPath()}] = std::move(outcome);
+    } catch (...) {
+      // A malformed signal is not ours to fail on; the job poll still sees the job end.
+    }
+  }
+
+  sdbus::Slot slot_;
+  std::map<std::pair<std::string, std::string>, Outcome> done_;
+};
+
+int terminal_width() {
+  winsize ws{};
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  return 80;
+}
+
+void draw(const std::string& line, bool final_line) {
+  std::string out = "\r\033[K" + line + (final_line ? "\n" : "");
+  fwrite(out.data(), 1, out.size(), stderr);
+  fflush(stderr);
+}
+
+void clear_line() {
+  fputs("\r\033[K", stderr);
+  fflush(stderr);
+}
+
+class Copier {
+ public:
+  explicit Copier(Session& s)
+      : s_(s), fs_(s.bus.connection(), s.bus_name), tty_(isatty(STDERR_FILENO) == 1) {}
+
+  ExitCode run(const CopyPlan& plan) {
+    const OptionMap file_options = copy_options(s_.request);
+    const OptionMap dir_options = copy_mkdir_options(s_.request);
+    for (const auto& step : plan.steps) {
+      if (step.kind == CopyStep::Kind::make_directory) {
+        fs_.Mkdir(step.target, dir_options);
+        continue;
+      }
+      int fd = open(step.local.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+      if (fd < 0) {
+        print_error("cp: cannot open \"" + step.local + "\": " + strerror(errno));
+        return ExitCode::failed;
+      }
+      sdbus::UnixFd source(fd, sdbus::adopt_fd);
+      if (!completions_) completions_.emplace(s_.bus.connection());
+      sdbus::ObjectPath job = fs_.CopyIn(step.target, source, file_options);
+      if (job == "/") continue;
+      if (ExitCode code = watch(job, step.target); code != ExitCode::ok) return code;
+    }
+    return ExitCode::ok;
+  }
+
+ private:
+  // Follows job JOB until its Completed signal; draws progress on a terminal
+  // and cancels the job on Ctrl-C.
+  ExitCode watch(const std::string& job, const std::string& target) {
+    if (owner_.empty()) owner_ = s_.bus.name_owner(s_.bus_name);
+    JobProxy proxy(s_.bus.connection(), s_.bus_name, job);
+    InterruptWatch interrupts;
+    const auto start = Clock::now();
+    const auto poll_every = std::chrono::milliseconds(tty_ ? 200 : 1000);
+    RateMeter meter;
+    ProgressSnapshot snapshot{target, 0, 0, 0};
+    auto next_poll = start;
+    bool drawn = false;
+
+    while (true) {
+      if (auto outcome = completions_->find(owner_, job)) {
+        if (!outcome->success) {
+          if (drawn) clear_line();
+          throw sdbus::Error(outcome->error.empty() ? "org.famfs.Famfs1.Error.Failed" : outcome->error,
+                             outcome->message);
+        }
+        if (drawn) {
+          snapshot.done = snapshot.total;
+          double elapsed = seconds_since(start);
+          if (elapsed > 0) snapshot.rate = static_cast<double>(snapshot.total) / elapsed;
+          draw(render_progress(snapshot, terminal_width()), true);
+        }
+        return ExitCode::ok;
+      }
+      if (Clock::now() >= next_poll) {
+        if (!poll_job(proxy, snapshot)) {
+          // The job object is gone: its Completed signal may be queued still.
+          if (wait_for_bus(s_.bus.connection(), interrupts, 0) == WaitResult::activity) continue;
+          if (completions_->find(owner_, job)) continue;
+          if (drawn) clear_line();
+          throw sdbus::Error("org.famfs.Famfs1.Error.Failed",
+                             "the copy job for \"" + target + "\" vanished without reporting its result");
+        }
+        meter.add(seconds_since(start), snapshot.done);
+        snapshot.rate = meter.rate();
+        if (tty_) {
+          draw(render_progress(snapshot, terminal_width()), false);
+          drawn = true;
+        }
+        next_poll = Clock::now() + poll_every;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next_poll - Clock::now()).count();
+      if (wait_for_bus(s_.bus.connection(), interrupts, static_cast<int>(std::max<int64_t>(left, 0)) + 1) ==
+          WaitResult::interrupted) {
+        if (drawn) clear_line();
+        return cancel(proxy, job, target, interrupts);
+      }
+    }
+  }
+
+  // Reads BytesDone/BytesTotal; false when the job object no longer exists.
+  bool poll_job(JobProxy& proxy, ProgressSnapshot& snapshot) {
+    try {
+      PropertyMap props = proxy.get_all();
+      if (auto total = get_u64(props, "BytesTotal")) snapshot.total = *total;
+      if (auto done = get_u64(props, "BytesDone")) snapshot.done = *done;
+      return true;
+    } catch (const sdbus::Error& e) {
+      if (e.getName() == "org.freedesktop.DBus.Error.UnknownObject" ||
+          e.getName() == "org.freedesktop.DBus.Error.UnknownInterface" ||
+          e.getName() == "org.freedesktop.DBus.Error.UnknownMethod")
+        return false;
+      throw;
+    }
+  }
+
+  ExitCode cancel(JobProxy& proxy, const std::string& job, const std::string& target, InterruptWatch& interrupts) {
+    interrupts.take();
+    try {
+      proxy.Cancel({});
+    } catch (const sdbus::Error&) {
+      // Finished meanwhile, or already gone: the Completed signal tells.
+    }
+    const auto deadline = Clock::now() + std::chrono::seconds(10);
+    while (Clock::now() < deadline && !completions_->find(owner_, job)) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (wait_for_bus(s_.bus.connection(), interrupts, static_cast<int>(left) + 1) == WaitResult::interrupted) break;
+    }
+    while (interrupts.take() != 0) {
+    }  // consumed here, so none is delivered when the signals are unblocked
+    auto outcome = completions_->find(owner_, job);
+    if (outcome && outcome->success)
+      print_error("interrupted; the copy to \"" + target + "\" had completed already");
+    else if (outcome)
+      print_error("interrupted; the copy to \"" + target + "\" was cancelled and nothing was created");
+    else
+      print_error("interrupted; cancellation of the copy to \"" + target + "\" was requested (job " + job + ")");
+    return ExitCode::interrupted;
+  }
+
+  Session& s_;
+  FilesystemProxy fs_;
+  std::optional<JobCompletions> completions_;  // subscribed before the first CopyIn
+  bool tty_;
+  std::string owner_;
+};
+
+}  // namespace
+
+ExitCode run_copy(Session& s) {
+  const auto& ops = s.request.operands;
+  std::vector<std::string> sources(ops.begin(), ops.end() - 1);
+  auto plan = plan_copy(sources, ops.back(), s.request.recursive);
+  if (!plan) {
+    print_error("cp: " + plan.error().message());
+    return ExitCode::failed;
+  }
+  for (const auto& skipped : plan->skipped)
+    print_error("cp: warning: skipping \"" + skipped + "\": not a regular file or directory");
+  Copier copier(s);
+  return copier.run(*plan);
+}
+
+}  // namespace famfs::cli

@@ -1,0 +1,108 @@
+// famfsctl: the command-line client of famfsd. Parses the command line,
+// connects to the system bus, picks the instance and runs the command; every
+// failure ends here as one line on stderr and its exit code.
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <variant>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "error_report.h"
+#include "help.h"
+#include "instance_name.h"
+
+using namespace famfs::cli;
+
+namespace {
+
+// The default reply timeout: libsystemd's 25 s, except for the commands that
+// move file data, whose duration grows with the file.
+std::optional<double> call_timeout(const Request& r) {
+  if (r.global.timeout_seconds) return r.global.timeout_seconds;
+  if (r.command == Command::cat || r.command == Command::cp) return 0.0;
+  return std::nullopt;
+}
+
+// The bus name of the instance to talk to, or the failure.
+std::variant<std::string, Failure> choose_bus_name(FamfsBus& bus, const Request& r) {
+  if (r.global.instance) {
+    auto name = bus_name_for(*r.global.instance);
+    if (!name) return Failure{ExitCode::usage, "-d: " + name.error().message()};
+    return *name;  // not checked here: the command's own call says if it is missing
+  }
+  auto chosen = choose_instance(famfs_bus_names(bus.list_names()));
+  if (!chosen) return Failure{ExitCode::no_instance, chosen.error().message()};
+  return *chosen;
+}
+
+// A missing instance named with -d: say which ones do run (error path only).
+std::string with_running_instances(FamfsBus& bus, std::string message) {
+  try {
+    auto names = famfs_bus_names(bus.list_names());
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + std::string(instance_suffix(n));
+    message += names.empty() ? "; no famfsd instance is running" : "; running: " + list;
+  } catch (const sdbus::Error&) {
+  }
+  return message;
+}
+
+int fail(ExitCode code, const std::string& message) {
+  print_error(message);
+  return to_int(code);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto parsed = parse_command_line(args);
+  if (!parsed) {
+    print_error(parsed.error().message());
+    return to_int(ExitCode::usage);
+  }
+  const Request& request = *parsed;
+  if (request.show_help) {
+    std::string text = request.command ? command_help(*request.command) : general_help();
+    fputs(text.c_str(), stdout);
+    return 0;
+  }
+  if (request.show_version) {
+    printf("famfsctl %s\n", FAMFS_VERSION);
+    return 0;
+  }
+
+  std::unique_ptr<FamfsBus> bus;
+  try {
+    bus = FamfsBus::connect_system_bus();
+    bus->set_call_timeout(call_timeout(request));
+  } catch (const sdbus::Error& e) {
+    const char* address = getenv("DBUS_SYSTEM_BUS_ADDRESS");
+    std::string where = address && *address ? " at " + std::string(address) : "";
+    return fail(ExitCode::no_instance, "cannot connect to the system bus" + where + ": " + one_line(e.getMessage()));
+  }
+
+  std::string bus_name;
+  try {
+    Session session{*bus, request, {}};
+    if (request.command != Command::list) {
+      auto chosen = choose_bus_name(*bus, request);
+      if (auto* failure = std::get_if<Failure>(&chosen)) return fail(failure->code, failure->message);
+      session.bus_name = bus_name = std::get<std::string>(chosen);
+    }
+    ExitCode code = run_command(session);
+    if (fflush(stdout) != 0) return fail(ExitCode::failed, "cannot write the output");
+    return to_int(code);
+  } catch (const sdbus::Error& e) {
+    Failure failure = describe_error(e.getName(), e.getMessage(), bus_name);
+    if (failure.code == ExitCode::no_instance && request.global.instance && !bus_name.empty())
+      failure.message = with_running_instances(*bus, failure.message);
+    return fail(failure.code, failure.message);
+  } catch (const std::exception& e) {
+    return fail(ExitCode::failed, one_line(e.what()));
+  }
+}

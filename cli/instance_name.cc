@@ -1,0 +1,56 @@
+#include "instance_name.h"
+
+#include <algorithm>
+
+namespace famfs::cli {
+
+std::string escape_instance(std::string_view instance) {
+  std::string out;
+  out.reserve(instance.size() + 1);
+  if (!instance.empty() && instance[0] >= '0' && instance[0] <= '9') out += '_';
+  for (char c : instance) {
+    bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    out += keep ? c : '_';
+  }
+  return out;
+}
+
+Result<std::string> bus_name_for(std::string_view arg) {
+  if (arg.starts_with(kBusNamePrefix) && arg.size() > kBusNamePrefix.size())
+    return std::string(kBusNamePrefix) + escape_instance(arg.substr(kBusNamePrefix.size()));
+  std::string_view name = arg;
+  if (name.find('/') != std::string_view::npos) {
+    while (name.size() > 1 && name.back() == '/') name.remove_suffix(1);
+    name = name.substr(name.rfind('/') + 1);
+  }
+  if (name.empty())
+    return Error(Errc::invalid_argument, "invalid instance \"" + std::string(arg) + "\": no name in it");
+  return std::string(kBusNamePrefix) + escape_instance(name);
+}
+
+std::string_view instance_suffix(std::string_view bus_name) {
+  if (bus_name.starts_with(kBusNamePrefix)) bus_name.remove_prefix(kBusNamePrefix.size());
+  return bus_name;
+}
+
+std::vector<std::string> famfs_bus_names(const std::vector<std::string>& all_names) {
+  std::vector<std::string> out;
+  for (const auto& name : all_names)
+    if (name.size() > kBusNamePrefix.size() && name.starts_with(kBusNamePrefix)) out.push_back(name);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Result<std::string> choose_instance(const std::vector<std::string>& names) {
+  if (names.empty()) return Error(Errc::not_found, "no famfsd instance is running");
+  if (names.size() == 1) return names[0];
+  std::string list;
+  for (const auto& name : names) {
+    if (!list.empty()) list += ", ";
+    list += instance_suffix(name);
+  }
+  return Error(Errc::invalid_argument,
+               std::to_string(names.size()) + " famfsd instances are running (" + list + "): choose one with -d");
+}
+
+}  // namespace famfs::cli

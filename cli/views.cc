@@ -1,0 +1,285 @@
+#include "views.h"
+
+#include <set>
+
+namespace famfs::cli {
+namespace {
+
+std::string str_or(const PropertyMap& m, const std::string& key, const std::string& fallback) {
+  auto v = get_string(m, key);
+  return v && !v->empty() ? one_line(*v) : fallback;
+}
+
+std::string instance_of(const std::string& bus_name, const PropertyMap& props) {
+  auto suffix = bus_name.substr(std::min(bus_name.size(), std::string("org.famfs.Famfs1.").size()));
+  return str_or(props, "Instance", suffix);
+}
+
+}  // namespace
+
+std::string dump_json(const nlohmann::json& j, bool pretty) {
+  return j.dump(pretty ? 2 : -1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string render_list_text(const std::vector<InstanceRow>& rows) {
+  std::vector<std::vector<std::string>> table = {{"INSTANCE", "DEVICE", "STATE", "ROLE"}};
+  for (const auto& row : rows) {
+    if (!row.error.empty()) {
+      table.push_back({instance_of(row.bus_name, {}), "-", "unreachable: " + one_line(row.error), "-"});
+      continue;
+    }
+    table.push_back({instance_of(row.bus_name, row.properties), str_or(row.properties, "Device", "-"),
+                     str_or(row.properties, "State", "-"), str_or(row.properties, "Role", "-")});
+  }
+  return render_table(table, {});
+}
+
+nlohmann::json render_list_json(const std::vector<InstanceRow>& rows) {
+  auto out = nlohmann::json::array();
+  for (const auto& row : rows) {
+    nlohmann::json item = {{"bus_name", row.bus_name}, {"instance", instance_of(row.bus_name, row.properties)}};
+    if (!row.error.empty()) {
+      item["error"] = row.error;
+    } else {
+      for (const char* key : {"Device", "State", "Role"}) item[key] = str_or(row.properties, key, "");
+    }
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+std::string render_status_text(const std::string& bus_name, const PropertyMap& p) {
+  std::vector<std::vector<std::string>> rows;
+  std::set<std::string> shown;
+  auto row = [&](std::string label, std::string value, std::initializer_list<const char*> keys) {
+    rows.push_back({std::move(label) + ":", std::move(value)});
+    for (const char* k : keys) shown.insert(k);
+  };
+  auto size_of = [&](const char* key) {
+    auto v = get_u64(p, key);
+    return v ? human_size(*v) : std::string("?");
+  };
+  auto num = [&](const char* key) {
+    auto v = get_u64(p, key);
+    return v ? std::to_string(*v) : std::string("?");
+  };
+
+  row("Instance", instance_of(bus_name, p) + " (" + bus_name + ")", {"Instance"});
+  std::string device = str_or(p, "Device", "?");
+  if (auto size = get_u64(p, "DeviceSize")) device += " (" + human_size(*size) + ")";
+  row("Device", device, {"Device", "DeviceSize"});
+  std::string state = str_or(p, "State", "?");
+  if (auto reason = get_string(p, "StateReason"); reason && !reason->empty()) state += ": " + one_line(*reason);
+  row("State", state, {"State", "StateReason"});
+  row("Role", str_or(p, "Role", "-"), {"Role"});
+  row("Backend", str_or(p, "Backend", "-"), {"Backend"});
+  row("Mount point", str_or(p, "MountPoint", "-"), {"MountPoint"});
+  row("UUID", str_or(p, "Uuid", "-"), {"Uuid"});
+  row("System UUID", str_or(p, "SystemUuid", "-"), {"SystemUuid"});
+  row("Master system UUID", str_or(p, "MasterSystemUuid", "-"), {"MasterSystemUuid"});
+  row("Log", num("LogEntries") + " of " + num("LogCapacity") + " entries used", {"LogEntries", "LogCapacity"});
+  row("Files", num("Files"), {"Files"});
+  row("Directories", num("Directories"), {"Directories"});
+  row("Space", size_of("AllocatedBytes") + " allocated, " + size_of("FreeBytes") + " free",
+      {"AllocatedBytes", "FreeBytes"});
+  if (auto ms = get_u64(p, "PollIntervalMs")) row("Poll interval", std::to_string(*ms) + " ms", {"PollIntervalMs"});
+  shown.insert("PollIntervalMs");
+  shown.insert("Problems");
+  // Properties a newer famfsd may add still show up.
+  for (const auto& [key, value] : p)
+    if (!shown.count(key)) rows.push_back({key + ":", variant_to_text(value)});
+  auto problems = get_problems(p, "Problems");
+  row("Problems", problems.empty() ? "none" : std::to_string(problems.size()), {});
+  std::string out = render_table(rows, {});
+  for (const auto& problem : problems) out += problem_line(problem) + "\n";
+  return out;
+}
+
+nlohmann::json render_status_json(const std::string& bus_name, const PropertyMap& p) {
+  nlohmann::json out = map_to_json(p);
+  out["BusName"] = bus_name;
+  return out;
+}
+
+std::string render_ls_text(const std::vector<DirEntry>& entries, bool long_listing) {
+  std::string out;
+  if (!long_listing) {
+    for (const auto& e : entries) out += e.name + "\n";
+    return out;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& e : entries)
+    rows.push_back({mode_string(e.type, e.mode), std::to_string(e.uid), std::to_string(e.gid), std::to_string(e.size),
+                    e.name});
+  return render_table(rows, {1, 2, 3});
+}
+
+nlohmann::json render_ls_json(const std::string& path, const std::vector<DirEntry>& entries) {
+  auto list = nlohmann::json::array();
+  for (const auto& e : entries)
+    list.push_back({{"name", e.name}, {"type", e.type}, {"size", e.size}, {"mode", e.mode}, {"uid", e.uid},
+                    {"gid", e.gid}});
+  return {{"path", path}, {"entries", std::move(list)}};
+}
+
+std::string render_stat_text(const PropertyMap& info) {
+  std::vector<std::vector<std::string>> rows;
+  std::set<std::string> shown;
+  auto add = [&](const char* key, const char* label, auto&& format) {
+    auto it = info.find(key);
+    if (it == info.end()) return;
+    shown.insert(key);
+    rows.push_back({std::string(label) + ":", format(it->second)});
+  };
+  auto text = [](const sdbus::Variant& v) { return variant_to_text(v); };
+  auto bytes = [&](const char* key) {
+    return [&info, key](const sdbus::Variant& v) {
+      auto n = get_u64(info, key);
+      return n ? bytes_and_human(*n) : variant_to_text(v);
+    };
+  };
+  std::string type = get_string(info, "type").value_or("");
+  add("path", "Path", text);
+  add("type", "Type", text);
+  add("size", "Size", bytes("size"));
+  add("allocated", "Allocated", bytes("allocated"));
+  add("mode", "Mode", [&](const sdbus::Variant& v) {
+    auto m = get_u64(info, "mode");
+    return m ? octal_mode(static_cast<uint32_t>(*m)) + " (" + mode_string(type, static_cast<uint32_t>(*m)) + ")"
+             : variant_to_text(v);
+  });
+  add("uid", "Uid", text);
+  add("gid", "Gid", text);
+  add("flags", "Flags", [&](const sdbus::Variant& v) {
+    auto f = get_u64(info, "flags");
+    if (!f) return variant_to_text(v);
+    char buf[24];
+    snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(*f));
+    return std::string(buf);
+  });
+  add("log_index", "Log index", text);
+  for (const auto& [key, value] : info)
+    if (!shown.count(key)) rows.push_back({key + ":", variant_to_text(value)});
+  return render_table(rows, {});
+}
+
+namespace {
+
+std::string extent_table(const std::vector<Extent>& extents) {
+  std::vector<std::vector<std::string>> rows = {{"#", "DEVINDEX", "OFFSET", "LENGTH"}};
+  for (size_t i = 0; i < extents.size(); ++i) {
+    char offset[32];
+    snprintf(offset, sizeof offset, "0x%llx", static_cast<unsigned long long>(extents[i].offset));
+    rows.push_back({std::to_string(i), std::to_string(extents[i].devindex), offset, bytes_and_human(extents[i].length)});
+  }
+  std::string table = render_table(rows, {0, 1, 2});
+  std::string out;
+  size_t start = 0;
+  while (start < table.size()) {  // indent by two
+    size_t end = table.find('\n', start);
+    out += "  " + table.substr(start, end - start + 1);
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_getmap_text(const std::string& path, const PropertyMap& map) {
+  std::string type = get_string(map, "type").value_or("?");
+  std::string out = "Path: " + one_line(path) + "\nType: " + one_line(type) + "\n";
+  std::set<std::string> shown = {"type"};
+  if (auto n = get_u64(map, "nstrips")) out += "Strips: " + std::to_string(*n) + "\n";
+  if (auto c = get_u64(map, "chunk_size")) out += "Chunk size: " + bytes_and_human(*c) + "\n";
+  shown.insert({"nstrips", "chunk_size"});
+  for (const char* key : {"extents", "strips"}) {
+    if (!map.count(key)) continue;
+    shown.insert(key);
+    auto extents = get_extents(map, key);
+    uint64_t total = 0;
+    for (const auto& e : extents) total += e.length;
+    out += std::string(key[0] == 'e' ? "Extents" : "Strip extents") + ": " + std::to_string(extents.size()) +
+           ", " + human_size(total) + " in all\n";
+    out += extent_table(extents);
+  }
+  for (const auto& [key, value] : map)
+    if (!shown.count(key)) out += key + ": " + variant_to_text(value) + "\n";
+  return out;
+}
+
+bool check_is_clean(const PropertyMap& report) {
+  return get_bool(report, "clean").value_or(false) && get_problems(report, "problems").empty();
+}
+
+std::string render_check_text(const PropertyMap& r) {
+  auto num = [&](const char* key) {
+    auto v = get_u64(r, key);
+    return v ? std::to_string(*v) : std::string("?");
+  };
+  auto size_of = [&](const char* key) {
+    auto v = get_u64(r, key);
+    return v ? human_size(*v) : std::string("?");
+  };
+  auto problems = get_problems(r, "problems");
+  std::vector<std::vector<std::string>> rows = {
+      {"Result:", check_is_clean(r) ? "clean" : "problems found"},
+      {"Files:", num("files")},
+      {"Directories:", num("dirs")},
+      {"Space:", size_of("allocated") + " allocated, " + size_of("free") + " free"},
+      {"Sum of file sizes:", size_of("sum_of_file_sizes")},
+      {"Log:", num("log_used") + " of " + num("log_capacity") + " entries used"},
+      {"Problems:", problems.empty() ? "none" : std::to_string(problems.size())},
+  };
+  static const std::set<std::string> known = {"clean", "problems", "files", "dirs", "allocated", "free",
+                                              "sum_of_file_sizes", "log_used", "log_capacity"};
+  for (const auto& [key, value] : r)
+    if (!known.count(key)) rows.push_back({key + ":", variant_to_text(value)});
+  std::string out = render_table(rows, {});
+  for (const auto& p : problems) out += problem_line(p) + "\n";
+  return out;
+}
+
+namespace {
+
+// " key=value": strings quoted when empty or spaced, sizes also human-readable.
+std::string text_field(const std::string& key, const nlohmann::json& value) {
+  std::string out = " " + key + "=";
+  if (value.is_string()) {
+    std::string s = one_line(value.get<std::string>());
+    bool quote = s.empty() || s.find(' ') != std::string::npos;
+    return out + (quote ? "\"" + s + "\"" : s);
+  }
+  out += dump_json(value, false);
+  bool is_size = key == "size" || key.ends_with("Bytes") || key == "DeviceSize";
+  std::optional<uint64_t> bytes;
+  if (value.is_number_unsigned()) bytes = value.get<uint64_t>();
+  else if (value.is_number_integer() && value.get<int64_t>() >= 0) bytes = static_cast<uint64_t>(value.get<int64_t>());
+  if (is_size && bytes && *bytes >= 1024) out += " (" + human_size(*bytes) + ")";
+  return out;
+}
+
+}  // namespace
+
+std::string render_event_text(const MonitorEvent& event) {
+  std::string out = clock_time(event.unix_ms) + " " + event.signal;
+  for (const auto& [key, value] : event.fields) {
+    if (key == "changed" && value.is_object()) {  // PropertiesChanged: the properties themselves
+      for (const auto& [name, v] : value.items()) out += text_field(name, v);
+    } else if (key == "invalidated" && value.is_array()) {
+      for (const auto& name : value) out += text_field(name.get<std::string>(), "(invalidated)");
+    } else {
+      out += text_field(key, value);
+    }
+  }
+  return out;
+}
+
+std::string render_event_json(const MonitorEvent& event) {
+  nlohmann::json j = nlohmann::json::object();
+  j["time"] = iso_time(event.unix_ms);
+  j["signal"] = event.signal;
+  for (const auto& [key, value] : event.fields) j[key] = value;
+  return dump_json(j, false);
+}
+
+}  // namespace famfs::cli

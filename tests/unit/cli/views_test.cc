@@ -1,0 +1,173 @@
+#include "views.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+namespace famfs::cli {
+namespace {
+
+using Extents = std::vector<sdbus::Struct<uint64_t, uint64_t, uint64_t>>;
+using Problems = std::vector<sdbus::Struct<int64_t, std::string, std::string>>;
+
+PropertyMap status_properties() {
+  return {
+      {"Device", sdbus::Variant(std::string("/dev/dax0.0"))},
+      {"Instance", sdbus::Variant(std::string("dax0.0"))},
+      {"DeviceSize", sdbus::Variant(uint64_t{16ull << 30})},
+      {"State", sdbus::Variant(std::string("degraded"))},
+      {"StateReason", sdbus::Variant(std::string("1 bad log entry"))},
+      {"Role", sdbus::Variant(std::string("master"))},
+      {"Uuid", sdbus::Variant(std::string("u-1"))},
+      {"SystemUuid", sdbus::Variant(std::string("s-1"))},
+      {"MasterSystemUuid", sdbus::Variant(std::string("s-1"))},
+      {"MountPoint", sdbus::Variant(std::string(""))},
+      {"Backend", sdbus::Variant(std::string("none"))},
+      {"LogEntries", sdbus::Variant(uint64_t{12})},
+      {"LogCapacity", sdbus::Variant(uint64_t{30839})},
+      {"Files", sdbus::Variant(uint64_t{10})},
+      {"Directories", sdbus::Variant(uint64_t{2})},
+      {"AllocatedBytes", sdbus::Variant(uint64_t{(3ull << 30) / 2})},
+      {"FreeBytes", sdbus::Variant(uint64_t{(29ull << 30) / 2})},
+      {"Problems", sdbus::Variant(Problems{{7, "bad_crc", "entry 7 fails its CRC"}})},
+      {"PollIntervalMs", sdbus::Variant(uint32_t{10})},
+      {"FutureThing", sdbus::Variant(std::string("shown too"))},
+  };
+}
+
+TEST(CliViews, StatusTextIsHumanFriendly) {
+  std::string text = render_status_text("org.famfs.Famfs1.dax0_0", status_properties());
+  EXPECT_NE(text.find("Instance:            dax0.0 (org.famfs.Famfs1.dax0_0)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("Device:              /dev/dax0.0 (16 GiB)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("State:               degraded: 1 bad log entry\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("Mount point:         -\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("Log:                 12 of 30839 entries used\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("Space:               1.5 GiB allocated, 14.5 GiB free\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("Poll interval:       10 ms\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("Problems:            1\n  [log 7] bad_crc: entry 7 fails its CRC\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("FutureThing:         shown too\n"), std::string::npos) << text;
+}
+
+TEST(CliViews, StatusJsonKeepsRawValues) {
+  auto j = render_status_json("org.famfs.Famfs1.dax0_0", status_properties());
+  EXPECT_EQ(j["DeviceSize"], 16ull << 30);
+  EXPECT_EQ(j["State"], "degraded");
+  EXPECT_EQ(j["BusName"], "org.famfs.Famfs1.dax0_0");
+  EXPECT_EQ(j["Problems"][0]["kind"], "bad_crc");
+  EXPECT_EQ(j["PollIntervalMs"], 10);
+}
+
+TEST(CliViews, ListTextAndJson) {
+  std::vector<InstanceRow> rows = {
+      {"org.famfs.Famfs1.dax0_0",
+       {{"Instance", sdbus::Variant(std::string("dax0.0"))},
+        {"Device", sdbus::Variant(std::string("/dev/dax0.0"))},
+        {"State", sdbus::Variant(std::string("ready"))},
+        {"Role", sdbus::Variant(std::string("master"))}},
+       ""},
+      {"org.famfs.Famfs1.pmem0", {}, "Connection timed out"},
+  };
+  EXPECT_EQ(render_list_text(rows),
+            "INSTANCE  DEVICE       STATE                              ROLE\n"
+            "dax0.0    /dev/dax0.0  ready                              master\n"
+            "pmem0     -            unreachable: Connection timed out  -\n");
+  auto j = render_list_json(rows);
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["instance"], "dax0.0");
+  EXPECT_EQ(j[0]["Role"], "master");
+  EXPECT_EQ(j[1]["error"], "Connection timed out");
+  EXPECT_EQ(render_list_json({}).dump(), "[]");
+}
+
+TEST(CliViews, LsShortAndLong) {
+  std::vector<DirEntry> entries = {{"data", "dir", 0, 0755, 0, 0}, {"f.bin", "file", 4194304, 0640, 1000, 100}};
+  EXPECT_EQ(render_ls_text(entries, false), "data\nf.bin\n");
+  EXPECT_EQ(render_ls_text(entries, true),
+            "drwxr-xr-x     0    0        0  data\n"
+            "-rw-r-----  1000  100  4194304  f.bin\n");
+  auto j = render_ls_json("", entries);
+  EXPECT_EQ(j["path"], "");
+  EXPECT_EQ(j["entries"][1]["size"], 4194304);
+  EXPECT_EQ(j["entries"][1]["mode"], 0640);
+  EXPECT_EQ(render_ls_text({}, true), "");
+}
+
+TEST(CliViews, StatText) {
+  PropertyMap info = {{"path", sdbus::Variant(std::string("a/f"))},  {"type", sdbus::Variant(std::string("file"))},
+                      {"size", sdbus::Variant(uint64_t{5000000})},    {"mode", sdbus::Variant(uint32_t{0644})},
+                      {"uid", sdbus::Variant(uint32_t{0})},           {"gid", sdbus::Variant(uint32_t{0})},
+                      {"flags", sdbus::Variant(uint32_t{2})},         {"log_index", sdbus::Variant(uint64_t{3})},
+                      {"allocated", sdbus::Variant(uint64_t{6291456})}};
+  std::string text = render_stat_text(info);
+  EXPECT_EQ(text,
+            "Path:       a/f\n"
+            "Type:       file\n"
+            "Size:       5000000 (4.8 MiB)\n"
+            "Allocated:  6291456 (6 MiB)\n"
+            "Mode:       0644 (-rw-r--r--)\n"
+            "Uid:        0\n"
+            "Gid:        0\n"
+            "Flags:      0x2\n"
+            "Log index:  3\n");
+}
+
+TEST(CliViews, GetmapSimpleAndInterleaved) {
+  PropertyMap simple = {{"type", sdbus::Variant(std::string("simple"))},
+                        {"extents", sdbus::Variant(Extents{{0, 0x1000000, 4194304}, {0, 0x2000000, 2097152}})}};
+  std::string text = render_getmap_text("f", simple);
+  EXPECT_NE(text.find("Type: simple\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("Extents: 2, 6 MiB in all\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  0         0  0x1000000  4194304 (4 MiB)\n"), std::string::npos) << text;
+  PropertyMap interleaved = {{"type", sdbus::Variant(std::string("interleaved"))},
+                             {"nstrips", sdbus::Variant(uint32_t{2})},
+                             {"chunk_size", sdbus::Variant(uint64_t{2097152})},
+                             {"strips", sdbus::Variant(Extents{{0, 0x400000, 2097152}, {0, 0x600000, 2097152}})}};
+  text = render_getmap_text("g", interleaved);
+  EXPECT_NE(text.find("Strips: 2\nChunk size: 2097152 (2 MiB)\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("Strip extents: 2, 4 MiB in all\n"), std::string::npos) << text;
+}
+
+TEST(CliViews, CheckCleanAndWithProblems) {
+  PropertyMap clean = {{"clean", sdbus::Variant(true)},        {"problems", sdbus::Variant(Problems{})},
+                       {"files", sdbus::Variant(uint64_t{3})}, {"dirs", sdbus::Variant(uint64_t{1})},
+                       {"log_used", sdbus::Variant(uint64_t{4})}, {"log_capacity", sdbus::Variant(uint64_t{100})}};
+  EXPECT_TRUE(check_is_clean(clean));
+  std::string text = render_check_text(clean);
+  EXPECT_NE(text.find("Result:             clean\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("Log:                4 of 100 entries used\n"), std::string::npos) << text;
+  PropertyMap bad = clean;
+  bad["clean"] = sdbus::Variant(false);
+  bad["problems"] = sdbus::Variant(Problems{{-1, "orphan", "space allocated to nothing"}});
+  EXPECT_FALSE(check_is_clean(bad));
+  text = render_check_text(bad);
+  EXPECT_NE(text.find("problems found"), std::string::npos);
+  EXPECT_NE(text.find("  orphan: space allocated to nothing\n"), std::string::npos) << text;
+  EXPECT_FALSE(check_is_clean({}));
+}
+
+TEST(CliViews, MonitorEventLines) {
+  setenv("TZ", "UTC", 1);
+  tzset();
+  MonitorEvent created{1714566896789, "FileCreated", {{"path", "a/b"}, {"size", uint64_t{4194304}}}};
+  EXPECT_EQ(render_event_text(created), "12:34:56.789 FileCreated path=a/b size=4194304 (4 MiB)");
+  EXPECT_EQ(render_event_json(created),
+            R"({"path":"a/b","signal":"FileCreated","size":4194304,"time":"2024-05-01T12:34:56.789+00:00"})");
+  MonitorEvent state{1714566896789, "StateChanged", {{"state", "failed"}, {"reason", "memory error at 0x1000"}}};
+  EXPECT_EQ(render_event_text(state), "12:34:56.789 StateChanged state=failed reason=\"memory error at 0x1000\"");
+  MonitorEvent props{1714566896789, "PropertiesChanged",
+                     {{"changed", {{"Files", 3}, {"FreeBytes", 4194304}, {"State", "ready"}}},
+                      {"invalidated", {"Problems"}}}};
+  EXPECT_EQ(render_event_text(props),
+            "12:34:56.789 PropertiesChanged Files=3 FreeBytes=4194304 (4 MiB) State=ready Problems=(invalidated)");
+  EXPECT_EQ(render_event_json(props),
+            R"({"changed":{"Files":3,"FreeBytes":4194304,"State":"ready"},"invalidated":["Problems"],)"
+            R"("signal":"PropertiesChanged","time":"2024-05-01T12:34:56.789+00:00"})");
+}
+
+TEST(CliViews, JsonSurvivesInvalidUtf8) {
+  nlohmann::json j = {{"name", std::string("bad\xff")}};
+  EXPECT_NO_THROW(dump_json(j, true));
+}
+
+}  // namespace
+}  // namespace famfs::cli

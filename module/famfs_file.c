@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <linux/huge_mm.h>
 #include <linux/iomap.h>
+#include <linux/libnvdimm.h>
 #include <linux/mman.h>
 #include <linux/pagemap.h>
 #include <linux/mm.h>
@@ -358,17 +359,45 @@ static int famfs_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
+/*
+ * device-dax: stores through a mapping may still sit in this CPU's caches;
+ * write back [start, end] of the file so the memory (and other hosts
+ * sharing it) has the bytes. write() already copies with cache flushing.
+ * There is no dirty tracking here, so the whole range is written back.
+ */
+static int famfs_devdax_fsync(struct inode *inode, loff_t start, loff_t end)
+{
+	struct famfs_fs_info *fsi = FAMFS_SB(inode->i_sb);
+	struct famfs_file_map *map = famfs_data_map(inode);
+	u64 pos, last, dev_off, len;
+
+	if (IS_ERR(map))
+		return PTR_ERR(map) == -ENODATA ? 0 : PTR_ERR(map);
+	if (start < 0 || end < start || !i_size_read(inode))
+		return 0;
+	last = min_t(u64, end, i_size_read(inode) - 1);
+	for (pos = start; pos <= last; pos += len) {
+		if (famfs_map_resolve(map, pos, &dev_off, &len))
+			return -EIO;
+		len = min_t(u64, len, last - pos + 1);
+		arch_wb_cache_pmem(famfs_devdax_kaddr(fsi, dev_off), len);
+		cond_resched();
+	}
+	return 0;
+}
+
 static int famfs_fsync(struct file *file, loff_t start, loff_t end,
 		       int datasync)
 {
-	struct famfs_fs_info *fsi = FAMFS_SB(file_inode(file)->i_sb);
+	struct inode *inode = file_inode(file);
+	struct famfs_fs_info *fsi = FAMFS_SB(inode->i_sb);
 
 	if (famfs_is_shutdown(fsi))
 		return -EIO;
 	/* pmem: flush CPU caches of the pages dirtied through mmap */
 	if (fsi->kind == FAMFS_DEV_PMEM)
 		return file_write_and_wait_range(file, start, end);
-	return 0;
+	return famfs_devdax_fsync(inode, start, end);
 }
 
 const struct file_operations famfs_file_operations = {

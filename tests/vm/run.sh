@@ -152,7 +152,7 @@ echo "kernels: ${KVERS[*]}"
 
 # ---------------------------------------------------------------- builds
 
-echo "== vm tier: builds"
+echo "== vm tier: builds ($((SECONDS - T0)) s elapsed)"
 # guest test program: static, kernel independent
 rm -f "$OUT/famfs-vmtest"
 check "build guest test program (gcc -static -Werror)" \
@@ -220,15 +220,28 @@ fetch_kernel() {
 	touch "$stamp"
 }
 
+# famfs.ko for $1; a warning-free build of the same sources with the same
+# headers and compiler is reused (tests/vm/out/kernel-<ver>/famfs-<key>.ko)
 build_module() {
-	local kver=$1 kdir=/usr/src/linux-headers-$1 log=$OUT/kernel-$1/build.log rc
+	local kver=$1 kdir=/usr/src/linux-headers-$1 log=$OUT/kernel-$1/build.log rc key
+	key=$({ cd "$ROOT/module" && find . -type f \( -name '*.[ch]' -o -name Kbuild -o -name Makefile \) \
+		-not -name '*.mod.c' | LC_ALL=C sort | xargs sha256sum
+		dpkg-query -W -f '${Version}' "linux-headers-$kver"; gcc --version | head -n 1; } |
+		sha256sum | cut -c1-16)
+	if [[ -f $OUT/kernel-$kver/famfs-$key.ko ]]; then
+		echo "reusing famfs.ko built from the same sources ($key)"
+		cp "$OUT/kernel-$kver/famfs-$key.ko" "$OUT/kernel-$kver/famfs.ko"
+		return 0
+	fi
+	rm -f "$OUT/kernel-$kver"/famfs-*.ko
 	make -C "$ROOT/module" KDIR="$kdir" clean >/dev/null 2>&1
 	make -C "$ROOT/module" KDIR="$kdir" KCFLAGS=-Werror >"$log" 2>&1
 	rc=$?
 	if ((rc == 0)) && grep -qi 'warning' "$log"; then
 		rc=1
 	fi
-	((rc == 0)) && cp "$ROOT/module/famfs.ko" "$OUT/kernel-$kver/famfs.ko"
+	((rc == 0)) && cp "$ROOT/module/famfs.ko" "$OUT/kernel-$kver/famfs.ko" &&
+		cp "$ROOT/module/famfs.ko" "$OUT/kernel-$kver/famfs-$key.ko"
 	make -C "$ROOT/module" KDIR="$kdir" clean >/dev/null 2>&1
 	((rc == 0)) || cat "$log"
 	return $rc
@@ -324,7 +337,7 @@ job_share() {
 	rm -f "$mem" "$vp"
 }
 
-echo "== vm tier: guests (${READY[*]:-none}; $JOBS at a time, TCG)"
+echo "== vm tier: guests ($((SECONDS - T0)) s elapsed; ${READY[*]:-none}; $JOBS at a time, TCG)"
 for kver in "${READY[@]}"; do
 	rm -rf "$OUT/run-$kver"
 done
@@ -392,7 +405,7 @@ for kver in "${READY[@]}"; do
 	evaluate "$OUT/run-$kver/share-b" "$kver share-B"
 done
 
-echo "== vm tier: summary"
+echo "== vm tier: summary ($((SECONDS - T0)) s elapsed)"
 for line in "${BENCH[@]}"; do
 	echo "BENCH $line"
 done

@@ -591,6 +591,7 @@ static void unmapped_tests(void)
 		munmap(p, 4096);
 	expect_rc(ftruncate(fd, 4096), EPERM, "ftruncate of an empty file to 4 KiB -> EPERM");
 	expect_rc(ftruncate(fd, 0), 0, "ftruncate to the current size (0)");
+	expect_rc(fsync(fd), 0, "fsync of a file without a map");
 	close(fd);
 	unlink(mpath("nomap"));
 }
@@ -888,6 +889,11 @@ static void io_path_tests(int fd, const struct tmap *m, const char *name)
 		report(false, "pread whole file", "%s", errname(errno));
 	close(tfd);
 	unlink("/tmp/famfs-io");
+
+	expect_rc(fsync(fd), 0, "fsync");
+	expect_rc(fdatasync(fd), 0, "fdatasync");
+	expect_rc(sync_file_range(fd, 0, 4096, SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER), 0,
+		  "sync_file_range");
 
 	/* O_DIRECT opens and reads like any other (DAX) */
 	dfd = open(mpath(name), O_RDWR | O_DIRECT);

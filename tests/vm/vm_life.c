@@ -165,6 +165,7 @@ int cmd_hwpoison(const char *dev, const char *mnt)
 	expect_rc(pwrite(fd, buf, sizeof(buf), 0), EIO, "write after memory failure -> EIO");
 	expect_rc(ioctl(fd, FAMFSIOC_MAP_GET_V2, &g), EIO, "MAP_GET_V2 after memory failure -> EIO");
 	expect_rc(ioctl(fd, FAMFSIOC_NOP), 0, "NOP after memory failure -> 0");
+	expect_rc(fsync(fd), EIO, "fsync after memory failure -> EIO");
 	report(touch_sigbus(p, false), "load through the old mapping -> SIGBUS", NULL);
 	report(touch_sigbus(p + 3 * MiB, true), "store through the old mapping -> SIGBUS", NULL);
 	q = mmap(NULL, m.size, PROT_READ, MAP_SHARED, fd, 0);
@@ -284,6 +285,7 @@ int cmd_unbind(const char *dev, const char *mnt)
 	w = waitpid(pid, &st, WNOHANG);
 	report(w == 0, "unbind waits while famfs still holds the device", "unbind finished early, status %#x", st);
 	report(touch_sigbus(p, false), "load through a mapping after the unbind -> SIGBUS", NULL);
+	expect_rc(fsync(fd), EIO, "fsync after the unbind -> EIO");
 	munmap(p, m.size);
 	close(fd);
 	expect_rc(umount2(mnt, 0), 0, "umount while the unbind waits");

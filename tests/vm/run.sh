@@ -305,7 +305,7 @@ boot() {
 	shift 5
 	mkdir -p "$dir"
 	t=$SECONDS
-	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -machine pc -smp 1 -m "$mem" \
+	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -machine pc -smp "${SMP:-1}" -m "$mem" \
 		-nodefaults -display none -no-reboot \
 		-kernel "$OUT/kernel-$kver/vmlinuz" -initrd "$OUT/kernel-$kver/initramfs.cpio" \
 		-append "console=ttyS0 panic=-1 oops=panic rdinit=/init famfs_test=$mode $append" \
@@ -316,7 +316,8 @@ boot() {
 }
 
 job_main() { # KVER
-	boot "$OUT/run-$1/main" "$1" main 3G "memmap=512M!2G memmap=8M!2600M"
+	# 2 vCPUs: the stress test needs real parallelism
+	SMP=2 boot "$OUT/run-$1/main" "$1" main 3G "memmap=512M!2G memmap=8M!2600M"
 }
 
 # KVER: guest A writes, then guest B (same nvdimm backing file) reads.

@@ -354,8 +354,8 @@ int cmd_bench(const char *dev, const char *mnt)
 	/* fault everything in first: the benchmark measures loads only */
 	sum_words((uint64_t *)pf, len);
 	sum_words((uint64_t *)pr, len);
-	/* best of 8 passes each, alternating which goes first */
-	for (r = 0; r < 16; r++) {
+	/* best of 12 passes each, alternating which goes first (host noise) */
+	for (r = 0; r < 24; r++) {
 		bool famfs = (r & 1) ^ ((r >> 1) & 1);
 
 		t = now_sec();

@@ -10,6 +10,7 @@
  *   famfs-vmtest unbind DAXDEV MNT
  *   famfs-vmtest bench DAXDEV MNT
  *   famfs-vmtest async PMEMDEV MNT     virtio-pmem: MAP_SYNC refused
+ *   famfs-vmtest stress DEV MNT SECONDS
  *   famfs-vmtest share-write|share-read pmem|devdax DEV MNT
  *   famfs-vmtest check TAG NAME RC     report a check made by the init script
  *   famfs-vmtest say TEXT              print TEXT, wait until the tty sent it
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
 		rc = cmd_hwpoison(argv[2], argv[3]);
 	else if (!strcmp(cmd, "unbind") && argc == 4)
 		rc = cmd_unbind(argv[2], argv[3]);
+	else if (!strcmp(cmd, "stress") && argc == 5)
+		rc = cmd_stress(argv[2], argv[3], atoi(argv[4]));
 	else if (!strcmp(cmd, "async") && argc == 4)
 		rc = cmd_async(argv[2], argv[3]);
 	else if (!strcmp(cmd, "bench") && argc == 4)

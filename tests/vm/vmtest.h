@@ -111,6 +111,7 @@ int cmd_small_dev(const char *dev, const char *mnt);
 int cmd_hwpoison(const char *dev, const char *mnt);
 int cmd_unbind(const char *dev, const char *mnt);
 int cmd_async(const char *dev, const char *mnt);
+int cmd_stress(const char *dev, const char *mnt, int seconds);
 int cmd_bench(const char *dev, const char *mnt);
 int cmd_share(bool write, bool devdax, const char *dev, const char *mnt);
 

@@ -4,26 +4,13 @@
 
 namespace famfs::cli {
 
-std::string escape_instance(std::string_view instance) {
-  std::string out;
-  out.reserve(instance.size() + 1);
-  if (!instance.empty() && instance[0] >= '0' && instance[0] <= '9') out += '_';
-  for (char c : instance) {
-    bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-    out += keep ? c : '_';
-  }
-  return out;
-}
+std::string escape_instance(std::string_view instance) { return escape_bus_element(instance); }
 
 Result<std::string> bus_name_for(std::string_view arg) {
   if (arg.starts_with(kBusNamePrefix) && arg.size() > kBusNamePrefix.size())
     return std::string(kBusNamePrefix) + escape_instance(arg.substr(kBusNamePrefix.size()));
-  std::string_view name = arg;
-  if (name.find('/') != std::string_view::npos) {
-    while (name.size() > 1 && name.back() == '/') name.remove_suffix(1);
-    name = name.substr(name.rfind('/') + 1);
-  }
-  if (name.empty())
+  std::string name = default_instance_name(arg);
+  if (name.empty() || name == "/")
     return Error(Errc::invalid_argument, "invalid instance \"" + std::string(arg) + "\": no name in it");
   return std::string(kBusNamePrefix) + escape_instance(name);
 }

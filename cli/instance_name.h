@@ -6,14 +6,15 @@
 #include <string_view>
 #include <vector>
 
+#include "util/bus_name.h"
 #include "util/result.h"
 
 namespace famfs::cli {
 
-// "org.famfs.Famfs1."
-inline constexpr std::string_view kBusNamePrefix = "org.famfs.Famfs1.";
+// "org.famfs.Famfs1." (util/bus_name.h holds the names famfsd uses too).
+using famfs::kBusNamePrefix;
 // Where the Filesystem interface lives in every instance.
-inline constexpr const char* kFilesystemObjectPath = "/org/famfs/Famfs1";
+inline constexpr const char* kFilesystemObjectPath = famfs::kObjectPath;
 // Where job objects live.
 inline constexpr const char* kJobsObjectPath = "/org/famfs/Famfs1/jobs";
 

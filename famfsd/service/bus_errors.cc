@@ -1,7 +1,7 @@
 #include "service/bus_errors.h"
 
 #include "omf/path_rules.h"
-#include "service/bus_name.h"
+#include "util/bus_name.h"
 
 namespace famfs::service {
 

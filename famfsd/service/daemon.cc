@@ -17,7 +17,7 @@
 #include <sdbus-c++/sdbus-c++.h>
 
 #include "device/memory_guard.h"
-#include "service/bus_name.h"
+#include "util/bus_name.h"
 #include "service/filesystem_bus.h"
 #include "service/job_bus.h"
 #include "service/log.h"

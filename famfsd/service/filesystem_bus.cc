@@ -11,7 +11,7 @@
 #include "omf/layout.h"
 #include "omf/path_rules.h"
 #include "service/bus_errors.h"
-#include "service/bus_name.h"
+#include "util/bus_name.h"
 #include "service/daemon.h"
 #include "service/data_copy.h"
 #include "service/job_bus.h"

@@ -1,6 +1,6 @@
-#include "service/bus_name.h"
+#include "util/bus_name.h"
 
-namespace famfs::service {
+namespace famfs {
 
 std::string escape_bus_element(std::string_view instance) {
   std::string out;
@@ -14,7 +14,7 @@ std::string escape_bus_element(std::string_view instance) {
 }
 
 std::string instance_bus_name(std::string_view instance) {
-  return kBusNamePrefix + escape_bus_element(instance);
+  return std::string(kBusNamePrefix) + escape_bus_element(instance);
 }
 
 std::string default_instance_name(std::string_view device_path) {
@@ -23,4 +23,4 @@ std::string default_instance_name(std::string_view device_path) {
   return std::string(slash == std::string_view::npos ? device_path : device_path.substr(slash + 1));
 }
 
-}  // namespace famfs::service
+}  // namespace famfs

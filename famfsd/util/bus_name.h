@@ -1,12 +1,13 @@
-// D-Bus names of an instance.
+// D-Bus names of famfs: the contract of dbus/org.famfs.Famfs1.xml, shared by
+// famfsd and famfsctl so both escape instance names the same way.
 #pragma once
 
 #include <string>
 #include <string_view>
 
-namespace famfs::service {
+namespace famfs {
 
-inline constexpr const char* kBusNamePrefix = "org.famfs.Famfs1.";
+inline constexpr std::string_view kBusNamePrefix = "org.famfs.Famfs1.";
 inline constexpr const char* kObjectPath = "/org/famfs/Famfs1";
 inline constexpr const char* kJobPathPrefix = "/org/famfs/Famfs1/jobs/";
 inline constexpr const char* kErrorPrefix = "org.famfs.Famfs1.Error.";
@@ -23,4 +24,4 @@ std::string instance_bus_name(std::string_view instance);
 // ("/dev/dax0.0" -> "dax0.0").
 std::string default_instance_name(std::string_view device_path);
 
-}  // namespace famfs::service
+}  // namespace famfs

@@ -1,8 +1,8 @@
-#include "service/bus_name.h"
+#include "util/bus_name.h"
 
 #include <gtest/gtest.h>
 
-namespace famfs::service {
+namespace famfs {
 namespace {
 
 TEST(BusName, DotsAndOtherPunctuationBecomeUnderscores) {
@@ -29,4 +29,4 @@ TEST(BusName, DefaultInstanceIsTheDeviceBaseName) {
 }
 
 }  // namespace
-}  // namespace famfs::service
+}  // namespace famfs

@@ -28,6 +28,12 @@ VM=$ROOT/tests/vm
 OUT=$VM/out
 mkdir -p "$OUT"
 T0=$SECONDS
+# one run at a time per tree (shared caches, in-tree module build)
+exec 9>"$OUT/.lock"
+if ! flock -n 9; then
+	echo "another tests/vm/run.sh is running in this tree; waiting for it"
+	flock 9
+fi
 JOBS=${FAMFS_VM_JOBS:-$(nproc)}
 TIMEOUT=${FAMFS_VM_TIMEOUT:-300}
 export DEBIAN_FRONTEND=noninteractive

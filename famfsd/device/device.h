@@ -64,6 +64,13 @@ class Device {
   // fetches what another host wrote (clflushopt/clflush + mfence).
   virtual Status invalidate(uint64_t offset, uint64_t len) = 0;
 
+  // Hint before a bulk access of [offset, offset+len): builds the page
+  // tables in one go (mapped devices) so the copy does not take a fault per
+  // page. Never fails; errors surface in the access itself.
+  virtual void populate(uint64_t offset, uint64_t len, bool for_write) {
+    (void)offset, (void)len, (void)for_write;
+  }
+
   // Raw pointer to the mapping of byte 0, for bulk copies done by callers that
   // wrap every access in a MemoryGuard (see memory_guard.h). nullptr if the
   // device is not mapped.

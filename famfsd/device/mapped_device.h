@@ -37,6 +37,7 @@ class MappedDevice : public Device {
   Status flush(uint64_t offset, uint64_t len) override;
   Status write_flushed(uint64_t offset, const void* src, size_t len) override;
   Status invalidate(uint64_t offset, uint64_t len) override;
+  void populate(uint64_t offset, uint64_t len, bool for_write) override;
   uint8_t* map_view() override { return s_.base; }
 
  private:

@@ -46,10 +46,10 @@ void arm_timer(int fd, uint64_t interval_us) {
   timerfd_settime(fd, 0, &its, nullptr);
 }
 
+// timerfd and eventfd hand over their whole count in one read.
 void drain_fd(int fd) {
   uint64_t v;
-  while (read(fd, &v, sizeof v) > 0) {
-  }
+  (void)!read(fd, &v, sizeof v);
 }
 
 }  // namespace
@@ -157,7 +157,7 @@ int Daemon::setup() {
     log_msg(LogLevel::err, "cannot create the event loop descriptors: %s", strerror(errno));
     return 1;
   }
-  arm_timer(poll_timer_fd_, uint64_t{config_.poll_interval_ms} * 1000);
+  update_poll_timer();
   uint64_t watchdog_us = 0;
   if (config_.watchdog && sd_watchdog_enabled(0, &watchdog_us) > 0 && watchdog_us > 0) {
     watchdog_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -191,13 +191,29 @@ int Daemon::run() {
   return 0;
 }
 
+void Daemon::update_poll_timer() {
+  // Clients look at the log every poll interval; the master only needs a
+  // tick while jobs report progress. An idle master sleeps.
+  uint64_t want = 0;
+  if (instance_->volume() && instance_->role_name() == "client" && instance_->state() != InstanceState::failed)
+    want = uint64_t{config_.poll_interval_ms} * 1000;
+  else if (!jobs_.empty())
+    want = 200'000;
+  if (want == poll_armed_us_) return;
+  poll_armed_us_ = want;
+  arm_timer(poll_timer_fd_, want);
+}
+
 void Daemon::loop() {
+  bool bus_ready = true;
   while (running_) {
     sdbus::IConnection::PollData pd{};
     try {
-      // Handle everything the bus has queued before sleeping.
-      while (connection_->processPendingRequest()) {
-      }
+      // Handle everything the bus has for us before sleeping (sd-bus reports
+      // a zero timeout while it holds queued messages).
+      if (bus_ready)
+        while (connection_->processPendingRequest()) {
+        }
       pd = connection_->getEventLoopPollData();
     } catch (const sdbus::Error& e) {
       log_msg(LogLevel::err, "D-Bus connection failed: %s: %s", e.getName().c_str(), e.getMessage().c_str());
@@ -220,6 +236,7 @@ void Daemon::loop() {
       log_msg(LogLevel::err, "poll failed: %s", strerror(errno));
       break;
     }
+    bus_ready = fds[0].revents != 0 || (pd.timeout_usec != UINT64_MAX && pd.timeout_usec <= now_us());
     if (fds[1].revents & POLLIN) handle_signals();
     if (fds[3].revents & POLLIN) {
       drain_fd(wake_fd_);
@@ -231,6 +248,7 @@ void Daemon::loop() {
       if (instance_->volume() && instance_->role_name() == "client") instance_->poll();
       sweep_jobs();
     }
+    update_poll_timer();
     if (watchdog_fd_ >= 0 && (fds[4].revents & POLLIN)) {
       drain_fd(watchdog_fd_);
       sd_notify(0, "WATCHDOG=1");

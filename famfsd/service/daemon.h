@@ -75,6 +75,7 @@ class Daemon {
   void reload_config();
   void flush_properties(bool force);
   void sweep_jobs();
+  void update_poll_timer();
   void notify_status();
   Status load_configuration();
 
@@ -91,6 +92,7 @@ class Daemon {
   bool figures_dirty_ = false;
   uint64_t last_flush_us_ = 0;
   uint64_t job_counter_ = 0;
+  uint64_t poll_armed_us_ = 0;  // current poll timer interval (0: disarmed)
   std::list<std::pair<std::shared_ptr<JobObject>, uint64_t>> jobs_;  // job, completed-at (0: running)
 
   std::map<std::string, Caller> callers_;  // unique bus name -> credentials

@@ -1,24 +1,26 @@
 #include "service/data_copy.h"
 
 #include <poll.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "device/memory_guard.h"
 #include "engine/file_layout.h"
 
 namespace famfs::service {
 
 namespace {
 
-constexpr uint64_t kPiece = 8ULL << 20;  // progress and cancel granularity
+constexpr uint64_t kPiece = 8ULL << 20;  // ReadFile transfer size
+// CopyIn's buffer: small enough to stay in the CPU cache between the read and
+// the streaming copy (256 KiB measured slower, 4 MiB no faster).
+constexpr uint64_t kCopyPiece = 1ULL << 20;
 
 Error sys_error(const char* what) { return Error(Errc::io_error, std::string(what) + ": " + std::strerror(errno)); }
 
@@ -44,6 +46,19 @@ Status write_all(int fd, const uint8_t* p, uint64_t len) {
   return ok_status();
 }
 
+// Reads exactly LEN bytes of FD at OFFSET into DST.
+Status read_exactly(int fd, uint8_t* dst, uint64_t len, uint64_t offset) {
+  uint64_t got = 0;
+  while (got < len) {
+    ssize_t r = pread(fd, dst + got, len - got, static_cast<off_t>(offset + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) return sys_error("reading the source file");
+    if (r == 0) return Error(Errc::io_error, "the source file ended early (truncated during the copy?)");
+    got += static_cast<uint64_t>(r);
+  }
+  return ok_status();
+}
+
 }  // namespace
 
 Status copy_fd_into_map(Device& dev, const omf::FileMap& map, int src_fd, uint64_t size,
@@ -52,50 +67,30 @@ Status copy_fd_into_map(Device& dev, const omf::FileMap& map, int src_fd, uint64
   if (fstat(src_fd, &st) != 0) return sys_error("source file");
   if (static_cast<uint64_t>(st.st_size) < size)
     return Error(Errc::io_error, "the source shrank to " + std::to_string(st.st_size) + " bytes during the copy");
-  void* mapped = size ? mmap(nullptr, size, PROT_READ, MAP_SHARED, src_fd, 0) : MAP_FAILED;
-  std::vector<uint8_t> bounce;
-  if (mapped == MAP_FAILED) bounce.resize(kPiece);
-  const auto* src = static_cast<const uint8_t*>(mapped == MAP_FAILED ? nullptr : mapped);
+  // pread into a small cache-resident buffer, then stream it into the device
+  // with non-temporal stores: about memcpy speed, and the source is never
+  // mapped (a page-table entry per 4 KiB of source costs more than the copy).
+  // Measured alternatives: pread straight into the device mapping + clwb,
+  // 1.3-2x slower; mmap of the source, far slower on fresh mappings.
+  std::unique_ptr<uint8_t, decltype(&free)> bounce(static_cast<uint8_t*>(aligned_alloc(4096, kCopyPiece)), &free);
+  if (!bounce) return Error(Errc::io_error, "out of memory for the copy buffer");
 
   Status result = ok_status();
   for_each_segment(map, 0, size, [&](const FileSegment& seg) {
-    for (uint64_t k = 0; k < seg.len; k += kPiece) {
+    dev.populate(seg.device_offset, seg.len, true);  // page tables for the whole extent in one call
+    for (uint64_t k = 0; k < seg.len; k += kCopyPiece) {
       if (cancel.load(std::memory_order_relaxed)) {
         result = Error(Errc::busy, "cancelled");
         return false;
       }
-      uint64_t n = std::min(kPiece, seg.len - k);
-      uint64_t file_off = seg.file_offset + k;
-      if (src != nullptr) {
-        // A SIGBUS on the source (truncated under us) lands in this guard; one
-        // on the device in write_flushed's own.
-        Status inner = ok_status();
-        Status outer = guarded_run(src, size, "reading the source file",
-                                   [&] { inner = dev.write_flushed(seg.device_offset + k, src + file_off, n); });
-        result = outer.ok() ? inner : Error(Errc::io_error, "the source file became unreadable (truncated?)");
-      } else {
-        uint64_t got = 0;
-        while (got < n) {
-          ssize_t r = pread(src_fd, bounce.data() + got, n - got, static_cast<off_t>(file_off + got));
-          if (r < 0 && errno == EINTR) continue;
-          if (r < 0) {
-            result = sys_error("reading the source file");
-            return false;
-          }
-          if (r == 0) {
-            result = Error(Errc::io_error, "the source file ended early (truncated during the copy?)");
-            return false;
-          }
-          got += static_cast<uint64_t>(r);
-        }
-        result = dev.write_flushed(seg.device_offset + k, bounce.data(), n);
-      }
+      const uint64_t n = std::min(kCopyPiece, seg.len - k);
+      result = read_exactly(src_fd, bounce.get(), n, seg.file_offset + k);
+      if (result) result = dev.write_flushed(seg.device_offset + k, bounce.get(), n);
       if (!result) return false;
       done.fetch_add(n, std::memory_order_relaxed);
     }
     return true;
   });
-  if (mapped != MAP_FAILED) munmap(mapped, size);
   return result;
 }
 
@@ -109,6 +104,7 @@ Result<uint64_t> copy_map_to_fd(Device& dev, const omf::FileMap& map, uint64_t b
     for (uint64_t k = 0; k < seg.len; k += kPiece) {
       uint64_t n = std::min(kPiece, seg.len - k);
       if (base != nullptr) {
+        dev.populate(seg.device_offset + k, n, false);
         // Straight from the mapping: the kernel copies, and reports a bad
         // device page as EFAULT rather than a signal.
         result = write_all(dest_fd, base + seg.device_offset + k, n);

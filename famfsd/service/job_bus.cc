@@ -56,7 +56,12 @@ void JobObject::publish_progress() {
 void JobObject::complete(bool success, const std::string& error, const std::string& message) {
   if (completed_) return;
   completed_ = true;
+  success_ = success;
+  error_ = error;
+  message_ = message;
   publish_progress();
+  emitPropertiesChangedSignal(org::famfs::Famfs1::Job_adaptor::INTERFACE_NAME,
+                              {"Finished", "Success", "Error", "Message"});
   emitCompleted(success, error, message);
 }
 

@@ -36,13 +36,18 @@ class JobObject final : public sdbus::AdaptorInterfaces<org::famfs::Famfs1::Job_
   uint64_t BytesDone() override { return done.load(std::memory_order_relaxed); }
   double Progress() override;
   uint32_t StartedByUid() override { return started_by_; }
+  bool Finished() override { return completed_; }
+  bool Success() override { return success_; }
+  std::string Error() override { return error_; }
+  std::string Message() override { return message_; }
 
   Daemon& daemon_;
   std::string operation_, path_;
   uint64_t total_;
   uid_t started_by_;
   uint64_t published_done_ = 0;
-  bool completed_ = false;
+  bool completed_ = false, success_ = false;
+  std::string error_, message_;
 };
 
 }  // namespace famfs::service

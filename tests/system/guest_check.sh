@@ -42,17 +42,30 @@ if started famfs@pmem0.service; then fail "pmem0 without famfs: famfs@pmem0 was 
     pass "pmem0 without famfs: no famfs@pmem0 started"
 fi
 
-# ---- mkfs.famfs: udev re-probes pmem0 when it is closed and wants famfs@pmem0
+# ---- mkfs.famfs: udev re-probes pmem0 when mkfs closes it ("change"): the
+# by-uuid link appears, but a change event starts nothing.
 mkfs.famfs /dev/pmem0 >/tmp/mkfs.out 2>&1 || fail "mkfs.famfs /dev/pmem0: $(cat /tmp/mkfs.out)"
-if wait_for 90 is_active famfs@pmem0.service; then
-    pass "mkfs.famfs /dev/pmem0: udev starts famfs@pmem0.service, which reaches active (READY=1)"
-else
-    fail "famfs@pmem0.service not active: $(systemctl status --no-pager famfs@pmem0.service 2>&1 | tail -n 15 | tr '\n' '|')"
-    done_
+udevadm settle
+sleep 2
+if started famfs@pmem0.service; then fail "a change event of pmem0 started famfs@pmem0"; else
+    pass "mkfs.famfs /dev/pmem0 (change event): no instance started"
 fi
 uuid=$(sed -n 's/^ *file system UUID *//p' /tmp/mkfs.out)
 if [ -n "$uuid" ] && [ -e "/dev/disk/by-uuid/$uuid" ]; then pass "udev: /dev/disk/by-uuid/$uuid"; else
     fail "udev: no /dev/disk/by-uuid/$uuid ($(udevadm info /dev/pmem0 | tr '\n' '|'))"
+fi
+# ---- pmem0 appears carrying famfs ("add"): udev wants famfs@pmem0
+if ndctl disable-namespace namespace0.0 >/tmp/ndctl.out 2>&1 && wait_for 30 sh -c '! test -b /dev/pmem0' &&
+    ndctl enable-namespace namespace0.0 >>/tmp/ndctl.out 2>&1 && wait_for 30 test -b /dev/pmem0; then
+    pass "ndctl: pmem0 removed and added again"
+else
+    fail "ndctl disable/enable-namespace: $(tr '\n' '|' </tmp/ndctl.out)"
+fi
+if wait_for 90 is_active famfs@pmem0.service; then
+    pass "pmem0 with famfs appears: udev starts famfs@pmem0.service, which reaches active (READY=1)"
+else
+    fail "famfs@pmem0.service not active: $(systemctl status --no-pager famfs@pmem0.service 2>&1 | tail -n 15 | tr '\n' '|')"
+    done_
 fi
 [ "$(prop famfs@pmem0.service Type)" = notify ] && pass "famfs@pmem0: Type=notify" || fail "Type=$(prop famfs@pmem0.service Type)"
 status=$(prop famfs@pmem0.service StatusText)
@@ -111,6 +124,12 @@ fi
 systemctl stop famfs.target
 if wait_for 30 is_inactive famfs@pmem0.service; then pass "systemctl stop famfs.target stops famfs@pmem0"; else
     fail "famfs@pmem0 is $(systemctl is-active famfs@pmem0.service) after stopping famfs.target"
+fi
+# famfsd closing /dev/pmem0 makes a change event: it must not bring it back.
+udevadm settle
+sleep 3
+if is_inactive famfs@pmem0.service; then pass "a stopped famfs@pmem0 stays stopped"; else
+    fail "famfs@pmem0 came back after stop: $(systemctl is-active famfs@pmem0.service)"
 fi
 
 # ---- device-dax: the same memory as /dev/dax0.0

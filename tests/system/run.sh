@@ -39,14 +39,19 @@ check() {
     shift
     local f
     f=$logs/$(tr -c 'A-Za-z0-9._-' '_' <<<"$name" | cut -c1-80).log
+    local t0=$SECONDS
     if "$@" >"$f" 2>&1 </dev/null; then
-        echo "PASS  $name"
+        echo "PASS  $name$(took $t0)"
         passed=$((passed + 1))
     else
-        echo "FAIL  $name  (log: ${f#"$root"/})"
+        echo "FAIL  $name$(took $t0)  (log: ${f#"$root"/})"
         tail -n 12 "$f" | sed 's/^/      | /'
         failed=$((failed + 1))
     fi
+}
+took() { # took T0: " (N s)" when the check took 5 s or more
+    local dt=$((SECONDS - $1))
+    ((dt >= 5)) && echo " ($dt s)"
 }
 skip() {
     echo "SKIP  $1 ($2)"
@@ -234,12 +239,15 @@ probe_exit_codes() {
 check "famfs_probe: properties only for a valid superblock (exit 0/1/2/3)" probe_exit_codes
 
 # ---------------------------------------------------------------- udev
-for scenario in dax-devdax dax-kmem dax-unbound pmem-famfs pmem-empty pmem-corrupt; do
+for scenario in dax-devdax dax-bind dax-change dax-kmem dax-unbound pmem-famfs pmem-famfs-change pmem-empty pmem-corrupt; do
     case $scenario in
-    dax-devdax) what="dax0.0 on device_dax wants famfs@dax0.0.service" ;;
+    dax-devdax) what="add of dax0.0 on device_dax wants famfs@dax0.0.service" ;;
+    dax-bind) what="bind of device_dax to dax0.0 (hotplug) wants famfs@dax0.0.service" ;;
+    dax-change) what="change of dax0.0 wants nothing (stopped stays stopped)" ;;
+    pmem-famfs-change) what="change of pmem0 with famfs: ID_FS_UUID, by-uuid link, wants nothing" ;;
     dax-kmem) what="dax0.0 in system-ram mode (kmem) wants nothing" ;;
     dax-unbound) what="dax0.0 before its driver binds wants nothing" ;;
-    pmem-famfs) what="pmem0 with famfs wants famfs@pmem0.service, ID_FS_UUID, by-uuid link" ;;
+    pmem-famfs) what="add of pmem0 with famfs wants famfs@pmem0.service, ID_FS_UUID, by-uuid link" ;;
     pmem-empty) what="pmem0 without famfs wants nothing" ;;
     pmem-corrupt) what="pmem0 with a corrupt famfs superblock wants nothing" ;;
     esac

@@ -4,11 +4,17 @@
 # reaches the host's /dev, /run/udev or /sys.
 #
 # Usage: unshare -m tests/system/udev_check.sh SCENARIO RULE PROBE MKFS
-#   SCENARIO  dax-devdax  device-dax bound to device_dax: wants famfs@dax0.0
+#   SCENARIO  dax-devdax  "add" of a device-dax bound to device_dax (coldplug):
+#                         wants famfs@dax0.0
+#             dax-bind    "bind" of device_dax to it (hotplug): wants famfs@dax0.0
+#             dax-change  "change" of it: wants nothing (a stopped instance
+#                         stays stopped)
 #             dax-kmem    device-dax in system-ram mode (kmem): wants nothing
 #             dax-unbound device-dax at hotplug, before a driver binds: nothing
-#             pmem-famfs  pmem0 carrying famfs: wants famfs@pmem0, exports
-#                         ID_FS_TYPE/ID_FS_UUID, gets a by-uuid link
+#             pmem-famfs  "add" of pmem0 carrying famfs: wants famfs@pmem0,
+#                         exports ID_FS_TYPE/ID_FS_UUID, gets a by-uuid link
+#             pmem-famfs-change  "change" of it (a writer closed it): same
+#                         properties and link, wants nothing
 #             pmem-empty  pmem0 of zeros: wants nothing, no ID_FS_TYPE
 #             pmem-corrupt pmem0 whose famfs superblock fails its CRC: nothing
 #   RULE      the rule file; PROBE the famfs_probe binary; MKFS mkfs.famfs.
@@ -17,6 +23,11 @@
 set -euo pipefail
 
 scenario=$1 rule=$2 probe=$3 mkfs=$4
+case $scenario in
+dax-bind) action=bind ;;
+dax-change | pmem-famfs-change) action=change ;;
+*) action=add ;;
+esac
 
 fail() {
     echo "udev_check: $scenario: $*" >&2
@@ -63,7 +74,7 @@ dax-*)
     printf 'MAJOR=252\nMINOR=0\nDEVNAME=dax0.0\n' >"$d/uevent"
     ln -s ../../../../bus/dax "$d/subsystem"
     case $scenario in
-    dax-devdax) ln -s ../../../../bus/dax/drivers/device_dax "$d/driver" ;;
+    dax-devdax | dax-bind | dax-change) ln -s ../../../../bus/dax/drivers/device_dax "$d/driver" ;;
     dax-kmem) ln -s ../../../../bus/dax/drivers/kmem "$d/driver" ;;
     dax-unbound) ;;
     *) fail "unknown scenario" ;;
@@ -79,7 +90,7 @@ pmem-*)
     img=$work/dev/pmem0
     truncate -s 64M "$img"
     case $scenario in
-    pmem-famfs | pmem-corrupt)
+    pmem-famfs | pmem-famfs-change | pmem-corrupt)
         "$mkfs" --system-uuid 11111111-2222-4333-8444-555555555555 "$img" >"$work/mkfs.out"
         ;;
     pmem-empty) ;;
@@ -101,7 +112,7 @@ mount --bind "$work/udev" "$udevdir"
 
 out=$work/udevadm.out
 SYSTEMD_DEVICE_VERIFY_SYSFS=0 SYSTEMD_LOG_LEVEL=debug \
-    udevadm test --action=add "$dev" >"$out" 2>&1 || fail "udevadm test failed: $(tail -5 "$out")"
+    udevadm test --action="$action" "$dev" >"$out" 2>&1 || fail "udevadm test failed: $(tail -5 "$out")"
 
 # Properties: the block after the blank line udevadm prints before them.
 props=$work/props
@@ -120,18 +131,22 @@ wants=$(prop SYSTEMD_WANTS)
 tags=$(prop CURRENT_TAGS)
 
 case $scenario in
-dax-devdax)
+dax-devdax | dax-bind)
     [[ $wants == *famfs@dax0.0.service* ]] || fail "SYSTEMD_WANTS='$wants', expected famfs@dax0.0.service"
     [[ $tags == *:systemd:* ]] || fail "not tagged for systemd (CURRENT_TAGS='$tags')"
     ;;
-dax-kmem | dax-unbound)
-    [[ $wants != *famfs@* ]] || fail "SYSTEMD_WANTS='$wants' for a device not served by device_dax"
+dax-kmem | dax-unbound | dax-change)
+    [[ $wants != *famfs@* ]] || fail "SYSTEMD_WANTS='$wants', expected no famfs@ instance"
     [[ $tags == *:systemd:* ]] || fail "not tagged for systemd (CURRENT_TAGS='$tags')"
     ;;
-pmem-famfs)
+pmem-famfs | pmem-famfs-change)
     uuid=$(sed -n 's/^ *file system UUID *//p' "$work/mkfs.out")
     [[ -n $uuid ]] || fail "no UUID in mkfs.famfs output"
-    [[ $wants == *famfs@pmem0.service* ]] || fail "SYSTEMD_WANTS='$wants', expected famfs@pmem0.service"
+    if [[ $scenario == pmem-famfs ]]; then
+        [[ $wants == *famfs@pmem0.service* ]] || fail "SYSTEMD_WANTS='$wants', expected famfs@pmem0.service"
+    else
+        [[ $wants != *famfs@* ]] || fail "SYSTEMD_WANTS='$wants' on a change event"
+    fi
     [[ $(prop ID_FS_TYPE) == famfs ]] || fail "ID_FS_TYPE='$(prop ID_FS_TYPE)'"
     [[ $(prop ID_FS_UUID) == "$uuid" ]] || fail "ID_FS_UUID='$(prop ID_FS_UUID)', mkfs said $uuid"
     [[ $(prop FAMFS_MASTER_UUID) == 11111111-2222-4333-8444-555555555555 ]] ||

@@ -2,7 +2,8 @@
 # Installs what is needed, builds, and runs every test tier:
 #   unit (GoogleTest), tools (mkfs/fsck end to end), integration (famfsd +
 #   famfsctl on a private bus), fuzz (libFuzzer, bounded),
-#   bench (engine benchmark: prints numbers, fails only on wrong results),
+#   bench (engine and service benchmarks: print numbers, fail only on wrong
+#   results), system (units, udev, packages, systemd guest),
 #   vm (famfs.ko in qemu guests).
 # Ends with "N passed, N failed"; exits non-zero on any failure.
 # Usage (as root on Debian 12): scripts/test.sh
@@ -88,6 +89,12 @@ else
   echo "service_bench was not built"
   tier sbench 0 1
 fi
+
+# system: units, udev rules, man pages, packages, install into a chroot, a
+# systemd guest (tests/system/run.sh)
+bash tests/system/run.sh build 2>&1 | tee "$log_dir/system.log"
+read -r sp sf < <(counts "$log_dir/system.log")
+tier system "$sp" "$sf"
 
 # vm
 if [[ "${FAMFS_SKIP_VM:-0}" == 1 ]]; then

@@ -132,6 +132,9 @@ int Daemon::setup() {
             "%s: %s holds no famfs file system and formatting it is not allowed by the configuration "
             "(allow_format): nothing to serve, exiting",
             instance_name_.c_str(), options_.device.c_str());
+    // Tell systemd the start succeeded (Type=notify) before the clean exit,
+    // or it counts a protocol failure.
+    sd_notifyf(0, "READY=1\nSTATUS=unformatted, formatting not allowed: nothing to serve");
     return 0;
   }
 

@@ -186,11 +186,25 @@ int Daemon::run() {
   loop();
   sd_notify(0, "STOPPING=1");
   log_msg(LogLevel::info, "%s: stopping", instance_name_.c_str());
+  // Copies in flight are cancelled (nothing of them was logged, so nothing is
+  // lost); reads get a few seconds. A worker stuck writing to a caller that
+  // stopped reading must not keep the service from stopping.
+  for (auto& [job, completed_at] : jobs_) job->cancel.store(true);
+  const uint64_t deadline = now_us() + 10'000'000;
+  while (!workers_.empty() && now_us() < deadline) {
+    pollfd p{wake_fd_, POLLIN, 0};
+    if (poll(&p, 1, 100) > 0) {
+      drain_fd(wake_fd_);
+      drain_completions();  // answers callers whose work finished
+    }
+  }
   instance_->stop();
-  for (auto& [id, t] : workers_)
-    if (t.joinable()) t.join();
-  workers_.clear();
-  drain_completions();  // answers callers whose work finished
+  if (!workers_.empty()) {
+    log_msg(LogLevel::warning, "%s: %zu transfer(s) still blocked after 10 s; exiting without them",
+            instance_name_.c_str(), workers_.size());
+    fflush(stderr);
+    _exit(0);  // the threads cannot be joined; exit without running destructors under them
+  }
   return 0;
 }
 

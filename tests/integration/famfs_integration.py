@@ -334,6 +334,23 @@ try:
     st = status("m")
     check("the master still serves after all that", st.get("State") == "ready", st)
 
+    # ---- SIGTERM while a reader has stopped reading ----
+    stuck = Daemon("stuck", dev, UUID_C2)
+    reader = subprocess.Popen("%s -d stuck cat data/sets/big.bin | sleep 60" % FAMFSCTL, shell=True,
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    procs.append(reader)
+    time.sleep(0.5)
+    t0 = time.time()
+    stuck.proc.terminate()
+    try:
+        rc = stuck.proc.wait(20)
+    except subprocess.TimeoutExpired:
+        rc = None
+    check("SIGTERM stops famfsd even with a ReadFile blocked on a full pipe (%.1f s)" % (time.time() - t0),
+          rc == 0, (rc, open(stuck.log).read()[-300:]))
+    os.killpg(reader.pid, signal.SIGKILL)
+
     # ---- kill -9 in the middle of a large CopyIn, then restart ----
     free_before = status("m").get("FreeBytes")
     huge = os.path.join(work, "huge.bin")

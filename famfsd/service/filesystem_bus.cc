@@ -61,6 +61,18 @@ std::vector<sdbus::Struct<int64_t, std::string, std::string>> problems_of(const 
 
 uint64_t allocated_space(const omf::FileMap& map) { return map.mapped_bytes(); }
 
+// The mode, uid and gid options (mode defaulting to DEFAULT_MODE, the owner to
+// the caller; another owner needs root).
+void set_mode_and_owner(const Options& o, const Caller& caller, uint32_t default_mode, uint32_t& mode, uint32_t& uid,
+                        uint32_t& gid) {
+  mode = o.u32("mode").value_or(default_mode);
+  if (mode & ~07777u) throw named_error("InvalidArgument", "mode has bits beyond 07777");
+  auto owner = resolve_owner(caller, o.u32("uid"), o.u32("gid"));
+  if (!owner) throw to_dbus_error(owner.error());
+  uid = owner->uid;
+  gid = owner->gid;
+}
+
 }  // namespace
 
 FilesystemObject::FilesystemObject(Daemon& daemon)
@@ -114,12 +126,7 @@ FileRequest FilesystemObject::file_request(const std::string& path, uint64_t siz
   FileRequest r;
   r.path = path;
   r.size = size;
-  r.mode = o.u32("mode").value_or(0644);
-  if (r.mode & ~07777u) throw named_error("InvalidArgument", "mode has bits beyond 07777");
-  auto owner = resolve_owner(caller, o.u32("uid"), o.u32("gid"));
-  throw_if(owner.ok() ? ok_status() : Status(owner.error()));
-  r.uid = owner->uid;
-  r.gid = owner->gid;
+  set_mode_and_owner(o, caller, 0644, r.mode, r.uid, r.gid);
   auto nstrips = o.u32("nstrips");
   auto chunk = o.u64("chunk_size");
   if (nstrips.has_value() != chunk.has_value())
@@ -163,12 +170,7 @@ void FilesystemObject::Mkdir(const std::string& path, const OptionMap& options) 
     volume();
     DirRequest r;
     r.path = path;
-    r.mode = o.u32("mode").value_or(0755);
-    if (r.mode & ~07777u) throw named_error("InvalidArgument", "mode has bits beyond 07777");
-    auto owner = resolve_owner(c, o.u32("uid"), o.u32("gid"));
-    throw_if(owner.ok() ? ok_status() : Status(owner.error()));
-    r.uid = owner->uid;
-    r.gid = owner->gid;
+    set_mode_and_owner(o, c, 0755, r.mode, r.uid, r.gid);
     throw_if(daemon_.instance().make_directory(r, o.boolean("parents").value_or(false)));
   });
 }

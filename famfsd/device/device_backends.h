@@ -11,6 +11,10 @@
 
 namespace famfs {
 
+// invalid_argument unless [offset, offset+len) lies inside a device of SIZE
+// bytes (overflow-safe). WHAT names the access in the message.
+Status check_device_range(uint64_t offset, uint64_t len, uint64_t size, const char* what);
+
 // errno ERR as an Error with the matching category ("PATH: WHAT: strerror").
 Error errno_error(int err, const std::string& path, const std::string& what);
 

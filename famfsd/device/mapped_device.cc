@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "device/cpu_cache.h"
+#include "device/device_backends.h"
 #include "device/memory_guard.h"
 
 namespace famfs {
@@ -48,11 +49,7 @@ MappedDevice::~MappedDevice() {
 }
 
 Status MappedDevice::check_range(uint64_t offset, uint64_t len, const char* what) const {
-  if (offset > s_.size || len > s_.size - offset)
-    return Error(Errc::invalid_argument, std::string(what) + " of " + std::to_string(len) + " bytes at offset " +
-                                             std::to_string(offset) + " is outside the device (" +
-                                             std::to_string(s_.size) + " bytes)");
-  return ok_status();
+  return check_device_range(offset, len, s_.size, what);
 }
 
 Status MappedDevice::check_writable(const char* what) const {

@@ -25,6 +25,14 @@ const char* device_kind_name(DeviceKind kind) {
   return "unknown";
 }
 
+Status check_device_range(uint64_t offset, uint64_t len, uint64_t size, const char* what) {
+  if (offset > size || len > size - offset)
+    return Error(Errc::invalid_argument, std::string(what) + " of " + std::to_string(len) + " bytes at offset " +
+                                             std::to_string(offset) + " is outside the device (" +
+                                             std::to_string(size) + " bytes)");
+  return ok_status();
+}
+
 Error errno_error(int err, const std::string& path, const std::string& what) {
   Errc code = Errc::io_error;
   if (err == ENOENT || err == ENODEV || err == ENXIO) code = Errc::not_found;

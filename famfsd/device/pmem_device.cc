@@ -82,11 +82,7 @@ class PmemDevice : public Device {
   static uint64_t round_up(uint64_t v) { return (v + kBlock - 1) & ~(kBlock - 1); }
 
   Status check_range(uint64_t offset, uint64_t len, const char* what) const {
-    if (offset > size_ || len > size_ - offset)
-      return Error(Errc::invalid_argument, std::string(what) + " of " + std::to_string(len) + " bytes at offset " +
-                                               std::to_string(offset) + " is outside the device (" +
-                                               std::to_string(size_) + " bytes)");
-    return ok_status();
+    return check_device_range(offset, len, size_, what);
   }
   Status check_writable() const {
     if (!writable_) return Error(Errc::permission_denied, "write refused: " + path_ + " is open read-only");

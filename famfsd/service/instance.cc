@@ -74,7 +74,7 @@ Error Instance::note(Error error) {
   if (error.code() == Errc::memory_error && state_ != InstanceState::failed) {
     failure_ = error;
     set_state(InstanceState::failed, "device memory error: " + error.message());
-    if (events_.figures_changed) events_.figures_changed();
+    figures_changed();
   }
   return error;
 }
@@ -82,6 +82,10 @@ Error Instance::note(Error error) {
 Status Instance::note(Status status) {
   if (!status) return note(status.error());
   return status;
+}
+
+void Instance::figures_changed() {
+  if (events_.figures_changed) events_.figures_changed();
 }
 
 void Instance::report_device_error(const Error& error) { (void)note(error); }
@@ -132,7 +136,7 @@ void Instance::open_volume() {
   mounted_ = true;
   publish_new_nodes();
   settle_state();
-  if (events_.figures_changed) events_.figures_changed();
+  figures_changed();
 }
 
 void Instance::publish_new_nodes() {
@@ -161,13 +165,13 @@ uint64_t Instance::poll() {
     if (e.code() != Errc::memory_error) e = Error(e.code(), "log replay stopped: " + e.message());
     failure_ = e;
     set_state(InstanceState::failed, e.message());
-    if (events_.figures_changed) events_.figures_changed();
+    figures_changed();
     return 0;
   }
   if (stats->entries == 0) return 0;
   publish_new_nodes();
   settle_state();
-  if (events_.figures_changed) events_.figures_changed();
+  figures_changed();
   return stats->entries;
 }
 
@@ -221,7 +225,7 @@ Status Instance::create_file(const FileRequest& request, bool zero) {
   auto id = volume_->create_file(request, zero);
   if (!id) return note(id.error());
   publish_new_nodes();
-  if (events_.figures_changed) events_.figures_changed();
+  figures_changed();
   return ok_status();
 }
 
@@ -252,7 +256,7 @@ Status Instance::make_directory(const DirRequest& request, bool parents) {
     }
   }
   publish_new_nodes();
-  if (events_.figures_changed) events_.figures_changed();
+  figures_changed();
   return ok_status();
 }
 
@@ -286,13 +290,13 @@ Status Instance::commit_copy(PendingFile&& pending) {
   auto id = volume_->commit_file(std::move(pending));
   if (!id) return note(id.error());
   publish_new_nodes();
-  if (events_.figures_changed) events_.figures_changed();
+  figures_changed();
   return ok_status();
 }
 
 void Instance::abandon_copy(PendingFile&& pending) {
   if (volume_) volume_->abandon_file(std::move(pending));
-  if (events_.figures_changed) events_.figures_changed();
+  figures_changed();
 }
 
 }  // namespace famfs::service

@@ -88,6 +88,8 @@ class Instance {
   void settle_state();
   // Publishes nodes added since the last call (to the backend and events).
   void publish_new_nodes();
+  // Tells the listener that counts, log figures or problems changed.
+  void figures_changed();
   // Turns memory errors into the failed state; returns ERROR unchanged.
   Error note(Error error);
   Status note(Status status);

@@ -1,5 +1,7 @@
 #include "commands.h"
 
+#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -48,6 +50,16 @@ std::vector<DirEntry> to_entries(
   return entries;
 }
 
+// Whether standard output is a pipe or socket whose reader has gone (as
+// after `famfsctl cat big | head -c 10`): the error then is the reader's
+// choice, and famfsctl ends quietly with 0 as cat(1) does on EPIPE.
+bool stdout_reader_gone() {
+  struct stat st {};
+  if (fstat(STDOUT_FILENO, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) return false;
+  pollfd p{STDOUT_FILENO, POLLOUT, 0};
+  return poll(&p, 1, 0) > 0 && (p.revents & (POLLERR | POLLHUP)) != 0;
+}
+
 }  // namespace
 
 void print_error(const std::string& message) {
@@ -86,7 +98,12 @@ ExitCode run_command(Session& s) {
       return ExitCode::ok;
     case Command::cat: {
       fflush(stdout);
-      fs.ReadFile(path, sdbus::UnixFd(STDOUT_FILENO), {});
+      try {
+        fs.ReadFile(path, sdbus::UnixFd(STDOUT_FILENO), {});
+      } catch (const sdbus::Error&) {
+        if (stdout_reader_gone()) return ExitCode::ok;
+        throw;
+      }
       return ExitCode::ok;
     }
     case Command::ls: {

@@ -190,6 +190,7 @@ int Daemon::run() {
   // lost); reads get a few seconds. A worker stuck writing to a caller that
   // stopped reading must not keep the service from stopping.
   for (auto& [job, completed_at] : jobs_) job->cancel.store(true);
+  for (auto& [id, w] : watches_) w.gone->store(true);  // reads to callers end too
   const uint64_t deadline = now_us() + 10'000'000;
   while (!workers_.empty() && now_us() < deadline) {
     pollfd p{wake_fd_, POLLIN, 0};
@@ -375,6 +376,44 @@ void Daemon::drain_completions() {
     }
   }
 }
+
+Daemon::CallerWatch Daemon::watch_caller(const std::string& sender) {
+  CallerWatch w{++watch_counter_, std::make_shared<std::atomic<bool>>(false)};
+  if (!running_ || sender.empty() || sender.find('\'') != std::string::npos) {
+    w.gone->store(!running_);
+    return w;
+  }
+  Watch entry{w.gone, nullptr};
+  auto gone = w.gone;
+  try {
+    entry.match = connection_->addMatch(
+        "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+        "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" + sender + "'",
+        [this, gone, sender](sdbus::Message& m) {
+          std::string name, old_owner, new_owner;
+          m >> name >> old_owner >> new_owner;
+          if (name == sender && new_owner.empty()) {
+            gone->store(true);
+            callers_.erase(sender);
+          }
+        });
+    // The caller may have left before the match existed: ask once, without
+    // blocking the loop.
+    if (!bus_proxy_) bus_proxy_ = sdbus::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+    bus_proxy_->callMethodAsync("NameHasOwner")
+        .onInterface("org.freedesktop.DBus")
+        .withArguments(sender)
+        .uponReplyInvoke([gone](const sdbus::Error* error, bool has_owner) {
+          if (error == nullptr && !has_owner) gone->store(true);
+        });
+  } catch (const sdbus::Error& e) {
+    log_msg(LogLevel::warning, "cannot watch caller %s: %s", sender.c_str(), e.getMessage().c_str());
+  }
+  watches_.emplace(w.id, std::move(entry));
+  return w;
+}
+
+void Daemon::unwatch_caller(uint64_t id) { watches_.erase(id); }
 
 Caller Daemon::caller_of(const sdbus::Message& msg) {
   std::string sender = msg.getSender();

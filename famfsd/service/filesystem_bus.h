@@ -75,8 +75,9 @@ class FilesystemObject final
   FileRequest file_request(const std::string& path, uint64_t size, const class Options& o, const Caller& caller);
   // The volume, or NotFormatted / DeviceFailed.
   const Volume& volume();
-  // The file node at PATH (NotFound, or InvalidArgument for a directory).
-  const Node& file_node(const std::string& path);
+  // The file node at PATH, resolved for CALLER with WANT on the file
+  // (AccessDenied, NotFound, NotDirectory, or InvalidArgument for a directory).
+  const Node& file_node(const Caller& caller, const std::string& path, unsigned want);
 
   Daemon& daemon_;
 };

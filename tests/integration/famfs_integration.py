@@ -133,10 +133,45 @@ class Daemon:
             return None
 
 
+def as_user(user, cmd):
+    """CMD run as USER: a uid (its own gid, no groups) or a Member (its
+    groups from the user database, as dbus-daemon sees them)."""
+    if user is None:
+        return cmd
+    if isinstance(user, Member):
+        return ["setpriv", "--reuid=%d" % user.uid, "--regid=%d" % user.gid, "--init-groups"] + cmd
+    return ["setpriv", "--reuid=%d" % user, "--regid=%d" % user, "--clear-groups"] + cmd
+
+
+class Member:
+    """A real user in the famfs group (supplementary), created for the run
+    before the bus starts: dbus-daemon resolves <policy group=...> from the
+    user database when it loads its configuration."""
+    NAME = "famfs-it-member"
+
+    def __init__(self):
+        import grp
+        import pwd
+        self.created = False
+        subprocess.run(["groupadd", "-f", "--system", "famfs"], check=True)
+        try:
+            pwd.getpwnam(self.NAME)
+        except KeyError:
+            subprocess.run(["useradd", "--no-create-home", "--no-user-group", "--gid", "users", "--groups", "famfs",
+                            "--shell", "/usr/sbin/nologin", self.NAME], check=True)
+            self.created = True
+        pw = pwd.getpwnam(self.NAME)
+        self.uid, self.gid = pw.pw_uid, pw.pw_gid
+        self.famfs_gid = grp.getgrnam("famfs").gr_gid
+        assert self.NAME in grp.getgrnam("famfs").gr_mem, "the member is not in the famfs group"
+
+    def remove(self):
+        if self.created:
+            subprocess.run(["userdel", self.NAME], capture_output=True)
+
+
 def ctl(*args, user=None, stdin=None, timeout=120):
-    cmd = [FAMFSCTL] + list(args)
-    if user is not None:
-        cmd = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user, "--clear-groups"] + cmd
+    cmd = as_user(user, [FAMFSCTL] + list(args))
     p = subprocess.run(cmd, capture_output=True, stdin=stdin if stdin is not None else subprocess.DEVNULL,
                        timeout=timeout)
     return p.returncode, p.stdout, p.stderr.decode(errors="replace")
@@ -206,7 +241,9 @@ def write_log_entries(path, first, count, log_len=8 * MiB):
         f.write(struct.pack("<QQ", first + count, first + count))
 
 
+member = None
 try:
+    member = Member()
     bus = Bus()
 
     # ---- three hosts on one device: the master formats it ----
@@ -296,6 +333,158 @@ try:
     check("nobody can still read", rc == 0 and b"data" in out, (rc, err))
     rc, out, err = ctl("-d", "m", "status", user=65534)
     check("nobody can read status", rc == 0, (rc, err))
+
+    # ---- file permissions over D-Bus: the kernel's answer for the same tree ----
+    # nobody (no groups), a famfs-group member (supplementary group, from the
+    # user database) and root, each allowed and denied case.
+    NOBODY = 65534
+    secret = os.path.join(work, "secret.txt")
+    with open(secret, "wb") as f:
+        f.write(b"the secret\n")
+    os.chmod(secret, 0o644)
+    rc, out, err = ctl("-d", "m", "cp", "--mode", "600", secret, "private/secret.txt")
+    check("root copies a 0600 file into its 0700 directory", rc == 0, err)
+
+    def denied(rc, err, *words):
+        return rc == EX_DENIED and one_line(err) and all(w in err for w in words)
+    rc, out, err = ctl("-d", "m", "cat", "private/secret.txt", user=NOBODY)
+    check("nobody: cat of a file inside root's 0700 directory -> AccessDenied naming 'private' and search (x)",
+          denied(rc, err, "'private'", "search (x)", "65534") and out == b"", (rc, out, err))
+    rc, out, err = ctl("-d", "m", "getmap", "private/secret.txt", user=NOBODY)
+    check("nobody: getmap inside a 0700 directory -> AccessDenied", denied(rc, err, "'private'"), (rc, err))
+    rc, out, err = ctl("-d", "m", "stat", "private/secret.txt", user=NOBODY)
+    check("nobody: stat inside a 0700 directory -> AccessDenied", denied(rc, err, "'private'"), (rc, err))
+    rc, out, err = ctl("-d", "m", "stat", "private/missing", user=NOBODY)
+    check("nobody: a missing name inside a 0700 directory is AccessDenied too (no existence leak)",
+          denied(rc, err, "'private'"), (rc, err))
+    rc, out, err = ctl("-d", "m", "ls", "private", user=NOBODY)
+    check("nobody: ls of a 0700 directory -> AccessDenied naming read (r)", denied(rc, err, "read (r)", "'private'"),
+          (rc, err))
+    rc, out, err = ctl("-d", "m", "stat", "private", user=NOBODY)
+    check("nobody: stat of the 0700 directory itself is allowed (walk only)", rc == 0, (rc, err))
+    rc, out, err = ctl("-d", "m", "cat", "private/secret.txt")
+    check("root: cat of the 0600 file", rc == 0 and out == b"the secret\n", (rc, out, err))
+    rc, out, err = ctl("-d", "c1", "cat", "private/secret.txt", user=NOBODY)
+    check("nobody on a client: the same answer (AccessDenied)", denied(rc, err, "'private'"), (rc, err))
+    rc, out, err = ctl("-d", "m", "cat", "data/simple", user=NOBODY)
+    check("nobody: cat of a 0640 root file -> AccessDenied naming read (r) on the file",
+          denied(rc, err, "read (r) on file 'data/simple'"), (rc, err))
+    rc, out, err = ctl("-d", "m", "stat", "data/simple", user=NOBODY)
+    check("nobody: stat of the 0640 file is allowed", rc == 0, (rc, err))
+    rc, out, err = ctl("-d", "m", "cat", "data/sets/random.bin", user=NOBODY)
+    check("nobody: cat of a 0644 file is allowed", rc == 0 and out == want, (rc, len(out), err))
+
+    # group class through supplementary groups
+    rc, out, err = ctl("-d", "m", "create", "data/grp", "--size", "2M", "--mode", "0640", "--gid",
+                       str(member.famfs_gid))
+    check("root creates a 0640 file of group famfs", rc == 0, err)
+    rc, out, err = ctl("-d", "m", "cat", "data/grp", user=member)
+    check("member: reads it through its supplementary famfs group", rc == 0 and out == bytes(2 * MiB), (rc, err))
+    rc, out, err = ctl("-d", "m", "cat", "data/grp", user=NOBODY)
+    check("nobody: may not read it", denied(rc, err, "'data/grp'"), (rc, err))
+
+    # creation needs w+x on the parent, besides the famfs group
+    rc, out, err = ctl("-d", "m", "mkdir", "member-top", user=member)
+    check("member: mkdir in the 0755 root-owned root directory -> AccessDenied (w+x on the root directory)",
+          denied(rc, err, "write and search (w+x)", "root directory"), (rc, err))
+    rc, out, err = ctl("-d", "m", "create", "private/intruder", "--size", "2M", user=member)
+    check("member: create inside root's 0700 directory -> AccessDenied", denied(rc, err, "'private'"), (rc, err))
+    rc, out, err = ctl("-d", "m", "cp", secret, "data/intruder", user=member)
+    check("member: cp into a 0755 root directory -> AccessDenied", denied(rc, err, "'data'"), (rc, err))
+    check("member: nothing of it was created",
+          "intruder" not in json.dumps(listing("m", "data")) and "member-top" not in json.dumps(listing("m", "")))
+    rc, out, err = ctl("-d", "m", "mkdir", "--mode", "0775", "--gid", str(member.famfs_gid), "team")
+    check("root makes a 0775 directory of group famfs", rc == 0, err)
+    rc, out, err = ctl("-d", "m", "create", "team/m1", "--size", "2M", user=member)
+    rc2, st_m1, err2 = ctl_json("-d", "m", "stat", "team/m1")
+    check("member: creates inside it; the file is the member's",
+          rc == 0 and rc2 == 0 and st_m1.get("uid") == member.uid and st_m1.get("gid") == member.gid,
+          (rc, err, st_m1))
+    rc, out, err = ctl("-d", "m", "create", "team/m2", "--size", "2M", "--no-zero", user=member)
+    check("member: --no-zero -> AccessDenied saying stale bytes would be readable",
+          denied(rc, err, "stale") and "team/m2" not in json.dumps(listing("m", "team")), (rc, err))
+    rc, out, err = ctl("-d", "m", "create", "team/r1", "--size", "2M", "--no-zero")
+    check("root: --no-zero is allowed", rc == 0, err)
+    rc, out, err = ctl("-d", "m", "mkdir", "-p", "team/a/b/c", user=member)
+    check("member: mkdir -p inside the team directory", rc == 0 and isinstance(listing("m", "team/a/b"), dict),
+          (rc, err))
+    rc, out, err = ctl("-d", "m", "mkdir", "-p", "--mode", "0555", "team/x/y", user=member)
+    check("member: mkdir -p with a mode that forbids the next level -> AccessDenied naming team/x, nothing created",
+          denied(rc, err, "'team/x'") and '"x"' not in json.dumps(listing("m", "team")), (rc, err))
+    rc, out, err = ctl("-d", "m", "cp", secret, "team/copied", user=member)
+    check("member: cp into the team directory", rc == 0, err)
+    rc, out, err = ctl("-d", "m", "create", "team/nobody", "--size", "2M", user=NOBODY)
+    check("nobody: create in a directory it may not write -> AccessDenied", rc == EX_DENIED, (rc, err))
+    rc, out, err = ctl("-d", "m", "create", "team/m3", "--size", "2M", "--mode", "0600", user=member)
+    r_own = ctl("-d", "m", "cat", "team/m3", user=member)
+    r_nob = ctl("-d", "m", "cat", "team/m3", user=NOBODY)
+    r_root = ctl("-d", "m", "cat", "team/m3")
+    check("a member's 0600 file: the member and root read it, nobody does not",
+          rc == 0 and r_own[0] == 0 and r_root[0] == 0 and denied(r_nob[0], r_nob[2], "'team/m3'"),
+          (rc, err, r_own[0], r_nob, r_root[0]))
+    rc, out, err = ctl("-d", "m", "ls", "-l", "team", user=NOBODY)
+    check("nobody: ls of the 0775 team directory is allowed", rc == 0 and b"m3" in out, (rc, err))
+
+    # raw bus calls do the same (famfsctl is not the gate)
+    def busctl_as(user, *args):
+        cmd = as_user(user, ["busctl", "--address=" + bus.address, "--no-pager", "call", "org.famfs.Famfs1.m",
+                             "/org/famfs/Famfs1", "org.famfs.Famfs1.Filesystem"] + list(args))
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        return p.returncode, p.stdout, p.stderr
+    rc, out, err = busctl_as(NOBODY, "GetFileMap", "sa{sv}", "private/secret.txt", "0")
+    check("busctl as nobody: GetFileMap -> org.famfs.Famfs1.Error.AccessDenied", rc != 0 and "ermission denied" in err,
+          (rc, out, err))
+    rc, out, err = busctl_as(NOBODY, "ListDirectory", "sa{sv}", "private", "0")
+    check("busctl as nobody: ListDirectory of a 0700 directory -> AccessDenied", rc != 0 and "read (r)" in err,
+          (rc, out, err))
+    rc, out, err = busctl_as(NOBODY, "Stat", "sa{sv}", "", "0")
+    check("busctl as nobody: Stat of the root directory (mode 0755)", rc == 0 and '"mode" u 493' in out, (rc, out, err))
+    rc, out, err = busctl_as(member, "CreateFile", "sta{sv}", "team/raw", str(2 * MiB), "1", "zero", "b", "false")
+    check("busctl as a member: CreateFile zero=false -> AccessDenied", rc != 0 and "stale" in err, (rc, err))
+    rc, out, err = busctl_as(member, "CreateFile", "sta{sv}", "team/raw", str(2 * MiB), "1", "uid", "u", "0")
+    check("busctl as a member: CreateFile owned by root -> AccessDenied", rc != 0 and "another user" in err, (rc, err))
+
+    # job objects: anyone may read them, the path only when anyone may stat it
+    def job_paths(user):
+        cmd = as_user(user, ["busctl", "--address=" + bus.address, "--no-pager", "--json=short", "call",
+                             "org.famfs.Famfs1.m", "/org/famfs/Famfs1", "org.freedesktop.DBus.ObjectManager",
+                             "GetManagedObjects"])
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        if p.returncode != 0:
+            return ("error", p.stderr)
+        objs = json.loads(p.stdout)["data"][0]
+        return sorted(v["org.famfs.Famfs1.Job"]["Path"]["data"] for k, v in objs.items()
+                      if "org.famfs.Famfs1.Job" in v)
+    rc1 = ctl("-d", "m", "cp", big, "private/bigjob")[0]
+    rc2 = ctl("-d", "m", "cp", big, "data/bigjob")[0]
+    seen_nobody, seen_root = job_paths(NOBODY), job_paths(None)
+    check("job objects: the path of a copy into a 0700 directory is hidden, one into a 0755 one shown",
+          rc1 == 0 and rc2 == 0 and "" in seen_nobody and "data/bigjob" in seen_nobody
+          and "private/bigjob" not in seen_nobody and "private/bigjob" not in seen_root, (seen_nobody, seen_root))
+
+    # ReadFile when the reader goes away
+    def threads(d):
+        return len(os.listdir("/proc/%d/task" % d.proc.pid))
+    base_threads = threads(master)
+    p = subprocess.run(["bash", "-o", "pipefail", "-c", "%s -d m cat data/sets/big.bin | head -c 10 >/dev/null" % FAMFSCTL],
+                       capture_output=True, text=True, timeout=60)
+    check("cat | head -c 10: famfsctl exits 0 quietly (EPIPE as cat(1))", p.returncode == 0 and p.stderr == "",
+          (p.returncode, p.stderr))
+    check("... and the daemon keeps no worker", wait_for(lambda: threads(master) <= base_threads, timeout=5),
+          (threads(master), base_threads))
+    sleeper = subprocess.Popen(["sleep", "120"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    procs.append(sleeper)
+    catter = subprocess.Popen([FAMFSCTL, "-d", "m", "cat", "data/sets/big.bin"], stdout=sleeper.stdin,
+                              stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    procs.append(catter)
+    working = wait_for(lambda: threads(master) > base_threads, timeout=5)
+    catter.kill()
+    catter.wait()
+    t0 = time.time()
+    gone = wait_for(lambda: threads(master) <= base_threads, timeout=10)
+    check("famfsctl killed while its reader sleeps on a full pipe: the daemon ends the transfer (%.2f s)"
+          % (time.time() - t0), working and gone and status("m").get("State") == "ready", (working, threads(master)))
+    sleeper.kill()
 
     # ---- bad input: a named error, and the daemon keeps serving ----
     bad_paths = {"..": "../escape", "absolute": "/etc/passwd", "empty": "", "80 bytes": "x" * 80,
@@ -519,6 +708,8 @@ finally:
             os.unlink(f)
         except OSError:
             pass
+    if member is not None:
+        member.remove()
 
 passed, failed = results.count(True), results.count(False)
 print(f"{passed} passed, {failed} failed")

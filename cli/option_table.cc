@@ -33,7 +33,7 @@ constexpr std::array kOptions = {
                kFileCreating},
     OptionSpec{OptionId::chunk_size, "chunk-size", 0, "SIZE",
                "interleave chunk size (a power-of-two multiple of 2M; needs --nstrips)", kFileCreating},
-    OptionSpec{OptionId::no_zero, "no-zero", 0, nullptr, "do not zero the new space (faster; old bytes stay visible)",
+    OptionSpec{OptionId::no_zero, "no-zero", 0, nullptr, "do not zero the new space (root only; faster; old bytes stay visible)",
                bit(Command::create)},
     OptionSpec{OptionId::parents, "parents", 'p', nullptr, "create missing parents; no error if it exists",
                bit(Command::mkdir)},

@@ -1,5 +1,8 @@
 #include "command_line.h"
 
+#include <grp.h>
+#include <pwd.h>
+
 #include <array>
 #include <cerrno>
 #include <cmath>
@@ -74,8 +77,14 @@ Status apply_option(const OptionSpec& spec, const std::string& value, Request& r
       request.mode = *parsed;
       break;
     }
-    case OptionId::uid: return u32(request.uid, "uid");
-    case OptionId::gid: return u32(request.gid, "gid");
+    case OptionId::uid:
+    case OptionId::gid: {
+      const bool user = spec.id == OptionId::uid;
+      auto parsed = parse_owner(value, user);
+      if (!parsed) return bad(parsed.error());
+      (user ? request.uid : request.gid) = *parsed;
+      return ok_status();
+    }
     case OptionId::nstrips: return u32(request.nstrips, "strip count");
     case OptionId::no_zero: request.no_zero = true; break;
     case OptionId::parents: request.parents = true; break;
@@ -244,6 +253,22 @@ Result<uint32_t> parse_u32(std::string_view text, std::string_view what) {
   }
   if (value > std::numeric_limits<uint32_t>::max()) return bad();
   return static_cast<uint32_t>(value);
+}
+
+Result<uint32_t> parse_owner(std::string_view text, bool user) {
+  const char* what = user ? "uid" : "gid";
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos) return parse_u32(text, what);
+  std::string name(text);
+  char buf[16384];
+  if (user) {
+    passwd pw{}, *found = nullptr;
+    if (!name.empty() && getpwnam_r(name.c_str(), &pw, buf, sizeof buf, &found) == 0 && found) return found->pw_uid;
+  } else {
+    group gr{}, *found = nullptr;
+    if (!name.empty() && getgrnam_r(name.c_str(), &gr, buf, sizeof buf, &found) == 0 && found) return found->gr_gid;
+  }
+  return Error(Errc::invalid_argument, "invalid " + std::string(what) + " \"" + name + "\": no such " +
+                                           (user ? "user" : "group") + " and not a number 0..4294967295");
 }
 
 Result<double> parse_seconds(std::string_view text) {

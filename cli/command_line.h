@@ -62,6 +62,9 @@ std::string famfs_path(std::string_view typed);
 Result<uint32_t> parse_mode(std::string_view text);
 // Parses a decimal unsigned 32-bit number (uid, gid, nstrips).
 Result<uint32_t> parse_u32(std::string_view text, std::string_view what);
+// A --uid or --gid value: a number, or a user (USER true) or group name
+// looked up in the local user database.
+Result<uint32_t> parse_owner(std::string_view text, bool user);
 // Parses a non-negative number of seconds, fractions allowed ("2.5").
 Result<double> parse_seconds(std::string_view text);
 

@@ -393,7 +393,7 @@ try:
     check("member: cp into a 0755 root directory -> AccessDenied", denied(rc, err, "'data'"), (rc, err))
     check("member: nothing of it was created",
           "intruder" not in json.dumps(listing("m", "data")) and "member-top" not in json.dumps(listing("m", "")))
-    rc, out, err = ctl("-d", "m", "mkdir", "--mode", "0775", "--gid", str(member.famfs_gid), "team")
+    rc, out, err = ctl("-d", "m", "mkdir", "--mode", "0775", "--gid", "famfs", "team")  # by name
     check("root makes a 0775 directory of group famfs", rc == 0, err)
     rc, out, err = ctl("-d", "m", "create", "team/m1", "--size", "2M", user=member)
     rc2, st_m1, err2 = ctl_json("-d", "m", "stat", "team/m1")

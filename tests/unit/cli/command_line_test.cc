@@ -149,6 +149,14 @@ TEST(CliCommandLine, U32AndSecondsParsing) {
   EXPECT_EQ(*parse_u32("0", "uid"), 0u);
   EXPECT_EQ(*parse_u32("4294967295", "uid"), 4294967295u);
   for (const char* bad : {"", "4294967296", "12a", "-3", "99999999999"}) EXPECT_FALSE(parse_u32(bad, "uid").ok()) << bad;
+  // --uid and --gid also take names from the user database.
+  EXPECT_EQ(*parse_owner("root", true), 0u);
+  EXPECT_EQ(*parse_owner("root", false), 0u);
+  EXPECT_EQ(*parse_owner("1234", false), 1234u);
+  auto unknown = parse_owner("no-such-group-famfs", false);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message().find("no such group"), std::string::npos) << unknown.error().message();
+  EXPECT_FALSE(parse_owner("", true).ok());
   EXPECT_DOUBLE_EQ(*parse_seconds("0"), 0.0);
   EXPECT_DOUBLE_EQ(*parse_seconds("0.25"), 0.25);
   for (const char* bad : {"", "-1", "nan", "inf", "1s", "1e12"}) EXPECT_FALSE(parse_seconds(bad).ok()) << bad;

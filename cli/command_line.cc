@@ -31,6 +31,7 @@ constexpr std::array kCommands = {
     CommandInfo{Command::cat, "cat", 1, 1},       CommandInfo{Command::ls, "ls", 0, 1},
     CommandInfo{Command::stat, "stat", 1, 1},     CommandInfo{Command::getmap, "getmap", 1, 1},
     CommandInfo{Command::check, "check", 0, 0},   CommandInfo{Command::monitor, "monitor", 0, 0},
+    CommandInfo{Command::jobs, "jobs", 0, 2},     CommandInfo{Command::help, "help", 0, 1},
 };
 
 const CommandInfo& info(Command command) {
@@ -90,6 +91,9 @@ Status apply_option(const OptionSpec& spec, const std::string& value, Request& r
     case OptionId::parents: request.parents = true; break;
     case OptionId::recursive: request.recursive = true; break;
     case OptionId::long_listing: request.long_listing = true; break;
+    case OptionId::verbose: request.verbose = true; break;
+    case OptionId::offset: return size(request.offset);
+    case OptionId::length: return size(request.length);
   }
   return ok_status();
 }
@@ -187,6 +191,23 @@ class Parser {
     }
     if (n > c.max_operands) return usage(name + ": unexpected argument \"" + request_.operands[c.max_operands] + "\"");
     if (command == Command::create && !request_.size) return usage("create: --size is required");
+    if (command == Command::jobs && n > 0) {
+      if (request_.operands[0] != "cancel")
+        return usage("jobs: unknown subcommand \"" + request_.operands[0] + "\" (famfsctl jobs [cancel N])");
+      if (n != 2) return usage("jobs cancel: needs the job number (see famfsctl jobs)");
+      FAMFS_TRY(parse_u32(request_.operands[1], "job number"));
+    }
+    if (command == Command::help && n == 1 && !command_by_name(request_.operands[0]))
+      return usage("help: unknown command \"" + request_.operands[0] + "\" (see famfsctl --help)");
+    if (command == Command::cp) {
+      const auto& ops = request_.operands;
+      size_t famfs_sources = 0;
+      for (size_t k = 0; k + 1 < n; ++k) famfs_sources += ops[k].starts_with("famfs:") ? 1 : 0;
+      if (ops.back().starts_with("famfs:"))
+        return usage("cp: DEST is a famfs path already; famfs:PATH marks sources to copy out of famfs");
+      if (famfs_sources != 0 && famfs_sources != n - 1)
+        return usage("cp: either every SRC is famfs:PATH (copy out) or none is (copy in)");
+    }
     if (request_.nstrips.has_value() != request_.chunk_size.has_value())
       return usage(name + ": --nstrips and --chunk-size go together (an interleaved file needs both)");
     return ok_status();

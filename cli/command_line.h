@@ -11,7 +11,7 @@
 
 namespace famfs::cli {
 
-enum class Command { list, status, format, create, mkdir, cp, cat, ls, stat, getmap, check, monitor };
+enum class Command { list, status, format, create, mkdir, cp, cat, ls, stat, getmap, check, monitor, jobs, help };
 
 // The command's name as typed ("getmap").
 std::string_view command_name(Command command);
@@ -48,6 +48,9 @@ struct Request {
   bool parents = false;                // mkdir -p
   bool recursive = false;              // cp -r
   bool long_listing = false;           // ls -l
+  bool verbose = false;                // cp -v
+  std::optional<uint64_t> offset;      // cat --offset
+  std::optional<uint64_t> length;      // cat --length
 };
 
 // Parses ARGS (argv without argv[0]). Global options may stand anywhere

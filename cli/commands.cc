@@ -98,8 +98,11 @@ ExitCode run_command(Session& s) {
       return ExitCode::ok;
     case Command::cat: {
       fflush(stdout);
+      OptionMap part;
+      if (r.offset) part["offset"] = sdbus::Variant(*r.offset);
+      if (r.length) part["length"] = sdbus::Variant(*r.length);
       try {
-        fs.ReadFile(path, sdbus::UnixFd(STDOUT_FILENO), {});
+        fs.ReadFile(path, sdbus::UnixFd(STDOUT_FILENO), part);
       } catch (const sdbus::Error&) {
         if (stdout_reader_gone()) return ExitCode::ok;
         throw;
@@ -141,9 +144,12 @@ ExitCode run_command(Session& s) {
         print(render_check_text(report));
       return check_is_clean(report) ? ExitCode::ok : ExitCode::problems_found;
     }
+    case Command::jobs:
+      return run_jobs(s);
     case Command::list:
     case Command::cp:
     case Command::monitor:
+    case Command::help:
       break;
   }
   return ExitCode::failed;

@@ -66,6 +66,12 @@ int main(int argc, char** argv) {
     return to_int(ExitCode::usage);
   }
   const Request& request = *parsed;
+  if (request.command == Command::help && !request.show_help) {
+    const auto topic = request.operands.empty() ? std::nullopt : command_by_name(request.operands[0]);
+    std::string text = topic ? command_help(*topic) : general_help();
+    fputs(text.c_str(), stdout);
+    return 0;
+  }
   if (request.show_help) {
     std::string text = request.command ? command_help(*request.command) : general_help();
     fputs(text.c_str(), stdout);

@@ -42,6 +42,12 @@ constexpr std::array kOptions = {
     OptionSpec{OptionId::recursive, "recursive", 'r', nullptr, "copy directories recursively", bit(Command::cp)},
     OptionSpec{OptionId::long_listing, "long", 'l', nullptr, "long listing: type, mode, owner, size",
                bit(Command::ls)},
+    OptionSpec{OptionId::verbose, "verbose", 'v', nullptr, "print each file and directory as it is copied",
+               bit(Command::cp)},
+    OptionSpec{OptionId::offset, "offset", 0, "SIZE", "start at this byte of the file (default 0)",
+               bit(Command::cat)},
+    OptionSpec{OptionId::length, "length", 0, "SIZE", "write at most this many bytes (default: to the end)",
+               bit(Command::cat)},
 };
 
 }  // namespace

@@ -486,6 +486,75 @@ try:
           % (time.time() - t0), working and gone and status("m").get("State") == "ready", (working, threads(master)))
     sleeper.kill()
 
+    # ---- famfsctl cp and friends behave like the tools admins know ----
+    tree = os.path.join(work, "tree")
+    os.makedirs(os.path.join(tree, "sub"), exist_ok=True)
+    for rel, data in (("a.bin", b"A" * 1000), ("sub/b.bin", b"B" * 3000), ("z.bin", b"Z" * 10)):
+        with open(os.path.join(tree, rel), "wb") as f:
+            f.write(data)
+    small = os.path.join(work, "small.bin")
+    with open(small, "wb") as f:
+        f.write(b"small\n")
+    rc, out, err = ctl("-d", "m", "cp", small, "data")
+    check("cp FILE DIR puts DIR/FILE (as cp(1))", rc == 0 and "small.bin" in json.dumps(listing("m", "data")), (rc, err))
+    rc, out, err = ctl("-d", "m", "cp", "-r", "-v", tree, "data/tree")
+    lst = listing("m", "data/tree")
+    check("cp -r DIR NEW makes NEW with DIR's contents (not NEW/tree)",
+          rc == 0 and isinstance(lst, dict) and sorted(e["name"] for e in lst["entries"]) == ["a.bin", "sub", "z.bin"],
+          (rc, err, lst))
+    check("cp -v prints each file as it is copied",
+          "'%s/sub/b.bin' -> 'famfs:data/tree/sub/b.bin'" % tree in out.decode() and out.decode().count("\n") == 5,
+          out)
+    rc, out, err = ctl("-d", "m", "cp", "-r", tree, "data/tree")
+    check("cp -r DIR EXISTING nests it as EXISTING/tree",
+          rc == 0 and isinstance(listing("m", "data/tree/tree"), dict), (rc, err))
+    rc, out, err = ctl("-d", "m", "cp", small, os.path.join(tree, "a.bin"), "data/nosuchdir")
+    check("cp of several sources to a missing directory -> one line, nothing created",
+          rc != 0 and one_line(err) and "not a directory" in err, (rc, err))
+    os.makedirs(os.path.join(work, "clash/sub"), exist_ok=True)
+    for rel in ("aa.bin", "sub/b.bin", "zz.bin"):
+        with open(os.path.join(work, "clash", rel), "wb") as f:
+            f.write(b"c")
+    rc, out, err = ctl("-d", "m", "cp", "-r", os.path.join(work, "clash/."), "data/tree")  # contents into it
+    check("a failing cp -r names the file that failed and what it created before",
+          rc == EX_EXISTS and one_line(err) and "data/tree/sub/b.bin" in err and "data/tree/aa.bin" in err
+          and "created before the failure" in err, (rc, err))
+    rc, out, err = ctl("-d", "m", "cat", "--offset", "1000", "--length", "5", "data/sets/random.bin")
+    check("cat --offset --length writes that part", rc == 0 and out == want[1000:1005], (rc, out, err))
+    outdir = os.path.join(work, "out")
+    os.makedirs(outdir, exist_ok=True)
+    rc, out, err = ctl("-d", "c1", "cp", "famfs:data/sets/random.bin", outdir)
+    got = open(os.path.join(outdir, "random.bin"), "rb").read() if rc == 0 else b""
+    check("cp famfs:PATH DIR copies out (on a client too)", rc == 0 and got == want, (rc, err))
+    rc, out, err = ctl("-d", "m", "cp", "-r", "famfs:data/tree", os.path.join(outdir, "tree2"))
+    check("cp -r famfs:DIR LOCAL copies a tree out",
+          rc == 0 and open(os.path.join(outdir, "tree2/sub/b.bin"), "rb").read() == b"B" * 3000, (rc, err))
+    keep = os.path.join(outdir, "keep.txt")
+    with open(keep, "wb") as f:
+        f.write(b"precious")
+    rc, out, err = ctl("-d", "m", "cp", "famfs:private/secret.txt", keep, user=NOBODY)
+    check("a refused copy out leaves the local file untouched",
+          rc == EX_DENIED and open(keep, "rb").read() == b"precious"
+          and not any(n.startswith("keep.txt.") for n in os.listdir(outdir)), (rc, err, os.listdir(outdir)))
+    rc, out, err = ctl("-d", "m", "ls", "-l", "data/tree")
+    check("ls -l has a header and human sizes", rc == 0 and out.decode().startswith("MODE") and "1000 B" in out.decode()
+          and "2.9 KiB" not in out.decode(), out)
+    rc, out, err = ctl("-d", "m", "cp", big, "data/jobs-demo")
+    rc2, jobs, err2 = ctl_json("-d", "m", "jobs")
+    demo = [j for j in (jobs or {}).get("jobs", []) if j.get("path") == "data/jobs-demo"]
+    check("jobs lists the copy job with its progress (JSON)",
+          rc == 0 and rc2 == 0 and len(demo) == 1 and demo[0]["finished"] and demo[0]["progress"] == 1.0
+          and demo[0]["bytes_total"] == 100 * MiB, (rc, err, jobs, err2))
+    rc, out, err = ctl("-d", "m", "jobs")
+    check("jobs as a table", rc == 0 and out.decode().startswith("JOB") and "data/jobs-demo" in out.decode(), out)
+    rc, out, err = ctl("-d", "m", "jobs", "cancel", "999999")
+    check("jobs cancel of a job that does not exist -> NotFound", rc == EX_NOTFOUND and one_line(err), (rc, err))
+    if demo:
+        rc, out, err = ctl("-d", "m", "jobs", "cancel", str(demo[0]["job"]), user=NOBODY)
+        check("jobs cancel of root's job as nobody -> AccessDenied", rc == EX_DENIED, (rc, err))
+    h1, h2 = ctl("help", "cp"), ctl("cp", "--help")
+    check("famfsctl help cp is famfsctl cp --help", h1[0] == 0 and h1[1] == h2[1] and b"famfs:PATH" in h1[1], h1)
+
     # ---- bad input: a named error, and the daemon keeps serving ----
     bad_paths = {"..": "../escape", "absolute": "/etc/passwd", "empty": "", "80 bytes": "x" * 80,
                  "control character": "a\x01b", "empty component": "a//b", "dot": "./a"}

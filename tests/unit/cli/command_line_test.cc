@@ -163,9 +163,30 @@ TEST(CliCommandLine, U32AndSecondsParsing) {
 }
 
 TEST(CliCommandLine, CommandNamesRoundTrip) {
-  EXPECT_EQ(all_commands().size(), 12u);
+  EXPECT_EQ(all_commands().size(), 14u);
   for (Command c : all_commands()) EXPECT_EQ(command_by_name(command_name(c)), c);
   EXPECT_FALSE(command_by_name("LIST"));
+}
+
+TEST(CliCommandLine, JobsHelpCatPartsAndVerboseCopies) {
+  EXPECT_TRUE(parse_ok({"jobs"}).operands.empty());
+  Request cancel = parse_ok({"jobs", "cancel", "7"});
+  EXPECT_EQ(cancel.command, Command::jobs);
+  EXPECT_EQ(cancel.operands, (std::vector<std::string>{"cancel", "7"}));
+  EXPECT_NE(parse_error({"jobs", "stop", "7"}).find("unknown subcommand"), std::string::npos);
+  EXPECT_NE(parse_error({"jobs", "cancel"}).find("needs the job number"), std::string::npos);
+  EXPECT_NE(parse_error({"jobs", "cancel", "x"}).find("job number"), std::string::npos);
+  EXPECT_EQ(parse_ok({"help", "cp"}).command, Command::help);
+  EXPECT_NE(parse_error({"help", "frobnicate"}).find("unknown command"), std::string::npos);
+  Request cat = parse_ok({"cat", "--offset", "2M", "--length=10", "f"});
+  EXPECT_EQ(cat.offset, 2u << 20);
+  EXPECT_EQ(cat.length, 10u);
+  EXPECT_NE(parse_error({"ls", "--offset", "1", "d"}).find("unknown option --offset"), std::string::npos);
+  Request cp = parse_ok({"cp", "-rv", "a", "b"});
+  EXPECT_TRUE(cp.verbose && cp.recursive);
+  EXPECT_TRUE(parse_ok({"cp", "famfs:a", "famfs:b", "/tmp"}).operands.size() == 3);
+  EXPECT_NE(parse_error({"cp", "famfs:a", "b", "/tmp"}).find("either every SRC"), std::string::npos);
+  EXPECT_NE(parse_error({"cp", "a", "famfs:b"}).find("famfs path already"), std::string::npos);
 }
 
 }  // namespace

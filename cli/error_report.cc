@@ -22,9 +22,12 @@ Failure describe_error(const std::string& name, const std::string& message, cons
     size_t at = text.find("member=\"");
     if (at != std::string::npos) {
       size_t start = at + 8, end = text.find('"', start);
-      if (end != std::string::npos)
-        return {code, "access denied by the D-Bus policy: this user may not call " + text.substr(start, end - start) +
+      if (end != std::string::npos) {
+        std::string method = text.substr(start, end - start);
+        if (method == "Format") return {code, "access denied by the D-Bus policy: only root may format"};
+        return {code, "access denied by the D-Bus policy: this user may not call " + method +
                           " (changes take root or the famfs group)"};
+      }
     }
     return {code, "access denied by the D-Bus policy: " + text};
   }

@@ -27,8 +27,38 @@ std::optional<double> call_timeout(const Request& r) {
   return std::nullopt;
 }
 
+// A device path given to -d: the instance whose Device property names the
+// same file (several: the user must choose by name). nullopt when no running
+// instance serves it (the base-name rule applies then).
+std::optional<std::variant<std::string, Failure>> instance_serving(FamfsBus& bus, const std::string& device) {
+  char* want = realpath(device.c_str(), nullptr);
+  std::string wanted = want ? want : device;
+  free(want);
+  std::vector<std::string> found;
+  for (const auto& name : famfs_bus_names(bus.list_names())) {
+    try {
+      FilesystemProxy fs(bus.connection(), name);
+      std::string served = fs.Device();
+      char* real = realpath(served.c_str(), nullptr);
+      if ((real ? std::string(real) : served) == wanted) found.push_back(name);
+      free(real);
+    } catch (const sdbus::Error&) {
+      // not answering: not the one
+    }
+  }
+  if (found.empty()) return std::nullopt;
+  if (found.size() == 1) return found[0];
+  std::string list;
+  for (const auto& n : found) list += (list.empty() ? "" : ", ") + std::string(instance_suffix(n));
+  return Failure{ExitCode::usage, "-d " + device + ": " + std::to_string(found.size()) +
+                                      " instances serve this device (" + list + "): choose one by name"};
+}
+
 // The bus name of the instance to talk to, or the failure.
 std::variant<std::string, Failure> choose_bus_name(FamfsBus& bus, const Request& r) {
+  if (r.global.instance && r.global.instance->starts_with('/')) {
+    if (auto served = instance_serving(bus, *r.global.instance)) return *served;
+  }
   if (r.global.instance) {
     auto name = bus_name_for(*r.global.instance);
     if (!name) return Failure{ExitCode::usage, "-d: " + name.error().message()};
@@ -95,7 +125,10 @@ int main(int argc, char** argv) {
   std::string bus_name;
   try {
     Session session{*bus, request, {}};
-    if (request.command != Command::list) {
+    // list and monitor without -d cover every instance.
+    const bool every_instance = request.command == Command::list ||
+                                (request.command == Command::monitor && !request.global.instance);
+    if (!every_instance) {
       auto chosen = choose_bus_name(*bus, request);
       if (auto* failure = std::get_if<Failure>(&chosen)) return fail(failure->code, failure->message);
       session.bus_name = bus_name = std::get<std::string>(chosen);

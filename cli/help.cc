@@ -80,7 +80,8 @@ constexpr std::array kDocs = {
                "  12:00:01.250 FileCreated path=data/a.arrow size=4194304 (4 MiB)\n"
                "With --json, one JSON object per line with \"time\" (ISO 8601) and \"signal\".\n"
                "When the instance stops or starts again, InstanceStopped/InstanceStarted is\n"
-               "printed and monitoring goes on.\n"},
+               "printed and monitoring goes on. Without -d, every famfs instance on the bus is\n"
+               "watched, also those that start later, and each line names its instance.\n"},
     CommandDoc{Command::jobs, "[cancel N]", "list the instance's jobs with progress, or cancel job N",
                "Without arguments: one ObjectManager.GetManagedObjects, then one line per job\n"
                "(number, operation, progress, bytes, state, starter's uid, path). A job's path\n"
@@ -159,7 +160,8 @@ constexpr const char* kConventions =
     "Paths: famfs paths are relative to the file system root (\"dir/file\"). One\n"
     "  leading '/' is accepted and dropped, so \"/dir/file\" names the same file and\n"
     "  \"/\" names the root.\n"
-    "Sizes: a number with an optional K, M, G or T suffix (binary: 1K = 1024).\n"
+    "Sizes: a number with an optional K, M, G or T suffix (binary: 1K = 1024);\n"
+    "  decimals are allowed when they come to whole bytes (1.5G).\n"
     "Modes: octal permission bits (644).\n";
 
 }  // namespace

@@ -11,8 +11,8 @@ constexpr uint32_t kOwnerSetting = bit(Command::create) | bit(Command::mkdir) | 
 
 constexpr std::array kOptions = {
     OptionSpec{OptionId::instance, "instance", 'd', "INSTANCE",
-               "instance to talk to: name (dax0.0), escaped name (dax0_0) or device path (/dev/dax0.0); "
-               "may be left out when exactly one instance runs", 0},
+               "instance to talk to: name (dax0.0), escaped name (dax0_0) or device path (/dev/dax0.0: "
+               "the instance serving it); may be left out when exactly one instance runs", 0},
     OptionSpec{OptionId::json, "json", 0, nullptr,
                "machine-readable output: one JSON document (list, status, ls, stat, getmap, check) or "
                "one JSON object per line (monitor)", 0},

@@ -1,5 +1,6 @@
-// Sizes on command lines and in config: "4096", "512K", "8M", "4G", "1T"
-// (binary multiples; an optional trailing "iB" or "B" is accepted).
+// Sizes on command lines and in config: "4096", "512K", "8M", "1.5G", "1T"
+// (binary multiples; an optional trailing "iB" or "B" is accepted; a
+// decimal fraction is allowed when the result is a whole number of bytes).
 #pragma once
 
 #include <cstdint>

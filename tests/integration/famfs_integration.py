@@ -552,6 +552,39 @@ try:
     if demo:
         rc, out, err = ctl("-d", "m", "jobs", "cancel", str(demo[0]["job"]), user=NOBODY)
         check("jobs cancel of root's job as nobody -> AccessDenied", rc == EX_DENIED, (rc, err))
+    mon = subprocess.Popen([FAMFSCTL, "--json", "monitor"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           stdin=subprocess.DEVNULL)
+    procs.append(mon)
+    time.sleep(1.0)  # subscribed
+    ctl("-d", "m", "mkdir", "data/monitored")
+    seen = set()
+    deadline = time.time() + 10
+    import select
+    pending = b""
+    while time.time() < deadline and not {"m", "c1", "c2"} <= seen:
+        if not select.select([mon.stdout], [], [], 0.5)[0]:
+            continue
+        chunk = os.read(mon.stdout.fileno(), 65536)
+        if not chunk:
+            break
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                continue
+            if ev.get("signal") == "DirectoryCreated" and ev.get("path") == "data/monitored":
+                seen.add(ev.get("instance"))
+    mon.terminate()
+    check("monitor without -d watches every instance (the master and both clients report the new directory)",
+          {"m", "c1", "c2"} <= seen, (seen, mon.stderr.read()[-300:] if mon.poll() is not None else ""))
+    rc, out, err = ctl("-d", "m", "format", "--force", user=member)
+    check("a famfs-group member running format is told only root may format",
+          rc == EX_DENIED and one_line(err) and "only root may format" in err, (rc, err))
+    rc, out, err = ctl("-d", "m", "create", "data/decimal", "--size", "1.5M")
+    rc2, st_d, err2 = ctl_json("-d", "m", "stat", "data/decimal")
+    check("sizes accept decimals (1.5M)", rc == 0 and rc2 == 0 and st_d.get("size") == 3 * MiB // 2, (rc, err, st_d))
     h1, h2 = ctl("help", "cp"), ctl("cp", "--help")
     check("famfsctl help cp is famfsctl cp --help", h1[0] == 0 and h1[1] == h2[1] and b"famfs:PATH" in h1[1], h1)
 
@@ -639,6 +672,12 @@ try:
     sm = Daemon("small", small, UUID_M)
     st = status("small")
     check("replay of 15,419 entries", st.get("LogEntries") == 15419 and st.get("State") == "ready", st)
+    rc, by_dev, err = ctl_json("-d", small, "status")
+    check("-d DEVICE-PATH finds the instance serving that device", rc == 0 and by_dev.get("Instance") == "small",
+          (rc, err))
+    rc, out, err = ctl("-d", dev, "status")
+    check("-d DEVICE-PATH served by several instances asks for a name", rc == 2 and "choose one by name" in err
+          and one_line(err), (rc, err))
     rc, out, err = ctl("-d", "small", "create", "bigger", "--size", "60M")
     check("no space -> NoSpace", rc == EX_NOSPACE and one_line(err), (rc, err))
     rc, out, err = ctl("-d", "small", "mkdir", "last")

@@ -19,13 +19,28 @@ TEST(ParseSize, AcceptsPlainNumbersAndBinarySuffixes) {
 }
 
 TEST(ParseSize, RejectsJunkNegativeAndOverflow) {
-  for (const char* bad : {"", "K", "-1", "1.5G", "4X", "4GX", "4 G", "0x10", "18446744073709551616",
+  for (const char* bad : {"", "K", "-1", "1.", ".5G", "0.3K", "1.5", "1.1B", "4X", "4GX", "4 G", "0x10", "18446744073709551616",
                           "16777216T", "12Bi"}) {
     auto r = parse_size(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code(), Errc::invalid_argument);
     EXPECT_NE(r.error().message().find(std::string("\"") + bad + "\""), std::string::npos);
   }
+}
+
+TEST(ParseSize, AcceptsDecimalsThatComeToWholeBytes) {
+  EXPECT_EQ(*parse_size("1.5G"), 3ull << 29);
+  EXPECT_EQ(*parse_size("1.5K"), 1536u);
+  EXPECT_EQ(*parse_size("0.5M"), 512u << 10);
+  EXPECT_EQ(*parse_size("2.25GiB"), 9ull << 28);
+  EXPECT_EQ(*parse_size("1.0"), 1u);
+  EXPECT_EQ(*parse_size("16777215.75T"), UINT64_MAX - (1ull << 38) + 1);
+  auto frac = parse_size("0.3K");
+  ASSERT_FALSE(frac);
+  EXPECT_NE(frac.error().message().find("whole number of bytes"), std::string::npos);
+  auto big = parse_size("16777216.5T");
+  ASSERT_FALSE(big);
+  EXPECT_NE(big.error().message().find("too large"), std::string::npos);
 }
 
 TEST(FormatSize, UsesTheLargestExactUnit) {

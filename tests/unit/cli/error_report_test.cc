@@ -34,6 +34,11 @@ TEST(CliErrorReport, BusPolicyTimeoutsAndUnknownErrors) {
   EXPECT_EQ(named.code, ExitCode::access_denied);
   EXPECT_EQ(named.message,
             "access denied by the D-Bus policy: this user may not call Mkdir (changes take root or the famfs group)");
+  Failure format = describe_error("org.freedesktop.DBus.Error.AccessDenied",
+                                  "Rejected send message, 1 matched rules; type=\"method_call\", sender=\":1.9\" "
+                                  "(uid=1000) interface=\"org.famfs.Famfs1.Filesystem\" member=\"Format\"",
+                                  "org.famfs.Famfs1.a");
+  EXPECT_EQ(format.message, "access denied by the D-Bus policy: only root may format");
   Failure timeout = describe_error("org.freedesktop.DBus.Error.Timeout", "Connection timed out",
                                    "org.famfs.Famfs1.a");
   EXPECT_EQ(timeout.code, ExitCode::timeout);

@@ -143,7 +143,16 @@ int Daemon::setup() {
     object_ = std::make_unique<FilesystemObject>(*this);
     connection_->requestName(instance_bus_name(instance_name_));
   } catch (const sdbus::Error& e) {
-    log_msg(LogLevel::err, "D-Bus: %s: %s", e.getName().c_str(), e.getMessage().c_str());
+    const std::string bus_name = instance_bus_name(instance_name_);
+    if (e.getName() == "org.freedesktop.DBus.Error.FileExists" || e.getMessage().find("File exists") != std::string::npos)
+      log_msg(LogLevel::err, "instance %s runs already: another famfsd owns %s (stop it first, or choose another "
+              "--instance)", instance_name_.c_str(), bus_name.c_str());
+    else if (e.getName() == "org.freedesktop.DBus.Error.AccessDenied" ||
+             e.getMessage().find("ermission denied") != std::string::npos)
+      log_msg(LogLevel::err, "the bus policy does not let this user own %s (famfsd runs as root): %s", bus_name.c_str(),
+              e.getMessage().c_str());
+    else
+      log_msg(LogLevel::err, "D-Bus: %s: %s", e.getName().c_str(), e.getMessage().c_str());
     return 1;
   }
   log_msg(LogLevel::info, "%s: serving as %s", instance_name_.c_str(), instance_bus_name(instance_name_).c_str());
@@ -303,7 +312,11 @@ void Daemon::reload_config() {
     config_.system_uuid = before.system_uuid;
     config_.backend = before.backend;
     config_.mountpoint = before.mountpoint;
-    config_.poll_interval_ms = before.poll_interval_ms;
+    if (config_.poll_interval_ms != before.poll_interval_ms) {
+      log_msg(LogLevel::info, "poll interval %u ms -> %u ms", before.poll_interval_ms, config_.poll_interval_ms);
+      update_poll_timer();
+      if (object_) object_->poll_interval_changed();
+    }
     log_msg(LogLevel::info, "configuration reloaded from %s", config_file_.source().c_str());
   }
   sd_notify(0, "READY=1");

@@ -93,6 +93,8 @@ void FilesystemObject::emit_figures_changed() {
                                            "FreeBytes", "Problems"});
 }
 
+void FilesystemObject::poll_interval_changed() { emitPropertiesChangedSignal(kInterface, {"PollIntervalMs"}); }
+
 void FilesystemObject::state_changed(InstanceState state, const std::string& reason) {
   emitPropertiesChangedSignal(kInterface, {"State", "StateReason"});
   emitStateChanged(instance_state_name(state), reason);

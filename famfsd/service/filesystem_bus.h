@@ -32,6 +32,8 @@ class FilesystemObject final
   void file_created(const std::string& path, uint64_t size) { emitFileCreated(path, size); }
   void directory_created(const std::string& path) { emitDirectoryCreated(path); }
   void state_changed(InstanceState state, const std::string& reason);
+  // PropertiesChanged of PollIntervalMs (after a reload changed it).
+  void poll_interval_changed();
 
  private:
   // Methods.

@@ -252,6 +252,12 @@ try:
     master = Daemon("m", dev, UUID_M, fmt_cfg)
     check("master on an unformatted device allowed to format stays up", master.proc.poll() is None
           and status("m").get("State") == "unformatted", open(master.log).read())
+    EX_NOTFORMATTED = 11
+    unformatted = {c: ctl("-d", "m", *a)[0] for c, a in {
+        "ls": ["ls"], "stat": ["stat", "x"], "create": ["create", "x", "--size", "2M"], "mkdir": ["mkdir", "x"],
+        "cat": ["cat", "x"], "getmap": ["getmap", "x"], "check": ["check"], "cp": ["cp", POLICY, "x"]}.items()}
+    check("unformatted device: every command that needs the file system exits 11 (NotFormatted)",
+          all(rc == EX_NOTFORMATTED for rc in unformatted.values()), unformatted)
     rc, out, err = ctl("-d", "m", "format")
     check("famfsctl format", rc == 0, err)
     st = status("m")
@@ -744,9 +750,18 @@ try:
     check("SIGHUP with a bad config keeps the old one and names file:line:col",
           nd.poll() is None and (ncfg + ":2:1") in open(nlog).read(), open(nlog).read()[-500:])
     with open(ncfg, "w") as f:
-        f.write("log_level = \"warning\"\n")
+        f.write("log_level = \"warning\"\npoll_interval_ms = 37\n")
     nd.send_signal(signal.SIGHUP)
     check("SIGHUP re-reads the config", recv_until("READY=1") and nd.poll() is None)
+    check("SIGHUP applies poll_interval_ms at once", wait_for(lambda: status("notify").get("PollIntervalMs") == 37),
+          status("notify").get("PollIntervalMs"))
+    dup = subprocess.run([FAMFSD, "--device", dev, "--instance", "notify", "--system-uuid", UUID_C2,
+                          "--config", ncfg, "--backend", "none"], capture_output=True, text=True, timeout=30,
+                         stdin=subprocess.DEVNULL)
+    dup_errors = [l for l in dup.stderr.splitlines() if l.startswith(("<3>", "<2>", "<1>", "<0>"))]
+    check("a second famfsd for a running instance says so in one line and exits 1",
+          dup.returncode == 1 and len(dup_errors) == 1 and "instance notify runs already" in dup_errors[0],
+          (dup.returncode, dup.stderr[-400:]))
     got.clear()
     nd.send_signal(signal.SIGTERM)
     rc = nd.wait(10)

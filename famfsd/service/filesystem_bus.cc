@@ -83,14 +83,38 @@ void set_mode_and_owner(const Options& o, const Caller& caller, uint32_t default
 FilesystemObject::FilesystemObject(Daemon& daemon)
     : AdaptorInterfaces(daemon.connection(), kObjectPath), daemon_(daemon) {
   registerAdaptor();
+  announced_ = figures();  // a client reads the start values with GetAll
 }
 
 FilesystemObject::~FilesystemObject() { unregisterAdaptor(); }
 
+std::vector<std::pair<std::string, std::string>> FilesystemObject::figures() {
+  std::string problems;
+  for (const Problem& p : daemon_.instance().problems())
+    problems += std::to_string(p.index) + ' ' + std::string(problem_kind_name(p.kind)) + ' ' + p.message + '\n';
+  return {{"DeviceSize", std::to_string(DeviceSize())},
+          {"Role", Role()},
+          {"Uuid", Uuid()},
+          {"MasterSystemUuid", MasterSystemUuid()},
+          {"MountPoint", MountPoint()},
+          {"Backend", Backend()},
+          {"LogEntries", std::to_string(LogEntries())},
+          {"LogCapacity", std::to_string(LogCapacity())},
+          {"Files", std::to_string(Files())},
+          {"Directories", std::to_string(Directories())},
+          {"AllocatedBytes", std::to_string(AllocatedBytes())},
+          {"FreeBytes", std::to_string(FreeBytes())},
+          {"Problems", problems}};
+}
+
 void FilesystemObject::emit_figures_changed() {
-  emitPropertiesChangedSignal(kInterface, {"DeviceSize", "Role", "Uuid", "MasterSystemUuid", "MountPoint", "Backend",
-                                           "LogEntries", "LogCapacity", "Files", "Directories", "AllocatedBytes",
-                                           "FreeBytes", "Problems"});
+  // Only the properties whose values differ from what was last announced.
+  auto now = figures();
+  std::vector<std::string> changed;
+  for (size_t i = 0; i < now.size(); ++i)
+    if (i >= announced_.size() || announced_[i].second != now[i].second) changed.push_back(now[i].first);
+  announced_ = std::move(now);
+  if (!changed.empty()) emitPropertiesChangedSignal(kInterface, changed);
 }
 
 void FilesystemObject::poll_interval_changed() { emitPropertiesChangedSignal(kInterface, {"PollIntervalMs"}); }

@@ -26,7 +26,7 @@ class FilesystemObject final
   explicit FilesystemObject(Daemon& daemon);
   ~FilesystemObject();
 
-  // PropertiesChanged for every property that can change.
+  // PropertiesChanged for the properties that changed since the last call.
   void emit_figures_changed();
   // Signals, forwarded from the instance's events.
   void file_created(const std::string& path, uint64_t size) { emitFileCreated(path, size); }
@@ -80,6 +80,11 @@ class FilesystemObject final
   // The file node at PATH, resolved for CALLER with WANT on the file
   // (AccessDenied, NotFound, NotDirectory, or InvalidArgument for a directory).
   const Node& file_node(const Caller& caller, const std::string& path, unsigned want);
+
+  // The values of the properties emit_figures_changed() watches, as text
+  // to compare, and what was announced last.
+  std::vector<std::pair<std::string, std::string>> figures();
+  std::vector<std::pair<std::string, std::string>> announced_;
 
   Daemon& daemon_;
 };

@@ -558,33 +558,46 @@ try:
     if demo:
         rc, out, err = ctl("-d", "m", "jobs", "cancel", str(demo[0]["job"]), user=NOBODY)
         check("jobs cancel of root's job as nobody -> AccessDenied", rc == EX_DENIED, (rc, err))
-    mon = subprocess.Popen([FAMFSCTL, "--json", "monitor"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           stdin=subprocess.DEVNULL)
-    procs.append(mon)
-    time.sleep(1.0)  # subscribed
-    ctl("-d", "m", "mkdir", "data/monitored")
-    seen = set()
-    deadline = time.time() + 10
-    import select
-    pending = b""
-    while time.time() < deadline and not {"m", "c1", "c2"} <= seen:
-        if not select.select([mon.stdout], [], [], 0.5)[0]:
-            continue
-        chunk = os.read(mon.stdout.fileno(), 65536)
-        if not chunk:
-            break
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        for line in lines:
-            try:
-                ev = json.loads(line)
-            except ValueError:
+    def monitor_events(args, action, done, timeout=10):
+        """Runs famfsctl --json monitor ARGS, does ACTION once it listens, and
+        collects events until DONE(events) or TIMEOUT."""
+        import select
+        mon = subprocess.Popen([FAMFSCTL, "--json", "monitor"] + args, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        procs.append(mon)
+        time.sleep(1.0)  # subscribed
+        action()
+        events, pending = [], b""
+        deadline = time.time() + timeout
+        while time.time() < deadline and not done(events):
+            if not select.select([mon.stdout], [], [], 0.5)[0]:
                 continue
-            if ev.get("signal") == "DirectoryCreated" and ev.get("path") == "data/monitored":
-                seen.add(ev.get("instance"))
-    mon.terminate()
+            chunk = os.read(mon.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                try:
+                    events.append(json.loads(line))
+                except ValueError:
+                    pass
+        mon.terminate()
+        mon.wait(10)
+        return events
+
+    def instances_seeing(events, path):
+        return {e.get("instance") for e in events if e.get("signal") == "DirectoryCreated" and e.get("path") == path}
+    events = monitor_events([], lambda: ctl("-d", "m", "mkdir", "data/monitored"),
+                            lambda ev: {"m", "c1", "c2"} <= instances_seeing(ev, "data/monitored"))
     check("monitor without -d watches every instance (the master and both clients report the new directory)",
-          {"m", "c1", "c2"} <= seen, (seen, mon.stderr.read()[-300:] if mon.poll() is not None else ""))
+          {"m", "c1", "c2"} <= instances_seeing(events, "data/monitored"), events[-5:])
+    events = monitor_events(["-d", "c1"], lambda: ctl("-d", "m", "create", "data/props", "--size", "2M"),
+                            lambda ev: any("Files" in (e.get("changed") or {}) for e in ev))
+    changed = [set((e.get("changed") or {}).keys()) for e in events if e.get("signal") == "PropertiesChanged"]
+    check("PropertiesChanged carries only what changed (Files, space, log; not the constant ones)",
+          any("Files" in c for c in changed) and not any(c & {"Backend", "DeviceSize", "Uuid", "MountPoint",
+                                                                 "LogCapacity", "Role"} for c in changed), changed)
     rc, out, err = ctl("-d", "m", "format", "--force", user=member)
     check("a famfs-group member running format is told only root may format",
           rc == EX_DENIED and one_line(err) and "only root may format" in err, (rc, err))

@@ -27,6 +27,22 @@ std::optional<double> call_timeout(const Request& r) {
   return std::nullopt;
 }
 
+// The instances' names as famfsd knows them (the Instance property: "host-c",
+// not the bus-name form "host_c"), comma separated; the suffix of an
+// instance that does not answer.
+std::string shown_names(FamfsBus& bus, const std::vector<std::string>& names) {
+  std::string list;
+  for (const auto& n : names) {
+    std::string shown(instance_suffix(n));
+    try {
+      shown = FilesystemProxy(bus.connection(), n).Instance();
+    } catch (const sdbus::Error&) {
+    }
+    list += (list.empty() ? "" : ", ") + shown;
+  }
+  return list;
+}
+
 // A device path given to -d: the instance whose Device property names the
 // same file (several: the user must choose by name). nullopt when no running
 // instance serves it (the base-name rule applies then).
@@ -49,7 +65,7 @@ std::optional<std::variant<std::string, Failure>> instance_serving(FamfsBus& bus
   if (found.empty()) return std::nullopt;
   if (found.size() == 1) return found[0];
   std::string list;
-  for (const auto& n : found) list += (list.empty() ? "" : ", ") + std::string(instance_suffix(n));
+  list = shown_names(bus, found);
   return Failure{ExitCode::usage, "-d " + device + ": " + std::to_string(found.size()) +
                                       " instances serve this device (" + list + "): choose one by name"};
 }
@@ -64,7 +80,11 @@ std::variant<std::string, Failure> choose_bus_name(FamfsBus& bus, const Request&
     if (!name) return Failure{ExitCode::usage, "-d: " + name.error().message()};
     return *name;  // not checked here: the command's own call says if it is missing
   }
-  auto chosen = choose_instance(famfs_bus_names(bus.list_names()));
+  auto names = famfs_bus_names(bus.list_names());
+  auto chosen = choose_instance(names);
+  if (!chosen && names.size() > 1)
+    return Failure{ExitCode::no_instance, std::to_string(names.size()) + " famfsd instances are running (" +
+                                              shown_names(bus, names) + "): choose one with -d"};
   if (!chosen) return Failure{ExitCode::no_instance, chosen.error().message()};
   return *chosen;
 }
@@ -73,9 +93,7 @@ std::variant<std::string, Failure> choose_bus_name(FamfsBus& bus, const Request&
 std::string with_running_instances(FamfsBus& bus, std::string message) {
   try {
     auto names = famfs_bus_names(bus.list_names());
-    std::string list;
-    for (const auto& n : names) list += (list.empty() ? "" : ", ") + std::string(instance_suffix(n));
-    message += names.empty() ? "; no famfsd instance is running" : "; running: " + list;
+    message += names.empty() ? "; no famfsd instance is running" : "; running: " + shown_names(bus, names);
   } catch (const sdbus::Error&) {
   }
   return message;
@@ -137,7 +155,7 @@ int main(int argc, char** argv) {
     if (fflush(stdout) != 0) return fail(ExitCode::failed, "cannot write the output");
     return to_int(code);
   } catch (const sdbus::Error& e) {
-    Failure failure = describe_error(e.getName(), e.getMessage(), bus_name);
+    Failure failure = describe_error(e.getName(), e.getMessage(), bus_name, request.global.instance.value_or(""));
     if (failure.code == ExitCode::no_instance && request.global.instance && !bus_name.empty())
       failure.message = with_running_instances(*bus, failure.message);
     return fail(failure.code, failure.message);

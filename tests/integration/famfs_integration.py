@@ -688,27 +688,35 @@ try:
     small = shm(64 * MiB)
     subprocess.run([MKFS, "--system-uuid", UUID_M, small], check=True, capture_output=True)
     write_log_entries(small, 0, 15419)  # one free slot left of 15,420
-    sm = Daemon("small", small, UUID_M)
-    st = status("small")
+    sm = Daemon("small.dev", small, UUID_M)
+    st = status("small.dev")
     check("replay of 15,419 entries", st.get("LogEntries") == 15419 and st.get("State") == "ready", st)
+    rc, out, err = ctl("-d", "host-x.9", "status")
+    check("a missing instance is named as typed, with the running ones as famfsd names them",
+          rc != 0 and one_line(err) and '"host-x.9" is not running' in err and "small.dev" in err
+          and "small_dev" not in err, (rc, err))
+    rc, out, err = ctl("status")
+    check("several instances and no -d: the names are listed as famfsd knows them",
+          rc != 0 and one_line(err) and "choose one with -d" in err and "small.dev" in err and "small_dev" not in err,
+          (rc, err))
     rc, by_dev, err = ctl_json("-d", small, "status")
-    check("-d DEVICE-PATH finds the instance serving that device", rc == 0 and by_dev.get("Instance") == "small",
+    check("-d DEVICE-PATH finds the instance serving that device", rc == 0 and by_dev.get("Instance") == "small.dev",
           (rc, err))
     rc, out, err = ctl("-d", dev, "status")
     check("-d DEVICE-PATH served by several instances asks for a name", rc == 2 and "choose one by name" in err
           and one_line(err), (rc, err))
-    rc, out, err = ctl("-d", "small", "create", "bigger", "--size", "60M")
+    rc, out, err = ctl("-d", "small.dev", "create", "bigger", "--size", "60M")
     check("no space -> NoSpace", rc == EX_NOSPACE and one_line(err), (rc, err))
-    rc, out, err = ctl("-d", "small", "mkdir", "last")
+    rc, out, err = ctl("-d", "small.dev", "mkdir", "last")
     check("the last log slot is usable", rc == 0, err)
-    free_small = status("small").get("FreeBytes")
-    rc, out, err = ctl("-d", "small", "create", "f", "--size", "2M")
+    free_small = status("small.dev").get("FreeBytes")
+    rc, out, err = ctl("-d", "small.dev", "create", "f", "--size", "2M")
     check("log full -> LogFull", rc == EX_LOGFULL and one_line(err), (rc, err))
-    st = status("small")
-    check("log full: nothing half-created", st.get("FreeBytes") == free_small and "\"f\"" not in json.dumps(listing("small", "")),
+    st = status("small.dev")
+    check("log full: nothing half-created", st.get("FreeBytes") == free_small and "\"f\"" not in json.dumps(listing("small.dev", "")),
           st)
-    rc, out, err = ctl("-d", "small", "cp", rnd, "g")
-    check("log full -> LogFull for cp too, space returned", rc == EX_LOGFULL and status("small").get("FreeBytes") == free_small,
+    rc, out, err = ctl("-d", "small.dev", "cp", rnd, "g")
+    check("log full -> LogFull for cp too, space returned", rc == EX_LOGFULL and status("small.dev").get("FreeBytes") == free_small,
           (rc, err))
 
     # ---- the backing memory disappears under a running daemon ----

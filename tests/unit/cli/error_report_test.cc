@@ -20,6 +20,10 @@ TEST(CliErrorReport, MissingInstanceNamesIt) {
                              "org.famfs.Famfs1.dax9_0");
   EXPECT_EQ(f.code, ExitCode::no_instance);
   EXPECT_EQ(f.message, "famfsd instance \"dax9_0\" is not running (no owner of org.famfs.Famfs1.dax9_0)");
+  Failure typed = describe_error("org.freedesktop.DBus.Error.ServiceUnknown", "The name is not activatable",
+                                 "org.famfs.Famfs1.host_c", "host-c");
+  EXPECT_EQ(typed.message, "famfsd instance \"host-c\" is not running (no owner of org.famfs.Famfs1.host_c)")
+      << "as the user typed it";
 }
 
 TEST(CliErrorReport, BusPolicyTimeoutsAndUnknownErrors) {

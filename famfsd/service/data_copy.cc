@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/file_layout.h"
+#include "util/size_parse.h"
 
 namespace famfs::service {
 
@@ -125,7 +126,8 @@ Status copy_fd_into_map(Device& dev, const omf::FileMap& map, int src_fd, uint64
   struct stat st {};
   if (fstat(src_fd, &st) != 0) return sys_error("source file");
   if (static_cast<uint64_t>(st.st_size) < size)
-    return Error(Errc::io_error, "the source shrank to " + std::to_string(st.st_size) + " bytes during the copy");
+    return Error(Errc::io_error, "the source shrank to " + size_text(static_cast<uint64_t>(st.st_size)) +
+                                     " during the copy");
   // pread into a small cache-resident buffer, then stream it into the device
   // with non-temporal stores: about memcpy speed, and the source is never
   // mapped (a page-table entry per 4 KiB of source costs more than the copy).

@@ -12,6 +12,7 @@
 #include "omf/path_rules.h"
 #include "service/bus_errors.h"
 #include "util/bus_name.h"
+#include "util/size_parse.h"
 #include "service/daemon.h"
 #include "service/data_copy.h"
 #include "service/job_bus.h"
@@ -152,8 +153,8 @@ FileRequest FilesystemObject::file_request(const std::string& path, uint64_t siz
   if (size == 0) throw named_error("InvalidArgument", "size 0: famfs files are pre-allocated and cannot be empty");
   uint64_t dev_size = daemon_.instance().device_size();
   if (size > dev_size)
-    throw named_error("InvalidArgument", "size " + std::to_string(size) + " is larger than the device (" +
-                                             std::to_string(dev_size) + " bytes)");
+    throw named_error("InvalidArgument",
+                      "size " + size_text(size) + " is larger than the device (" + size_text(dev_size) + ")");
   FileRequest r;
   r.path = path;
   r.size = size;
@@ -166,7 +167,7 @@ FileRequest FilesystemObject::file_request(const std::string& path, uint64_t siz
     if (*nstrips < 1 || *nstrips > 16) throw named_error("InvalidArgument", "nstrips must be 1..16");
     const uint64_t au = volume().geometry().alloc_unit;
     if (*chunk == 0 || (*chunk & (*chunk - 1)) != 0 || *chunk % au != 0)
-      throw named_error("InvalidArgument", "chunk_size must be a power-of-two multiple of " + std::to_string(au));
+      throw named_error("InvalidArgument", "chunk_size must be a power-of-two multiple of " + size_text(au));
     r.interleave = InterleaveParams{*nstrips, *chunk, 0};
   }
   return r;

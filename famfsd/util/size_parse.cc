@@ -1,5 +1,6 @@
 #include "util/size_parse.h"
 
+#include <cstdio>
 #include <string>
 
 namespace famfs {
@@ -53,6 +54,21 @@ Result<uint64_t> parse_size(std::string_view text) {
     bytes += static_cast<uint64_t>(extra);
   }
   return bytes;
+}
+
+std::string size_text(uint64_t value) {
+  if (value < 1024) return std::to_string(value) + (value == 1 ? " byte" : " bytes");
+  if (value % 1024 == 0) return format_size(value);
+  static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double v = static_cast<double>(value) / 1024;
+  unsigned u = 0;
+  while (u < 5 && v >= 1024) {
+    v /= 1024;
+    ++u;
+  }
+  char approx[32];
+  snprintf(approx, sizeof approx, "%.1f %s", v, kUnits[u]);
+  return std::to_string(value) + " bytes (" + approx + ")";
 }
 
 std::string format_size(uint64_t value) {

@@ -17,4 +17,9 @@ Result<uint64_t> parse_size(std::string_view text);
 // "8 MiB", "4 GiB", "12345 B": the largest unit that divides VALUE exactly.
 std::string format_size(uint64_t value);
 
+// A size for a message a person reads: "8 MiB" when exact in a unit of at
+// least KiB, otherwise the bytes and an IEC approximation,
+// "5242881 bytes (5.0 MiB)"; "512 bytes" below 1 KiB.
+std::string size_text(uint64_t value);
+
 }  // namespace famfs

@@ -620,6 +620,8 @@ try:
     for what, size in {"size 0": "0", "beyond the device": "9G", "overflowing": "18446744073709551615"}.items():
         rc, out, err = ctl("-d", "m", "create", "sized", "--size", size)
         check(f"{what} is refused", rc in (EX_INVALID, 2) and one_line(err), (rc, err))
+        if what == "beyond the device":
+            check("a size in an error message is human (IEC)", "9 GiB" in err and "8 GiB" in err, err)
     rc, out, err = ctl("-d", "m", "create", "data/simple", "--size", "2M")
     check("existing path -> Exists", rc == EX_EXISTS, (rc, err))
     rc, out, err = ctl("-d", "m", "create", "missing/parent", "--size", "2M")

@@ -50,5 +50,14 @@ TEST(FormatSize, UsesTheLargestExactUnit) {
   EXPECT_EQ(format_size(3ull << 30), "3 GiB");
 }
 
+TEST(SizeText, ExactUnitsOrBytesWithAnApproximation) {
+  EXPECT_EQ(size_text(8u << 20), "8 MiB");
+  EXPECT_EQ(size_text(1), "1 byte");
+  EXPECT_EQ(size_text(512), "512 bytes");
+  EXPECT_EQ(size_text((5u << 20) + 1), "5242881 bytes (5.0 MiB)");
+  EXPECT_EQ(size_text(1536), "1536 bytes (1.5 KiB)") << "not a whole KiB";
+  EXPECT_EQ(size_text(3ull << 29), "1536 MiB");
+}
+
 }  // namespace
 }  // namespace famfs

@@ -604,6 +604,24 @@ try:
     rc, out, err = ctl("-d", "m", "create", "data/decimal", "--size", "1.5M")
     rc2, st_d, err2 = ctl_json("-d", "m", "stat", "data/decimal")
     check("sizes accept decimals (1.5M)", rc == 0 and rc2 == 0 and st_d.get("size") == 3 * MiB // 2, (rc, err, st_d))
+    rc, out, err = ctl("--json", "-d", "m", "cat", "no/such/file")
+    try:
+        jerr = json.loads(err)
+    except ValueError:
+        jerr = None
+    check("--json: a failure is one JSON object on stderr with the error name, message and exit code",
+          rc == EX_NOTFOUND and err.count("\n") == 1 and jerr == {"error": "org.famfs.Famfs1.Error.NotFound",
+                                                                  "message": jerr.get("message") if jerr else None,
+                                                                  "exit_code": EX_NOTFOUND} and jerr["message"],
+          (rc, err))
+    rc, out, err = ctl("--json", "frobnicate")
+    check("--json: usage errors too", rc == 2 and '"error":"usage"' in err.replace(" ", "") and '"exit_code":2' in
+          err.replace(" ", ""), (rc, err))
+    rc, out, err = ctl("--json", "-d", "m", "cp", "-r", os.path.join(work, "clash/."), "data/tree")
+    check("--json: a failing cp is JSON with the cp context", rc == EX_EXISTS and err.count("\n") == 1 and
+          json.loads(err).get("exit_code") == EX_EXISTS and "data/tree/aa.bin exists; nothing was created"
+          in json.loads(err)["message"],
+          (rc, err))
     h1, h2 = ctl("help", "cp"), ctl("cp", "--help")
     check("famfsctl help cp is famfsctl cp --help", h1[0] == 0 and h1[1] == h2[1] and b"famfs:PATH" in h1[1], h1)
 

@@ -251,7 +251,7 @@ try:
     fmt_cfg = "allow_format = true\n"
     master = Daemon("m", dev, UUID_M, fmt_cfg)
     check("master on an unformatted device allowed to format stays up", master.proc.poll() is None
-          and status("m").get("State") == "unformatted", open(master.log).read())
+          and status("m").get("state") == "unformatted", open(master.log).read())
     EX_NOTFORMATTED = 11
     unformatted = {c: ctl("-d", "m", *a)[0] for c, a in {
         "ls": ["ls"], "stat": ["stat", "x"], "create": ["create", "x", "--size", "2M"], "mkdir": ["mkdir", "x"],
@@ -261,7 +261,7 @@ try:
     rc, out, err = ctl("-d", "m", "format")
     check("famfsctl format", rc == 0, err)
     st = status("m")
-    check("master is ready and master after format", st.get("State") == "ready" and st.get("Role") == "master", st)
+    check("master is ready and master after format", st.get("state") == "ready" and st.get("role") == "master", st)
 
     other = shm(64 * MiB)
     quitter = subprocess.run([FAMFSD, "--device", other, "--instance", "q", "--system-uuid", UUID_M,
@@ -272,7 +272,7 @@ try:
 
     c1 = Daemon("c1", dev, UUID_C1)
     c2 = Daemon("c2", dev, UUID_C2)
-    check("clients are clients", status("c1").get("Role") == "client" and status("c2").get("Role") == "client")
+    check("clients are clients", status("c1").get("role") == "client" and status("c2").get("role") == "client")
     rc, out, err = ctl("list")
     check("famfsctl list shows the three instances", rc == 0 and all(n in out.decode() for n in ("m", "c1", "c2")),
           out + err.encode())
@@ -489,7 +489,7 @@ try:
     t0 = time.time()
     gone = wait_for(lambda: threads(master) <= base_threads, timeout=10)
     check("famfsctl killed while its reader sleeps on a full pipe: the daemon ends the transfer (%.2f s)"
-          % (time.time() - t0), working and gone and status("m").get("State") == "ready", (working, threads(master)))
+          % (time.time() - t0), working and gone and status("m").get("state") == "ready", (working, threads(master)))
     sleeper.kill()
 
     # ---- famfsctl cp and friends behave like the tools admins know ----
@@ -593,11 +593,11 @@ try:
     check("monitor without -d watches every instance (the master and both clients report the new directory)",
           {"m", "c1", "c2"} <= instances_seeing(events, "data/monitored"), events[-5:])
     events = monitor_events(["-d", "c1"], lambda: ctl("-d", "m", "create", "data/props", "--size", "2M"),
-                            lambda ev: any("Files" in (e.get("changed") or {}) for e in ev))
+                            lambda ev: any("files" in (e.get("changed") or {}) for e in ev))
     changed = [set((e.get("changed") or {}).keys()) for e in events if e.get("signal") == "PropertiesChanged"]
     check("PropertiesChanged carries only what changed (Files, space, log; not the constant ones)",
-          any("Files" in c for c in changed) and not any(c & {"Backend", "DeviceSize", "Uuid", "MountPoint",
-                                                                 "LogCapacity", "Role"} for c in changed), changed)
+          any("files" in c for c in changed) and not any(c & {"backend", "device_size", "uuid", "mount_point",
+                                                                 "log_capacity", "role"} for c in changed), changed)
     rc, out, err = ctl("-d", "m", "format", "--force", user=member)
     check("a famfs-group member running format is told only root may format",
           rc == EX_DENIED and one_line(err) and "only root may format" in err, (rc, err))
@@ -662,7 +662,7 @@ try:
     rc, out, err = busctl("Mkdir", "sa{sv}", "opt3", "1", "parents", "u", "1")
     check("wrong option type on Mkdir", rc != 0 and "parents" in err, err)
     st = status("m")
-    check("the master still serves after all that", st.get("State") == "ready", st)
+    check("the master still serves after all that", st.get("state") == "ready", st)
 
     # ---- SIGTERM while a reader has stopped reading ----
     stuck = Daemon("stuck", dev, UUID_C2)
@@ -682,7 +682,7 @@ try:
     os.killpg(reader.pid, signal.SIGKILL)
 
     # ---- kill -9 in the middle of a large CopyIn, then restart ----
-    free_before = status("m").get("FreeBytes")
+    free_before = status("m").get("free_bytes")
     huge = os.path.join(work, "huge.bin")
     with open(huge, "wb") as f:
         f.truncate(3 * GiB)  # sparse source: the copy itself is the slow part
@@ -690,7 +690,7 @@ try:
         f.write(b"head")
     cp = subprocess.Popen([FAMFSCTL, "-d", "m", "cp", huge, "huge"], stdin=subprocess.DEVNULL,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    started = wait_for(lambda: status("m").get("FreeBytes", free_before) < free_before, timeout=10)
+    started = wait_for(lambda: status("m").get("free_bytes", free_before) < free_before, timeout=10)
     master.kill9()
     cp.wait(30)
     check("famfsctl cp fails when the master dies mid-copy", cp.returncode != 0, cp.returncode)
@@ -699,7 +699,7 @@ try:
     check("space was allocated while copying", started)
     check("after restart: no partial file", listing("m", "") and "huge" not in json.dumps(listing("m", "")),
           listing("m", ""))
-    check("after restart: the space is free again", st.get("FreeBytes") == free_before, (st.get("FreeBytes"), free_before))
+    check("after restart: the space is free again", st.get("free_bytes") == free_before, (st.get("free_bytes"), free_before))
     rc = subprocess.run([FSCK, dev], capture_output=True, timeout=60).returncode
     check("after restart: fsck.famfs clean", rc == 0, rc)
     check("after restart: clients never saw it", "huge" not in json.dumps(listing("c1", "")))
@@ -710,7 +710,7 @@ try:
     write_log_entries(small, 0, 15419)  # one free slot left of 15,420
     sm = Daemon("small.dev", small, UUID_M)
     st = status("small.dev")
-    check("replay of 15,419 entries", st.get("LogEntries") == 15419 and st.get("State") == "ready", st)
+    check("replay of 15,419 entries", st.get("log_entries") == 15419 and st.get("state") == "ready", st)
     rc, out, err = ctl("-d", "host-x.9", "status")
     check("a missing instance is named as typed, with the running ones as famfsd names them",
           rc != 0 and one_line(err) and '"host-x.9" is not running' in err and "small.dev" in err
@@ -720,7 +720,7 @@ try:
           rc != 0 and one_line(err) and "choose one with -d" in err and "small.dev" in err and "small_dev" not in err,
           (rc, err))
     rc, by_dev, err = ctl_json("-d", small, "status")
-    check("-d DEVICE-PATH finds the instance serving that device", rc == 0 and by_dev.get("Instance") == "small.dev",
+    check("-d DEVICE-PATH finds the instance serving that device", rc == 0 and by_dev.get("instance") == "small.dev",
           (rc, err))
     rc, out, err = ctl("-d", dev, "status")
     check("-d DEVICE-PATH served by several instances asks for a name", rc == 2 and "choose one by name" in err
@@ -729,26 +729,26 @@ try:
     check("no space -> NoSpace", rc == EX_NOSPACE and one_line(err), (rc, err))
     rc, out, err = ctl("-d", "small.dev", "mkdir", "last")
     check("the last log slot is usable", rc == 0, err)
-    free_small = status("small.dev").get("FreeBytes")
+    free_small = status("small.dev").get("free_bytes")
     rc, out, err = ctl("-d", "small.dev", "create", "f", "--size", "2M")
     check("log full -> LogFull", rc == EX_LOGFULL and one_line(err), (rc, err))
     st = status("small.dev")
-    check("log full: nothing half-created", st.get("FreeBytes") == free_small and "\"f\"" not in json.dumps(listing("small.dev", "")),
+    check("log full: nothing half-created", st.get("free_bytes") == free_small and "\"f\"" not in json.dumps(listing("small.dev", "")),
           st)
     rc, out, err = ctl("-d", "small.dev", "cp", rnd, "g")
-    check("log full -> LogFull for cp too, space returned", rc == EX_LOGFULL and status("small.dev").get("FreeBytes") == free_small,
+    check("log full -> LogFull for cp too, space returned", rc == EX_LOGFULL and status("small.dev").get("free_bytes") == free_small,
           (rc, err))
 
     # ---- the backing memory disappears under a running daemon ----
     shaky = shm(64 * MiB)
     subprocess.run([MKFS, "--system-uuid", UUID_M, shaky], check=True, capture_output=True)
     sk = Daemon("shaky", shaky, UUID_C1)
-    check("client on the shaky device is ready", status("shaky").get("State") == "ready")
+    check("client on the shaky device is ready", status("shaky").get("state") == "ready")
     os.truncate(shaky, 1 * MiB)
-    failed = wait_for(lambda: status("shaky").get("State") == "failed", timeout=5)
+    failed = wait_for(lambda: status("shaky").get("state") == "failed", timeout=5)
     st = status("shaky")
     check("truncated backing file -> state failed", failed, st)
-    probs = st.get("Problems") or []
+    probs = st.get("problems") or []
     check("Problems says why", any("SIGBUS" in json.dumps(p) or "memory" in json.dumps(p) for p in probs), probs)
     check("the failed daemon still answers and is alive", sk.proc.poll() is None and ctl("-d", "shaky", "status")[0] == 0)
     rc, out, err = ctl("-d", "shaky", "ls")
@@ -794,8 +794,8 @@ try:
         f.write("log_level = \"warning\"\npoll_interval_ms = 37\n")
     nd.send_signal(signal.SIGHUP)
     check("SIGHUP re-reads the config", recv_until("READY=1") and nd.poll() is None)
-    check("SIGHUP applies poll_interval_ms at once", wait_for(lambda: status("notify").get("PollIntervalMs") == 37),
-          status("notify").get("PollIntervalMs"))
+    check("SIGHUP applies poll_interval_ms at once", wait_for(lambda: status("notify").get("poll_interval_ms") == 37),
+          status("notify").get("poll_interval_ms"))
     dup = subprocess.run([FAMFSD, "--device", dev, "--instance", "notify", "--system-uuid", UUID_C2,
                           "--config", ncfg, "--backend", "none"], capture_output=True, text=True, timeout=30,
                          stdin=subprocess.DEVNULL)
@@ -856,7 +856,7 @@ try:
                 break
         st = status("g" + name)
         check(f"golden image {name}: famfsd lists every file with its map and size", ok, detail)
-        check(f"golden image {name}: counts match", st.get("Files") == len(expect["files"]), st)
+        check(f"golden image {name}: counts match", st.get("files") == len(expect["files"]), st)
         g.stop()
 finally:
     for p in procs:

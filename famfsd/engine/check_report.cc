@@ -51,7 +51,8 @@ json check_report_json(const Volume& v) {
   json dirs = json::array(), files = json::array(), problems = json::array();
   v.state().names().for_each([&](const Node& n) {
     if (n.is_dir) {
-      dirs.push_back({{"index", n.log_index}, {"path", n.path}, {"mode", n.mode}, {"uid", n.uid}, {"gid", n.gid}});
+      json index = n.log_index == UINT64_MAX ? json(nullptr) : json(n.log_index);  // implicit .meta
+      dirs.push_back({{"index", std::move(index)}, {"path", n.path}, {"mode", n.mode}, {"uid", n.uid}, {"gid", n.gid}});
     } else {
       files.push_back({{"index", n.log_index}, {"path", n.path}, {"size", n.size}, {"mode", n.mode},
                        {"uid", n.uid}, {"gid", n.gid}, {"flags", n.flags}, {"map", map_to_json(n.map)}});

@@ -142,7 +142,7 @@ void Instance::open_volume() {
 void Instance::publish_new_nodes() {
   if (!volume_) return;
   const Namespace& ns = volume_->state().names();
-  const NodeId last = static_cast<NodeId>(ns.file_count() + ns.directory_count());
+  const NodeId last = static_cast<NodeId>(ns.node_count());
   for (NodeId id = published_ + 1; id <= last; ++id) {
     const Node& n = ns.node(id);
     Status s = backend_->publish(*volume_, n);

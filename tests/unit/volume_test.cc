@@ -280,6 +280,60 @@ TEST_F(VolumeTest, ReplayReportsOrphansDuplicatesAndCrosslinksAndGoesOn) {
   }
 }
 
+TEST_F(VolumeTest, ReferenceMetaFilesReplayWithoutAMkdirOfMeta) {
+  // The reference logs .meta/.alloc.cfg but never a MKDIR for .meta: its
+  // mount creates that directory on every host.
+  raw_append({0, file_at(".meta/.alloc.cfg", 20 * kMiB)});
+  raw_append({0, omf::MkdirEntry{0, 0, 0755, ".meta/sub"}});
+  raw_append({0, file_at(".meta/sub/f", 30 * kMiB)});
+  raw_append({0, file_at("elsewhere/f", 40 * kMiB)});        // still an orphan
+  raw_append({0, omf::MkdirEntry{0, 0, 0755, ".meta"}});     // .meta is already there
+  raw_append({0, file_at(".meta", 50 * kMiB)});              // so is this
+  auto v = open_as(other_);
+  EXPECT_EQ(kinds(*v), (std::vector<ProblemKind>{ProblemKind::orphan, ProblemKind::duplicate,
+                                                 ProblemKind::duplicate}));
+  EXPECT_EQ(v->problems()[0].index, 3u);
+  const Node* meta = v->state().names().find(".meta");
+  ASSERT_NE(meta, nullptr);
+  EXPECT_TRUE(meta->is_dir);
+  EXPECT_EQ(meta->mode, 0700u);
+  EXPECT_EQ(meta->log_index, UINT64_MAX);
+  const Node* cfg = v->state().names().find(".meta/.alloc.cfg");
+  ASSERT_NE(cfg, nullptr);
+  EXPECT_EQ(cfg->map.extents.front().offset, 20 * kMiB);
+  EXPECT_NE(v->state().names().find(".meta/sub/f"), nullptr);
+  // fsck counts logged directories only, as the reference's fsck does.
+  EXPECT_EQ(v->state().names().directory_count(), 1u);
+  EXPECT_EQ(v->state().names().file_count(), 2u);
+  EXPECT_EQ(v->state().names().node_count(), 4u);
+  EXPECT_EQ(v->state().names().node(kRootNode).children.size(), 1u);
+}
+
+TEST_F(VolumeTest, MasterCreatesInMetaButNeverLogsMetaItself) {
+  auto master = open_as(master_);
+  EXPECT_EQ(master->make_directory(dir(".meta")).error().code(), Errc::exists);
+  EXPECT_EQ(master->create_file(req(".meta", 1)).error().code(), Errc::exists);
+  EXPECT_EQ(master->state().names().find(".meta"), nullptr);
+  ASSERT_TRUE(master->create_file(req(".meta/.alloc.cfg", 100)));
+  EXPECT_EQ(master->make_directory(dir(".meta")).error().code(), Errc::exists);
+  auto client = open_as(other_);
+  EXPECT_TRUE(client->problems().empty());
+  ASSERT_NE(client->state().names().find(".meta/.alloc.cfg"), nullptr);
+  EXPECT_EQ(client->state().names().find(".meta/.alloc.cfg")->size, 100u);
+  EXPECT_EQ(master->log_entries(), 1u);
+}
+
+TEST_F(VolumeTest, LoggedMkdirOfMetaBeforeUseIsAccepted) {
+  // Written by an older famfsd that let a caller create ".meta".
+  raw_append({0, omf::MkdirEntry{1, 2, 0750, ".meta"}});
+  raw_append({0, file_at(".meta/x", 20 * kMiB)});
+  auto v = open_as(other_);
+  EXPECT_TRUE(v->problems().empty());
+  EXPECT_EQ(v->state().names().find(".meta")->mode, 0750u);
+  EXPECT_EQ(v->state().names().find(".meta")->log_index, 0u);
+  EXPECT_EQ(v->state().names().directory_count(), 1u);
+}
+
 TEST_F(VolumeTest, EntryFailingCrcIsReadAgainAfterInvalidation) {
   raw_append({0, omf::MkdirEntry{0, 0, 0755, "d"}});
   uint8_t* slot = dev_.bytes() + omf::entry_offset(0);

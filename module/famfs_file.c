@@ -341,6 +341,21 @@ static int famfs_mmap(struct file *file, struct vm_area_struct *vma)
 	if (IS_ERR(map))
 		return PTR_ERR(map);
 
+	/*
+	 * A private mapping is read-only for its whole life, on both
+	 * devices: a store would copy a device page into anonymous memory,
+	 * which famfs refuses (its files are memory shared between hosts;
+	 * device-dax has no copy-on-write at all). Clearing VM_MAYWRITE
+	 * makes mprotect(PROT_WRITE) fail with EACCES and keeps forced
+	 * writes (ptrace, /proc/PID/mem) out. VM_MAYSHARE, not VM_SHARED:
+	 * a MAP_SHARED mapping of a read-only descriptor loses VM_SHARED.
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE)) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EINVAL;
+		famfs_vma_clear_flags(vma, VM_MAYWRITE);
+	}
+
 	if (fsi->kind == FAMFS_DEV_PMEM) {
 		if (!daxdev_mapping_supported(vma, fsi->dax_dev))
 			return -EOPNOTSUPP;
@@ -348,10 +363,6 @@ static int famfs_mmap(struct file *file, struct vm_area_struct *vma)
 	} else {
 		if ((vma->vm_flags & VM_SYNC) && !famfs_devdax_synchronous(fsi))
 			return -EOPNOTSUPP;
-		/* as /dev/daxX.Y: no copy-on-write of device memory */
-		if (!(vma->vm_flags & VM_SHARED) &&
-		    (vma->vm_flags & VM_MAYWRITE))
-			return -EINVAL;
 		vma->vm_ops = &famfs_devdax_vm_ops;
 	}
 	file_accessed(file);

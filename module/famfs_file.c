@@ -313,6 +313,15 @@ static vm_fault_t famfs_devdax_huge_fault(struct vm_fault *vmf,
 
 	if (IS_ERR(map))
 		return VM_FAULT_SIGBUS;
+	/*
+	 * A write fault in a private mapping would need a copy-on-write;
+	 * famfs_mmap() makes those mappings unable to get one (no
+	 * VM_MAYWRITE). Never insert a device page for one: a writable PMD
+	 * would let private stores reach the device.
+	 */
+	if ((vmf->flags & FAULT_FLAG_WRITE) &&
+	    !(vmf->vma->vm_flags & VM_SHARED))
+		return VM_FAULT_SIGBUS;
 	if (size == FAMFS_FAULT_PTE)
 		return famfs_devdax_pte_fault(vmf, fsi, map);
 	if (size == FAMFS_FAULT_PMD)

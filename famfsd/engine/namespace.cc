@@ -10,6 +10,13 @@ Namespace::Namespace() {
   root.mode = 0755;
   nodes_.push_back(std::move(root));
   index_.insert(PathIndex::hash(""), kRootNode);
+  Node meta;
+  meta.path = std::string(kMetaDirectory);
+  meta.is_dir = true;
+  meta.mode = 0700;  // what the reference's mount creates it with
+  nodes_.push_back(std::move(meta));
+  index_.insert(PathIndex::hash(kMetaDirectory), kMetaNode);
+  nodes_[kRootNode].children.push_back(kMetaNode);
 }
 
 void Namespace::reserve(size_t n) { index_.reserve(n + 1); }
@@ -24,10 +31,6 @@ Status Namespace::check_new(std::string_view path, uint64_t hash, NodeId& parent
     return Error(Errc::exists, std::string(path) + " already exists");
   std::string_view up = omf::parent_path(path);
   uint32_t p = lookup(up);
-  if (p == PathIndex::kNone && up == kMetaDirectory) {
-    parent = kImplicitMeta;
-    return ok_status();
-  }
   if (p == PathIndex::kNone)
     return Error(Errc::not_found, "parent directory " + std::string(up) + " of " + std::string(path) +
                                       " does not exist");
@@ -49,11 +52,8 @@ Status Namespace::can_add(std::string_view path) const {
 Result<NodeId> Namespace::insert(Node&& node, bool path_checked) {
   if (!path_checked)
     if (auto why = omf::path_problem(node.path)) return Error(Errc::invalid_argument, *why);
-  if (!node.is_dir && node.path == kMetaDirectory)
-    return Error(Errc::exists, node.path + " already exists as a directory in every famfs file system");
   uint64_t h = PathIndex::hash(node.path);
   FAMFS_TRY(check_new(node.path, h, node.parent));
-  if (node.parent == kImplicitMeta) node.parent = add_implicit_meta();
   auto id = static_cast<NodeId>(nodes_.size());
   nodes_.push_back(std::move(node));
   Node& stored = nodes_.back();
@@ -66,21 +66,16 @@ Result<NodeId> Namespace::insert(Node&& node, bool path_checked) {
   return id;
 }
 
-NodeId Namespace::add_implicit_meta() {
-  Node meta;
-  meta.path = std::string(kMetaDirectory);
-  meta.is_dir = true;
-  meta.mode = 0700;  // what the reference's mount creates it with
-  uint64_t h = PathIndex::hash(meta.path);
-  auto id = static_cast<NodeId>(nodes_.size());
-  nodes_.push_back(std::move(meta));
-  index_.insert(h, id);
-  nodes_[kRootNode].children.push_back(id);
-  ++implicit_dirs_;
-  return id;
-}
-
 Result<NodeId> Namespace::add_directory(const omf::MkdirEntry& entry, uint64_t log_index, bool path_checked) {
+  if (entry.path == kMetaDirectory && !meta_logged_) {
+    Node& meta = nodes_[kMetaNode];
+    meta.uid = entry.uid;
+    meta.gid = entry.gid;
+    meta.mode = entry.mode;
+    meta.log_index = log_index;
+    meta_logged_ = true;
+    return kMetaNode;
+  }
   Node n;
   n.path = entry.path;
   n.is_dir = true;

@@ -148,6 +148,7 @@ void Instance::publish_new_nodes() {
     Status s = backend_->publish(*volume_, n);
     if (!s) log_msg(LogLevel::err, "%s: cannot publish %s: %s", settings_.instance_name.c_str(), n.path.c_str(),
                     s.error().message().c_str());
+    if (Namespace::implicit(n)) continue;  // .meta: there from the start, created by nobody
     if (n.is_dir) {
       if (events_.directory_created) events_.directory_created(n.path);
     } else if (events_.file_created) {

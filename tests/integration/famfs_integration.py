@@ -881,6 +881,14 @@ try:
         m = getmap("gmeta" + role, ".meta/.alloc.cfg")
         check(f".meta/.alloc.cfg image ({role}): its map", isinstance(m, dict) and
               norm_extents(m) == [(0, cfg_at, 2 * MiB)], m)
+        got = listing("gmeta" + role, "")
+        rows = got.get("entries", []) if isinstance(got, dict) else []
+        check(f".meta/.alloc.cfg image ({role}): the root lists .meta as a 0700 root directory",
+              [(r["name"], r["type"], r["mode"], r["uid"]) for r in rows if r["name"] == ".meta"] ==
+              [(".meta", "dir", 0o700, 0)], got)
+        rc, out, err = ctl("-d", "gmeta" + role, "ls", ".meta", user=NOBODY)
+        check(f".meta/.alloc.cfg image ({role}): nobody may not list .meta (0700) -> AccessDenied",
+              rc == EX_DENIED, (rc, err))
         if role == "master":
             rc, out, err = ctl("-d", "gmetamaster", "mkdir", ".meta")
             check("master: mkdir .meta -> Exists (every file system has it)", rc == EX_EXISTS, (rc, err))

@@ -889,9 +889,9 @@ try:
         g = Daemon("gmeta" + role, img, uuid)
         st = status("gmeta" + role)
         check(f".meta/.alloc.cfg image ({role}): ready, no problems, one more file, as many directories",
-              st.get("State") == "ready" and st.get("Problems") == [] and
-              st.get("Files") == len(meta["expect"]["files"]) + 1 and
-              st.get("Directories") == len(meta["expect"]["dirs"]), st)
+              st.get("state") == "ready" and st.get("problems") == [] and
+              st.get("files") == len(meta["expect"]["files"]) + 1 and
+              st.get("directories") == len(meta["expect"]["dirs"]), st)
         got = listing("gmeta" + role, ".meta")
         rows = got.get("entries", []) if isinstance(got, dict) else []
         check(f".meta/.alloc.cfg image ({role}): famfsd lists .meta/.alloc.cfg",

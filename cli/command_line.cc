@@ -28,6 +28,7 @@ constexpr std::array kCommands = {
     CommandInfo{Command::cat, "cat", 1, 1},       CommandInfo{Command::ls, "ls", 0, 1},
     CommandInfo{Command::stat, "stat", 1, 1},     CommandInfo{Command::getmap, "getmap", 1, 1},
     CommandInfo{Command::check, "check", 0, 0},   CommandInfo{Command::monitor, "monitor", 0, 0},
+    CommandInfo{Command::hosts, "hosts", 0, 2},
 };
 
 const CommandInfo& info(Command command) {
@@ -178,6 +179,11 @@ class Parser {
     }
     if (n > c.max_operands) return usage(name + ": unexpected argument \"" + request_.operands[c.max_operands] + "\"");
     if (command == Command::create && !request_.size) return usage("create: --size is required");
+    if (command == Command::hosts && n > 0) {
+      if (request_.operands[0] != "forget")
+        return usage("hosts: unknown subcommand \"" + request_.operands[0] + "\" (only \"forget UUID\")");
+      if (n != 2) return usage("hosts forget: missing UUID");
+    }
     if (request_.nstrips.has_value() != request_.chunk_size.has_value())
       return usage(name + ": --nstrips and --chunk-size go together (an interleaved file needs both)");
     return ok_status();

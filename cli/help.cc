@@ -69,7 +69,16 @@ constexpr std::array kDocs = {
                "  12:00:01.250 FileCreated path=data/a.arrow size=4194304 (4 MiB)\n"
                "With --json, one JSON object per line with \"time\" (ISO 8601) and \"signal\".\n"
                "When the instance stops or starts again, InstanceStopped/InstanceStarted is\n"
-               "printed and monitoring goes on.\n"},
+               "printed and monitoring goes on. Host registry signals: HostAppeared,\n"
+               "HostStale, MasterStopped.\n"},
+    CommandDoc{Command::hosts, "[forget UUID]", "list the hosts using the device: role, state, log lag, last beat",
+               "Reads the Hosts, MasterAlive and MasterLastSeen properties: whether the master\n"
+               "beats, and every host registered in the host area of the device with its\n"
+               "system UUID, hostname, role, state (ready, degraded, failed, stopped, or stale\n"
+               "when its beats stopped), the log entries it has applied, how many it is\n"
+               "behind, and when it last beat. --json prints one object.\n"
+               "hosts forget UUID (root) frees the slots of a host that no longer beats\n"
+               "(ForgetHost).\n"},
 };
 
 const CommandDoc& doc(Command command) {

@@ -68,6 +68,15 @@ class Monitor {
         std::string state, reason;
         m >> state >> reason;
         event.fields = {{"state", state}, {"reason", reason}};
+      } else if (interface == kFilesystemInterface && event.signal == "HostAppeared") {
+        std::string uuid, host, role;
+        m >> uuid >> host >> role;
+        event.fields = {{"system_uuid", uuid}, {"hostname", host}, {"role", role}};
+      } else if (interface == kFilesystemInterface && (event.signal == "HostStale" || event.signal == "MasterStopped")) {
+        std::string uuid, host;
+        uint64_t last_seen = 0;
+        m >> uuid >> host >> last_seen;
+        event.fields = {{"system_uuid", uuid}, {"hostname", host}, {"last_seen_us", last_seen}};
       } else if (interface == "org.freedesktop.DBus.Properties" && event.signal == "PropertiesChanged") {
         std::string changed_interface;
         PropertyMap changed;

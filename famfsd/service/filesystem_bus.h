@@ -33,6 +33,16 @@ class FilesystemObject final
   void directory_created(const std::string& path) { emitDirectoryCreated(path); }
   void state_changed(InstanceState state, const std::string& reason);
 
+  // ---- host registry (issue 12) ----
+  void host_appeared(const HostView& h) { emitHostAppeared(h.system_uuid, h.hostname, h.role); }
+  void host_stale(const HostView& h) { emitHostStale(h.system_uuid, h.hostname, h.last_seen_us); }
+  void master_stopped(const std::string& uuid, const std::string& hostname, uint64_t last_seen) {
+    emitMasterStopped(uuid, hostname, last_seen);
+  }
+  // PropertiesChanged of MasterAlive, MasterLastSeen and Hosts.
+  void presence_changed();
+  // ---- end of host registry ----
+
  private:
   // Methods.
   void Format(const OptionMap& options) override;
@@ -68,6 +78,14 @@ class FilesystemObject final
   uint64_t FreeBytes() override;
   std::vector<sdbus::Struct<int64_t, std::string, std::string>> Problems() override;
   uint32_t PollIntervalMs() override;
+
+  // ---- host registry (issue 12) ----
+  bool MasterAlive() override;
+  uint64_t MasterLastSeen() override;
+  std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t>> Hosts() override;
+  uint32_t HeartbeatIntervalMs() override;
+  uint32_t ForgetHost(const std::string& system_uuid, const OptionMap& options) override;
+  // ---- end of host registry ----
 
   // The current caller, authorized for ACTION (throws AccessDenied).
   Caller authorized(Action action);

@@ -4,6 +4,7 @@
 #include <span>
 
 #include "engine/host_registry.h"
+#include "omf/host_area.h"
 #include "omf/log_header.h"
 
 namespace famfs {
@@ -59,6 +60,7 @@ Result<omf::ValidSuperblock> format_device(Device& dev, const FormatOptions& opt
   FAMFS_TRY(dev.flush(0, sizeof zeros));
   // The reference never zeroes the rest of the superblock region: start the
   // host area clean, bound to the new file system.
+  FAMFS_TRY(dev.zero(omf::kSuperblockSize, omf::kHostAreaOffset - omf::kSuperblockSize));
   FAMFS_TRY(init_host_area(dev, sb.fs_uuid));
   FAMFS_TRY(dev.zero(omf::kLogOffset, opts.log_len));
   std::array<uint8_t, omf::kLogHeaderSize> hdr;

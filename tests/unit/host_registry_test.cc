@@ -161,11 +161,14 @@ TEST(HostArea, MemoryErrorIsAnErrorNotACrash) {
 
 TEST(HostArea, MkfsZeroesTheAreaAndWritesItsHeader) {
   FakeDevice dev(kDevSize);
-  std::memset(dev.bytes() + omf::kHostAreaOffset, 0x5A, 0x10000);
+  std::memset(dev.bytes() + omf::kSuperblockSize, 0x5A, omf::kSuperblockRegion - omf::kSuperblockSize);
   FormatOptions o;
   o.system_uuid = uuid_of(3);
   auto sb = format_device(dev, o);
   ASSERT_TRUE(sb) << sb.error().message();
+  for (uint64_t off = omf::kSuperblockSize; off < omf::kSuperblockRegion; ++off)
+    if (off < omf::kHostAreaOffset || off >= omf::kHostAreaOffset + omf::kHostHeaderSize)
+      ASSERT_EQ(dev.bytes()[off], 0) << off;
   auto view = read_host_area(dev, sb->record.fs_uuid, true);
   ASSERT_TRUE(view);
   EXPECT_TRUE(view->header) << view->header_problem;

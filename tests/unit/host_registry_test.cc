@@ -167,8 +167,9 @@ TEST(HostArea, MkfsZeroesTheAreaAndWritesItsHeader) {
   auto sb = format_device(dev, o);
   ASSERT_TRUE(sb) << sb.error().message();
   for (uint64_t off = omf::kSuperblockSize; off < omf::kSuperblockRegion; ++off)
-    if (off < omf::kHostAreaOffset || off >= omf::kHostAreaOffset + omf::kHostHeaderSize)
+    if (off < omf::kHostAreaOffset || off >= omf::kHostAreaOffset + omf::kHostHeaderSize) {
       ASSERT_EQ(dev.bytes()[off], 0) << off;
+    }
   auto view = read_host_area(dev, sb->record.fs_uuid, true);
   ASSERT_TRUE(view);
   EXPECT_TRUE(view->header) << view->header_problem;

@@ -241,11 +241,14 @@ Status HostPresence::beat_slot(const HostAreaView& view, omf::HostState state, u
     auto claimed = claim_host_slot(dev_, mine, rules());
     if (!claimed) return claimed.error();
     slot_ = *claimed;
+    written_ = mine;
     log_msg(LogLevel::info, "%s: host slot %u", s_.instance_name.c_str(), *slot_);
     return ok_status();
   }
   mine.joined_us = joined_us_;
-  return write_host_slot(dev_, *slot_, mine);
+  FAMFS_TRY(write_host_slot(dev_, *slot_, mine));
+  written_ = mine;
+  return ok_status();
 }
 
 void HostPresence::observe_hosts(const HostAreaView& view, uint64_t mono, uint64_t wall) {
@@ -349,13 +352,19 @@ Status HostPresence::beat(omf::HostState state) {
       FAMFS_TRY(try_master(view->master, mono, wall));
   }
   FAMFS_TRY(beat_slot(*view, state, wall));
-  // Read what everyone (including this beat) wrote.
-  auto after = read_host_area(dev_, fs, true);
-  if (!after) return after.error();
+  // The table as read, with what this beat wrote (one scan per beat).
+  std::erase_if(view->hosts, [&](const SlotEntry& e) { return e.slot == *slot_; });
+  auto at = std::find_if(view->hosts.begin(), view->hosts.end(), [&](const SlotEntry& e) { return e.slot > *slot_; });
+  view->hosts.insert(at, SlotEntry{*slot_, written_});
+  if (candidate_) {
+    auto m = read_master_record(dev_);
+    if (!m) return m.error();
+    view->master = std::move(m.value());
+  }
   mono = mono_us();
   wall = wall_clock_us();
-  observe_master(after->master, mono, wall);
-  observe_hosts(*after, mono, wall);
+  observe_master(view->master, mono, wall);
+  observe_hosts(*view, mono, wall);
   return ok_status();
 }
 

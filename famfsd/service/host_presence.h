@@ -114,6 +114,7 @@ class HostPresence {
   uint64_t master_last_seen_us_ = 0;
 
   std::optional<uint32_t> slot_;
+  omf::HostSlot written_;  // what this host last wrote to its slot
   uint64_t slot_counter_ = 0, joined_us_ = 0;
   std::map<uint32_t, Seen> seen_;  // by slot
   std::vector<HostView> hosts_;

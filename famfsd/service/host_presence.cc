@@ -351,11 +351,17 @@ Status HostPresence::beat(omf::HostState state) {
     else
       FAMFS_TRY(try_master(view->master, mono, wall));
   }
-  FAMFS_TRY(beat_slot(*view, state, wall));
-  // The table as read, with what this beat wrote (one scan per beat).
-  std::erase_if(view->hosts, [&](const SlotEntry& e) { return e.slot == *slot_; });
-  auto at = std::find_if(view->hosts.begin(), view->hosts.end(), [&](const SlotEntry& e) { return e.slot > *slot_; });
-  view->hosts.insert(at, SlotEntry{*slot_, written_});
+  // A slot that cannot be written (a read-only device, a full table) does
+  // not keep this host from seeing the others.
+  Status slot_written = beat_slot(*view, state, wall);
+  if (slot_written && slot_) {
+    // The table as read, with what this beat wrote (one scan per beat).
+    std::erase_if(view->hosts, [&](const SlotEntry& e) { return e.slot == *slot_; });
+    auto at = std::find_if(view->hosts.begin(), view->hosts.end(), [&](const SlotEntry& e) { return e.slot > *slot_; });
+    view->hosts.insert(at, SlotEntry{*slot_, written_});
+  } else if (slot_written.error().code() == Errc::memory_error) {
+    return slot_written;
+  }
   if (candidate_) {
     auto m = read_master_record(dev_);
     if (!m) return m.error();
@@ -365,7 +371,7 @@ Status HostPresence::beat(omf::HostState state) {
   wall = wall_clock_us();
   observe_master(view->master, mono, wall);
   observe_hosts(*view, mono, wall);
-  return ok_status();
+  return slot_written;
 }
 
 void HostPresence::stop() {

@@ -136,11 +136,11 @@ TEST_F(HostPresenceTest, MasterDeathIsSeenAfterTwoAndAHalfIntervals) {
   ev.master_stopped = [&](const std::string& uuid, const std::string&, uint64_t) { stopped.push_back(uuid); };
   auto m = presence(*mv, kMaster, kBootA, static_cast<uint32_t>(getpid()), {}, kShortMs);
   auto c = presence(*cv, kClient, kBootA, static_cast<uint32_t>(getpid()) + 1, ev);
+  auto t0 = std::chrono::steady_clock::now();  // before the master's last beat
   ASSERT_TRUE(m->beat(omf::HostState::ready));
   ASSERT_TRUE(c->beat(omf::HostState::ready));
   ASSERT_TRUE(c->master_alive());
   // The master stops beating (its process died): nothing writes its record any more.
-  auto t0 = std::chrono::steady_clock::now();
   ASSERT_TRUE(beat_until(*c, [&] { return !c->master_alive(); }));
   EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::microseconds(stale_after_us(kShortMs)));
   EXPECT_EQ(stopped, std::vector<std::string>{kMaster.to_string()});
@@ -271,6 +271,22 @@ TEST_F(HostPresenceTest, ForgetFreesOnlyHostsThatNoLongerBeat) {
   EXPECT_EQ(*n, 1u);
   ASSERT_TRUE(m->beat(omf::HostState::ready));
   EXPECT_EQ(m->hosts().size(), 1u);
+}
+
+TEST_F(HostPresenceTest, AHostThatCannotWriteItsSlotStillSeesTheOthers) {
+  auto mv = open(kMaster);
+  auto cv = open(kClient);
+  auto m = presence(*mv, kMaster, kBootA, static_cast<uint32_t>(getpid()));
+  auto c = presence(*cv, kClient, kBootA, static_cast<uint32_t>(getpid()) + 1);
+  ASSERT_TRUE(m->beat(omf::HostState::ready));
+  dev_.set_writable(false);  // e.g. the device could only be opened read-only
+  Status s = c->beat(omf::HostState::ready);
+  dev_.set_writable(true);
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code(), Errc::permission_denied);
+  ASSERT_EQ(c->hosts().size(), 1u);
+  EXPECT_EQ(c->hosts()[0].role, "master");
+  EXPECT_TRUE(c->master_alive());
 }
 
 }  // namespace

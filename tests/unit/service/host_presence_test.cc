@@ -289,5 +289,27 @@ TEST_F(HostPresenceTest, AHostThatCannotWriteItsSlotStillSeesTheOthers) {
   EXPECT_TRUE(c->master_alive());
 }
 
+TEST_F(HostPresenceTest, SignalsAHostAppearingAndGoingStaleOnce) {
+  auto mv = open(kMaster);
+  auto cv = open(kClient);
+  std::vector<std::string> appeared, stale;
+  PresenceEvents ev;
+  ev.host_appeared = [&](const HostView& h) { appeared.push_back(h.system_uuid); };
+  ev.host_stale = [&](const HostView& h) { stale.push_back(h.system_uuid); };
+  auto m = presence(*mv, kMaster, kBootA, static_cast<uint32_t>(getpid()), ev);
+  ASSERT_TRUE(m->beat(omf::HostState::ready));
+  EXPECT_TRUE(appeared.empty());  // the first scan is the starting point, not news
+  auto c = presence(*cv, kClient, kBootA, static_cast<uint32_t>(getpid()) + 1, {}, kShortMs);
+  ASSERT_TRUE(c->beat(omf::HostState::ready));
+  ASSERT_TRUE(m->beat(omf::HostState::ready));
+  EXPECT_EQ(appeared, std::vector<std::string>{kClient.to_string()});
+  ASSERT_TRUE(beat_until(*m, [&] { return !stale.empty(); }));
+  ASSERT_TRUE(m->beat(omf::HostState::ready));
+  EXPECT_EQ(stale, std::vector<std::string>{kClient.to_string()});
+  ASSERT_TRUE(c->beat(omf::HostState::ready));  // it comes back
+  ASSERT_TRUE(m->beat(omf::HostState::ready));
+  EXPECT_EQ(appeared, (std::vector<std::string>{kClient.to_string(), kClient.to_string()}));
+}
+
 }  // namespace
 }  // namespace famfs::service

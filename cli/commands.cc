@@ -1,5 +1,7 @@
 #include "commands.h"
 
+#include <poll.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +57,16 @@ std::vector<DirEntry> to_entries(
   return entries;
 }
 
+// Whether standard output is a pipe or socket whose reader has gone (as
+// after `famfsctl cat big | head -c 10`): the error then is the reader's
+// choice, and famfsctl ends quietly with 0 as cat(1) does on EPIPE.
+bool stdout_reader_gone() {
+  struct stat st {};
+  if (fstat(STDOUT_FILENO, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) return false;
+  pollfd p{STDOUT_FILENO, POLLOUT, 0};
+  return poll(&p, 1, 0) > 0 && (p.revents & (POLLERR | POLLHUP)) != 0;
+}
+
 }  // namespace
 
 void print_error(const std::string& message) {
@@ -93,7 +105,15 @@ ExitCode run_command(Session& s) {
       return ExitCode::ok;
     case Command::cat: {
       fflush(stdout);
-      fs.ReadFile(path, sdbus::UnixFd(STDOUT_FILENO), {});
+      OptionMap part;
+      if (r.offset) part["offset"] = sdbus::Variant(*r.offset);
+      if (r.length) part["length"] = sdbus::Variant(*r.length);
+      try {
+        fs.ReadFile(path, sdbus::UnixFd(STDOUT_FILENO), part);
+      } catch (const sdbus::Error&) {
+        if (stdout_reader_gone()) return ExitCode::ok;
+        throw;
+      }
       return ExitCode::ok;
     }
     case Command::ls: {
@@ -131,6 +151,8 @@ ExitCode run_command(Session& s) {
         print(render_check_text(report));
       return check_is_clean(report) ? ExitCode::ok : ExitCode::problems_found;
     }
+    case Command::jobs:
+      return run_jobs(s);
     case Command::hosts: {
       if (!r.operands.empty()) {  // hosts forget UUID
         uint32_t n = fs.ForgetHost(r.operands[1], {});
@@ -149,6 +171,7 @@ ExitCode run_command(Session& s) {
     case Command::list:
     case Command::cp:
     case Command::monitor:
+    case Command::help:
       break;
   }
   return ExitCode::failed;

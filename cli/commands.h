@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "command_line.h"
 #include "exit_codes.h"
@@ -26,6 +27,12 @@ ExitCode run_command(Session& session);
 ExitCode run_copy(Session& session);
 // monitor, in monitor_command.cc.
 ExitCode run_monitor(Session& session);
+// jobs, in jobs_command.cc.
+ExitCode run_jobs(Session& session);
+
+// "; created before the failure (they stay): a, b and 3 more", or
+// "; nothing was created": what a failing cp says it left behind.
+std::string created_so_far(const std::vector<std::string>& created);
 
 // Prints "famfsctl: MESSAGE" on stderr.
 void print_error(const std::string& message);

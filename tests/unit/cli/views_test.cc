@@ -83,8 +83,14 @@ TEST(CliViews, LsShortAndLong) {
   std::vector<DirEntry> entries = {{"data", "dir", 0, 0755, 0, 0}, {"f.bin", "file", 4194304, 0640, 1000, 100}};
   EXPECT_EQ(render_ls_text(entries, false), "data\nf.bin\n");
   EXPECT_EQ(render_ls_text(entries, true),
-            "drwxr-xr-x     0    0        0  data\n"
-            "-rw-r-----  1000  100  4194304  f.bin\n");
+            "MODE         UID  GID   SIZE  NAME\n"
+            "drwxr-xr-x     0    0      -  data\n"
+            "-rw-r-----  1000  100  4 MiB  f.bin\n");
+  // A directory readable but not searchable: names and types only.
+  std::vector<DirEntry> hidden = {{"x", "file", 0, 0, 4294967295u, 4294967295u}};
+  EXPECT_EQ(render_ls_text(hidden, true),
+            "MODE        UID  GID  SIZE  NAME\n"
+            "-?????????    ?    ?     ?  x\n");
   auto j = render_ls_json("", entries);
   EXPECT_EQ(j["path"], "");
   EXPECT_EQ(j["entries"][1]["size"], 4194304);

@@ -534,7 +534,16 @@ uint32_t FilesystemObject::PollIntervalMs() { return daemon_.config().poll_inter
 // ---- host registry (issue 12): MasterAlive, MasterLastSeen, Hosts, ForgetHost ----
 
 void FilesystemObject::presence_changed() {
-  emitPropertiesChangedSignal(kInterface, {"MasterAlive", "MasterLastSeen", "Hosts"});
+  const HostPresence* p = daemon_.instance().presence();
+  const bool alive = p && p->master_alive();
+  std::vector<HostView> hosts = p ? p->hosts() : std::vector<HostView>{};
+  for (HostView& h : hosts) h.last_seen_us = 0;
+  std::vector<std::string> changed;
+  if (announced_alive_ != alive) changed.insert(changed.end(), {"MasterAlive", "MasterLastSeen"});
+  if (hosts != announced_hosts_) changed.push_back("Hosts");
+  announced_alive_ = alive;
+  announced_hosts_ = std::move(hosts);
+  if (!changed.empty()) emitPropertiesChangedSignal(kInterface, changed);
 }
 
 bool FilesystemObject::MasterAlive() {

@@ -6,6 +6,7 @@
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -103,6 +104,10 @@ class FilesystemObject final
   // to compare, and what was announced last.
   std::vector<std::pair<std::string, std::string>> figures();
   std::vector<std::pair<std::string, std::string>> announced_;
+  // Host registry (issue 12): what PropertiesChanged last said. Hosts is
+  // compared without last-seen times (they move every beat).
+  std::optional<bool> announced_alive_;
+  std::vector<HostView> announced_hosts_;
 
   Daemon& daemon_;
 };

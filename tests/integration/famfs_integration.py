@@ -875,6 +875,9 @@ try:
     events = [json.loads(l) for l in mon.communicate(timeout=10)[0].decode().splitlines() if l.startswith("{")]
     check("a MasterStopped signal fired, naming the master",
           any(e.get("signal") == "MasterStopped" and e.get("system_uuid") == UUID_M for e in events), events)
+    check("PropertiesChanged announced MasterAlive false",
+          any(e.get("signal") == "PropertiesChanged" and (e.get("changed") or {}).get("MasterAlive") is False
+              for e in events), events)
     check("the master shows as stale in hosts",
           wait_for(lambda: by_uuid("hc2").get(UUID_M, {}).get("state") == "stale", timeout=10), by_uuid("hc2"))
     hm.start()

@@ -917,6 +917,23 @@ try:
           in st.get("StateReason", ""), st)
     check("both clients still see a live master", all(status(n).get("MasterAlive") is True for n in ("hc1", "hc2")))
 
+    # The holder freezes (a paused VM): the refused host takes over; thawed, the
+    # old holder must not append another entry.
+    clone.proc.send_signal(signal.SIGSTOP)
+    took = wait_for(lambda: status("hm").get("Role") == "master" and status("hm").get("State") == "ready",
+                    timeout=5 * HB / 1000 + 15)
+    check("while the holder is frozen (SIGSTOP) the refused host takes the role over", took, status("hm"))
+    clone.proc.send_signal(signal.SIGCONT)
+    rc, out, err = ctl("-d", "hclone", "mkdir", "reg/frozen")
+    check("the thawed old holder refuses its first append: NotMaster naming the new holder",
+          rc == EX_NOTMASTER and ("pid %d" % hm.proc.pid) in err, (rc, err))
+    check("the thawed old holder is degraded, a client, and logged losing the role",
+          wait_for(lambda: status("hclone").get("Role") == "client" and status("hclone").get("State") == "degraded")
+          and "lost the master role" in open(clone.log).read(), (status("hclone"), open(clone.log).read()[-600:]))
+    check("nothing of the thawed holder reached the log", ctl("-d", "hm", "mkdir", "reg/after-thaw")[0] == 0
+          and wait_for(lambda: "after-thaw" in json.dumps(listing("hc1", "reg")), timeout=10)
+          and "frozen" not in json.dumps(listing("hc1", "reg")), listing("hc1", "reg"))
+
     # famfsctl hosts forget: only root, only a host that no longer beats.
     hc2.kill9()
     check("a killed client goes stale", wait_for(lambda: by_uuid("hc1").get(UUID_C2, {}).get("state") == "stale",

@@ -92,7 +92,16 @@ void HostPresence::lose(const omf::HostIdentity& holder) {
   refuse("the master role was taken over by " + describe(holder) + " while this host's beats were late");
 }
 
-Status HostPresence::claim_master(uint64_t mono, uint64_t wall, const std::string& previous) {
+Status HostPresence::claim_master(const RecordRead<omf::MasterRecord>& decided_on, uint64_t mono, uint64_t wall,
+                                  const std::string& previous) {
+  // Read again just before writing: if the record changed since the decision
+  // (its holder beat again, or another claimer came first), decide anew at
+  // the next beat instead of overwriting it.
+  auto fresh = read_master_record(dev_);
+  if (!fresh) return fresh.error();
+  if (fresh->record.has_value() != decided_on.record.has_value() ||
+      (fresh->record && !(*fresh->record == *decided_on.record)))
+    return ok_status();
   master_since_us_ = wall;
   ++master_counter_;
   omf::MasterRecord mine = my_master_record(wall);
@@ -120,17 +129,17 @@ Status HostPresence::claim_master(uint64_t mono, uint64_t wall, const std::strin
 }
 
 Status HostPresence::try_master(const RecordRead<omf::MasterRecord>& read, uint64_t mono, uint64_t wall) {
-  if (!read.record) return claim_master(mono, wall, "");  // none, or unreadable bytes
+  if (!read.record) return claim_master(read, mono, wall, "");  // none, or unreadable bytes
   const omf::MasterRecord& m = *read.record;
-  if (m.state == omf::MasterState::stopped) return claim_master(mono, wall, "");
+  if (m.state == omf::MasterState::stopped) return claim_master(read, mono, wall, "");
   if (m.host.same_host(s_.me) && (m.host.pid == s_.me.pid || !process_alive(m.host.pid)))
-    return claim_master(mono, wall, "");  // this host's own earlier famfsd
+    return claim_master(read, mono, wall, "");  // this host's own earlier famfsd
   // Another host (or another live famfsd here) beats with this system UUID.
   uint64_t silent = master_seen_ && same_process(master_seen_->host, m.host) ? mono - master_seen_->changed_mono_us
                                                                               : mono - first_sight(m.beat_time_us, mono, wall);
   uint64_t timeout = takeover_after_us(std::max(m.interval_ms, s_.interval_ms));
   if (silent >= timeout)
-    return claim_master(mono, wall, describe(m.host) + ", silent for " + ms(silent));
+    return claim_master(read, mono, wall, describe(m.host) + ", silent for " + ms(silent));
   refuse("the master role is held by " + describe(m.host) + ", which is still beating (this host has the master's system UUID "
          "but boot id " + s_.me.boot_id.to_string() + ", hostname " + s_.me.hostname + ", pid " + std::to_string(s_.me.pid) +
          "; it takes over after " + ms(timeout) + " of silence)");
@@ -163,8 +172,9 @@ Status HostPresence::confirm_master() {
   if (!read->record || mono - last_master_beat_mono_us_ >= takeover_after_us(s_.interval_ms)) {
     // Our beats were late long enough for a takeover: claim again before writing.
     holding_ = false;
-    FAMFS_TRY(claim_master(mono, wall, ""));
-    if (!holding_) return Error(Errc::not_master, refusal_);
+    FAMFS_TRY(claim_master(*read, mono, wall, ""));
+    if (!holding_)
+      return Error(Errc::not_master, refusal_.empty() ? "this host's master record changed under it; try again" : refusal_);
   }
   return ok_status();
 }

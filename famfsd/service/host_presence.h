@@ -92,7 +92,8 @@ class HostPresence {
   omf::MasterRecord my_master_record(uint64_t wall) const;
   Status beat_master(const RecordRead<omf::MasterRecord>& read, uint64_t mono, uint64_t wall);
   Status try_master(const RecordRead<omf::MasterRecord>& read, uint64_t mono, uint64_t wall);
-  Status claim_master(uint64_t mono, uint64_t wall, const std::string& previous);
+  Status claim_master(const RecordRead<omf::MasterRecord>& decided_on, uint64_t mono, uint64_t wall,
+                      const std::string& previous);
   void refuse(std::string why);
   void lose(const omf::HostIdentity& holder);
   void observe_master(const RecordRead<omf::MasterRecord>& read, uint64_t mono, uint64_t wall);

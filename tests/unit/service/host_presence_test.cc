@@ -311,5 +311,33 @@ TEST_F(HostPresenceTest, SignalsAHostAppearingAndGoingStaleOnce) {
   EXPECT_EQ(appeared, (std::vector<std::string>{kClient.to_string(), kClient.to_string()}));
 }
 
+TEST_F(HostPresenceTest, ATakeoverIsCalledOffWhenTheHolderBeatsJustBeforeTheWrite) {
+  write_foreign_master(1, kShortMs);
+  auto v = open(kMaster);
+  auto p = presence(*v, kMaster, kBootA, static_cast<uint32_t>(getpid()), {}, kShortMs);
+  ASSERT_TRUE(p->beat(omf::HostState::ready));
+  ASSERT_FALSE(p->refusal().empty());
+  // The holder is silent for longer than the takeover timeout (5 x 100 ms)...
+  std::this_thread::sleep_for(std::chrono::microseconds(takeover_after_us(kShortMs) + 100'000));
+  // ...and beats again between this host's decision and its write.
+  int master_reads = 0;
+  dev_.on_invalidate = [&](uint64_t off, uint64_t) {
+    if (off == omf::kMasterRecordOffset && ++master_reads == 2) write_foreign_master(2, kShortMs);
+  };
+  dev_.clear_log();
+  ASSERT_TRUE(p->watch());
+  dev_.on_invalidate = nullptr;
+  EXPECT_EQ(master_reads, 2);  // the decision's read and the one just before the write
+  int master_writes = 0;
+  for (const auto& w : dev_.writes) master_writes += w.offset == omf::kMasterRecordOffset;
+  EXPECT_EQ(master_writes, 1);  // the holder's beat only: this host wrote nothing there
+  EXPECT_FALSE(p->refusal().empty());
+  EXPECT_EQ(v->role(), Role::client);
+  auto rec = read_master_record(dev_);
+  ASSERT_TRUE(rec && rec->record);
+  EXPECT_EQ(rec->record->host.boot_id, kBootB);  // the holder's record was not overwritten
+  EXPECT_EQ(rec->record->counter, 2u);
+}
+
 }  // namespace
 }  // namespace famfs::service

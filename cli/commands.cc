@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <utility>
 
 #include "instance_name.h"
 #include "method_options.h"
@@ -69,11 +70,42 @@ bool stdout_reader_gone() {
 
 }  // namespace
 
+namespace {
+bool json_errors = false;
+std::string pending_json_error;  // the last print_error() text in JSON mode
+}  // namespace
+
+void set_json_errors(bool on) { json_errors = on; }
+
 void print_error(const std::string& message) {
+  if (json_errors) {
+    pending_json_error = message;  // famfsctl.cc prints it with the exit code
+    return;
+  }
   std::string line = "famfsctl: " + message + "\n";
   fflush(stdout);
   fwrite(line.data(), 1, line.size(), stderr);
 }
+
+void print_warning(const std::string& message) {
+  fflush(stdout);
+  std::string line = json_errors ? dump_json({{"warning", message}}, false) + "\n" : "famfsctl: " + message + "\n";
+  fwrite(line.data(), 1, line.size(), stderr);
+}
+
+void report_failure(ExitCode code, const std::string& message, const std::string& error_name) {
+  if (!json_errors) {
+    print_error(message);
+    return;
+  }
+  std::string name = error_name.empty() ? std::string(exit_code_name(code)) : error_name;
+  std::string line =
+      dump_json({{"error", name}, {"message", message}, {"exit_code", to_int(code)}}, false) + "\n";
+  fflush(stdout);
+  fwrite(line.data(), 1, line.size(), stderr);
+}
+
+std::string take_pending_error() { return std::exchange(pending_json_error, std::string()); }
 
 ExitCode run_command(Session& s) {
   const Request& r = s.request;

@@ -342,7 +342,7 @@ ExitCode run_copy(Session& s) {
     return ExitCode::failed;
   }
   for (const auto& skipped : plan->skipped)
-    print_error("cp: warning: skipping \"" + skipped + "\": not a regular file or directory");
+    print_warning("cp: warning: skipping \"" + skipped + "\": not a regular file or directory");
   Copier copier(s);
   return copier.run(*plan);
 }

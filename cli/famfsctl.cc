@@ -99,20 +99,27 @@ std::string with_running_instances(FamfsBus& bus, std::string message) {
   return message;
 }
 
-int fail(ExitCode code, const std::string& message) {
-  print_error(message);
+int fail(ExitCode code, const std::string& message, const std::string& error_name = "") {
+  report_failure(code, message, error_name);
   return to_int(code);
+}
+
+// --json anywhere before "--": errors are JSON too, also usage errors.
+bool wants_json(const std::vector<std::string>& args) {
+  for (const auto& a : args) {
+    if (a == "--") break;
+    if (a == "--json") return true;
+  }
+  return false;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  set_json_errors(wants_json(args));
   auto parsed = parse_command_line(args);
-  if (!parsed) {
-    print_error(parsed.error().message());
-    return to_int(ExitCode::usage);
-  }
+  if (!parsed) return fail(ExitCode::usage, parsed.error().message());
   const Request& request = *parsed;
   if (request.command == Command::help && !request.show_help) {
     const auto topic = request.operands.empty() ? std::nullopt : command_by_name(request.operands[0]);
@@ -153,12 +160,14 @@ int main(int argc, char** argv) {
     }
     ExitCode code = run_command(session);
     if (fflush(stdout) != 0) return fail(ExitCode::failed, "cannot write the output");
+    if (std::string pending = take_pending_error(); !pending.empty() && code != ExitCode::ok)
+      return fail(code, pending);
     return to_int(code);
   } catch (const sdbus::Error& e) {
     Failure failure = describe_error(e.getName(), e.getMessage(), bus_name, request.global.instance.value_or(""));
     if (failure.code == ExitCode::no_instance && request.global.instance && !bus_name.empty())
       failure.message = with_running_instances(*bus, failure.message);
-    return fail(failure.code, failure.message);
+    return fail(failure.code, failure.message, e.getName());
   } catch (const std::exception& e) {
     return fail(ExitCode::failed, one_line(e.what()));
   }

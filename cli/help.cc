@@ -24,7 +24,8 @@ constexpr std::array kDocs = {
     CommandDoc{Command::status, "", "show every property of the file system, sizes human-readable",
                "One Properties.GetAll on org.famfs.Famfs1.Filesystem: device, state and why,\n"
                "role, backend, mount point, UUIDs, log use, file and directory counts, space,\n"
-               "whether the master beats, problems. --json prints the properties as they are\n"
+               "whether the master beats, problems. --json prints the properties with\n"
+               "snake_case keys (free_bytes, master_system_uuid, master_alive) and raw values\n"
                "(sizes in bytes).\n"},
     CommandDoc{Command::format, "[--log-size SIZE] [--force]", "create a file system on the device (root only)",
                "Calls Format. Allowed only when famfsd's configuration permits formatting this\n"

@@ -126,7 +126,7 @@ class Monitor {
       }
       emit(event);
     } catch (const sdbus::Error& e) {
-      print_error("monitor: cannot decode a " + m.getMemberName() + " signal: " + e.getMessage());
+      print_warning("monitor: cannot decode a " + m.getMemberName() + " signal: " + e.getMessage());
     } catch (...) {
     }
   }

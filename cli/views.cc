@@ -53,7 +53,7 @@ nlohmann::json render_list_json(const std::vector<InstanceRow>& rows) {
     if (!row.error.empty()) {
       item["error"] = row.error;
     } else {
-      for (const char* key : {"Device", "State", "Role"}) item[key] = str_or(row.properties, key, "");
+      for (const char* key : {"Device", "State", "Role"}) item[json_key(key)] = str_or(row.properties, key, "");
     }
     out.push_back(std::move(item));
   }
@@ -114,8 +114,8 @@ std::string render_status_text(const std::string& bus_name, const PropertyMap& p
 }
 
 nlohmann::json render_status_json(const std::string& bus_name, const PropertyMap& p) {
-  nlohmann::json out = map_to_json(p);
-  out["BusName"] = bus_name;
+  nlohmann::json out = properties_to_json(p);
+  out["bus_name"] = bus_name;
   return out;
 }
 
@@ -340,7 +340,19 @@ std::string render_event_json(const MonitorEvent& event) {
   nlohmann::json j = nlohmann::json::object();
   j["time"] = iso_time(event.unix_ms);
   j["signal"] = event.signal;
-  for (const auto& [key, value] : event.fields) j[key] = value;
+  for (const auto& [key, value] : event.fields) {
+    if (key == "changed" && value.is_object()) {  // property names as JSON keys
+      nlohmann::json changed = nlohmann::json::object();
+      for (const auto& [name, v] : value.items()) changed[json_key(name)] = v;
+      j[key] = std::move(changed);
+    } else if (key == "invalidated" && value.is_array()) {
+      nlohmann::json names = nlohmann::json::array();
+      for (const auto& name : value) names.push_back(json_key(name.get<std::string>()));
+      j[key] = std::move(names);
+    } else {
+      j[key] = value;
+    }
+  }
   return dump_json(j, false);
 }
 

@@ -151,12 +151,13 @@ void Instance::open_volume() {
 void Instance::publish_new_nodes() {
   if (!volume_) return;
   const Namespace& ns = volume_->state().names();
-  const NodeId last = static_cast<NodeId>(ns.file_count() + ns.directory_count());
+  const NodeId last = static_cast<NodeId>(ns.node_count());
   for (NodeId id = published_ + 1; id <= last; ++id) {
     const Node& n = ns.node(id);
     Status s = backend_->publish(*volume_, n);
     if (!s) log_msg(LogLevel::err, "%s: cannot publish %s: %s", settings_.instance_name.c_str(), n.path.c_str(),
                     s.error().message().c_str());
+    if (Namespace::implicit(n)) continue;  // .meta: there from the start, created by nobody
     if (n.is_dir) {
       if (events_.directory_created) events_.directory_created(n.path);
     } else if (events_.file_created) {

@@ -255,7 +255,7 @@ try:
     fmt_cfg = "allow_format = true\n"
     master = Daemon("m", dev, UUID_M, fmt_cfg)
     check("master on an unformatted device allowed to format stays up", master.proc.poll() is None
-          and status("m").get("State") == "unformatted", open(master.log).read())
+          and status("m").get("state") == "unformatted", open(master.log).read())
     EX_NOTFORMATTED = 11
     unformatted = {c: ctl("-d", "m", *a)[0] for c, a in {
         "ls": ["ls"], "stat": ["stat", "x"], "create": ["create", "x", "--size", "2M"], "mkdir": ["mkdir", "x"],
@@ -265,7 +265,7 @@ try:
     rc, out, err = ctl("-d", "m", "format")
     check("famfsctl format", rc == 0, err)
     st = status("m")
-    check("master is ready and master after format", st.get("State") == "ready" and st.get("Role") == "master", st)
+    check("master is ready and master after format", st.get("state") == "ready" and st.get("role") == "master", st)
 
     other = shm(64 * MiB)
     quitter = subprocess.run([FAMFSD, "--device", other, "--instance", "q", "--system-uuid", UUID_M,
@@ -276,7 +276,7 @@ try:
 
     c1 = Daemon("c1", dev, UUID_C1)
     c2 = Daemon("c2", dev, UUID_C2)
-    check("clients are clients", status("c1").get("Role") == "client" and status("c2").get("Role") == "client")
+    check("clients are clients", status("c1").get("role") == "client" and status("c2").get("role") == "client")
     rc, out, err = ctl("list")
     check("famfsctl list shows the three instances", rc == 0 and all(n in out.decode() for n in ("m", "c1", "c2")),
           out + err.encode())
@@ -493,7 +493,7 @@ try:
     t0 = time.time()
     gone = wait_for(lambda: threads(master) <= base_threads, timeout=10)
     check("famfsctl killed while its reader sleeps on a full pipe: the daemon ends the transfer (%.2f s)"
-          % (time.time() - t0), working and gone and status("m").get("State") == "ready", (working, threads(master)))
+          % (time.time() - t0), working and gone and status("m").get("state") == "ready", (working, threads(master)))
     sleeper.kill()
 
     # ---- famfsctl cp and friends behave like the tools admins know ----
@@ -597,17 +597,35 @@ try:
     check("monitor without -d watches every instance (the master and both clients report the new directory)",
           {"m", "c1", "c2"} <= instances_seeing(events, "data/monitored"), events[-5:])
     events = monitor_events(["-d", "c1"], lambda: ctl("-d", "m", "create", "data/props", "--size", "2M"),
-                            lambda ev: any("Files" in (e.get("changed") or {}) for e in ev))
+                            lambda ev: any("files" in (e.get("changed") or {}) for e in ev))
     changed = [set((e.get("changed") or {}).keys()) for e in events if e.get("signal") == "PropertiesChanged"]
     check("PropertiesChanged carries only what changed (Files, space, log; not the constant ones)",
-          any("Files" in c for c in changed) and not any(c & {"Backend", "DeviceSize", "Uuid", "MountPoint",
-                                                                 "LogCapacity", "Role"} for c in changed), changed)
+          any("files" in c for c in changed) and not any(c & {"backend", "device_size", "uuid", "mount_point",
+                                                                 "log_capacity", "role"} for c in changed), changed)
     rc, out, err = ctl("-d", "m", "format", "--force", user=member)
     check("a famfs-group member running format is told only root may format",
           rc == EX_DENIED and one_line(err) and "only root may format" in err, (rc, err))
     rc, out, err = ctl("-d", "m", "create", "data/decimal", "--size", "1.5M")
     rc2, st_d, err2 = ctl_json("-d", "m", "stat", "data/decimal")
     check("sizes accept decimals (1.5M)", rc == 0 and rc2 == 0 and st_d.get("size") == 3 * MiB // 2, (rc, err, st_d))
+    rc, out, err = ctl("--json", "-d", "m", "cat", "no/such/file")
+    try:
+        jerr = json.loads(err)
+    except ValueError:
+        jerr = None
+    check("--json: a failure is one JSON object on stderr with the error name, message and exit code",
+          rc == EX_NOTFOUND and err.count("\n") == 1 and jerr == {"error": "org.famfs.Famfs1.Error.NotFound",
+                                                                  "message": jerr.get("message") if jerr else None,
+                                                                  "exit_code": EX_NOTFOUND} and jerr["message"],
+          (rc, err))
+    rc, out, err = ctl("--json", "frobnicate")
+    check("--json: usage errors too", rc == 2 and '"error":"usage"' in err.replace(" ", "") and '"exit_code":2' in
+          err.replace(" ", ""), (rc, err))
+    rc, out, err = ctl("--json", "-d", "m", "cp", "-r", os.path.join(work, "clash/."), "data/tree")
+    check("--json: a failing cp is JSON with the cp context", rc == EX_EXISTS and err.count("\n") == 1 and
+          json.loads(err).get("exit_code") == EX_EXISTS and "data/tree/aa.bin exists; nothing was created"
+          in json.loads(err)["message"],
+          (rc, err))
     h1, h2 = ctl("help", "cp"), ctl("cp", "--help")
     check("famfsctl help cp is famfsctl cp --help", h1[0] == 0 and h1[1] == h2[1] and b"famfs:PATH" in h1[1], h1)
 
@@ -648,7 +666,7 @@ try:
     rc, out, err = busctl("Mkdir", "sa{sv}", "opt3", "1", "parents", "u", "1")
     check("wrong option type on Mkdir", rc != 0 and "parents" in err, err)
     st = status("m")
-    check("the master still serves after all that", st.get("State") == "ready", st)
+    check("the master still serves after all that", st.get("state") == "ready", st)
 
     # ---- SIGTERM while a reader has stopped reading ----
     stuck = Daemon("stuck", dev, UUID_C2)
@@ -668,7 +686,7 @@ try:
     os.killpg(reader.pid, signal.SIGKILL)
 
     # ---- kill -9 in the middle of a large CopyIn, then restart ----
-    free_before = status("m").get("FreeBytes")
+    free_before = status("m").get("free_bytes")
     huge = os.path.join(work, "huge.bin")
     with open(huge, "wb") as f:
         f.truncate(3 * GiB)  # sparse source: the copy itself is the slow part
@@ -676,7 +694,7 @@ try:
         f.write(b"head")
     cp = subprocess.Popen([FAMFSCTL, "-d", "m", "cp", huge, "huge"], stdin=subprocess.DEVNULL,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    started = wait_for(lambda: status("m").get("FreeBytes", free_before) < free_before, timeout=10)
+    started = wait_for(lambda: status("m").get("free_bytes", free_before) < free_before, timeout=10)
     master.kill9()
     cp.wait(30)
     check("famfsctl cp fails when the master dies mid-copy", cp.returncode != 0, cp.returncode)
@@ -685,7 +703,7 @@ try:
     check("space was allocated while copying", started)
     check("after restart: no partial file", listing("m", "") and "huge" not in json.dumps(listing("m", "")),
           listing("m", ""))
-    check("after restart: the space is free again", st.get("FreeBytes") == free_before, (st.get("FreeBytes"), free_before))
+    check("after restart: the space is free again", st.get("free_bytes") == free_before, (st.get("free_bytes"), free_before))
     rc = subprocess.run([FSCK, dev], capture_output=True, timeout=60).returncode
     check("after restart: fsck.famfs clean", rc == 0, rc)
     check("after restart: clients never saw it", "huge" not in json.dumps(listing("c1", "")))
@@ -696,7 +714,7 @@ try:
     write_log_entries(small, 0, 15419)  # one free slot left of 15,420
     sm = Daemon("small.dev", small, UUID_M)
     st = status("small.dev")
-    check("replay of 15,419 entries", st.get("LogEntries") == 15419 and st.get("State") == "ready", st)
+    check("replay of 15,419 entries", st.get("log_entries") == 15419 and st.get("state") == "ready", st)
     rc, out, err = ctl("-d", "host-x.9", "status")
     check("a missing instance is named as typed, with the running ones as famfsd names them",
           rc != 0 and one_line(err) and '"host-x.9" is not running' in err and "small.dev" in err
@@ -706,7 +724,7 @@ try:
           rc != 0 and one_line(err) and "choose one with -d" in err and "small.dev" in err and "small_dev" not in err,
           (rc, err))
     rc, by_dev, err = ctl_json("-d", small, "status")
-    check("-d DEVICE-PATH finds the instance serving that device", rc == 0 and by_dev.get("Instance") == "small.dev",
+    check("-d DEVICE-PATH finds the instance serving that device", rc == 0 and by_dev.get("instance") == "small.dev",
           (rc, err))
     rc, out, err = ctl("-d", dev, "status")
     check("-d DEVICE-PATH served by several instances asks for a name", rc == 2 and "choose one by name" in err
@@ -715,26 +733,26 @@ try:
     check("no space -> NoSpace", rc == EX_NOSPACE and one_line(err), (rc, err))
     rc, out, err = ctl("-d", "small.dev", "mkdir", "last")
     check("the last log slot is usable", rc == 0, err)
-    free_small = status("small.dev").get("FreeBytes")
+    free_small = status("small.dev").get("free_bytes")
     rc, out, err = ctl("-d", "small.dev", "create", "f", "--size", "2M")
     check("log full -> LogFull", rc == EX_LOGFULL and one_line(err), (rc, err))
     st = status("small.dev")
-    check("log full: nothing half-created", st.get("FreeBytes") == free_small and "\"f\"" not in json.dumps(listing("small.dev", "")),
+    check("log full: nothing half-created", st.get("free_bytes") == free_small and "\"f\"" not in json.dumps(listing("small.dev", "")),
           st)
     rc, out, err = ctl("-d", "small.dev", "cp", rnd, "g")
-    check("log full -> LogFull for cp too, space returned", rc == EX_LOGFULL and status("small.dev").get("FreeBytes") == free_small,
+    check("log full -> LogFull for cp too, space returned", rc == EX_LOGFULL and status("small.dev").get("free_bytes") == free_small,
           (rc, err))
 
     # ---- the backing memory disappears under a running daemon ----
     shaky = shm(64 * MiB)
     subprocess.run([MKFS, "--system-uuid", UUID_M, shaky], check=True, capture_output=True)
     sk = Daemon("shaky", shaky, UUID_C1)
-    check("client on the shaky device is ready", status("shaky").get("State") == "ready")
+    check("client on the shaky device is ready", status("shaky").get("state") == "ready")
     os.truncate(shaky, 1 * MiB)
-    failed = wait_for(lambda: status("shaky").get("State") == "failed", timeout=5)
+    failed = wait_for(lambda: status("shaky").get("state") == "failed", timeout=5)
     st = status("shaky")
     check("truncated backing file -> state failed", failed, st)
-    probs = st.get("Problems") or []
+    probs = st.get("problems") or []
     check("Problems says why", any("SIGBUS" in json.dumps(p) or "memory" in json.dumps(p) for p in probs), probs)
     check("the failed daemon still answers and is alive", sk.proc.poll() is None and ctl("-d", "shaky", "status")[0] == 0)
     rc, out, err = ctl("-d", "shaky", "ls")
@@ -780,8 +798,8 @@ try:
         f.write("log_level = \"warning\"\npoll_interval_ms = 37\n")
     nd.send_signal(signal.SIGHUP)
     check("SIGHUP re-reads the config", recv_until("READY=1") and nd.poll() is None)
-    check("SIGHUP applies poll_interval_ms at once", wait_for(lambda: status("notify").get("PollIntervalMs") == 37),
-          status("notify").get("PollIntervalMs"))
+    check("SIGHUP applies poll_interval_ms at once", wait_for(lambda: status("notify").get("poll_interval_ms") == 37),
+          status("notify").get("poll_interval_ms"))
     dup = subprocess.run([FAMFSD, "--device", dev, "--instance", "notify", "--system-uuid", UUID_C2,
                           "--config", ncfg, "--backend", "none"], capture_output=True, text=True, timeout=30,
                          stdin=subprocess.DEVNULL)
@@ -812,7 +830,7 @@ try:
     hm = Daemon("hm", reg, UUID_M, hb_cfg)
     hc1 = Daemon("hc1", reg, UUID_C1, hb_cfg)
     hc2 = Daemon("hc2", reg, UUID_C2, hb_cfg)
-    check("registry: master role", status("hm").get("Role") == "master", status("hm"))
+    check("registry: master role", status("hm").get("role") == "master", status("hm"))
     check("mkdir on the registry master", ctl("-d", "hm", "mkdir", "reg")[0] == 0)
 
     def hosts_of(name):
@@ -836,7 +854,7 @@ try:
           and UUID_C2 in text and "BEHIND" in text, text + err)
     rc, out, err = ctl("-d", "hc2", "status")
     check("famfsctl status shows the master alive", rc == 0 and "Master:              alive" in out.decode(), out)
-    check("MasterAlive on every host", all(status(n).get("MasterAlive") is True for n in ("hm", "hc1", "hc2")))
+    check("MasterAlive on every host", all(status(n).get("master_alive") is True for n in ("hm", "hc1", "hc2")))
     ctl("-d", "hm", "mkdir", "reg/two")
     check("applied indices follow the log on every host",
           wait_for(lambda: all(x["applied"] == 2 for n in ("hm", "hc1", "hc2") for x in by_uuid(n).values()),
@@ -855,14 +873,14 @@ try:
                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     procs.append(mon)
     time.sleep(0.5)  # the monitor subscribes
-    last_beat = status("hc1").get("MasterLastSeen", 0) / 1e6
+    last_beat = status("hc1").get("master_last_seen", 0) / 1e6
     t_kill = time.time()
     hm.kill9()
     seen_dead = {}
 
     def clients_see_death():
         for n in ("hc1", "hc2"):
-            if n not in seen_dead and status(n).get("MasterAlive") is False:
+            if n not in seen_dead and status(n).get("master_alive") is False:
                 seen_dead[n] = time.time()
         return len(seen_dead) == 2
     dead = wait_for(clients_see_death, timeout=10 * HB / 1000 + 10)
@@ -876,29 +894,29 @@ try:
     check("a MasterStopped signal fired, naming the master",
           any(e.get("signal") == "MasterStopped" and e.get("system_uuid") == UUID_M for e in events), events)
     check("PropertiesChanged announced MasterAlive false",
-          any(e.get("signal") == "PropertiesChanged" and (e.get("changed") or {}).get("MasterAlive") is False
+          any(e.get("signal") == "PropertiesChanged" and (e.get("changed") or {}).get("master_alive") is False
               for e in events), events)
     check("the master shows as stale in hosts",
           wait_for(lambda: by_uuid("hc2").get(UUID_M, {}).get("state") == "stale", timeout=10), by_uuid("hc2"))
     hm.start()
     check("restart: MasterAlive again on every client",
-          wait_for(lambda: all(status(n).get("MasterAlive") is True for n in ("hc1", "hc2")), timeout=15)
-          and status("hm").get("Role") == "master" and status("hm").get("State") == "ready", status("hm"))
+          wait_for(lambda: all(status(n).get("master_alive") is True for n in ("hc1", "hc2")), timeout=15)
+          and status("hm").get("role") == "master" and status("hm").get("state") == "ready", status("hm"))
 
     # Single writer: the master's system UUID on another boot (a cloned VM).
     CLONE_BOOT = "0badb007-0000-4000-8000-00000000c10e"
     clone = Daemon("hclone", reg, UUID_M, hb_cfg, extra=["--boot-id", CLONE_BOOT])
     st = status("hclone")
     check("a clone with the master's UUID but another boot id refuses the master role while it beats",
-          st.get("State") == "degraded" and st.get("Role") == "client" and "held by famfsd pid %d" % hm.proc.pid
-          in st.get("StateReason", ""), st)
+          st.get("state") == "degraded" and st.get("role") == "client" and "held by famfsd pid %d" % hm.proc.pid
+          in st.get("state_reason", ""), st)
     rc, out, err = ctl("-d", "hclone", "mkdir", "reg/clone")
     check("the clone answers mutations with NotMaster naming the holder",
           rc == EX_NOTMASTER and ("pid %d" % hm.proc.pid) in err and one_line(err), (rc, err))
     check("the real master still writes", ctl("-d", "hm", "mkdir", "reg/three")[0] == 0)
     t_kill = time.time()
     hm.kill9()
-    took = wait_for(lambda: status("hclone").get("Role") == "master" and status("hclone").get("State") == "ready",
+    took = wait_for(lambda: status("hclone").get("role") == "master" and status("hclone").get("state") == "ready",
                     timeout=5 * HB / 1000 + 15)
     check("after the master's beats stop for the takeover timeout the clone takes over (%.1f s; timeout %.2f s)"
           % (time.time() - t_kill, 5 * HB / 1000), took, status("hclone"))
@@ -913,14 +931,14 @@ try:
     hm.start()
     st = status("hm")
     check("the old master restarted now refuses the role (the clone beats)",
-          st.get("State") == "degraded" and st.get("Role") == "client" and "held by famfsd pid %d" % clone.proc.pid
-          in st.get("StateReason", ""), st)
-    check("both clients still see a live master", all(status(n).get("MasterAlive") is True for n in ("hc1", "hc2")))
+          st.get("state") == "degraded" and st.get("role") == "client" and "held by famfsd pid %d" % clone.proc.pid
+          in st.get("state_reason", ""), st)
+    check("both clients still see a live master", all(status(n).get("master_alive") is True for n in ("hc1", "hc2")))
 
     # The holder freezes (a paused VM): the refused host takes over; thawed, the
     # old holder must not append another entry.
     clone.proc.send_signal(signal.SIGSTOP)
-    took = wait_for(lambda: status("hm").get("Role") == "master" and status("hm").get("State") == "ready",
+    took = wait_for(lambda: status("hm").get("role") == "master" and status("hm").get("state") == "ready",
                     timeout=5 * HB / 1000 + 15)
     check("while the holder is frozen (SIGSTOP) the refused host takes the role over", took, status("hm"))
     clone.proc.send_signal(signal.SIGCONT)
@@ -928,7 +946,7 @@ try:
     check("the thawed old holder refuses its first append: NotMaster naming the new holder",
           rc == EX_NOTMASTER and ("pid %d" % hm.proc.pid) in err, (rc, err))
     check("the thawed old holder is degraded, a client, and logged losing the role",
-          wait_for(lambda: status("hclone").get("Role") == "client" and status("hclone").get("State") == "degraded")
+          wait_for(lambda: status("hclone").get("role") == "client" and status("hclone").get("state") == "degraded")
           and "lost the master role" in open(clone.log).read(), (status("hclone"), open(clone.log).read()[-600:]))
     check("nothing of the thawed holder reached the log", ctl("-d", "hm", "mkdir", "reg/after-thaw")[0] == 0
           and wait_for(lambda: "after-thaw" in json.dumps(listing("hc1", "reg")), timeout=10)
@@ -1032,9 +1050,68 @@ try:
                 break
         st = status("g" + name)
         check(f"golden image {name}: famfsd lists every file with its map and size", ok, detail)
-        check(f"golden image {name}: counts match", st.get("Files") == len(expect["files"]), st)
+        check(f"golden image {name}: counts match", st.get("files") == len(expect["files"]), st)
         check(f"golden image {name}: stale host area bytes are no registry (ready, MasterAlive false, no hosts)",
-              st.get("State") == "ready" and st.get("MasterAlive") is False and st.get("Hosts") == [], st)
+              st.get("state") == "ready" and st.get("master_alive") is False and st.get("hosts") == [], st)
+        g.stop()
+
+    # ---- the reference's .meta/.alloc.cfg: a FILE entry, no MKDIR .meta ----
+    meta = json.load(lzma.open(os.path.join(GOLDEN, "basic.json.xz")))
+    img = shm(meta["device_size"])
+    with open(img, "r+b") as f:
+        f.write(lzma.open(os.path.join(GOLDEN, "basic.head.xz")).read())
+    cfg_at = max([0x200000 + meta["log_len"]] + [x["offset"] + x["len"] for fe in meta["expect"]["files"]
+                                                  for x in fe["fmap"].get("extents") or fe["fmap"]["strips"]])
+    cfg_text = b"nbuckets: 0\nnstrips: 1\nchunk_size: 0x200000\n"
+    with open(img, "r+b") as f:
+        f.seek(0x200000 + 32)
+        seq, nxt = struct.unpack("<QQ", f.read(16))
+        e = bytearray(544)
+        struct.pack_into("<QI", e, 0, seq, 0)
+        struct.pack_into("<QIIII", e, 16, len(cfg_text), 2, 0, 0, 0o644)
+        e[40:40 + 16] = b".meta/.alloc.cfg"
+        struct.pack_into("<III", e, 120, 0, 0, 0)
+        struct.pack_into("<I", e, 128, 1)
+        struct.pack_into("<QQQ", e, 136, 0, cfg_at, 2 * MiB)
+        struct.pack_into("<Q", e, 536, zlib.crc32(bytes(e[:536])))
+        f.seek(0x200000 + 48 + 544 * nxt)
+        f.write(e)
+        f.seek(0x200000 + 32)
+        f.write(struct.pack("<QQ", seq + 1, nxt + 1))
+        f.seek(cfg_at)
+        f.write(cfg_text)
+    ref_master = meta["expect"]["superblock"]["system_uuid"]
+    for role, uuid in (("client", UUID_C2), ("master", ref_master)):
+        g = Daemon("gmeta" + role, img, uuid)
+        st = status("gmeta" + role)
+        check(f".meta/.alloc.cfg image ({role}): ready, no problems, one more file, as many directories",
+              st.get("state") == "ready" and st.get("problems") == [] and
+              st.get("files") == len(meta["expect"]["files"]) + 1 and
+              st.get("directories") == len(meta["expect"]["dirs"]), st)
+        got = listing("gmeta" + role, ".meta")
+        rows = got.get("entries", []) if isinstance(got, dict) else []
+        check(f".meta/.alloc.cfg image ({role}): famfsd lists .meta/.alloc.cfg",
+              [(r["name"], r["size"]) for r in rows] == [(".alloc.cfg", len(cfg_text))], got)
+        rc, out, err = ctl("-d", "gmeta" + role, "cat", ".meta/.alloc.cfg")
+        check(f".meta/.alloc.cfg image ({role}): famfsd serves its bytes", rc == 0 and out == cfg_text, (rc, out, err))
+        m = getmap("gmeta" + role, ".meta/.alloc.cfg")
+        check(f".meta/.alloc.cfg image ({role}): its map", isinstance(m, dict) and
+              norm_extents(m) == [(0, cfg_at, 2 * MiB)], m)
+        got = listing("gmeta" + role, "")
+        rows = got.get("entries", []) if isinstance(got, dict) else []
+        check(f".meta/.alloc.cfg image ({role}): the root lists .meta as a 0700 root directory",
+              [(r["name"], r["type"], r["mode"], r["uid"]) for r in rows if r["name"] == ".meta"] ==
+              [(".meta", "dir", 0o700, 0)], got)
+        rc, out, err = ctl("-d", "gmeta" + role, "ls", ".meta", user=NOBODY)
+        check(f".meta/.alloc.cfg image ({role}): nobody may not list .meta (0700) -> AccessDenied",
+              rc == EX_DENIED, (rc, err))
+        if role == "master":
+            rc, out, err = ctl("-d", "gmetamaster", "mkdir", ".meta")
+            check("master: mkdir .meta -> Exists (every file system has it)", rc == EX_EXISTS, (rc, err))
+            rc, out, err = ctl("-d", "gmetamaster", "create", ".meta/mine", "--size", "2M")
+            check("master: a file in .meta is created", rc == 0, (rc, err))
+            rc, out, err = ctl("-d", "gmetamaster", "create", "nodir/x", "--size", "2M")
+            check("master: a missing parent other than .meta is still NotFound", rc == EX_NOTFOUND, (rc, err))
         g.stop()
 finally:
     for p in procs:

@@ -114,5 +114,6 @@ int cmd_async(const char *dev, const char *mnt);
 int cmd_stress(const char *dev, const char *mnt, int seconds);
 int cmd_bench(const char *dev, const char *mnt);
 int cmd_share(bool write, bool devdax, const char *dev, const char *mnt);
+int cmd_interop(bool devdax, const char *dev, const char *mnt);
 
 #endif /* FAMFS_VMTEST_H */

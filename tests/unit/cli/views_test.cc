@@ -48,13 +48,23 @@ TEST(CliViews, StatusTextIsHumanFriendly) {
   EXPECT_NE(text.find("FutureThing:         shown too\n"), std::string::npos) << text;
 }
 
-TEST(CliViews, StatusJsonKeepsRawValues) {
+TEST(CliViews, StatusJsonKeepsRawValuesUnderSnakeCaseKeys) {
   auto j = render_status_json("org.famfs.Famfs1.dax0_0", status_properties());
-  EXPECT_EQ(j["DeviceSize"], 16ull << 30);
-  EXPECT_EQ(j["State"], "degraded");
-  EXPECT_EQ(j["BusName"], "org.famfs.Famfs1.dax0_0");
-  EXPECT_EQ(j["Problems"][0]["kind"], "bad_crc");
-  EXPECT_EQ(j["PollIntervalMs"], 10);
+  EXPECT_EQ(j["device_size"], 16ull << 30);
+  EXPECT_EQ(j["state"], "degraded");
+  EXPECT_EQ(j["bus_name"], "org.famfs.Famfs1.dax0_0");
+  EXPECT_EQ(j["problems"][0]["kind"], "bad_crc");
+  EXPECT_EQ(j["poll_interval_ms"], 10);
+  EXPECT_FALSE(j.contains("State"));
+}
+
+TEST(CliViews, JsonKeysAreSnakeCase) {
+  EXPECT_EQ(json_key("MasterSystemUuid"), "master_system_uuid");
+  EXPECT_EQ(json_key("PollIntervalMs"), "poll_interval_ms");
+  EXPECT_EQ(json_key("Uuid"), "uuid");
+  EXPECT_EQ(json_key("HTTPServer"), "http_server");
+  EXPECT_EQ(json_key("log_index"), "log_index");
+  EXPECT_EQ(json_key("Device2Size"), "device2_size");
 }
 
 TEST(CliViews, ListTextAndJson) {
@@ -74,7 +84,7 @@ TEST(CliViews, ListTextAndJson) {
   auto j = render_list_json(rows);
   ASSERT_EQ(j.size(), 2u);
   EXPECT_EQ(j[0]["instance"], "dax0.0");
-  EXPECT_EQ(j[0]["Role"], "master");
+  EXPECT_EQ(j[0]["role"], "master");
   EXPECT_EQ(j[1]["error"], "Connection timed out");
   EXPECT_EQ(render_list_json({}).dump(), "[]");
 }
@@ -166,7 +176,7 @@ TEST(CliViews, MonitorEventLines) {
   EXPECT_EQ(render_event_text(props),
             "12:34:56.789 PropertiesChanged Files=3 FreeBytes=4194304 (4 MiB) State=ready Problems=(invalidated)");
   EXPECT_EQ(render_event_json(props),
-            R"({"changed":{"Files":3,"FreeBytes":4194304,"State":"ready"},"invalidated":["Problems"],)"
+            R"({"changed":{"files":3,"free_bytes":4194304,"state":"ready"},"invalidated":["problems"],)"
             R"("signal":"PropertiesChanged","time":"2024-05-01T12:34:56.789+00:00"})");
 }
 
@@ -220,8 +230,8 @@ TEST(CliViews, StatusShowsWhetherTheMasterBeats) {
   EXPECT_NE(text.find("Master:              not beating (last beat"), std::string::npos) << text;
   EXPECT_NE(text.find("Hosts:               2 registered (famfsctl hosts)\n"), std::string::npos) << text;
   auto j = render_status_json("org.famfs.Famfs1.dax0_0", p);
-  EXPECT_EQ(j["MasterAlive"], false);
-  EXPECT_EQ(j["Hosts"][0]["hostname"], "node-a");
+  EXPECT_EQ(j["master_alive"], false);
+  EXPECT_EQ(j["hosts"][0]["hostname"], "node-a");
 }
 
 }  // namespace

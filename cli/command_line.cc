@@ -26,7 +26,7 @@ constexpr size_t kMany = std::numeric_limits<size_t>::max();
 
 constexpr std::array kCommands = {
     CommandInfo{Command::list, "list", 0, 0},     CommandInfo{Command::status, "status", 0, 0},
-    CommandInfo{Command::format, "format", 0, 0}, CommandInfo{Command::create, "create", 1, 1},
+    CommandInfo{Command::format, "format", 0, 0}, CommandInfo{Command::create, "create", 1, SIZE_MAX},
     CommandInfo{Command::mkdir, "mkdir", 1, 1},   CommandInfo{Command::cp, "cp", 2, kMany},
     CommandInfo{Command::cat, "cat", 1, 1},       CommandInfo{Command::ls, "ls", 0, 1},
     CommandInfo{Command::stat, "stat", 1, 1},     CommandInfo{Command::getmap, "getmap", 1, 1},

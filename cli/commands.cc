@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <utility>
 
@@ -66,6 +67,31 @@ bool stdout_reader_gone() {
   if (fstat(STDOUT_FILENO, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) return false;
   pollfd p{STDOUT_FILENO, POLLOUT, 0};
   return poll(&p, 1, 0) > 0 && (p.revents & (POLLERR | POLLHUP)) != 0;
+}
+
+// Items per CreateFiles call (famfsd takes at most 1024).
+constexpr size_t kCreateBatch = 1024;
+
+// create with several paths: CreateFiles in batches, one line (or JSON
+// object) per path that failed; the exit code is the first failure's.
+ExitCode create_many(FilesystemProxy& fs, const Request& r) {
+  const OptionMap options = create_options(r);
+  ExitCode first = ExitCode::ok;
+  for (size_t begin = 0; begin < r.operands.size(); begin += kCreateBatch) {
+    size_t end = std::min(r.operands.size(), begin + kCreateBatch);
+    std::vector<sdbus::Struct<std::string, uint64_t, OptionMap>> items;
+    items.reserve(end - begin);
+    for (size_t i = begin; i < end; ++i) items.emplace_back(famfs_path(r.operands[i]), *r.size, options);
+    auto results = fs.CreateFiles(items, {});
+    for (size_t i = 0; i < results.size() && begin + i < end; ++i) {
+      const std::string& name = std::get<0>(results[i]);
+      if (name.empty()) continue;
+      ExitCode code = exit_code_for_error(name);
+      if (first == ExitCode::ok) first = code;
+      report_failure(code, "create: " + std::get<0>(items[i]) + ": " + one_line(std::get<1>(results[i])), name);
+    }
+  }
+  return first;
 }
 
 }  // namespace
@@ -130,8 +156,11 @@ ExitCode run_command(Session& s) {
       fs.Format(format_options(r));
       return ExitCode::ok;
     case Command::create:
-      fs.CreateFile(path, *r.size, create_options(r));
-      return ExitCode::ok;
+      if (r.operands.size() == 1) {
+        fs.CreateFile(path, *r.size, create_options(r));
+        return ExitCode::ok;
+      }
+      return create_many(fs, r);
     case Command::mkdir:
       fs.Mkdir(path, mkdir_options(r));
       return ExitCode::ok;

@@ -31,11 +31,14 @@ constexpr std::array kDocs = {
                "Calls Format. Allowed only when famfsd's configuration permits formatting this\n"
                "device (allow_format). --force formats over an existing file system.\n"},
     CommandDoc{Command::create,
-               "PATH --size SIZE [--mode M] [--uid U] [--gid G] [--nstrips N --chunk-size C] [--no-zero]",
-               "create a file of SIZE bytes (zeroed)",
-               "Calls CreateFile. The file is visible on every host when the command returns.\n"
-               "Its space is zeroed unless --no-zero. --nstrips with --chunk-size makes an\n"
-               "interleaved file.\n"},
+               "PATH... --size SIZE [--mode M] [--uid U] [--gid G] [--nstrips N --chunk-size C] [--no-zero]",
+               "create files of SIZE bytes (zeroed)",
+               "Calls CreateFile for one PATH, CreateFiles (1024 paths per call, one log\n"
+               "commit each) for several. The files are visible on every host when the\n"
+               "command returns. With several paths each one that fails is reported on its\n"
+               "own line (the others are created) and the exit code is the first failure's.\n"
+               "Their space is zeroed unless --no-zero. --nstrips with --chunk-size makes\n"
+               "interleaved files.\n"},
     CommandDoc{Command::mkdir, "[-p] [--mode M] [--uid U] [--gid G] PATH", "create a directory",
                "Calls Mkdir. -p creates missing parents and is no error when PATH exists.\n"},
     CommandDoc{Command::cp,

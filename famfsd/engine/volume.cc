@@ -78,6 +78,10 @@ Status Volume::check_writable() {
 
 Result<PendingFile> Volume::prepare_file(const FileRequest& request, bool zero) {
   FAMFS_TRY(check_writable());
+  return allocate_for(request, zero);
+}
+
+Result<PendingFile> Volume::allocate_for(const FileRequest& request, bool zero) {
   FAMFS_TRY(state_.names().can_add(request.path));
   if (request.mode & ~07777u)
     return Error(Errc::invalid_argument, "mode 0" + octal(request.mode) + " has bits beyond 07777");

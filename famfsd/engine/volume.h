@@ -95,12 +95,44 @@ class Volume {
   // Logs a directory. Errors as prepare_file (minus no_space).
   Result<NodeId> make_directory(const DirRequest& request);
 
+  // Batches (master only; volume_batch.cc): many files and directories
+  // logged with one append sequence and one header commit. begin_batch()
+  // checks writability once (errors as prepare_file's first checks:
+  // not_master, log_full, busy, corrupt, memory_error). Each batch_file() /
+  // batch_directory() then validates its item as create_file() /
+  // make_directory() do, allocates and zeroes, writes the entry into the
+  // next slot (not committed) and applies it, so later items see it (a
+  // file inside a directory of the same batch; a duplicate path is exists).
+  // An item that fails uses no slot and no space; log_full once the slots
+  // run out. end_batch() flushes the written slots as one range and commits
+  // them all with one header write: before it other hosts see none of
+  // them; this host's namespace shows them at once (single-threaded, the
+  // event loop runs nothing in between). A memory error while writing or
+  // committing makes the volume refuse writes until it is opened again
+  // (the commit point is unknown), as for a single append.
+  Status begin_batch();
+  Result<NodeId> batch_file(const FileRequest& request, bool zero);
+  Result<NodeId> batch_directory(const DirRequest& request);
+  // Commits the batch; returns how many entries it logged.
+  Result<uint64_t> end_batch();
+
  private:
   Volume(Device& dev, omf::ValidSuperblock sb, Role role);
   Status check_writable();
+  // prepare_file() without the writability check (the batch made it once).
+  Result<PendingFile> allocate_for(const FileRequest& request, bool zero);
   Result<NodeId> append_and_apply(omf::LogEntry&& entry, const std::string& path);
 
+  // The batch in progress: its first slot, the next one, and the first
+  // write error (which refuses the rest of the batch).
+  struct Batch {
+    uint64_t first = 0, next = 0;
+    std::optional<Error> failed;
+  };
+  Result<NodeId> batch_entry(omf::LogEntry&& entry);
+
   Device& dev_;
+  std::optional<Batch> batch_;
   omf::ValidSuperblock sb_;
   Role role_;
   bool owner_ = false;

@@ -185,18 +185,84 @@ void FilesystemObject::Format(const OptionMap& options) {
   });
 }
 
+FileRequest FilesystemObject::checked_file(const std::string& path, uint64_t size, const OptionMap& options,
+                                           const Caller& c, bool& zero) {
+  Options o(options, {{"mode", "u"}, {"uid", "u"}, {"gid", "u"}, {"zero", "b"}, {"nstrips", "u"}, {"chunk_size", "t"}});
+  FileRequest r = file_request(path, size, o, c);
+  auto zero_option = o.boolean("zero");
+  if (zero_option == false && c.uid != 0)
+    throw named_error("AccessDenied", "only root may skip zeroing (zero=false): the new allocation could hold "
+                                      "stale bytes of deleted or reformatted files");
+  throw_if(may_create(volume().state().names(), c, path));
+  // Callers other than root always get zeroed memory, whatever the configuration says.
+  zero = zero_option.value_or(c.uid != 0 || daemon_.config().zero_new_files);
+  return r;
+}
+
 void FilesystemObject::CreateFile(const std::string& path, const uint64_t& size, const OptionMap& options) {
   guard_handler("CreateFile", [&] {
-    Options o(options, {{"mode", "u"}, {"uid", "u"}, {"gid", "u"}, {"zero", "b"}, {"nstrips", "u"}, {"chunk_size", "t"}});
     Caller c = authorized(Action::mutate);
-    FileRequest r = file_request(path, size, o, c);
-    auto zero = o.boolean("zero");
-    if (zero == false && c.uid != 0)
-      throw named_error("AccessDenied", "only root may skip zeroing (zero=false): the new allocation could hold "
-                                        "stale bytes of deleted or reformatted files");
-    throw_if(may_create(volume().state().names(), c, path));
-    // Callers other than root always get zeroed memory, whatever the configuration says.
-    throw_if(daemon_.instance().create_file(r, zero.value_or(c.uid != 0 || daemon_.config().zero_new_files)));
+    bool zero = true;
+    FileRequest r = checked_file(path, size, options, c, zero);
+    throw_if(daemon_.instance().create_file(r, zero));
+  });
+}
+
+namespace {
+// Items one CreateFiles call may hold: the batch runs in the event loop
+// (heartbeats, other callers wait), so its length is bounded.
+constexpr size_t kMaxBatchItems = 1024;
+}  // namespace
+
+std::vector<sdbus::Struct<std::string, std::string>> FilesystemObject::CreateFiles(
+    const std::vector<sdbus::Struct<std::string, uint64_t, OptionMap>>& files, const OptionMap& options) {
+  return guard_handler("CreateFiles", [&] {
+    Options batch_options(options, {});
+    Caller c = authorized(Action::mutate);
+    if (files.size() > kMaxBatchItems)
+      throw named_error("InvalidArgument", "a batch holds at most " + std::to_string(kMaxBatchItems) + " items, not " +
+                                               std::to_string(files.size()) + " (split it into several calls)");
+    volume();
+    std::vector<sdbus::Struct<std::string, std::string>> results(files.size());
+    auto made = daemon_.instance().create_batch(files.size(), [&](size_t i) -> std::optional<Instance::BatchItem> {
+      const std::string& path = std::get<0>(files[i]);
+      const uint64_t size = std::get<1>(files[i]);
+      const OptionMap& item_options = std::get<2>(files[i]);
+      try {
+        Instance::BatchItem item;
+        auto kind = item_options.find("directory");
+        bool directory = false;
+        if (kind != item_options.end()) {
+          if (kind->second.peekValueType() != "b")
+            throw named_error("InvalidArgument", "option directory must be of type b");
+          directory = kind->second.get<bool>();
+        }
+        OptionMap rest = item_options;
+        rest.erase("directory");
+        if (directory) {
+          Options o(rest, {{"mode", "u"}, {"uid", "u"}, {"gid", "u"}});
+          require_valid_path(path);
+          if (size != 0) throw named_error("InvalidArgument", path + ": a directory item has size 0, not " + std::to_string(size));
+          DirRequest r;
+          r.path = path;
+          set_mode_and_owner(o, c, 0755, r.mode, r.uid, r.gid);
+          throw_if(may_create(volume().state().names(), c, path));
+          item.directory = std::move(r);
+        } else {
+          item.file = checked_file(path, size, rest, c, item.zero);
+        }
+        return item;
+      } catch (const sdbus::Error& e) {
+        results[i] = {e.getName(), e.getMessage()};
+        return std::nullopt;
+      }
+    });
+    if (!made) throw to_dbus_error(made.error());
+    for (size_t i = 0; i < files.size(); ++i) {
+      const Status& s = (*made)[i];
+      if (!s) results[i] = {dbus_error_name(s.error().code()), s.error().message()};
+    }
+    return results;
   });
 }
 

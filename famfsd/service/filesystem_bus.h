@@ -51,6 +51,8 @@ class FilesystemObject final
   void Format(const OptionMap& options) override;
   void CreateFile(const std::string& path, const uint64_t& size, const OptionMap& options) override;
   void Mkdir(const std::string& path, const OptionMap& options) override;
+  std::vector<sdbus::Struct<std::string, std::string>> CreateFiles(
+      const std::vector<sdbus::Struct<std::string, uint64_t, OptionMap>>& files, const OptionMap& options) override;
   void CopyIn(sdbus::Result<sdbus::ObjectPath>&& result, std::string path, sdbus::UnixFd source,
               OptionMap options) override;
   void ReadFile(sdbus::Result<uint64_t>&& result, std::string path, sdbus::UnixFd dest, OptionMap options) override;
@@ -94,6 +96,10 @@ class FilesystemObject final
   Caller authorized(Action action);
   // A file request from a method's arguments (owner rules applied).
   FileRequest file_request(const std::string& path, uint64_t size, const class Options& o, const Caller& caller);
+  // The file of one CreateFile call or CreateFiles item, every rule
+  // applied (throws the named error). ZERO: whether to zero its space.
+  FileRequest checked_file(const std::string& path, uint64_t size, const OptionMap& options, const Caller& caller,
+                           bool& zero);
   // The volume, or NotFormatted / DeviceFailed.
   const Volume& volume();
   // The file node at PATH, resolved for CALLER with WANT on the file

@@ -242,6 +242,36 @@ Status Instance::create_file(const FileRequest& request, bool zero) {
   return ok_status();
 }
 
+Result<std::vector<Status>> Instance::create_batch(size_t count,
+                                                  const std::function<std::optional<BatchItem>(size_t)>& item) {
+  FAMFS_TRY(require_volume());
+  if (Status begun = volume_->begin_batch(); !begun) return note(begun.error());
+  std::vector<Status> out(count, ok_status());
+  std::vector<size_t> logged;
+  try {
+    for (size_t i = 0; i < count; ++i) {
+      std::optional<BatchItem> it = item(i);
+      if (!it) continue;
+      auto id = it->file ? volume_->batch_file(*it->file, it->zero) : volume_->batch_directory(*it->directory);
+      if (id) logged.push_back(i);
+      else out[i] = note(id.error());
+    }
+  } catch (...) {
+    (void)volume_->end_batch();  // what was applied here must be committed, whatever ITEM threw
+    publish_new_nodes();
+    figures_changed();
+    throw;
+  }
+  auto committed = volume_->end_batch();
+  if (!committed) {
+    Error e = note(committed.error());
+    for (size_t i : logged) out[i] = Error(e.code(), "not committed: " + e.message());
+  }
+  publish_new_nodes();
+  figures_changed();
+  return out;
+}
+
 Status Instance::make_directory(const DirRequest& request, bool parents) {
   FAMFS_TRY(require_volume());
   Volume& vol = *volume_;

@@ -88,6 +88,20 @@ class Instance {
   Status create_file(const FileRequest& request, bool zero);
   // PARENTS: create missing parents, succeed if PATH is a directory already.
   Status make_directory(const DirRequest& request, bool parents);
+  // One item of a batch: a file (zeroed when ZERO) or a directory.
+  struct BatchItem {
+    std::optional<FileRequest> file;
+    bool zero = true;
+    std::optional<DirRequest> directory;
+  };
+  // Creates COUNT items in one log batch (Volume::begin_batch): ITEM(i)
+  // makes item i just before it is created, so its checks (permissions)
+  // see the items before it, or returns nullopt to leave it out (the caller
+  // recorded why). Returns one status per item (ok for those left out), or
+  // the error that kept the whole batch from starting (not_master,
+  // log_full, ...). When the commit fails every logged item gets its error.
+  Result<std::vector<Status>> create_batch(size_t count,
+                                           const std::function<std::optional<BatchItem>(size_t)>& item);
   // CopyIn in two steps: space is allocated (and any tail beyond the data
   // zeroed) now, committed after the copy. Abandon on any failure.
   Result<PendingFile> prepare_copy(const FileRequest& request);

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -93,24 +94,21 @@ class Copier {
 
   ExitCode run(const CopyPlan& plan) {
     const OptionMap file_options = copy_options(s_.request);
-    const OptionMap dir_options = copy_mkdir_options(s_.request);
     std::vector<std::string> created;
+    make_directories(plan, created);
     for (const auto& step : plan.steps) {
+      if (step.kind == CopyStep::Kind::make_directory) continue;  // made above
       try {
-        if (step.kind == CopyStep::Kind::make_directory) {
-          fs_.Mkdir(step.target, dir_options);
-        } else {
-          int fd = open(step.local.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-          if (fd < 0) {
-            print_error("cp: cannot open \"" + step.local + "\": " + strerror(errno) + created_so_far(created));
-            return ExitCode::failed;
-          }
-          sdbus::UnixFd source(fd, sdbus::adopt_fd);
-          if (!completions_) completions_.emplace(s_.bus.connection());
-          sdbus::ObjectPath job = fs_.CopyIn(step.target, source, file_options);
-          if (job != "/") {
-            if (ExitCode code = watch(job, step.target); code != ExitCode::ok) return code;
-          }
+        int fd = open(step.local.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+          print_error("cp: cannot open \"" + step.local + "\": " + strerror(errno) + created_so_far(created));
+          return ExitCode::failed;
+        }
+        sdbus::UnixFd source(fd, sdbus::adopt_fd);
+        if (!completions_) completions_.emplace(s_.bus.connection());
+        sdbus::ObjectPath job = fs_.CopyIn(step.target, source, file_options);
+        if (job != "/") {
+          if (ExitCode code = watch(job, step.target); code != ExitCode::ok) return code;
         }
       } catch (const sdbus::Error& e) {
         // Name the step that failed and what exists because of this command.
@@ -124,6 +122,76 @@ class Copier {
   }
 
  private:
+  // The directories of the plan, before any file: the first (the top of the
+  // tree, whose missing parents are made too) with Mkdir, the others with
+  // CreateFiles, 1024 per call, one log commit each. A directory that exists
+  // already is fine (cp -r merges into it); anything else throws as Mkdir
+  // would, naming the step. Files are not created this way: a file must
+  // become visible only when its bytes are complete, so each one is still
+  // a CopyIn (copy, flush, then commit).
+  void make_directories(const CopyPlan& plan, std::vector<std::string>& created) {
+    const OptionMap dir_options = copy_mkdir_options(s_.request);
+    OptionMap item_options = dir_options;
+    item_options.erase("parents");
+    item_options["directory"] = sdbus::Variant(true);
+    std::vector<const CopyStep*> dirs;
+    for (const auto& step : plan.steps)
+      if (step.kind == CopyStep::Kind::make_directory) dirs.push_back(&step);
+    auto failed = [&](const CopyStep& step, const std::string& name, const std::string& message) {
+      return sdbus::Error(name, "cp: \"" + step.local + "\" -> \"" + step.target + "\": " + one_line(message) +
+                                    created_so_far(created));
+    };
+    constexpr size_t kBatch = 1024;
+    for (size_t begin = 0; begin < dirs.size();) {
+      if (begin == 0) {
+        try {
+          fs_.Mkdir(dirs[0]->target, dir_options);
+        } catch (const sdbus::Error& e) {
+          throw failed(*dirs[0], e.getName(), e.getMessage());
+        }
+        created.push_back(dirs[0]->target);
+        if (s_.request.verbose) printf("'%s' -> 'famfs:%s'\n", dirs[0]->local.c_str(), dirs[0]->target.c_str());
+        begin = 1;
+        continue;
+      }
+      size_t end = std::min(dirs.size(), begin + kBatch);
+      std::vector<sdbus::Struct<std::string, uint64_t, OptionMap>> items;
+      for (size_t i = begin; i < end; ++i) items.emplace_back(dirs[i]->target, uint64_t{0}, item_options);
+      std::vector<sdbus::Struct<std::string, std::string>> results;
+      try {
+        results = fs_.CreateFiles(items, {});
+      } catch (const sdbus::Error& e) {
+        throw failed(*dirs[begin], e.getName(), e.getMessage());
+      }
+      // Every item of the batch has its answer: list what was made, then name the first failure.
+      const CopyStep* bad = nullptr;
+      std::string bad_name, bad_message;
+      for (size_t i = begin; i < end; ++i) {
+        const CopyStep& step = *dirs[i];
+        const std::string name = i - begin < results.size() ? std::get<0>(results[i - begin]) : "";
+        if (!name.empty()) {
+          bool merged = false;
+          if (name == "org.famfs.Famfs1.Error.Exists") {
+            PropertyMap info = fs_.Stat(step.target, {});
+            merged = get_string(info, "type").value_or("") == "dir";
+          }
+          if (!merged) {
+            if (!bad) {
+              bad = &step;
+              bad_name = name;
+              bad_message = std::get<1>(results[i - begin]);
+            }
+            continue;
+          }
+        }
+        created.push_back(step.target);
+        if (s_.request.verbose) printf("'%s' -> 'famfs:%s'\n", step.local.c_str(), step.target.c_str());
+      }
+      if (bad) throw failed(*bad, bad_name, bad_message);
+      begin = end;
+    }
+  }
+
   // Follows job JOB until its Completed signal; draws progress on a terminal
   // and cancels the job on Ctrl-C.
   ExitCode watch(const std::string& job, const std::string& target) {

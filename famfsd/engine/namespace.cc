@@ -30,7 +30,19 @@ Status Namespace::check_new(std::string_view path, uint64_t hash, NodeId& parent
   if (index_.find(path, hash, path_of) != PathIndex::kNone)
     return Error(Errc::exists, std::string(path) + " already exists");
   std::string_view up = omf::parent_path(path);
-  uint32_t p = lookup(up);
+  // Log entries come in runs with one parent (a directory, then its files):
+  // the last parent found saves the parent's hash and probe. Nodes are never
+  // removed, so a path once found keeps its id.
+  uint32_t p;
+  if (parent_cache_id_ != PathIndex::kNone && up == parent_cache_path_) {
+    p = parent_cache_id_;
+  } else {
+    p = lookup(up);
+    if (p != PathIndex::kNone) {
+      parent_cache_path_.assign(up);
+      parent_cache_id_ = p;
+    }
+  }
   if (p == PathIndex::kNone)
     return Error(Errc::not_found, "parent directory " + std::string(up) + " of " + std::string(path) +
                                       " does not exist");

@@ -89,6 +89,9 @@ class Namespace {
   size_t files_ = 0;
   bool meta_logged_ = false;  // a MKDIR ".meta" entry gave .meta its metadata
   uint64_t sum_sizes_ = 0;
+  // The parent check_new() found last (see there).
+  mutable std::string parent_cache_path_;
+  mutable uint32_t parent_cache_id_ = PathIndex::kNone;
 };
 
 }  // namespace famfs

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <string>
 #include <random>
 #include <vector>
 
@@ -38,8 +40,19 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
-int main() {
-  const uint64_t log_len = 64 * kMiB;
+int main(int argc, char** argv) {
+  // --log-size MIB: another log size (a power of two >= 8; the device grows
+  // with it); --replay-only: only the fill, the full replay and the CRC floor
+  // (for profiling, e.g. under callgrind with a smaller log).
+  uint64_t log_mib = 64;
+  bool replay_only = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--log-size" && i + 1 < argc) log_mib = std::strtoull(argv[++i], nullptr, 10);
+    else if (a == "--replay-only") replay_only = true;
+    else die("usage: engine_bench [--log-size MIB] [--replay-only]");
+  }
+  const uint64_t log_len = log_mib * kMiB;
   const uint64_t capacity = famfs::omf::last_index_for(log_len) + 1;  // 123,361
   const uint64_t dev_size = 2 * kMiB + log_len + (capacity + 64) * 2 * kMiB;  // ~241 GiB, sparse
   FakeDevice dev(dev_size, "bench0");
@@ -113,6 +126,8 @@ int main() {
     printf("full replay / CRC floor (ISA-L): %.1fx (best replay %.1f ms; target <= 5x)\n", best_replay / isal,
            best_replay);
   }
+
+  if (replay_only) return 0;
 
   // Incremental replay: a client with everything but the last entries, then one new entry at a time.
   FakeDevice dev2(64 * kGiB, "bench1");

@@ -454,6 +454,57 @@ try:
     rc, out, err = busctl_as(member, "CreateFile", "sta{sv}", "team/raw", str(2 * MiB), "1", "uid", "u", "0")
     check("busctl as a member: CreateFile owned by root -> AccessDenied", rc != 0 and "another user" in err, (rc, err))
 
+    # ---- CreateFiles (batches): the same rules per item, per-item answers ----
+    def owner_of(name, path):
+        rc, st, err = ctl_json("-d", name, "stat", path)
+        return (st.get("uid"), st.get("gid"), st.get("mode")) if rc == 0 else None
+    rc, out, err = ctl("-d", "m", "create", "team/b1", "team/b2", "private/b3", "team/b1", "team", "team/b4",
+                       "--size", "2M", "--mode", "0640", user=member)
+    lines = err.strip().splitlines()
+    check("member: create of several paths -> one line per failed path, exit code of the first (AccessDenied)",
+          rc == EX_DENIED and len(lines) == 3 and "private/b3" in lines[0] and "'private'" in lines[0]
+          and "team/b1" in lines[1] and "exists" in lines[1] and "team:" in lines[2], (rc, err))
+    check("member: the allowed paths of the batch were created, the member's, with the mode asked for",
+          all(owner_of("m", p) == (member.uid, member.gid, 0o640) for p in ("team/b1", "team/b2", "team/b4"))
+          and owner_of("m", "private/b3") is None, [owner_of("m", p) for p in ("team/b1", "team/b2", "private/b3")])
+    check("a client sees the batch by itself",
+          wait_for(lambda: owner_of("c1", "team/b4") == (member.uid, member.gid, 0o640)), owner_of("c1", "team/b4"))
+    rc, out, err = ctl("-d", "m", "create", "team/nz1", "team/nz2", "--size", "2M", "--no-zero", user=member)
+    check("member: create of several paths with --no-zero -> AccessDenied for each, nothing created",
+          rc == EX_DENIED and err.count("stale") == 2 and owner_of("m", "team/nz1") is None, (rc, err))
+    rc, out, err = ctl("-d", "m", "create", "team/n1", "team/n2", "--size", "2M", user=NOBODY)
+    check("nobody: create of several paths -> AccessDenied (the bus policy), nothing created",
+          rc == EX_DENIED and owner_of("m", "team/n1") is None, (rc, err))
+    rc, out, err = ctl("-d", "m", "create", "private/r1", "team/r2", "--size", "2M", "--no-zero")
+    check("root: create of several paths inside 0700 and 0775 directories, --no-zero allowed",
+          rc == 0 and owner_of("m", "private/r1") == (0, 0, 0o644) and owner_of("m", "team/r2") == (0, 0, 0o644),
+          (rc, err))
+    rc, out, err = ctl("-d", "c1", "create", "x1", "x2", "--size", "2M")
+    check("create of several paths on a client -> NotMaster", rc == EX_NOTMASTER and one_line(err), (rc, err))
+    # raw calls: a directory and a file inside it in one batch, another owner, a bad size
+    rc, out, err = busctl_as(member, "CreateFiles", "a(sta{sv})a{sv}", "5",
+                             "team/bd", "0", "1", "directory", "b", "true",
+                             "team/bd/f", str(2 * MiB), "0",
+                             "team/bd/g", str(2 * MiB), "1", "uid", "u", "0",
+                             "team/bd/h", "0", "0",
+                             "team/bd", "0", "1", "directory", "b", "true", "0")
+    check("busctl as a member: CreateFiles answers per item (dir, file inside it, root-owned -> AccessDenied, "
+          "size 0 -> InvalidArgument, the same dir again -> Exists)",
+          rc == 0 and out.count('""') == 4 and "AccessDenied" in out and "InvalidArgument" in out and "Exists" in out
+          and owner_of("m", "team/bd/f") == (member.uid, member.gid, 0o644) and owner_of("m", "team/bd/g") is None
+          and owner_of("m", "team/bd") == (member.uid, member.gid, 0o755), (rc, out, err))
+    rc, out, err = busctl_as(member, "CreateFiles", "a(sta{sv})a{sv}", "1", "team/bx", str(2 * MiB), "1",
+                             "colour", "s", "red", "0")
+    check("busctl: an unknown item option -> that item InvalidArgument", rc == 0 and "colour" in out, (rc, out, err))
+    many = []
+    for i in range(1025):
+        many += ["team/many%d" % i, str(2 * MiB), "0"]
+    rc, out, err = busctl_as(None, "CreateFiles", "a(sta{sv})a{sv}", "1025", *many, "0")
+    check("busctl: 1025 items -> InvalidArgument naming the limit, nothing created",
+          rc != 0 and "1024" in err and owner_of("m", "team/many0") is None, (rc, out[:200], err))
+    rc, out, err = busctl_as(None, "CreateFiles", "a(sta{sv})a{sv}", "0", "1", "bogus", "b", "true")
+    check("busctl: an unknown batch option -> InvalidArgument", rc != 0 and "bogus" in err, (rc, out, err))
+
     # job objects: anyone may read them, the path only when anyone may stat it
     def job_paths(user):
         cmd = as_user(user, ["busctl", "--address=" + bus.address, "--no-pager", "--json=short", "call",

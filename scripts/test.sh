@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs every test tier:
 #   unit (GoogleTest), tools (mkfs/fsck end to end), integration (famfsd +
-#   famfsctl on a private bus), fuzz (libFuzzer, bounded),
+#   famfsctl on a private bus), hostile (raw hostile D-Bus callers),
+#   asan (unit and integration built with ASan+UBSan), fuzz (libFuzzer, bounded),
 #   bench (engine and service benchmarks: print numbers, fail only on wrong
 #   results), system (units, udev, packages, systemd guest),
 #   vm (famfs.ko in qemu guests).
@@ -58,6 +59,49 @@ tier tools "$tp" "$tf"
 python3 tests/integration/famfs_integration.py build . 2>&1 | tee "$log_dir/integration.log"
 read -r ip if_ < <(counts "$log_dir/integration.log")
 tier integ "$ip" "$if_"
+
+# hostile: hostile callers (raw D-Bus: wrong types, huge strings and option
+# maps, invalid UTF-8, bad paths, every kind of descriptor, connection churn,
+# 200 concurrent CopyIns) against famfsd on a private bus with the shipped policy
+python3 tests/integration/hostile_client.py build . 2>&1 | tee "$log_dir/hostile.log"
+read -r hp hf < <(counts "$log_dir/hostile.log")
+tier hostile "$hp" "$hf"
+
+# asan: the unit and integration tiers again, built by gcc with
+# AddressSanitizer + UndefinedBehaviorSanitizer (build-asan). Any report
+# fails: the first report ends the process (halt_on_error), and every
+# process of the integration tier (famfsd, famfsctl, the tools) writes its
+# reports to a directory that must stay empty.
+asan_reports=$(mktemp -d /tmp/famfs-asan.XXXXXX)
+asan_start=$SECONDS
+asan_targets=(tests/unit/unit_tests famfsd/famfsd cli/famfsctl famfsd/tools/mkfs.famfs famfsd/tools/fsck.famfs)
+if { [[ -f build-asan/build.ninja ]] || CC=gcc CXX=g++ meson setup build-asan -Db_sanitize=address,undefined; } \
+     >"$log_dir/asan-build.log" 2>&1 && ninja -C build-asan "${asan_targets[@]}" >>"$log_dir/asan-build.log" 2>&1; then
+  echo "asan: build took $((SECONDS - asan_start)) s"
+  export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0:print_summary=1
+  export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+  build-asan/tests/unit/unit_tests --gtest_brief=1 2>&1 | tee "$log_dir/asan-unit.log"
+  rc=${PIPESTATUS[0]}
+  ap=$(grep -oE '\[  PASSED  \] [0-9]+' "$log_dir/asan-unit.log" | grep -oE '[0-9]+$' || echo 0)
+  af=$(grep -oE '\[  FAILED  \] [0-9]+ test' "$log_dir/asan-unit.log" | grep -oE '[0-9]+' | head -n 1 || true)
+  af=${af:-0}
+  if [[ $rc -ne 0 && $af -eq 0 ]]; then af=1; fi  # a sanitizer report (leaks at exit) with every test passed
+  tier asan-unit "${ap:-0}" "$af"
+  ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$asan_reports/asan" UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$asan_reports/ubsan" \
+    python3 tests/integration/famfs_integration.py build-asan . 2>&1 | tee "$log_dir/asan-integration.log"
+  read -r aip aif < <(counts "$log_dir/asan-integration.log")
+  reports=$(find "$asan_reports" -type f | wc -l)
+  if ((reports)); then
+    echo "asan: $reports sanitizer report(s) from the integration tier:"
+    for f in "$asan_reports"/*; do echo "--- $f"; head -n 60 "$f"; done
+  fi
+  tier asan-integ "$aip" "$((aif + reports))"
+  unset ASAN_OPTIONS UBSAN_OPTIONS
+  echo "asan: build and both tiers took $((SECONDS - asan_start)) s"
+else
+  tail -n 40 "$log_dir/asan-build.log"
+  tier asan 0 1
+fi
 
 # fuzz: a clang build of the engine with ASan/UBSan, run for a bounded time
 fuzz_seconds=${FAMFS_FUZZ_SECONDS:-60}

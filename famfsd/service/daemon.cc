@@ -1,6 +1,7 @@
 #include "service/daemon.h"
 
 #include <grp.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -31,6 +32,10 @@ constexpr size_t kMaxWorkers = 32;
 constexpr uint64_t kPropertiesEveryUs = 20'000;  // PropertiesChanged at most 50 times a second
 constexpr uint64_t kJobLingerUs = 5'000'000;     // completed jobs stay visible this long
 constexpr size_t kCallerCacheMax = 4096;
+// After a burst of requests, idle memory goes back to the system at most this
+// often (a 10,000-entry option map alone costs sd-bus ~10 MiB of small
+// allocations, which glibc otherwise keeps for the life of the process).
+constexpr uint64_t kTrimEveryUs = 1'000'000;
 
 uint64_t now_us() {
   timespec ts{};
@@ -229,8 +234,7 @@ void Daemon::loop() {
       // Handle everything the bus has for us before sleeping (sd-bus reports
       // a zero timeout while it holds queued messages).
       if (bus_ready)
-        while (connection_->processPendingRequest()) {
-        }
+        while (connection_->processPendingRequest()) trim_due_ = true;
       pd = connection_->getEventLoopPollData();
     } catch (const sdbus::Error& e) {
       log_msg(LogLevel::err, "D-Bus connection failed: %s: %s", e.getName().c_str(), e.getMessage().c_str());
@@ -248,7 +252,17 @@ void Daemon::loop() {
     }
     pollfd fds[5] = {{pd.fd, pd.events, 0}, {signal_fd_, POLLIN, 0}, {poll_timer_fd_, POLLIN, 0},
                      {wake_fd_, POLLIN, 0}, {watchdog_fd_, POLLIN, 0}};
+    if (trim_due_) {
+      uint64_t due = last_trim_us_ + kTrimEveryUs;
+      int wait = due <= now ? 0 : static_cast<int>((due - now + 999) / 1000);
+      if (timeout_ms < 0 || wait < timeout_ms) timeout_ms = wait;
+    }
     int n = poll(fds, watchdog_fd_ >= 0 ? 5 : 4, timeout_ms);
+    if (n == 0 && trim_due_ && now_us() >= last_trim_us_ + kTrimEveryUs) {  // idle after a burst
+      malloc_trim(0);
+      trim_due_ = false;
+      last_trim_us_ = now_us();
+    }
     if (n < 0 && errno != EINTR) {
       log_msg(LogLevel::err, "poll failed: %s", strerror(errno));
       break;

@@ -91,6 +91,8 @@ class Daemon {
   bool running_ = true;
   bool figures_dirty_ = false;
   uint64_t last_flush_us_ = 0;
+  bool trim_due_ = false;       // requests were handled since the last malloc_trim
+  uint64_t last_trim_us_ = 0;
   uint64_t job_counter_ = 0;
   uint64_t poll_armed_us_ = 0;  // current poll timer interval (0: disarmed)
   std::list<std::pair<std::shared_ptr<JobObject>, uint64_t>> jobs_;  // job, completed-at (0: running)

@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cstring>
+#include <system_error>
 #include <sdbus-c++/sdbus-c++.h>
 
 #include "device/memory_guard.h"
@@ -28,7 +29,8 @@ namespace famfs::service {
 
 namespace {
 
-constexpr size_t kMaxWorkers = 32;
+constexpr size_t kMaxWorkers = 32;   // transfers running at once (threads)
+constexpr size_t kMaxQueued = 1024;  // transfers waiting for a worker; beyond: Busy
 constexpr uint64_t kPropertiesEveryUs = 20'000;  // PropertiesChanged at most 50 times a second
 constexpr uint64_t kJobLingerUs = 5'000'000;     // completed jobs stay visible this long
 constexpr size_t kCallerCacheMax = 4096;
@@ -195,6 +197,10 @@ int Daemon::run() {
   // lost); reads get a few seconds. A worker stuck writing to a caller that
   // stopped reading must not keep the service from stopping.
   for (auto& [job, completed_at] : jobs_) job->cancel.store(true);
+  // Transfers still waiting for a worker never started: nothing of them is
+  // lost by dropping them (their callers see famfsd go away).
+  stopping_ = true;
+  queued_.clear();
   const uint64_t deadline = now_us() + 10'000'000;
   while (!workers_.empty() && now_us() < deadline) {
     pollfd p{wake_fd_, POLLIN, 0};
@@ -353,11 +359,23 @@ void Daemon::sweep_jobs() {
 }
 
 Status Daemon::spawn(std::function<void()> fn, std::function<void()> done) {
-  if (workers_.size() >= kMaxWorkers)
-    return Error(Errc::busy, "too many transfers in progress (" + std::to_string(kMaxWorkers) + "); try again");
+  start_queued();
+  if (workers_.size() < kMaxWorkers && queued_.empty()) {
+    if (Status s = start_worker(fn, done); !s) return s;
+    return ok_status();
+  }
+  if (queued_.size() >= kMaxQueued)
+    return Error(Errc::busy, "too many transfers in progress (" + std::to_string(workers_.size()) + " running, " +
+                                 std::to_string(queued_.size()) + " waiting); try again");
+  queued_.emplace_back(std::move(fn), std::move(done));
+  return ok_status();
+}
+
+Status Daemon::start_worker(std::function<void()>& fn, std::function<void()>& done) {
   uint64_t id = ++worker_counter_;
-  workers_.emplace(id, std::thread([this, id, fn = std::move(fn), done = std::move(done)]() mutable {
+  auto body = [this, id, fn, done]() mutable {
     fn();
+    fn = nullptr;  // what the work holds is released before the caller hears of it
     {
       std::lock_guard<std::mutex> lock(mu_);
       completions_.push_back([this, id, done = std::move(done)] {
@@ -366,13 +384,30 @@ Status Daemon::spawn(std::function<void()> fn, std::function<void()> done) {
           it->second.join();
           workers_.erase(it);
         }
+        start_queued();
         done();
       });
     }
     uint64_t one = 1;
     (void)!write(wake_fd_, &one, sizeof one);
-  }));
+  };
+  auto slot = workers_.try_emplace(id).first;  // allocated before the thread exists
+  try {
+    slot->second = std::thread(std::move(body));
+  } catch (const std::system_error& e) {
+    workers_.erase(slot);
+    return Error(Errc::busy, std::string("cannot start a transfer thread: ") + e.what() + "; try again");
+  }
   return ok_status();
+}
+
+void Daemon::start_queued() {
+  while (!stopping_ && workers_.size() < kMaxWorkers && !queued_.empty()) {
+    auto& [fn, done] = queued_.front();
+    // On failure it stays queued: the next completion or spawn tries again.
+    if (!start_worker(fn, done)) return;
+    queued_.pop_front();
+  }
 }
 
 void Daemon::drain_completions() {

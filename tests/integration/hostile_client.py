@@ -661,12 +661,12 @@ def main():
             x.close()
         for fd in fds:
             os.close(fd)
-        flat = [o for v in outcomes.values() for o in v]
-        busy = flat.count(E + "Busy")
-        check("200 concurrent CopyIns: each succeeds or gets Busy (%d Busy), same path: one wins, others Exists/Busy"
-              % busy, all(o in ("ok", E + "Busy") for p, v in outcomes.items() if p != "conc/same" for o in v) and
-              outcomes["conc/same"].count("ok") <= 1 and
-              all(o in ("ok", E + "Exists", E + "Busy") for o in outcomes["conc/same"]), outcomes)
+        # More than famfsd runs at once (32): the rest wait for a worker.
+        check("200 concurrent CopyIns: all 180 distinct paths succeed",
+              all(v == ["ok"] for p, v in outcomes.items() if p != "conc/same"),
+              {p: v for p, v in outcomes.items() if v != ["ok"]})
+        check("200 concurrent CopyIns: of 20 to one path exactly one wins, 19 get Exists",
+              sorted(outcomes["conc/same"]) == sorted(["ok"] + [E + "Exists"] * 19), outcomes["conc/same"])
         bad = []
         for path, data in want.items():
             if outcomes[path] == ["ok"]:
@@ -687,9 +687,7 @@ def main():
                 r = call("Stat", "sa{sv}", [path, {}])
                 if not is_error(r, E + "NotFound"):
                     bad.append((path, r))
-        same_exists = created("conc/same")
-        check("every successful concurrent copy reads back its bytes; every refused one left nothing",
-              not bad and same_exists == (outcomes["conc/same"].count("ok") == 1), bad)
+        check("every concurrent copy reads back its own bytes", not bad and created("conc/same"), bad)
         after("200 concurrent CopyIns")
         c.close()
 

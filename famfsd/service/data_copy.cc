@@ -20,7 +20,7 @@ namespace {
 constexpr uint64_t kPiece = 8ULL << 20;  // ReadFile transfer size
 // CopyIn's buffer: small enough to stay in the CPU cache between the read and
 // the streaming copy (256 KiB measured slower, 4 MiB no faster).
-constexpr uint64_t kCopyPiece = 1ULL << 20;
+constexpr uint64_t kCopyPiece = 1ULL << 20;  // a multiple of read_exactly's 4 KiB blocks
 
 // A transfer buffer mapped for one copy and unmapped after it. Not malloc:
 // glibc keeps a freed megabyte in each worker thread's arena for good (the
@@ -67,11 +67,16 @@ Status write_all(int fd, const uint8_t* p, uint64_t len) {
   return ok_status();
 }
 
-// Reads exactly LEN bytes of FD at OFFSET into DST.
+// Reads LEN bytes of FD at OFFSET into DST, which holds LEN rounded up to
+// 4 KiB. It asks for whole 4 KiB blocks, so a descriptor opened with
+// O_DIRECT works too (a file's tail is rarely aligned; DST and OFFSET are);
+// bytes read beyond LEN (a file that grew) are ignored.
+constexpr uint64_t kBlock = 4096;
 Status read_exactly(int fd, uint8_t* dst, uint64_t len, uint64_t offset) {
+  const uint64_t asked = (len + kBlock - 1) / kBlock * kBlock;
   uint64_t got = 0;
   while (got < len) {
-    ssize_t r = pread(fd, dst + got, len - got, static_cast<off_t>(offset + got));
+    ssize_t r = pread(fd, dst + got, asked - got, static_cast<off_t>(offset + got));
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) return sys_error("reading the source file");
     if (r == 0) return Error(Errc::io_error, "the source file ended early (truncated during the copy?)");

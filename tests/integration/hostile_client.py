@@ -47,16 +47,17 @@ DBUS_E = "org.freedesktop.DBus.Error."
 # (it returns idle memory to the system about a second after a burst).
 RSS_BOUND_KIB = 2 * 1024
 
-# Every method of the Filesystem interface: its signature and a valid call.
+# Every method of the Filesystem interface: its signature and a valid call
+# (hostile/seed is a world-readable file the harness creates first).
 METHODS = {
     "Format": ("a{sv}", lambda: [{}]),
     "CreateFile": ("sta{sv}", lambda: ["x", 2 * MiB, {}]),
     "Mkdir": ("sa{sv}", lambda: ["x", {}]),
     "CopyIn": ("sha{sv}", lambda: ["x", 0, {}]),
-    "ReadFile": ("sha{sv}", lambda: ["x", 0, {}]),
+    "ReadFile": ("sha{sv}", lambda: ["hostile/seed", 0, {}]),
     "ListDirectory": ("sa{sv}", lambda: ["", {}]),
     "Stat": ("sa{sv}", lambda: ["", {}]),
-    "GetFileMap": ("sa{sv}", lambda: ["x", {}]),
+    "GetFileMap": ("sa{sv}", lambda: ["hostile/seed", {}]),
     "Check": ("a{sv}", lambda: [{}]),
     "Replay": ("a{sv}", lambda: [{}]),
 }
@@ -442,6 +443,17 @@ def main():
         r = call("Get", "ss", ["org.famfs.Famfs1.Nope", "State"], iface=PROPS)
         check("a property of an unknown interface -> an Unknown* error",
               (r.error_name or "").startswith(DBUS_E + "Unknown"), r)
+        r = call("Introspect", "", [], iface="org.freedesktop.DBus.Introspectable")
+        check("Introspect works", r.type == wire.METHOD_RETURN and "CopyIn" in r.args[0], r)
+        r = call("Introspect", "s", ["x"], iface="org.freedesktop.DBus.Introspectable")
+        check("Introspect with an argument -> InvalidArgs", is_error(r, DBUS_E + "InvalidArgs"), r)
+        r = call("GetManagedObjects", "", [], iface="org.freedesktop.DBus.ObjectManager")
+        check("GetManagedObjects works", r.type == wire.METHOD_RETURN, r)
+        r = call("GetAll", "s", [FS], iface=PROPS)
+        check("GetAll works", r.type == wire.METHOD_RETURN and r.args[0].get("State") == "ready", r)
+        r = call("Stat", "sa{sv}", ["/x", {}], iface=None)
+        check("a call without an interface field -> UnknownObject (sd-bus needs the interface)",
+              is_error(r, DBUS_E + "UnknownObject"), r)
         r = call("Format", "a{sv}", [{"force": ("b", True)}])
         check("Format without allow_format -> Unsupported", is_error(r, E + "Unsupported", "allow_format"), r)
         r = call("Format", "a{sv}", [{"log_size": ("t", 1 << 63), "force": ("b", True)}])
@@ -575,6 +587,35 @@ def main():
         fd = memfd(b"m" * 5000)
         r = copy_in("hostile/memfd", fd)
         check("CopyIn from a memfd succeeds", r.type == wire.METHOD_RETURN and r.args == ["/"], r)
+        # Descriptors the call does not name: famfsd must close them all.
+        extra = [os.open("/dev/null", os.O_RDONLY) for _ in range(15)]
+        r = copy_in("hostile/extrafds", fd, fds=[fd] + extra)
+        check("CopyIn with 15 more descriptors than it names succeeds", r.type == wire.METHOD_RETURN, r)
+        devnull = os.open("/dev/null", os.O_WRONLY)
+        r = call("ReadFile", "sha{sv}", ["hostile/seed", 1, {}], fds=[fd, devnull] + extra[:14])
+        check("ReadFile naming the second of 16 descriptors writes there", r.type == wire.METHOD_RETURN and
+              r.args == [3 * MiB + 17], r)
+        os.close(devnull)
+        for x in extra:
+            os.close(x)
+        # O_DIRECT wants aligned lengths: the tail of a 5000-byte file is not.
+        direct_path = os.path.join(work, "direct")
+        with open(direct_path, "wb") as f:
+            f.write(b"d" * 5000)
+        try:
+            dfd = os.open(direct_path, os.O_RDONLY | os.O_DIRECT)
+        except OSError:
+            dfd = None  # the work directory's file system has no O_DIRECT
+        if dfd is not None:
+            r = copy_in("hostile/direct", dfd)
+            os.close(dfd)
+            check("CopyIn from an O_DIRECT descriptor succeeds", r.type == wire.METHOD_RETURN, r)
+            pr, pw = os.pipe()
+            r = call("ReadFile", "sha{sv}", ["hostile/direct", 0, {}], fds=[pw])
+            os.close(pw)
+            got = os.read(pr, 10000)
+            os.close(pr)
+            check("... and holds the file's bytes", r.type == wire.METHOD_RETURN and got == b"d" * 5000, (r, len(got)))
         check("the memfd copy exists", created("hostile/memfd"))
         dropper = wire.Connection(bus.address)
         dropper.send(DEST, OBJ, FS, "CopyIn", "sha{sv}", ["hostile/dropped", 0, {}], fds=[fd])

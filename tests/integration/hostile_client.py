@@ -576,6 +576,12 @@ def main():
             check("Job.Cancel of a finished job -> Busy", is_error(x, E + "Busy"), x)
             x = call("Cancel", "a{sv}", [{"now": ("b", True)}], iface=JOB, path=jp)
             check("Job.Cancel with an unknown option -> InvalidArgument", is_error(x, E + "InvalidArgument", "now"), x)
+            x = call("Cancel", "a{sv}", [{"opt%05d" % i: ("s", "p" * 100) for i in range(10000)}], iface=JOB, path=jp)
+            check("Job.Cancel with 10,000 unknown options -> InvalidArgument naming the first",
+                  is_error(x, E + "InvalidArgument", "opt00000"), x)
+            x = call("Cancel", "a{sv}", [{"p" * MiB: ("b", True)}], iface=JOB, path=jp)
+            check("Job.Cancel with a 1 MiB option name -> InvalidArgument, short message",
+                  is_error(x, E + "InvalidArgument", "unknown option"), x)
             x = call("Cancel", "s", ["now"], iface=JOB, path=jp)
             check("Job.Cancel with a wrong argument type -> InvalidArgs", is_error(x, DBUS_E + "InvalidArgs"), x)
         check("CopyIn of a file truncated while it is copied: the job fails with IoError",

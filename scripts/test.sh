@@ -69,10 +69,15 @@ tier hostile "$hp" "$hf"
 
 # asan: the unit and integration tiers again, built by gcc with
 # AddressSanitizer + UndefinedBehaviorSanitizer (build-asan). Any report
-# fails: the first report ends the process (halt_on_error), and every
-# process of the integration tier (famfsd, famfsctl, the tools) writes its
-# reports to a directory that must stay empty.
-asan_reports=$(mktemp -d /tmp/famfs-asan.XXXXXX)
+# fails: the first report ends the process (halt_on_error), every ASan/LSan
+# report of the integration tier's processes (famfsd, famfsctl, the tools)
+# lands in a directory that must stay empty, and the famfsd logs the harness
+# keeps (its work directory is under a TMPDIR of our own) must hold no
+# UBSan report (gcc's UBSan writes to stderr whatever log_path says).
+asan_tmp=$(mktemp -d /tmp/famfs-asan.XXXXXX)
+mkdir -p "$asan_tmp/reports"
+chmod 755 "$asan_tmp"            # callers run as nobody reach the bus socket below it
+chmod 1777 "$asan_tmp/reports"   # ... and write their reports
 asan_start=$SECONDS
 asan_targets=(tests/unit/unit_tests famfsd/famfsd cli/famfsctl famfsd/tools/mkfs.famfs famfsd/tools/fsck.famfs)
 if { [[ -f build-asan/build.ninja ]] || CC=gcc CXX=g++ meson setup build-asan -Db_sanitize=address,undefined; } \
@@ -87,15 +92,18 @@ if { [[ -f build-asan/build.ninja ]] || CC=gcc CXX=g++ meson setup build-asan -D
   af=${af:-0}
   if [[ $rc -ne 0 && $af -eq 0 ]]; then af=1; fi  # a sanitizer report (leaks at exit) with every test passed
   tier asan-unit "${ap:-0}" "$af"
-  ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$asan_reports/asan" UBSAN_OPTIONS="$UBSAN_OPTIONS:log_path=$asan_reports/ubsan" \
+  TMPDIR=$asan_tmp ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$asan_tmp/reports/asan" \
     python3 tests/integration/famfs_integration.py build-asan . 2>&1 | tee "$log_dir/asan-integration.log"
   read -r aip aif < <(counts "$log_dir/asan-integration.log")
-  reports=$(find "$asan_reports" -type f | wc -l)
-  if ((reports)); then
-    echo "asan: $reports sanitizer report(s) from the integration tier:"
-    for f in "$asan_reports"/*; do echo "--- $f"; head -n 60 "$f"; done
+  mapfile -t report_files < <({ find "$asan_tmp/reports" -type f
+    find "$asan_tmp" -name '*.log' -type f -exec grep -lE 'runtime error:|ERROR: (Address|Leak)Sanitizer' {} +; } | sort -u)
+  if ((${#report_files[@]})); then
+    echo "asan: ${#report_files[@]} file(s) with sanitizer reports from the integration tier:"
+    for f in "${report_files[@]}"; do echo "--- $f"; grep -m1 -A40 -E 'runtime error:|ERROR: ' "$f" || head -n 40 "$f"; done
+  else
+    rm -rf "$asan_tmp"
   fi
-  tier asan-integ "$aip" "$((aif + reports))"
+  tier asan-integ "$aip" "$((aif + ${#report_files[@]}))"
   unset ASAN_OPTIONS UBSAN_OPTIONS
   echo "asan: build and both tiers took $((SECONDS - asan_start)) s"
 else

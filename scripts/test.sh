@@ -2,7 +2,7 @@
 # Installs what is needed, builds, and runs every test tier:
 #   unit (GoogleTest), tools (mkfs/fsck end to end), integration (famfsd +
 #   famfsctl on a private bus), hostile (raw hostile D-Bus callers),
-#   asan (unit and integration built with ASan+UBSan), fuzz (libFuzzer, bounded),
+#   asan (unit, integration and hostile built with ASan+UBSan), fuzz (libFuzzer, bounded),
 #   bench (engine and service benchmarks: print numbers, fail only on wrong
 #   results), system (units, udev, packages, systemd guest),
 #   vm (famfs.ko in qemu guests).
@@ -67,17 +67,32 @@ python3 tests/integration/hostile_client.py build . 2>&1 | tee "$log_dir/hostile
 read -r hp hf < <(counts "$log_dir/hostile.log")
 tier hostile "$hp" "$hf"
 
-# asan: the unit and integration tiers again, built by gcc with
+# asan: the unit, integration and hostile tiers again, built by gcc with
 # AddressSanitizer + UndefinedBehaviorSanitizer (build-asan). Any report
-# fails: the first report ends the process (halt_on_error), every ASan/LSan
-# report of the integration tier's processes (famfsd, famfsctl, the tools)
-# lands in a directory that must stay empty, and the famfsd logs the harness
-# keeps (its work directory is under a TMPDIR of our own) must hold no
-# UBSan report (gcc's UBSan writes to stderr whatever log_path says).
-asan_tmp=$(mktemp -d /tmp/famfs-asan.XXXXXX)
-mkdir -p "$asan_tmp/reports"
-chmod 755 "$asan_tmp"            # callers run as nobody reach the bus socket below it
-chmod 1777 "$asan_tmp/reports"   # ... and write their reports
+# fails: the first report ends the process (halt_on_error); every ASan/LSan
+# report of a harness's processes (famfsd, famfsctl, the tools) lands in a
+# directory that must stay empty; and the famfsd logs the harness keeps (its
+# work directory is under a TMPDIR of our own) must hold no UBSan report
+# (gcc's UBSan writes to stderr whatever log_path says).
+asan_harness() {  # asan_harness TIER SCRIPT [ARGS...]: runs SCRIPT build-asan . ARGS
+  local dir files f p fl
+  dir=$(mktemp -d /tmp/famfs-asan.XXXXXX)
+  mkdir -p "$dir/reports"
+  chmod 755 "$dir"            # callers run as nobody reach the bus socket below it
+  chmod 1777 "$dir/reports"   # ... and write their reports
+  TMPDIR=$dir ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$dir/reports/asan" \
+    python3 "$2" build-asan . "${@:3}" 2>&1 | tee "$log_dir/$1.log"
+  read -r p fl < <(counts "$log_dir/$1.log")
+  mapfile -t files < <({ find "$dir/reports" -type f
+    find "$dir" -name '*.log' -type f -exec grep -lE 'runtime error:|ERROR: (Address|Leak)Sanitizer' {} +; } | sort -u)
+  if ((${#files[@]})); then
+    echo "$1: ${#files[@]} file(s) with sanitizer reports (kept in $dir):"
+    for f in "${files[@]}"; do echo "--- $f"; grep -m1 -A40 -E 'runtime error:|ERROR: ' "$f" || head -n 40 "$f"; done
+  else
+    rm -rf "$dir"
+  fi
+  tier "$1" "$p" "$((fl + ${#files[@]}))"
+}
 asan_start=$SECONDS
 asan_targets=(tests/unit/unit_tests famfsd/famfsd cli/famfsctl famfsd/tools/mkfs.famfs famfsd/tools/fsck.famfs)
 if { [[ -f build-asan/build.ninja ]] || CC=gcc CXX=g++ meson setup build-asan -Db_sanitize=address,undefined; } \
@@ -92,20 +107,11 @@ if { [[ -f build-asan/build.ninja ]] || CC=gcc CXX=g++ meson setup build-asan -D
   af=${af:-0}
   if [[ $rc -ne 0 && $af -eq 0 ]]; then af=1; fi  # a sanitizer report (leaks at exit) with every test passed
   tier asan-unit "${ap:-0}" "$af"
-  TMPDIR=$asan_tmp ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$asan_tmp/reports/asan" \
-    python3 tests/integration/famfs_integration.py build-asan . 2>&1 | tee "$log_dir/asan-integration.log"
-  read -r aip aif < <(counts "$log_dir/asan-integration.log")
-  mapfile -t report_files < <({ find "$asan_tmp/reports" -type f
-    find "$asan_tmp" -name '*.log' -type f -exec grep -lE 'runtime error:|ERROR: (Address|Leak)Sanitizer' {} +; } | sort -u)
-  if ((${#report_files[@]})); then
-    echo "asan: ${#report_files[@]} file(s) with sanitizer reports from the integration tier:"
-    for f in "${report_files[@]}"; do echo "--- $f"; grep -m1 -A40 -E 'runtime error:|ERROR: ' "$f" || head -n 40 "$f"; done
-  else
-    rm -rf "$asan_tmp"
-  fi
-  tier asan-integ "$aip" "$((aif + ${#report_files[@]}))"
+  asan_harness asan-integ tests/integration/famfs_integration.py
+  # ASan's quarantine keeps freed memory on purpose: no RSS bound there.
+  asan_harness asan-hostile tests/integration/hostile_client.py --no-rss
   unset ASAN_OPTIONS UBSAN_OPTIONS
-  echo "asan: build and both tiers took $((SECONDS - asan_start)) s"
+  echo "asan: build and the three tiers took $((SECONDS - asan_start)) s"
 else
   tail -n 40 "$log_dir/asan-build.log"
   tier asan 0 1

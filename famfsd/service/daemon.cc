@@ -66,6 +66,7 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
 }
 
 Daemon::~Daemon() {
+  queued_.clear();  // they hold job objects, which need the connection
   for (auto& [id, t] : workers_)
     if (t.joinable()) t.join();
   jobs_.clear();
@@ -264,7 +265,9 @@ void Daemon::loop() {
       if (timeout_ms < 0 || wait < timeout_ms) timeout_ms = wait;
     }
     int n = poll(fds, watchdog_fd_ >= 0 ? 5 : 4, timeout_ms);
-    if (n == 0 && trim_due_ && now_us() >= last_trim_us_ + kTrimEveryUs) {  // idle after a burst
+    // No request waiting (timers may have fired: a client's poll timer
+    // always does) after a burst: give the memory it used back.
+    if (trim_due_ && fds[0].revents == 0 && now_us() >= last_trim_us_ + kTrimEveryUs) {
       malloc_trim(0);
       trim_due_ = false;
       last_trim_us_ = now_us();

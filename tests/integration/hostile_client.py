@@ -24,9 +24,8 @@ if any check failed. Runs as root.
 """
 import json
 import os
-import select
+import shutil
 import socket
-import stat
 import subprocess
 import sys
 import tempfile
@@ -48,6 +47,7 @@ DBUS_E = "org.freedesktop.DBus.Error."
 # famfsd's anonymous RSS must come back to within this much of its start
 # (it returns idle memory to the system about a second after a burst).
 RSS_BOUND_KIB = 2 * 1024
+DEVICE_SIZE = 4 * GiB
 
 # Every method of the Filesystem interface: its signature and a valid call
 # (hostile/seed is a world-readable file the harness creates first).
@@ -323,7 +323,7 @@ def main():
     work = tempfile.mkdtemp(prefix="famfs-hostile-")
     procs = []
     fd, dev = tempfile.mkstemp(prefix="famfs-hostile-", dir="/dev/shm")
-    os.ftruncate(fd, 2 * GiB)
+    os.ftruncate(fd, DEVICE_SIZE)  # sparse: only what is written takes memory
     os.close(fd)
     try:
         bus = Bus(work, os.path.join(src, "dbus/org.famfs.Famfs1.conf"))
@@ -551,17 +551,17 @@ def main():
         check("CopyIn of a sparse file larger than the free space -> NoSpace", is_error(r, E + "NoSpace"), r)
         os.close(fd)
         with open(sparse, "wb") as f:
-            f.truncate(4 * GiB)
+            f.truncate(DEVICE_SIZE + 2 * MiB)
         fd = os.open(sparse, os.O_RDONLY)
         r = copy_in("hostile/toolarge", fd)
         os.close(fd)
         check("CopyIn of a sparse file larger than the device -> InvalidArgument",
               is_error(r, E + "InvalidArgument", "larger than the device"), r)
         # A file truncated while it is copied: a large job, truncated as soon
-        # as the job exists (the copy of 1 GiB is still running then).
+        # as the job exists (the copy of 3 GiB takes far longer than that).
         shrink = os.path.join(work, "shrink")
         with open(shrink, "wb") as f:
-            f.truncate(1 * GiB)
+            f.truncate(3 * GiB)
         fd = os.open(shrink, os.O_RDONLY)
         r = copy_in("hostile/shrinking", fd, {"job": ("b", True)})
         os.truncate(shrink, 4096)
@@ -757,6 +757,10 @@ def main():
             except subprocess.TimeoutExpired:
                 p.kill()
         os.unlink(dev)
+        if all(results):
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print("famfsd log and bus log kept in " + work, flush=True)
 
 
 if __name__ == "__main__":

@@ -22,10 +22,11 @@ tier() {  # tier NAME PASSED FAILED
   failed=$((failed + $3))
 }
 
-# Counts "N passed, N failed" on the last such line of FILE, or 0 1 if absent.
+# Counts "N passed, N failed" (optionally ", N skipped": skips are neither)
+# on the last such line of FILE, or 0 1 if absent.
 counts() {
   local line
-  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$1" | tail -n 1)
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$1" | tail -n 1)
   if [[ -z "$line" ]]; then echo "0 1"; else echo "$line" | awk '{print $1, $3}'; fi
 }
 

@@ -151,7 +151,7 @@ class Member:
     """A real user in the famfs group (supplementary), created for the run
     before the bus starts: dbus-daemon resolves <policy group=...> from the
     user database when it loads its configuration."""
-    NAME = "famfs-it-member"
+    NAME = "famfs-it-%d" % os.getpid()  # one per run: concurrent runs never remove each other's user
 
     def __init__(self):
         import grp
@@ -468,6 +468,12 @@ try:
     rc1 = ctl("-d", "m", "cp", big, "private/bigjob")[0]
     rc2 = ctl("-d", "m", "cp", big, "data/bigjob")[0]
     seen_nobody, seen_root = job_paths(NOBODY), job_paths(None)
+    jobs_root = ctl_json("-d", "m", "jobs")[1] or {}
+    rcn, jobs_nobody, _ = (lambda r: (r[0], json.loads(r[1] or b"{}"), r[2]))(ctl("--json", "-d", "m", "jobs", user=NOBODY))
+    check("jobs: GetPath shows root the path of its copy into the 0700 directory, nobody only '-'",
+          "private/bigjob" in [j.get("path") for j in jobs_root.get("jobs", [])]
+          and "private/bigjob" not in [j.get("path") for j in jobs_nobody.get("jobs", [])]
+          and None in [j.get("path") for j in jobs_nobody.get("jobs", [])], (jobs_root, jobs_nobody))
     check("job objects: the path of a copy into a 0700 directory is hidden, one into a 0755 one shown",
           rc1 == 0 and rc2 == 0 and "" in seen_nobody and "data/bigjob" in seen_nobody
           and "private/bigjob" not in seen_nobody and "private/bigjob" not in seen_root, (seen_nobody, seen_root))

@@ -65,6 +65,16 @@ ExitCode run_jobs(Session& s) {
   std::map<sdbus::ObjectPath, Interfaces> objects;
   proxy->callMethod("GetManagedObjects").onInterface("org.freedesktop.DBus.ObjectManager").storeResultsTo(objects);
   auto rows = job_rows(objects);
+  // The Path property is empty when not everyone may see it; GetPath asks
+  // for this user (AccessDenied keeps it hidden).
+  for (auto& row : rows) {
+    if (!row.path.empty()) continue;
+    try {
+      JobProxy job(s.bus.connection(), s.bus_name, row.object_path);
+      row.path = job.GetPath({});
+    } catch (const sdbus::Error&) {
+    }
+  }
   std::string out = r.global.json ? dump_json(render_jobs_json(rows), true) + "\n" : render_jobs_text(rows);
   fwrite(out.data(), 1, out.size(), stdout);
   return ExitCode::ok;

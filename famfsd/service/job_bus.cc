@@ -33,7 +33,7 @@ std::string JobObject::Path() {
   // shown only when every caller may stat it: the "other" class has search
   // on every directory on the way. The
   // file appears only when the copy commits, so what decides is the way to
-  // its parent. The starter knows the path it asked for.
+  // its parent. GetPath answers for the calling user.
   const Volume* vol = daemon_.instance().volume();
   if (vol == nullptr) return "";
   return everyone_may_search(vol->state().names(), omf::parent_path(path_)) ? path_ : "";
@@ -42,6 +42,23 @@ std::string JobObject::Path() {
 double JobObject::Progress() {
   if (total_ == 0) return 1.0;
   return static_cast<double>(done.load(std::memory_order_relaxed)) / static_cast<double>(total_);
+}
+
+std::string JobObject::GetPath(const std::map<std::string, sdbus::Variant>& options) {
+  try {
+    Options o(options, {});
+    Caller c = daemon_.caller_of(*getObject().getCurrentlyProcessedMessage());
+    const Volume* vol = daemon_.instance().volume();
+    if (vol == nullptr) throw named_error("NotFormatted", "the file system is gone");
+    // The walk a stat(2) of the path would make, up to its parent.
+    auto parent = resolve(vol->state().names(), c, omf::parent_path(path_), kMayExec);
+    if (!parent) throw to_dbus_error(parent.error());
+    return path_;
+  } catch (const sdbus::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw named_error("Failed", e.what());
+  }
 }
 
 void JobObject::Cancel(const std::map<std::string, sdbus::Variant>& options) {

@@ -30,6 +30,7 @@ class JobObject final : public sdbus::AdaptorInterfaces<org::famfs::Famfs1::Job_
 
  private:
   void Cancel(const std::map<std::string, sdbus::Variant>& options) override;
+  std::string GetPath(const std::map<std::string, sdbus::Variant>& options) override;
   std::string Operation() override { return operation_; }
   // The path when every caller may stat it, else "" (see job_bus.cc).
   std::string Path() override;

@@ -131,7 +131,7 @@ class Daemon:
     def stop(self):
         self.proc.terminate()
         try:
-            return self.proc.wait(10)
+            return self.proc.wait(30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             return None
@@ -151,7 +151,7 @@ class Member:
     """A real user in the famfs group (supplementary), created for the run
     before the bus starts: dbus-daemon resolves <policy group=...> from the
     user database when it loads its configuration."""
-    NAME = "famfs-it-member"
+    NAME = "famfs-it-%d" % os.getpid()  # one per run: concurrent runs never remove each other's user
 
     def __init__(self):
         import grp
@@ -519,6 +519,12 @@ try:
     rc1 = ctl("-d", "m", "cp", big, "private/bigjob")[0]
     rc2 = ctl("-d", "m", "cp", big, "data/bigjob")[0]
     seen_nobody, seen_root = job_paths(NOBODY), job_paths(None)
+    jobs_root = ctl_json("-d", "m", "jobs")[1] or {}
+    rcn, jobs_nobody, _ = (lambda r: (r[0], json.loads(r[1] or b"{}"), r[2]))(ctl("--json", "-d", "m", "jobs", user=NOBODY))
+    check("jobs: GetPath shows root the path of its copy into the 0700 directory, nobody only '-'",
+          "private/bigjob" in [j.get("path") for j in jobs_root.get("jobs", [])]
+          and "private/bigjob" not in [j.get("path") for j in jobs_nobody.get("jobs", [])]
+          and None in [j.get("path") for j in jobs_nobody.get("jobs", [])], (jobs_root, jobs_nobody))
     check("job objects: the path of a copy into a 0700 directory is hidden, one into a 0755 one shown",
           rc1 == 0 and rc2 == 0 and "" in seen_nobody and "data/bigjob" in seen_nobody
           and "private/bigjob" not in seen_nobody and "private/bigjob" not in seen_root, (seen_nobody, seen_root))
@@ -1023,13 +1029,14 @@ try:
     check("a forgotten host that comes back registers again",
           wait_for(lambda: by_uuid("hc1").get(UUID_C2, {}).get("state") == "ready", timeout=15), by_uuid("hc1"))
     reg_area = open(reg, "rb").read(0x200000)[0x1000:]  # a valid area of another file system, for below
-    for d in (hc2, hc1, hm, clone):
-        d.stop()
+    stops = {d.name: d.stop() for d in (hc2, hc1, hm, clone)}
     p = subprocess.run([FSCK, "--json", reg], capture_output=True, timeout=60)
     ha = json.loads(p.stdout or b"{}").get("host_area", {})
     check("after clean stops the registry says stopped, no stale notes",
           p.returncode == 0 and all(h["state"] == "stopped" for h in ha.get("hosts", []))
-          and (ha.get("master") or {}).get("state") == "stopped" and ha.get("notes") == [], ha)
+          and (ha.get("master") or {}).get("state") == "stopped" and ha.get("notes") == [],
+          (stops, [(h["system_uuid"][:8], h["state"], h["stale"]) for h in ha.get("hosts", [])],
+           {k: v for k, v in ha.items() if k != "hosts"}))
 
     # Two hosts joining at the same instant, their probes starting at one slot.
     def probe_start(u):

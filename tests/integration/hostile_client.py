@@ -500,6 +500,48 @@ def main():
         os.close(devnull)
         after("hostile values")
 
+        # ---- CreateFiles: huge batches, duplicates, bad items among good ones ----
+        big = [["batch/h%d" % i, 2 * MiB, {}] for i in range(100000)]
+        r = call("CreateFiles", "a(sta{sv})a{sv}", [big, {}])
+        check("CreateFiles with 100,000 items -> InvalidArgument naming the limit, nothing created",
+              is_error(r, E + "InvalidArgument", "1024") and not created("batch/h0"), r)
+        r = call("Mkdir", "sa{sv}", ["batch", {}])
+        check("Mkdir batch", r.type == wire.METHOD_RETURN, r)
+        items = []
+        for i in range(1024):
+            kind = i % 8
+            if kind == 0:
+                items.append(["batch/d%d" % i, 0, {"directory": ("b", True)}])
+            elif kind == 1:
+                items.append(["batch/d%d/f" % (i - 1), 2 * MiB, {}])  # inside the directory just before
+            elif kind == 2:
+                items.append(["batch/dup", 2 * MiB, {}])  # the same path 128 times
+            elif kind == 3:
+                items.append([BAD_PATHS[i % len(BAD_PATHS)], 2 * MiB, {}])
+            elif kind == 4:
+                items.append(["batch/s%d" % i, 0, {}])
+            elif kind == 5:
+                items.append(["batch/o%d" % i, 2 * MiB, {"directory": ("s", "yes")}])
+            elif kind == 6:
+                items.append(["batch/x%d" % i, 2 * MiB, {"mode": ("u", 0o170000)}])
+            else:
+                items.append(["batch/g%d" % i, 2 * MiB, {"zero": ("b", False)}])
+        r = call("CreateFiles", "a(sta{sv})a{sv}", [items, {}])
+        res = r.args[0] if r.type == wire.METHOD_RETURN else []
+        want = {0: "", 1: "", 3: E + "InvalidPath", 4: E + "InvalidArgument", 5: E + "InvalidArgument",
+                6: E + "InvalidArgument", 7: ""}
+        wrong = [(i, items[i][0], res[i]) for i in range(min(len(res), 1024))
+                 if (i % 8 != 2 and res[i][0] != want[i % 8])
+                 or (i % 8 == 2 and res[i][0] != ("" if i == 2 else E + "Exists"))]
+        check("CreateFiles with 1,024 mixed items: one answer each, in order (dirs and files inside them created, "
+              "a repeated path Exists after the first, bad paths, sizes, option types and modes named)",
+              len(res) == 1024 and not wrong, (r.error_name, r.args[:1] if r.error_name else wrong[:5]))
+        check("CreateFiles: the good items are there, the bad ones not",
+              created("batch/d8/f") and created("batch/dup") and created("batch/g1023") and not created("batch/s4"))
+        r = call("CreateFiles", "a(sta{sv})a{sv}", [[], {}])
+        check("CreateFiles with no items -> no results", r.type == wire.METHOD_RETURN and r.args == [[]], r)
+        after("CreateFiles batches")
+
         # ---- CopyIn source descriptors of every kind ----
         def copy_in(path, fd, opts=None, fds=None, index=0):
             return call("CopyIn", "sha{sv}", [path, index, opts or {}], fds=[fd] if fds is None else fds)

@@ -22,7 +22,29 @@ static std::string printable(std::string_view s) {
   return out;
 }
 
+// The same rules as path_problem() as one pass without messages: replay
+// checks every path of the log, almost all of them valid.
+static bool path_is_valid(std::string_view path) {
+  const size_t n = path.size();
+  if (n == 0 || n > kMaxPathLen || path.front() == '/' || path.back() == '/') return false;
+  unsigned bad = 0;
+  size_t start = 0;
+  for (size_t i = 0; i < n; ++i) {
+    auto c = static_cast<unsigned char>(path[i]);
+    bad |= (c < 0x20) | (c == 0x7f);
+    if (c == '/') {
+      size_t len = i - start;  // the component before this slash
+      bad |= (len == 0) | (len == 1 && path[start] == '.') | (len == 2 && path[start] == '.' && path[start + 1] == '.');
+      start = i + 1;
+    }
+  }
+  size_t len = n - start;
+  bad |= (len == 1 && path[start] == '.') | (len == 2 && path[start] == '.' && path[start + 1] == '.');
+  return bad == 0;
+}
+
 std::optional<std::string> path_problem(std::string_view path) {
+  if (path_is_valid(path)) return std::nullopt;
   if (path.empty()) return "empty path";
   if (path.size() > kMaxPathLen)
     return "path is " + std::to_string(path.size()) + " bytes, the limit is " +

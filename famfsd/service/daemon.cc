@@ -104,7 +104,8 @@ int Daemon::setup() {
 
   std::string why;
   std::string mountpoint = config_.mountpoint.value_or("/run/famfs/" + instance_name_);
-  auto backend = make_backend(config_.backend, mountpoint, why);
+  BackendRequest request{config_.backend, options_.device, mountpoint, config_.client_files_writable};
+  auto backend = make_backend(request, mount::make_linux_kernel_fs(), why);
   if (!backend) {
     log_msg(LogLevel::err, "%s", backend.error().message().c_str());
     return 1;

@@ -65,11 +65,16 @@ class Instance {
   uint64_t device_size() const { return device_ ? device_->size() : 0; }
   // "master", "client" or "" (no volume).
   std::string role_name() const;
-  // Volume problems, plus the failure that made the instance fail (if any).
+  // Volume problems, nodes the mount backend refused (publish_failed, with
+  // the errno), plus the failure that made the instance fail (if any).
   std::vector<Problem> problems() const;
 
   // Master operations. Errors as Volume's, plus not_formatted-like errors:
   // unsupported (no volume), memory_error (device failed: state -> failed).
+  // They return once the new nodes exist in the mount; a node the backend
+  // refuses is logged already (it stays in the log and in Problems) and the
+  // call fails with the backend's error, prefixed "logged, but not
+  // published in the mount".
   Status format(uint64_t log_len, bool force);
   Status create_file(const FileRequest& request, bool zero);
   // PARENTS: create missing parents, succeed if PATH is a directory already.
@@ -86,8 +91,10 @@ class Instance {
   Status require_volume() const;
   void set_state(InstanceState state, std::string reason);
   void settle_state();
-  // Publishes nodes added since the last call (to the backend and events).
-  void publish_new_nodes();
+  // Publishes the nodes the volume added since the last call (to the backend
+  // and the events). A node the backend refuses becomes a Problem; the first
+  // such error is returned.
+  Status publish_new_nodes();
   // Tells the listener that counts, log figures or problems changed.
   void figures_changed();
   // Turns memory errors into the failed state; returns ERROR unchanged.
@@ -103,7 +110,7 @@ class Instance {
   InstanceState state_ = InstanceState::starting;
   std::string reason_;
   std::optional<Error> failure_;
-  NodeId published_ = 0;  // nodes [1, published_] were announced
+  std::vector<Problem> publish_problems_;
   bool mounted_ = false;
 };
 

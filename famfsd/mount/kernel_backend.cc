@@ -1,0 +1,121 @@
+#include "mount/kernel_backend.h"
+
+#include "omf/layout.h"
+
+namespace famfs::mount {
+
+namespace {
+
+class NoneBackend : public MountBackend {
+ public:
+  const char* name() const override { return "none"; }
+  std::string mountpoint() const override { return ""; }
+  Status mount(Volume&) override { return ok_status(); }
+  Status publish(const Volume&, const Node&) override { return ok_status(); }
+  Status unmount() override { return ok_status(); }
+};
+
+Error about(const std::string& rel, const Error& e) { return Error(e.code(), rel + ": " + e.message()); }
+
+}  // namespace
+
+std::unique_ptr<MountBackend> make_none_backend() { return std::make_unique<NoneBackend>(); }
+
+uint32_t published_file_mode(uint32_t mode, Role role, bool client_files_writable) {
+  mode &= 07777;
+  if (role == Role::client && !client_files_writable) mode &= ~0222u;
+  return mode;
+}
+
+KernelBackend::KernelBackend(std::unique_ptr<KernelFs> fs, KernelBackendOptions options)
+    : fs_(std::move(fs)), options_(std::move(options)) {}
+
+KernelBackend::~KernelBackend() { (void)unmount(); }
+
+Status KernelBackend::check_mount_point() {
+  const std::string& dir = options_.mountpoint;
+  auto info = fs_->inspect(dir);
+  if (!info) return info.error();
+  switch (info->state) {
+    case MountPointState::missing: return fs_->make_directories(dir);
+    case MountPointState::empty_directory: return ok_status();
+    case MountPointState::not_directory:
+      return Error(Errc::not_directory, "mount point " + dir + " is not a directory");
+    case MountPointState::not_empty:
+      return Error(Errc::exists, "mount point " + dir + " is not empty (famfs is mounted on empty directories only)");
+    case MountPointState::mounted:
+      return Error(Errc::busy, "mount point " + dir + " is already a mount point (" + info->fstype + " from " +
+                                   info->source + "); famfsd never mounts over another mount");
+  }
+  return ok_status();
+}
+
+Status KernelBackend::publish_file(const std::string& rel, uint32_t mode, uint32_t uid, uint32_t gid,
+                                   const omf::FileMap& map, uint64_t size, famfs_file_type type) {
+  auto encoded = encode_kernel_map(map, size, type);
+  if (!encoded) return about(rel, encoded.error());
+  auto fd = fs_->create_file(rel, 0600);
+  if (!fd) return about(rel, fd.error());
+  Status s = fs_->map_create(*fd, *encoded);
+  fs_->close_file(*fd);
+  if (!s) {
+    (void)fs_->remove_file(rel);  // an unmapped file would only fail every read (ENODATA)
+    return about(rel, s.error());
+  }
+  // Owner first: chown clears set-user-ID and set-group-ID, the mode then sets them.
+  if (Status o = fs_->set_owner(rel, uid, gid); !o) return about(rel, o.error());
+  if (Status m = fs_->set_mode(rel, mode); !m) return about(rel, m.error());
+  return ok_status();
+}
+
+Status KernelBackend::publish_meta(const Volume& volume) {
+  const omf::Geometry& geo = volume.geometry();
+  if (Status s = fs_->make_directory(kMetaDir, 0700); !s) return about(kMetaDir, s.error());
+  if (Status s = fs_->set_mode(kMetaDir, kMetaDirMode); !s) return about(kMetaDir, s.error());
+  omf::FileMap sb;
+  sb.extents.push_back(omf::Extent{0, 0, omf::kSuperblockRegion});
+  FAMFS_TRY(publish_file(kSuperblockFile, kSuperblockFileMode, 0, 0, sb, omf::kSuperblockRegion, FAMFS_SUPERBLOCK));
+  omf::FileMap log;
+  log.extents.push_back(omf::Extent{0, geo.log_offset, geo.log_len});
+  return publish_file(kLogFile, volume.role() == Role::master ? kMasterLogFileMode : kClientLogFileMode, 0, 0, log,
+                      geo.log_len, FAMFS_LOG);
+}
+
+Status KernelBackend::mount(Volume& volume) {
+  if (mounted_) return Error(Errc::busy, "famfs is mounted on " + options_.mountpoint + " already");
+  FAMFS_TRY(check_mount_point());
+  FAMFS_TRY(fs_->mount(volume.device().path(), options_.mountpoint));
+  mounted_ = true;
+  Status meta = publish_meta(volume);
+  if (!meta) {
+    (void)unmount();
+    return Error(meta.error().code(), "metadata files: " + meta.error().message());
+  }
+  return ok_status();
+}
+
+Status KernelBackend::publish(const Volume& volume, const Node& node) {
+  if (!mounted_) return Error(Errc::unsupported, node.path + ": not mounted");
+  if (node.is_dir) {
+    if (Status s = fs_->make_directory(node.path, 0700); !s) return about(node.path, s.error());
+    if (Status o = fs_->set_owner(node.path, node.uid, node.gid); !o) return about(node.path, o.error());
+    if (Status m = fs_->set_mode(node.path, node.mode & 07777); !m) return about(node.path, m.error());
+    return ok_status();
+  }
+  return publish_file(node.path, published_file_mode(node.mode, volume.role(), options_.client_files_writable),
+                      node.uid, node.gid, node.map, node.size, FAMFS_REG);
+}
+
+Status KernelBackend::unmount() {
+  if (!mounted_) return ok_status();
+  mounted_ = false;
+  Status s = fs_->unmount(options_.mountpoint, false);
+  if (s || s.error().code() != Errc::busy) return s;
+  if (options_.notice)
+    options_.notice("a file in " + options_.mountpoint +
+                    " is open or mapped: detached the mount lazily (it is gone from the namespace; its users keep "
+                    "their files until they close them)");
+  return fs_->unmount(options_.mountpoint, true);
+}
+
+}  // namespace famfs::mount

@@ -1,0 +1,72 @@
+// The mount backend that serves the namespace through famfs.ko: mount(2) of
+// the device, the metadata files .meta/.superblock and .meta/.log (file
+// types 1 and 2, as the reference famfs creates them, so the module guards
+// the log region and the reference tools find them), then one directory or
+// one file with its map per published node.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "mount/kernel_fs.h"
+#include "mount/mount_backend.h"
+
+namespace famfs::mount {
+
+struct KernelBackendOptions {
+  // Absolute path; created (with its parents) when missing.
+  std::string mountpoint;
+  // On clients, keep the write bits of files' modes (the reference, and the
+  // default, strip them: only the master's writes are coordinated).
+  bool client_files_writable = false;
+  // Receives notable events worth logging (a lazy unmount).
+  std::function<void(const std::string&)> notice;
+};
+
+// Modes of what the backend creates.
+inline constexpr uint32_t kMetaDirMode = 0755;
+inline constexpr uint32_t kSuperblockFileMode = 0444;
+inline constexpr uint32_t kMasterLogFileMode = 0644;
+inline constexpr uint32_t kClientLogFileMode = 0444;
+inline constexpr const char* kMetaDir = ".meta";
+inline constexpr const char* kSuperblockFile = ".meta/.superblock";
+inline constexpr const char* kLogFile = ".meta/.log";
+
+// The mode a file of the log gets in the mount: MODE's permission bits, minus
+// the write bits on a client unless CLIENT_FILES_WRITABLE.
+uint32_t published_file_mode(uint32_t mode, Role role, bool client_files_writable);
+
+class KernelBackend : public MountBackend {
+ public:
+  KernelBackend(std::unique_ptr<KernelFs> fs, KernelBackendOptions options);
+  ~KernelBackend() override;
+
+  const char* name() const override { return "kernel"; }
+  std::string mountpoint() const override { return mounted_ ? options_.mountpoint : ""; }
+  // Refuses a mount point that is not a directory, not empty or already a
+  // mount point (one line naming it and why). A failure after mount(2)
+  // unmounts again, so nothing is left behind.
+  Status mount(Volume& volume) override;
+  // A directory: mkdir, owner, mode. A file: O_CREAT|O_EXCL, MAP_CREATE_V2,
+  // owner, mode; a file whose map the module refuses is removed again. The
+  // error names the path and the errno.
+  Status publish(const Volume& volume, const Node& node) override;
+  // umount; when a file is still open or mapped, a lazy detach (MNT_DETACH):
+  // the mount point is free at once, mappings keep working, and the module
+  // releases the device when the last of them goes.
+  Status unmount() override;
+
+ private:
+  Status check_mount_point();
+  Status publish_meta(const Volume& volume);
+  Status publish_file(const std::string& rel, uint32_t mode, uint32_t uid, uint32_t gid, const omf::FileMap& map,
+                      uint64_t size, famfs_file_type type);
+
+  std::unique_ptr<KernelFs> fs_;
+  KernelBackendOptions options_;
+  bool mounted_ = false;
+};
+
+}  // namespace famfs::mount

@@ -1,0 +1,36 @@
+// How famfsd exposes the file system to the host's programs. The kernel
+// backend mounts famfs.ko and hands it each file's map; the none backend is
+// metadata only (hosts without famfs.ko, emulated devices: the D-Bus API
+// still serves listings, maps and ReadFile/CopyIn).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/namespace.h"
+#include "engine/volume.h"
+#include "util/result.h"
+
+namespace famfs::mount {
+
+class MountBackend {
+ public:
+  virtual ~MountBackend() = default;
+  // "kernel" or "none".
+  virtual const char* name() const = 0;
+  // Where the file system is mounted ("" when not mounted).
+  virtual std::string mountpoint() const = 0;
+  // Mounts VOLUME's device (after its superblock validated) and publishes
+  // the metadata files; no node of the namespace yet.
+  virtual Status mount(Volume& volume) = 0;
+  // Makes one replayed or created node visible in the mount. Nodes come in
+  // log order, so a node's parent was published before it.
+  virtual Status publish(const Volume& volume, const Node& node) = 0;
+  // Unmounts; safe to call when not mounted.
+  virtual Status unmount() = 0;
+};
+
+// The metadata-only backend.
+std::unique_ptr<MountBackend> make_none_backend();
+
+}  // namespace famfs::mount

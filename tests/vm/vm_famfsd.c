@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * famfs VM tests: helpers for the famfsd guests (tests/vm/famfsd.sh). The
+ * script drives famfsd through famfsctl; these commands check the bytes
+ * a program sees through the mount and on the raw device.
+ *
+ *   famfs-vmtest pattern-file PATH SIZE SEED       write SIZE pattern bytes
+ *   famfs-vmtest mmap-cmp TAG FILE SRC             mmap of FILE == SRC's bytes
+ *   famfs-vmtest raw-cmp TAG pmem|devdax DEV FILE SRC
+ *                     the device bytes at FILE's map (MAP_GET_V2) == SRC's bytes
+ *   famfs-vmtest mmap-put FILE OFFSET TEXT         store TEXT through a mapping
+ *   famfs-vmtest mmap-wait TAG NAME FILE OFFSET TEXT SECONDS
+ *                     wait until a mapping of FILE shows TEXT at OFFSET
+ */
+#include "vmtest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* the whole of PATH, or NULL; *len its size */
+static uint8_t *slurp(const char *path, uint64_t *len)
+{
+	struct stat st;
+	uint8_t *buf;
+	uint64_t done = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0 || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	buf = xalloc(st.st_size ? st.st_size : 1);
+	while (done < (uint64_t)st.st_size) {
+		n = read(fd, buf + done, st.st_size - done);
+		if (n <= 0)
+			break;
+		done += n;
+	}
+	close(fd);
+	*len = done;
+	return buf;
+}
+
+int cmd_pattern_file(const char *path, uint64_t size, uint64_t seed)
+{
+	uint8_t *buf = xalloc(size ? size : 1);
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	int rc = 1;
+
+	pattern(buf, size, seed);
+	if (fd >= 0 && write(fd, buf, size) == (ssize_t)size)
+		rc = 0;
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return rc;
+}
+
+int cmd_mmap_cmp(const char *tag, const char *file, const char *src)
+{
+	uint64_t len = 0;
+	uint8_t *want = slurp(src, &len);
+	struct stat st;
+	void *p;
+	int64_t d;
+	int fd;
+
+	set_tag(tag);
+	fd = open(file, O_RDONLY);
+	if (!want || fd < 0 || fstat(fd, &st))
+		return !report(false, "mmap of the file equals the source", "open %s: %s", file, strerror(errno));
+	if ((uint64_t)st.st_size != len) {
+		close(fd);
+		return !report(false, "mmap of the file equals the source", "size %lld, source %llu",
+			       (long long)st.st_size, (unsigned long long)len);
+	}
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return !report(false, "mmap of the file equals the source", "mmap: %s", strerror(errno));
+	d = first_diff(p, want, len);
+	munmap(p, len);
+	free(want);
+	return !report(d < 0, "mmap of the file equals the source", "first difference at byte %lld", (long long)d);
+}
+
+/* the test's map model from MAP_GET_V2 */
+static int tmap_of(int fd, struct tmap *m)
+{
+	struct famfs_ioc_get_fmap g;
+	uint32_t i;
+
+	memset(&g, 0, sizeof(g));
+	memset(m, 0, sizeof(*m));
+	if (ioctl(fd, FAMFSIOC_MAP_GET_V2, &g))
+		return -1;
+	m->ftype = g.iocmap.fioc_file_type;
+	m->size = g.iocmap.fioc_file_size;
+	if (g.iocmap.fioc_ext_type == FAMFS_IOC_EXT_SIMPLE) {
+		m->n = g.iocmap.fioc_nextents;
+		for (i = 0; i < m->n && i < FAMFS_MAX_SIMPLE_EXTENTS; i++) {
+			m->off[i] = g.ikse[i].offset;
+			m->len[i] = g.ikse[i].len;
+		}
+		return 0;
+	}
+	m->interleaved = true;
+	m->n = g.ks.ikie.ie_nstrips;
+	m->chunk = g.ks.ikie.ie_chunk_size;
+	m->nbytes = g.ks.ikie.ie_nbytes;
+	for (i = 0; i < m->n && i < FAMFS_MAX_STRIPS; i++) {
+		m->off[i] = g.ks.kie_strips[i].offset;
+		m->len[i] = g.ks.kie_strips[i].len;
+	}
+	return 0;
+}
+
+int cmd_raw_cmp(const char *tag, bool devdax, const char *dev, const char *file, const char *src)
+{
+	const char *name = "device bytes at the file's map equal the source";
+	uint64_t len = 0;
+	uint8_t *want = slurp(src, &len), *got;
+	struct tmap m;
+	int64_t d;
+	int fd;
+
+	set_tag(tag);
+	fd = open(file, O_RDONLY);
+	if (!want || fd < 0)
+		return !report(false, name, "open %s: %s", file, strerror(errno));
+	if (tmap_of(fd, &m)) {
+		close(fd);
+		return !report(false, name, "MAP_GET_V2: %s", strerror(errno));
+	}
+	close(fd);
+	if (m.size != len)
+		return !report(false, name, "map size %llu, source %llu", (unsigned long long)m.size,
+			       (unsigned long long)len);
+	if (raw_open(devdax, dev))
+		return !report(false, name, "open %s: %s", dev, strerror(errno));
+	got = xalloc(len ? len : 1);
+	if (tmap_raw_read(&m, got, 0, len)) {
+		raw_close();
+		return !report(false, name, "raw read: %s", strerror(errno));
+	}
+	raw_close();
+	d = first_diff(got, want, len);
+	free(got);
+	free(want);
+	return !report(d < 0, name, "first difference at byte %lld", (long long)d);
+}
+
+static void *map_rw(const char *file, uint64_t *len)
+{
+	struct stat st;
+	void *p;
+	int fd = open(file, O_RDWR);
+
+	if (fd < 0 || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	p = mmap(NULL, st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	*len = st.st_size;
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int cmd_mmap_put(const char *file, uint64_t off, const char *text)
+{
+	uint64_t len = 0, n = strlen(text) + 1;
+	uint8_t *p = map_rw(file, &len);
+
+	if (!p || off + n > len) {
+		fprintf(stderr, "mmap-put %s: %s\n", file, p ? "offset past the end" : strerror(errno));
+		return 1;
+	}
+	memcpy(p + off, text, n);
+	msync(p, len, MS_SYNC);
+	munmap(p, len);
+	return 0;
+}
+
+int cmd_mmap_wait(const char *tag, const char *name, const char *file, uint64_t off, const char *text,
+		  int seconds)
+{
+	uint64_t len = 0, n = strlen(text) + 1;
+	volatile uint8_t *p = map_rw(file, &len);
+	double end = now_sec() + seconds;
+	struct timespec ten_ms = { 0, 10 * 1000 * 1000 };
+	bool seen = false;
+
+	set_tag(tag);
+	if (!p || off + n > len)
+		return !report(false, name, "mmap %s: %s", file, p ? "offset past the end" : strerror(errno));
+	while (!seen) {
+		uint64_t i;
+
+		seen = true;
+		for (i = 0; i < n; i++)
+			if (p[off + i] != (uint8_t)text[i])
+				seen = false;
+		if (seen || now_sec() > end)
+			break;
+		nanosleep(&ten_ms, NULL);
+	}
+	munmap((void *)p, len);
+	return !report(seen, name, "'%s' not at offset %llu within %d s", text, (unsigned long long)off, seconds);
+}

@@ -102,6 +102,13 @@ int Daemon::setup() {
   log_msg(LogLevel::info, "%s: device %s, system UUID %s (%s), config %s", instance_name_.c_str(),
           options_.device.c_str(), uuid->uuid.to_string().c_str(), uuid->source_name(), config_file_.source().c_str());
 
+  auto lock = InstanceLock::acquire(kInstanceLockDir, options_.device, uuid->uuid);
+  if (!lock) {
+    log_msg(LogLevel::err, "%s: %s", instance_name_.c_str(), lock.error().message().c_str());
+    return 1;
+  }
+  instance_lock_ = std::move(lock.value());
+
   std::string why;
   std::string mountpoint = config_.mountpoint.value_or("/run/famfs/" + instance_name_);
   BackendRequest request{config_.backend, options_.device, mountpoint, config_.client_files_writable};

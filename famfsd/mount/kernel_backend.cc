@@ -87,11 +87,29 @@ Status KernelBackend::mount(Volume& volume) {
   FAMFS_TRY(fs_->mount(volume.device().path(), options_.mountpoint));
   mounted_ = true;
   Status meta = publish_meta(volume);
+  if (meta && volume.role() == Role::master) {
+    auto fd = fs_->open_file(kLogFile);
+    if (fd) log_fd_ = *fd;
+    else meta = fd.error();
+  }
   if (!meta) {
     (void)unmount();
     return Error(meta.error().code(), "metadata files: " + meta.error().message());
   }
   return ok_status();
+}
+
+Status KernelBackend::lock_log() {
+  if (log_fd_ < 0) return ok_status();  // a client never appends
+  Status s = fs_->lock_exclusive(log_fd_);
+  if (!s && s.error().code() == Errc::busy)
+    return Error(Errc::busy, "the log is locked by another writer on this host (flock of " + options_.mountpoint +
+                                 "/" + kLogFile + ", e.g. the reference famfs CLI); try again");
+  return s;
+}
+
+void KernelBackend::unlock_log() {
+  if (log_fd_ >= 0) fs_->unlock(log_fd_);
 }
 
 Status KernelBackend::publish(const Volume& volume, const Node& node) {
@@ -109,6 +127,10 @@ Status KernelBackend::publish(const Volume& volume, const Node& node) {
 Status KernelBackend::unmount() {
   if (!mounted_) return ok_status();
   mounted_ = false;
+  if (log_fd_ >= 0) {
+    fs_->close_file(log_fd_);  // an open file of the mount would make umount busy
+    log_fd_ = -1;
+  }
   Status s = fs_->unmount(options_.mountpoint, false);
   if (s || s.error().code() != Errc::busy) return s;
   if (options_.notice)

@@ -57,6 +57,9 @@ class KernelBackend : public MountBackend {
   // the mount point is free at once, mappings keep working, and the module
   // releases the device when the last of them goes.
   Status unmount() override;
+  // flock(LOCK_EX | LOCK_NB) of .meta/.log (master: opened at mount).
+  Status lock_log() override;
+  void unlock_log() override;
 
  private:
   Status check_mount_point();
@@ -67,6 +70,7 @@ class KernelBackend : public MountBackend {
   std::unique_ptr<KernelFs> fs_;
   KernelBackendOptions options_;
   bool mounted_ = false;
+  int log_fd_ = -1;  // .meta/.log, for its flock (master only)
 };
 
 }  // namespace famfs::mount

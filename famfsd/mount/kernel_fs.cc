@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -33,7 +34,8 @@ Error errno_error(const std::string& what, int err) {
     case ENOTDIR: code = Errc::not_directory; break;
     case EPERM:
     case EACCES: code = Errc::permission_denied; break;
-    case EBUSY: code = Errc::busy; break;
+    case EBUSY:
+    case EWOULDBLOCK: code = Errc::busy; break;
     case EINVAL: code = Errc::invalid_argument; break;
     case ENODEV:
     case ENOTBLK:
@@ -215,6 +217,13 @@ class LinuxKernelFs : public KernelFs {
     if (unlinkat(root_, rel.c_str(), 0) != 0) return errno_error("unlink " + rel, errno);
     return ok_status();
   }
+
+  Status lock_exclusive(int fd) override {
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) return errno_error("flock", errno);
+    return ok_status();
+  }
+
+  void unlock(int fd) override { (void)flock(fd, LOCK_UN); }
 
   Status set_owner(const std::string& rel, uint32_t uid, uint32_t gid) override {
     if (fchownat(root_, rel.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0) return errno_error("chown " + rel, errno);

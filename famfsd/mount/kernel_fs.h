@@ -76,6 +76,11 @@ class KernelFs {
   virtual void close_file(int fd) = 0;
   // unlinkat(2) of a file REL (a file that could not be given its map).
   virtual Status remove_file(const std::string& rel) = 0;
+  // flock(FD, LOCK_EX | LOCK_NB): busy (EWOULDBLOCK) when another open file
+  // holds it.
+  virtual Status lock_exclusive(int fd) = 0;
+  // flock(FD, LOCK_UN).
+  virtual void unlock(int fd) = 0;
   // fchownat(2) / fchmodat(2) of REL (AT_SYMLINK_NOFOLLOW for the owner).
   virtual Status set_owner(const std::string& rel, uint32_t uid, uint32_t gid) = 0;
   virtual Status set_mode(const std::string& rel, uint32_t mode) = 0;

@@ -28,6 +28,12 @@ class MountBackend {
   virtual Status publish(const Volume& volume, const Node& node) = 0;
   // Unmounts; safe to call when not mounted.
   virtual Status unmount() = 0;
+  // The host-local lock of the log, held around every append on the master
+  // (with the kernel backend the reference CLI's flock of .meta/.log, so
+  // famfsd and the reference tools on one host never append at once).
+  // busy when another writer holds it. The none backend has no lock.
+  virtual Status lock_log() { return ok_status(); }
+  virtual void unlock_log() {}
 };
 
 // The metadata-only backend.

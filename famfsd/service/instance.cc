@@ -92,6 +92,16 @@ void Instance::figures_changed() {
 
 void Instance::report_device_error(const Error& error) { (void)note(error); }
 
+Status Instance::lock_log() {
+  if (log_lock_holders_ == 0 && mounted_) FAMFS_TRY(backend_->lock_log());
+  ++log_lock_holders_;
+  return ok_status();
+}
+
+void Instance::unlock_log() {
+  if (log_lock_holders_ > 0 && --log_lock_holders_ == 0 && mounted_) backend_->unlock_log();
+}
+
 void Instance::start() {
   auto dev = open_device(settings_.device_path, OpenMode::read_write);
   if (!dev && dev.error().code() == Errc::permission_denied)
@@ -250,7 +260,9 @@ Status Instance::format(uint64_t log_len, bool force) {
 
 Status Instance::create_file(const FileRequest& request, bool zero) {
   FAMFS_TRY(require_volume());
+  FAMFS_TRY(lock_log());
   auto id = volume_->create_file(request, zero);
+  unlock_log();
   if (!id) {
     (void)publish_new_nodes();  // entries of another writer it replayed first
     return note(id.error());
@@ -278,17 +290,20 @@ Status Instance::make_directory(const DirRequest& request, bool parents) {
   } else {
     todo.push_back(request.path);
   }
+  FAMFS_TRY(lock_log());
   for (const std::string& path : todo) {
     DirRequest r = request;
     r.path = path;
     auto id = vol.make_directory(r);
     if (!id) {
+      unlock_log();
       (void)publish_new_nodes();
       settle_state();
       figures_changed();
       return note(id.error());
     }
   }
+  unlock_log();
   Status p = publish_new_nodes();
   settle_state();
   figures_changed();
@@ -298,9 +313,13 @@ Status Instance::make_directory(const DirRequest& request, bool parents) {
 Result<PendingFile> Instance::prepare_copy(const FileRequest& request) {
   FAMFS_TRY(require_volume());
   // The copy overwrites [0, size); only the allocation's tail needs zeroing.
+  FAMFS_TRY(lock_log());  // released by commit_copy or abandon_copy
   auto pending = volume_->prepare_file(request, false);
   (void)publish_new_nodes();  // entries of another writer it replayed first
-  if (!pending) return note(pending.error());
+  if (!pending) {
+    unlock_log();
+    return note(pending.error());
+  }
   uint64_t mapped = pending->map.mapped_bytes();
   if (mapped > request.size) {
     // Zero [size, mapped) of the file: whatever device bytes hold that tail.
@@ -324,6 +343,7 @@ Status Instance::commit_copy(PendingFile&& pending) {
     return ready;
   }
   auto id = volume_->commit_file(std::move(pending));
+  unlock_log();
   if (!id) {
     (void)publish_new_nodes();
     return note(id.error());
@@ -336,6 +356,7 @@ Status Instance::commit_copy(PendingFile&& pending) {
 
 void Instance::abandon_copy(PendingFile&& pending) {
   if (volume_) volume_->abandon_file(std::move(pending));
+  unlock_log();
   figures_changed();
 }
 

@@ -97,6 +97,11 @@ class Instance {
   Status publish_new_nodes();
   // Tells the listener that counts, log figures or problems changed.
   void figures_changed();
+  // The backend's log lock, counted: taken by the first of the master
+  // operations in progress (a copy holds it from prepare to commit, since
+  // its space is allocated but not logged yet), released by the last.
+  Status lock_log();
+  void unlock_log();
   // Turns memory errors into the failed state; returns ERROR unchanged.
   Error note(Error error);
   Status note(Status status);
@@ -112,6 +117,7 @@ class Instance {
   std::optional<Error> failure_;
   std::vector<Problem> publish_problems_;
   bool mounted_ = false;
+  int log_lock_holders_ = 0;
 };
 
 }  // namespace famfs::service

@@ -34,6 +34,8 @@ class FakeKernelFs : public KernelFs {
     std::vector<std::string> calls;         // "mkdir .meta 0700", "map_create .meta/.log", ...
     std::map<std::string, int> fail;        // "OP REL" -> errno, e.g. "map_create a/f"
     int busy_unmounts = 0;                  // plain unmounts that fail with EBUSY first
+    bool locked_elsewhere = false;          // another process holds the flock
+    bool locked = false;                    // this fake's flock is held
     int open_fds = 0;
   };
 
@@ -65,6 +67,7 @@ class FakeKernelFs : public KernelFs {
   Status unmount(const std::string& dir, bool detach) override {
     s_->calls.push_back(std::string(detach ? "umount -l " : "umount ") + dir);
     if (!s_->mounted || dir != s_->mounted_dir) return errno_error("umount", EINVAL);
+    if (!detach && s_->open_fds > 0) return errno_error("umount", EBUSY);
     if (!detach && s_->busy_unmounts > 0) {
       --s_->busy_unmounts;
       return errno_error("umount", EBUSY);
@@ -132,6 +135,16 @@ class FakeKernelFs : public KernelFs {
     s_->calls.push_back("unlink " + rel);
     if (!s_->nodes.erase(rel)) return errno_error("unlink " + rel, ENOENT);
     return ok_status();
+  }
+  Status lock_exclusive(int fd) override {
+    s_->calls.push_back("flock " + fd_path(fd));
+    if (s_->locked_elsewhere) return errno_error("flock", EWOULDBLOCK);
+    s_->locked = true;
+    return ok_status();
+  }
+  void unlock(int fd) override {
+    s_->calls.push_back("funlock " + fd_path(fd));
+    s_->locked = false;
   }
   Status set_owner(const std::string& rel, uint32_t uid, uint32_t gid) override {
     s_->calls.push_back("chown " + rel + " " + std::to_string(uid) + ":" + std::to_string(gid));

@@ -107,7 +107,9 @@ TEST_F(KernelBackendTest, MountCreatesTheMountPointAndPublishesSuperblockAndLogF
             (KernelFileMap{2 * kMiB, FAMFS_SUPERBLOCK, omf::FileMap{omf::MapType::simple, 0, {{0, 0, 2 * kMiB}}}}));
   EXPECT_EQ(map_of(".meta/.log"), (KernelFileMap{8 * kMiB, FAMFS_LOG,
                                                  omf::FileMap{omf::MapType::simple, 0, {{0, 2 * kMiB, 8 * kMiB}}}}));
-  EXPECT_EQ(fs_.open_fds, 0) << "every descriptor is closed again";
+  EXPECT_EQ(fs_.open_fds, 1) << "only .meta/.log stays open, for its flock";
+  ASSERT_TRUE(b.unmount().ok());
+  EXPECT_EQ(fs_.open_fds, 0) << "unmount closes it first (else umount is busy)";
 }
 
 TEST_F(KernelBackendTest, NodesArePublishedInLogOrderWithTheLogsOwnerModeAndMap) {
@@ -249,6 +251,33 @@ TEST_F(KernelBackendTest, UnmountDetachesLazilyWhenAFileIsInUse) {
   EXPECT_TRUE(b.unmount().ok()) << "unmount when not mounted is a no-op";
   EXPECT_TRUE(fs_.calls.empty());
   ASSERT_TRUE(b.mount(v).ok()) << "the same backend mounts again (format does this)";
+}
+
+TEST_F(KernelBackendTest, TheLogLockIsTheFlockOfTheLogFileOnTheMasterOnly) {
+  Volume& v = open(kMaster);
+  auto& b = backend();
+  ASSERT_TRUE(b.mount(v).ok());
+  fs_.calls.clear();
+  ASSERT_TRUE(b.lock_log().ok());
+  EXPECT_TRUE(fs_.locked);
+  b.unlock_log();
+  EXPECT_FALSE(fs_.locked);
+  EXPECT_EQ(fs_.calls, (std::vector<std::string>{"flock .meta/.log", "funlock .meta/.log"}));
+  fs_.locked_elsewhere = true;
+  Status busy = b.lock_log();
+  ASSERT_FALSE(busy.ok());
+  EXPECT_EQ(busy.error().code(), Errc::busy);
+  EXPECT_NE(busy.error().message().find("the log is locked by another writer on this host (flock of "
+                                        "/run/famfs/test/.meta/.log"),
+            std::string::npos)
+      << busy.error().message();
+  ASSERT_TRUE(b.unmount().ok());
+
+  Volume& c = open(kClient);
+  ASSERT_TRUE(b.mount(c).ok());
+  fs_.calls.clear();
+  EXPECT_TRUE(b.lock_log().ok()) << "a client never appends: nothing to lock";
+  EXPECT_TRUE(fs_.calls.empty());
 }
 
 }  // namespace

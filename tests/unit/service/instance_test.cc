@@ -312,6 +312,57 @@ TEST_F(InstanceTest, EntriesOfAnotherWriterThatAMasterCreateReplaysArePublishedT
   EXPECT_EQ(dirs_, (std::vector<std::string>{"theirs"}));
 }
 
+TEST_F(InstanceTest, EveryMasterAppendHoldsTheFlockOfTheLogFile) {
+  format();
+  mount::FakeKernelFs::State fs;
+  auto master = make_mounted(kMaster, fs);
+  master->start();
+  fs.calls.clear();
+  FileRequest f;
+  f.path = "f";
+  f.size = kMiB;
+  ASSERT_TRUE(master->create_file(f, true).ok());
+  ASSERT_GE(fs.calls.size(), 3u);
+  EXPECT_EQ(fs.calls[0], "flock .meta/.log");
+  EXPECT_EQ(fs.calls[1], "funlock .meta/.log") << "the entry is logged under the lock, then published";
+  EXPECT_EQ(fs.calls[2], "create f 0600");
+  // A copy holds it from allocation to commit: its space is not logged yet.
+  f.path = "c";
+  auto pending = master->prepare_copy(f);
+  ASSERT_TRUE(pending.ok());
+  EXPECT_TRUE(fs.locked);
+  FileRequest g = f;
+  g.path = "g";
+  ASSERT_TRUE(master->create_file(g, true).ok()) << "famfsd's own operations share the lock";
+  EXPECT_TRUE(fs.locked) << "still held for the copy";
+  ASSERT_TRUE(master->commit_copy(std::move(pending.value())).ok());
+  EXPECT_FALSE(fs.locked);
+  auto abandoned = master->prepare_copy(FileRequest{"d", kMiB, 0644, 0, 0, omf::kFlagAllHostsReadWrite, {}});
+  ASSERT_TRUE(abandoned.ok());
+  master->abandon_copy(std::move(abandoned.value()));
+  EXPECT_FALSE(fs.locked);
+}
+
+TEST_F(InstanceTest, AppendsWaitForNoOneWhenAnotherWriterHoldsTheLog) {
+  format();
+  mount::FakeKernelFs::State fs;
+  auto master = make_mounted(kMaster, fs);
+  master->start();
+  fs.locked_elsewhere = true;
+  uint64_t entries = master->volume()->log_entries();
+  FileRequest f;
+  f.path = "f";
+  f.size = kMiB;
+  Status s = master->create_file(f, true);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), Errc::busy);
+  EXPECT_EQ(master->make_directory(DirRequest{"d", 0755, 0, 0}, false).error().code(), Errc::busy);
+  EXPECT_EQ(master->prepare_copy(f).error().code(), Errc::busy);
+  EXPECT_EQ(master->volume()->log_entries(), entries) << "nothing was logged";
+  fs.locked_elsewhere = false;
+  EXPECT_TRUE(master->create_file(f, true).ok());
+}
+
 TEST_F(InstanceTest, AMountPointInUseFailsTheInstanceWithOneLine) {
   format();
   mount::FakeKernelFs::State fs;

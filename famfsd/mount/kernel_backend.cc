@@ -32,22 +32,56 @@ KernelBackend::KernelBackend(std::unique_ptr<KernelFs> fs, KernelBackendOptions 
 
 KernelBackend::~KernelBackend() { (void)unmount(); }
 
-Status KernelBackend::check_mount_point() {
+Result<bool> KernelBackend::check_mount_point(Volume& volume) {
   const std::string& dir = options_.mountpoint;
   auto info = fs_->inspect(dir);
   if (!info) return info.error();
   switch (info->state) {
-    case MountPointState::missing: return fs_->make_directories(dir);
-    case MountPointState::empty_directory: return ok_status();
+    case MountPointState::missing:
+      FAMFS_TRY(fs_->make_directories(dir));
+      return false;
+    case MountPointState::empty_directory: return false;
     case MountPointState::not_directory:
       return Error(Errc::not_directory, "mount point " + dir + " is not a directory");
     case MountPointState::not_empty:
       return Error(Errc::exists, "mount point " + dir + " is not empty (famfs is mounted on empty directories only)");
     case MountPointState::mounted:
+      if (info->fstype == "famfs" && fs_->same_device(info->source, volume.device().path())) return true;
       return Error(Errc::busy, "mount point " + dir + " is already a mount point (" + info->fstype + " from " +
                                    info->source + "); famfsd never mounts over another mount");
   }
-  return ok_status();
+  return false;
+}
+
+namespace {
+
+std::string describe(const KernelFileMap& m) {
+  std::string s = "size " + std::to_string(m.size) + ", type " + std::to_string(m.file_type) + ", " +
+                  (m.map.type == omf::MapType::simple ? "extents" : "strips");
+  for (const omf::Extent& x : m.map.extents) s += " " + std::to_string(x.offset) + "+" + std::to_string(x.len);
+  return s;
+}
+
+}  // namespace
+
+Status KernelBackend::verify_existing(const std::string& rel, const omf::FileMap& map, uint64_t size,
+                                      famfs_file_type type) {
+  auto kind = fs_->lookup(rel);
+  if (!kind) return about(rel, kind.error());
+  if (*kind != KernelFs::Kind::regular_file)
+    return Error(Errc::exists, rel + ": already in the mount, and not a regular file");
+  auto fd = fs_->open_file(rel);
+  if (!fd) return about(rel, fd.error());
+  auto got = fs_->map_get(*fd);
+  fs_->close_file(*fd);
+  if (!got) return about(rel, got.error());
+  auto have = decode_kernel_map(*got);
+  if (!have) return about(rel, have.error());
+  KernelFileMap want{size, static_cast<uint32_t>(type), map};
+  if (want.map.type == omf::MapType::simple) want.map.chunk_size = 0;
+  if (*have == want) return ok_status();
+  return Error(Errc::corrupt, rel + ": already in the mount with another map (" + describe(*have) +
+                                  ") than the log's (" + describe(want) + "); left as it is");
 }
 
 Status KernelBackend::publish_file(const std::string& rel, uint32_t mode, uint32_t uid, uint32_t gid,
@@ -55,6 +89,7 @@ Status KernelBackend::publish_file(const std::string& rel, uint32_t mode, uint32
   auto encoded = encode_kernel_map(map, size, type);
   if (!encoded) return about(rel, encoded.error());
   auto fd = fs_->create_file(rel, 0600);
+  if (!fd && fd.error().code() == Errc::exists) return verify_existing(rel, map, size, type);
   if (!fd) return about(rel, fd.error());
   Status s = fs_->map_create(*fd, *encoded);
   fs_->close_file(*fd);
@@ -68,10 +103,21 @@ Status KernelBackend::publish_file(const std::string& rel, uint32_t mode, uint32
   return ok_status();
 }
 
+Status KernelBackend::publish_directory(const std::string& rel, uint32_t mode, uint32_t uid, uint32_t gid) {
+  if (Status s = fs_->make_directory(rel, 0700); !s) {
+    if (s.error().code() != Errc::exists) return about(rel, s.error());
+    auto kind = fs_->lookup(rel);
+    if (kind && *kind == KernelFs::Kind::directory) return ok_status();  // adopted mount
+    return Error(Errc::exists, rel + ": already in the mount, and not a directory");
+  }
+  if (Status o = fs_->set_owner(rel, uid, gid); !o) return about(rel, o.error());
+  if (Status m = fs_->set_mode(rel, mode); !m) return about(rel, m.error());
+  return ok_status();
+}
+
 Status KernelBackend::publish_meta(const Volume& volume) {
   const omf::Geometry& geo = volume.geometry();
-  if (Status s = fs_->make_directory(kMetaDir, 0700); !s) return about(kMetaDir, s.error());
-  if (Status s = fs_->set_mode(kMetaDir, kMetaDirMode); !s) return about(kMetaDir, s.error());
+  FAMFS_TRY(publish_directory(kMetaDir, kMetaDirMode, 0, 0));
   omf::FileMap sb;
   sb.extents.push_back(omf::Extent{0, 0, omf::kSuperblockRegion});
   FAMFS_TRY(publish_file(kSuperblockFile, kSuperblockFileMode, 0, 0, sb, omf::kSuperblockRegion, FAMFS_SUPERBLOCK));
@@ -83,8 +129,17 @@ Status KernelBackend::publish_meta(const Volume& volume) {
 
 Status KernelBackend::mount(Volume& volume) {
   if (mounted_) return Error(Errc::busy, "famfs is mounted on " + options_.mountpoint + " already");
-  FAMFS_TRY(check_mount_point());
-  FAMFS_TRY(fs_->mount(volume.device().path(), options_.mountpoint));
+  auto adopt = check_mount_point(volume);
+  if (!adopt) return adopt.error();
+  adopted_ = *adopt;
+  if (adopted_) {
+    FAMFS_TRY(fs_->attach(options_.mountpoint));
+    if (options_.notice)
+      options_.notice("adopting the famfs mount of " + volume.device().path() + " at " + options_.mountpoint +
+                      " (famfsd restarted): its files are checked against the log, missing ones published");
+  } else {
+    FAMFS_TRY(fs_->mount(volume.device().path(), options_.mountpoint));
+  }
   mounted_ = true;
   Status meta = publish_meta(volume);
   if (meta && volume.role() == Role::master) {
@@ -114,12 +169,7 @@ void KernelBackend::unlock_log() {
 
 Status KernelBackend::publish(const Volume& volume, const Node& node) {
   if (!mounted_) return Error(Errc::unsupported, node.path + ": not mounted");
-  if (node.is_dir) {
-    if (Status s = fs_->make_directory(node.path, 0700); !s) return about(node.path, s.error());
-    if (Status o = fs_->set_owner(node.path, node.uid, node.gid); !o) return about(node.path, o.error());
-    if (Status m = fs_->set_mode(node.path, node.mode & 07777); !m) return about(node.path, m.error());
-    return ok_status();
-  }
+  if (node.is_dir) return publish_directory(node.path, node.mode & 07777, node.uid, node.gid);
   return publish_file(node.path, published_file_mode(node.mode, volume.role(), options_.client_files_writable),
                       node.uid, node.gid, node.map, node.size, FAMFS_REG);
 }

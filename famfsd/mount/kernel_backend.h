@@ -46,13 +46,20 @@ class KernelBackend : public MountBackend {
   const char* name() const override { return "kernel"; }
   std::string mountpoint() const override { return mounted_ ? options_.mountpoint : ""; }
   // Refuses a mount point that is not a directory, not empty or already a
-  // mount point (one line naming it and why). A failure after mount(2)
-  // unmounts again, so nothing is left behind.
+  // mount point (one line naming it and why), except a famfs mount of the
+  // same device: famfsd restarted (after a crash) adopts it instead of
+  // stacking a second mount. A failure after mount(2) unmounts again, so
+  // nothing is left behind.
   Status mount(Volume& volume) override;
   // A directory: mkdir, owner, mode. A file: O_CREAT|O_EXCL, MAP_CREATE_V2,
   // owner, mode; a file whose map the module refuses is removed again. The
-  // error names the path and the errno.
+  // error names the path and the errno. A node that exists already (an
+  // adopted mount) is checked instead: a directory must be a directory, a
+  // file's MAP_GET_V2 map, size and type must equal the log's (corrupt
+  // otherwise, naming both; the file is left as it is).
   Status publish(const Volume& volume, const Node& node) override;
+  // Whether mount() adopted an existing mount.
+  bool adopted() const { return adopted_; }
   // umount; when a file is still open or mapped, a lazy detach (MNT_DETACH):
   // the mount point is free at once, mappings keep working, and the module
   // releases the device when the last of them goes.
@@ -62,14 +69,18 @@ class KernelBackend : public MountBackend {
   void unlock_log() override;
 
  private:
-  Status check_mount_point();
+  // Whether the mount point holds our device's famfs mount already (adopt).
+  Result<bool> check_mount_point(Volume& volume);
+  Status verify_existing(const std::string& rel, const omf::FileMap& map, uint64_t size, famfs_file_type type);
   Status publish_meta(const Volume& volume);
+  Status publish_directory(const std::string& rel, uint32_t mode, uint32_t uid, uint32_t gid);
   Status publish_file(const std::string& rel, uint32_t mode, uint32_t uid, uint32_t gid, const omf::FileMap& map,
                       uint64_t size, famfs_file_type type);
 
   std::unique_ptr<KernelFs> fs_;
   KernelBackendOptions options_;
   bool mounted_ = false;
+  bool adopted_ = false;
   int log_fd_ = -1;  // .meta/.log, for its flock (master only)
 };
 

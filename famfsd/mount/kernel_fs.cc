@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -170,6 +171,38 @@ class LinuxKernelFs : public KernelFs {
       return e;
     }
     return ok_status();
+  }
+
+  Status attach(const std::string& dir) override {
+    int fd = ::open(dir.c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return errno_error("open " + dir, errno);
+    struct statfs sfs {};
+    if (fstatfs(fd, &sfs) != 0 || static_cast<uint32_t>(sfs.f_type) != FAMFS_SUPER_MAGIC) {
+      ::close(fd);
+      return Error(Errc::invalid_argument, dir + " is not a famfs mount");
+    }
+    if (root_ >= 0) ::close(root_);
+    root_ = fd;
+    return ok_status();
+  }
+
+  bool same_device(const std::string& a, const std::string& b) override {
+    struct stat sa {}, sb {};
+    if (stat(a.c_str(), &sa) != 0 || stat(b.c_str(), &sb) != 0) return a == b;
+    if ((S_ISBLK(sa.st_mode) || S_ISCHR(sa.st_mode)) && (sa.st_mode & S_IFMT) == (sb.st_mode & S_IFMT))
+      return sa.st_rdev == sb.st_rdev;
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  }
+
+  Result<Kind> lookup(const std::string& rel) override {
+    struct stat st {};
+    if (fstatat(root_, rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) return Kind::missing;
+      return errno_error("stat " + rel, errno);
+    }
+    if (S_ISDIR(st.st_mode)) return Kind::directory;
+    if (S_ISREG(st.st_mode)) return Kind::regular_file;
+    return Kind::other;
   }
 
   Status unmount(const std::string& dir, bool detach) override {

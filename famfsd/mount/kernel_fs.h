@@ -57,6 +57,12 @@ class KernelFs {
   // every published node are created in it), and opens the new root for the
   // calls below.
   virtual Status mount(const std::string& device, const std::string& dir) = 0;
+  // Opens the root of the famfs mount already at DIR (restart adoption).
+  // invalid_argument when DIR is not the root of a famfs mount (statfs).
+  virtual Status attach(const std::string& dir) = 0;
+  // Whether DEVICE_A and DEVICE_B name the same device (same st_rdev, or
+  // the same path when either cannot be stat'ed).
+  virtual bool same_device(const std::string& device_a, const std::string& device_b) = 0;
   // Closes the root and umount2(2)s DIR; DETACH is MNT_DETACH (lazy).
   // busy (EBUSY) when a file in it is open or mapped and DETACH is false.
   virtual Status unmount(const std::string& dir, bool detach) = 0;
@@ -72,6 +78,9 @@ class KernelFs {
   virtual Result<famfs_ioc_get_fmap> map_get(int fd) = 0;
   // Opens REL (O_RDONLY), for map_get().
   virtual Result<int> open_file(const std::string& rel) = 0;
+  // What is at REL: fstatat(2) without following a symlink.
+  enum class Kind { missing, directory, regular_file, other };
+  virtual Result<Kind> lookup(const std::string& rel) = 0;
   // close(2).
   virtual void close_file(int fd) = 0;
   // unlinkat(2) of a file REL (a file that could not be given its map).

@@ -40,6 +40,21 @@ stop_famfsd() {
 	kill -TERM "$FAMFSD_PID" && wait "$FAMFSD_PID"
 }
 
+# kill_famfsd: SIGKILL (a crash); the mount stays
+kill_famfsd() {
+	kill -KILL "$FAMFSD_PID"
+	wait "$FAMFSD_PID"
+	mounted
+}
+
+# create under another writer's flock of .meta/.log: famfsctl exits 13 (Busy)
+create_while_locked() {
+	flock -x "$MNT/.meta/.log" -c "famfsctl -d $1 create locked --size 2M 2>/tmp/locked.err; echo \$? >/tmp/locked.rc"
+	cat /tmp/locked.err
+	[ "$(cat /tmp/locked.rc)" = 13 ] && grep -q 'locked by another writer on this host' /tmp/locked.err &&
+		[ ! -e "$MNT/locked" ]
+}
+
 mounted() { grep -q " $MNT famfs " /proc/mounts; }
 unmounted() { ! grep -q " $MNT " /proc/mounts; }
 mode_is() { [ "$(stat -c %a "$1")" = "$2" ] || { echo "$1: mode $(stat -c %a "$1"), want $2"; false; }; }
@@ -88,6 +103,20 @@ famfsd_single() {
 	check "$tag" "the restarted famfsd published the log into the mount" cmp /tmp/src "$MNT/d/copy"
 	check "$tag" "restart: owner and mode from the log" \
 		sh -c "[ \"\$(stat -c '%a %u:%g' $MNT/d/e/empty)\" = '640 1000:100' ]"
+	check "$tag" "a second famfsd for $dev on this host exits 1" \
+		sh -c "! famfsd --device $dev --system-uuid $MASTER_UUID --instance dup --backend kernel --mountpoint /mnt/dup 2>/tmp/dup.err && grep -q 'served by another famfsd' /tmp/dup.err"
+	check "$tag" "create while another writer holds the flock of .meta/.log: Busy, nothing created" \
+		create_while_locked "$inst"
+	check "$tag" "create once the lock is free" $fc create locked --size 2M
+	# crash and restart: the new famfsd adopts the mount, stacks nothing
+	check "$tag" "SIGKILL: famfsd dies, the mount stays" kill_famfsd
+	check "$tag" "famfsd restarts while the mount exists" start_famfsd "$dev" "$MASTER_UUID" || return
+	check "$tag" "it adopted the mount (logged)" grep -q "adopting the famfs mount of $dev" /tmp/famfsd.log
+	check "$tag" "one famfs mount on $MNT, not two" sh -c "[ \$(grep -c ' $MNT ' /proc/mounts) = 1 ]"
+	check "$tag" "every file matched the log: state ready" grep -q 'State.*ready' /tmp/status.txt
+	check "$tag" "the adopted mount still serves the bytes" cmp /tmp/src "$MNT/d/copy"
+	check "$tag" "create after the adoption" $fc create after --size 2M
+	check "$tag" "the new file is in the adopted mount" test -f "$MNT/after"
 	check "$tag" "SIGTERM: famfsd exits 0" stop_famfsd
 	check "$tag" "the mount point is free after the stop" unmounted
 }

@@ -293,6 +293,8 @@ pack_famfsd() { # DESTROOT
 		install_with_libs "$ir" "$BUILD/${pair%%:*}" "${pair#*:}" || return 1
 	done
 	install_with_libs "$ir" "$(command -v dbus-daemon)" /usr/bin/dbus-daemon || return 1
+	# util-linux flock(1): holds .meta/.log as the reference CLI does
+	install_with_libs "$ir" "$(command -v flock)" /usr/bin/flock || return 1
 	install -m 0644 "$VM/famfsd.sh" "$ir/bin/famfsd-guest.sh" || return 1
 	echo "root:x:0:0:root:/root:/bin/sh" >"$ir/etc/passwd"
 	echo "root:x:0:" >"$ir/etc/group"

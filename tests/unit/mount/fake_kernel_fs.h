@@ -64,6 +64,17 @@ class FakeKernelFs : public KernelFs {
     s_->nodes[""] = FakeNode{true, 0755, 0, 0, false, {}};
     return ok_status();
   }
+  Status attach(const std::string& dir) override {
+    s_->calls.push_back("attach " + dir);
+    if (!s_->mounted || dir != s_->mounted_dir) return errno_error("attach", EINVAL);
+    return ok_status();
+  }
+  bool same_device(const std::string& a, const std::string& b) override { return a == b; }
+  Result<Kind> lookup(const std::string& rel) override {
+    auto it = s_->nodes.find(rel);
+    if (it == s_->nodes.end()) return Kind::missing;
+    return it->second.is_dir ? Kind::directory : Kind::regular_file;
+  }
   Status unmount(const std::string& dir, bool detach) override {
     s_->calls.push_back(std::string(detach ? "umount -l " : "umount ") + dir);
     if (!s_->mounted || dir != s_->mounted_dir) return errno_error("umount", EINVAL);

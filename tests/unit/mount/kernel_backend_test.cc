@@ -92,6 +92,7 @@ TEST_F(KernelBackendTest, MountCreatesTheMountPointAndPublishesSuperblockAndLogF
       std::string("make_directories ") + kDir,
       "mount " + path_ + " " + kDir,
       "mkdir .meta 0700",
+      "chown .meta 0:0",
       "chmod .meta 0755",
       "create .meta/.superblock 0600",
       "map_create .meta/.superblock",
@@ -278,6 +279,53 @@ TEST_F(KernelBackendTest, TheLogLockIsTheFlockOfTheLogFileOnTheMasterOnly) {
   fs_.calls.clear();
   EXPECT_TRUE(b.lock_log().ok()) << "a client never appends: nothing to lock";
   EXPECT_TRUE(fs_.calls.empty());
+}
+
+TEST_F(KernelBackendTest, ARestartAdoptsTheMountChecksEveryFileAndPublishesWhatIsMissing) {
+  Volume& v = open(kMaster);
+  FileRequest f;
+  f.size = 3 * kMiB;
+  for (const char* p : {"same", "changed", "gone"}) {
+    f.path = p;
+    ASSERT_TRUE(v.create_file(f, false).ok());
+  }
+  ASSERT_TRUE(v.make_directory(DirRequest{"dir", 0755, 0, 0}).ok());
+  auto& first = backend();
+  ASSERT_TRUE(first.mount(v).ok());
+  EXPECT_TRUE(publish_all().empty());
+  // famfsd dies: the mount stays. Someone changed one map; one file is gone.
+  FakeKernelFs::State left = fs_;
+  backend_.reset();
+  fs_ = left;
+  fs_.nodes.at("changed").map.ikse[0].offset += 2 * kMiB;
+  fs_.nodes.erase("gone");
+  fs_.calls.clear();
+
+  Volume& again = open(kMaster);
+  auto& b = backend();
+  ASSERT_TRUE(b.mount(again).ok());
+  EXPECT_TRUE(b.adopted());
+  EXPECT_EQ(fs_.calls[0], std::string("inspect ") + kDir);
+  EXPECT_EQ(fs_.calls[1], std::string("attach ") + kDir) << "no second mount is stacked";
+  for (const std::string& c : fs_.calls) EXPECT_NE(c.rfind("mount ", 0), 0u) << c;
+  ASSERT_EQ(notices_.size(), 1u);
+  EXPECT_NE(notices_[0].find("adopting the famfs mount"), std::string::npos);
+  auto errors = publish_all();
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].rfind("changed: already in the mount with another map (", 0), 0u) << errors[0];
+  EXPECT_NE(errors[0].find("left as it is"), std::string::npos);
+  EXPECT_TRUE(fs_.nodes.at("gone").mapped) << "the missing file is published again";
+  EXPECT_EQ(map_of("gone").map, again.state().names().find("gone")->map);
+}
+
+TEST_F(KernelBackendTest, AFamfsMountOfAnotherDeviceIsNotAdopted) {
+  Volume& v = open(kMaster);
+  fs_.mount_point = MountPointInfo{MountPointState::mounted, "famfs", "/dev/pmem7"};
+  auto& b = backend();
+  Status s = b.mount(v);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), Errc::busy);
+  EXPECT_NE(s.error().message().find("(famfs from /dev/pmem7)"), std::string::npos) << s.error().message();
 }
 
 }  // namespace

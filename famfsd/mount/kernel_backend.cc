@@ -1,5 +1,7 @@
 #include "mount/kernel_backend.h"
 
+#include <cerrno>
+
 #include "omf/layout.h"
 
 namespace famfs::mount {
@@ -142,7 +144,8 @@ Status KernelBackend::mount(Volume& volume) {
   }
   mounted_ = true;
   Status meta = publish_meta(volume);
-  if (meta && volume.role() == Role::master) {
+  master_ = volume.role() == Role::master;
+  if (meta) {
     auto fd = fs_->open_file(kLogFile);
     if (fd) log_fd_ = *fd;
     else meta = fd.error();
@@ -154,8 +157,19 @@ Status KernelBackend::mount(Volume& volume) {
   return ok_status();
 }
 
+Status KernelBackend::health() {
+  if (log_fd_ < 0) return ok_status();
+  auto got = fs_->map_get(log_fd_);
+  if (got) return ok_status();
+  if (is_errno(got.error(), EIO))
+    return Error(Errc::memory_error, "famfs.ko shut the mount " + options_.mountpoint +
+                                         " down (memory failure or a vanished device): " + got.error().message() +
+                                         " on " + kLogFile);
+  return Error(got.error().code(), "checking the mount: " + got.error().message());
+}
+
 Status KernelBackend::lock_log() {
-  if (log_fd_ < 0) return ok_status();  // a client never appends
+  if (log_fd_ < 0 || !master_) return ok_status();  // a client never appends
   Status s = fs_->lock_exclusive(log_fd_);
   if (!s && s.error().code() == Errc::busy)
     return Error(Errc::busy, "the log is locked by another writer on this host (flock of " + options_.mountpoint +
@@ -164,7 +178,7 @@ Status KernelBackend::lock_log() {
 }
 
 void KernelBackend::unlock_log() {
-  if (log_fd_ >= 0) fs_->unlock(log_fd_);
+  if (log_fd_ >= 0 && master_) fs_->unlock(log_fd_);
 }
 
 Status KernelBackend::publish(const Volume& volume, const Node& node) {

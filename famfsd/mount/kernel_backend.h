@@ -67,6 +67,9 @@ class KernelBackend : public MountBackend {
   // flock(LOCK_EX | LOCK_NB) of .meta/.log (master: opened at mount).
   Status lock_log() override;
   void unlock_log() override;
+  // FAMFSIOC_MAP_GET_V2 on the open .meta/.log: after a shutdown famfs.ko
+  // answers every file ioctl but NOP with EIO.
+  Status health() override;
 
  private:
   // Whether the mount point holds our device's famfs mount already (adopt).
@@ -81,7 +84,8 @@ class KernelBackend : public MountBackend {
   KernelBackendOptions options_;
   bool mounted_ = false;
   bool adopted_ = false;
-  int log_fd_ = -1;  // .meta/.log, for its flock (master only)
+  int log_fd_ = -1;  // .meta/.log: its flock (master) and health()
+  bool master_ = false;
 };
 
 }  // namespace famfs::mount

@@ -49,6 +49,13 @@ Error errno_error(const std::string& what, int err) {
   return Error(code, what + ": " + strerror(err) + " (" + (name ? name : std::to_string(err).c_str()) + ")");
 }
 
+bool is_errno(const Error& e, int err) {
+  const char* name = strerrorname_np(err);
+  std::string suffix = std::string(" (") + (name ? name : std::to_string(err).c_str()) + ")";
+  const std::string& m = e.message();
+  return m.size() >= suffix.size() && m.compare(m.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 namespace {
 
 // Undoes the octal escapes (\040 for a space, ...) of /proc/self/mountinfo.

@@ -102,5 +102,7 @@ std::unique_ptr<KernelFs> make_linux_kernel_fs();
 // "WHAT: File exists (EEXIST)", its code from the errno (EEXIST -> exists,
 // ENOENT -> not_found, EBUSY -> busy, EPERM/EACCES -> permission_denied, ...).
 Error errno_error(const std::string& what, int err);
+// Whether E was made by errno_error() for errno ERR.
+bool is_errno(const Error& e, int err);
 
 }  // namespace famfs::mount

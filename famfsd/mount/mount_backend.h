@@ -34,6 +34,9 @@ class MountBackend {
   // busy when another writer holds it. The none backend has no lock.
   virtual Status lock_log() { return ok_status(); }
   virtual void unlock_log() {}
+  // Whether the mount still serves: memory_error once famfs.ko has shut it
+  // down (pmem memory failure, dead device-dax device). Cheap: one ioctl.
+  virtual Status health() { return ok_status(); }
 };
 
 // The metadata-only backend.

@@ -217,10 +217,14 @@ int Daemon::run() {
 }
 
 void Daemon::update_poll_timer() {
-  // Clients look at the log every poll interval; the master only needs a
-  // tick while jobs report progress. An idle master sleeps.
+  // Clients look at the log every poll interval, a master with a mount
+  // whether famfs.ko shut it down; an unmounted master only needs a tick
+  // while jobs report progress (idle, it sleeps).
   uint64_t want = 0;
-  if (instance_->volume() && instance_->role_name() == "client" && instance_->state() != InstanceState::failed)
+  const bool watch = instance_->state() != InstanceState::failed &&
+                     ((instance_->volume() && instance_->role_name() == "client") ||
+                      !instance_->backend().mountpoint().empty());
+  if (watch)
     want = uint64_t{config_.poll_interval_ms} * 1000;
   else if (!jobs_.empty())
     want = 200'000;
@@ -270,7 +274,10 @@ void Daemon::loop() {
     if (fds[2].revents & POLLIN) {
       drain_fd(poll_timer_fd_);
       // Only clients need to look: the master's own appends update its state.
-      if (instance_->volume() && instance_->role_name() == "client") instance_->poll();
+      if (instance_->volume() && instance_->role_name() == "client")
+        instance_->poll();
+      else
+        instance_->check_mount();
       sweep_jobs();
     }
     update_poll_timer();

@@ -184,7 +184,17 @@ static Status published(Status status) {
   return Error(status.error().code(), "logged, but not published in the mount: " + status.error().message());
 }
 
+void Instance::check_mount() {
+  if (!mounted_ || state_ == InstanceState::failed || state_ == InstanceState::stopping) return;
+  Status h = backend_->health();
+  if (h) return;
+  failure_ = h.error();
+  set_state(InstanceState::failed, h.error().message());
+  figures_changed();
+}
+
 uint64_t Instance::poll() {
+  check_mount();
   if (!volume_ || state_ == InstanceState::failed || state_ == InstanceState::stopping) return 0;
   auto stats = volume_->refresh();
   if (!stats) {

@@ -52,6 +52,11 @@ class Instance {
   // poll interval). Returns how many entries were new. A device failure
   // moves the instance to failed.
   uint64_t poll();
+  // Asks the backend whether the mount still serves; a mount famfs.ko shut
+  // down (memory failure, vanished device) moves the instance to failed with
+  // the reason. poll() does this too; the master's loop calls it every poll
+  // interval while mounted.
+  void check_mount();
   // Unmounts; state stopping.
   void stop();
 

@@ -121,6 +121,33 @@ famfsd_single() {
 	check "$tag" "the mount point is free after the stop" unmounted
 }
 
+# state_is INSTANCE STATE: famfsctl status says State STATE (within 30 s)
+state_is() {
+	i=0
+	while [ $i -lt 300 ]; do
+		famfsctl -d "$1" --timeout 5 status >/tmp/status.txt 2>&1
+		grep -q "State.*$2" /tmp/status.txt && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cat /tmp/status.txt
+	return 1
+}
+
+# famfsd_poison DEV (pmem): a memory failure in a mapped file shuts the
+# mount down; famfsd turns failed with the reason and still unmounts
+famfsd_poison() {
+	dev=$1 inst=$(basename "$1") tag=famfsd-hwpoison
+	check "$tag" "mkfs.famfs $dev" mkfs.famfs --force --system-uuid "$MASTER_UUID" "$dev" || return
+	check "$tag" "famfsd --backend kernel on $dev" start_famfsd "$dev" "$MASTER_UUID" || return
+	check "$tag" "famfsctl create victim --size 4M" famfsctl -d "$inst" create victim --size 4M || return
+	check "$tag" "madvise(MADV_HWPOISON) on a page of victim" $T poison "$MNT/victim" 8192
+	check "$tag" "famfsd notices the shutdown: state failed" state_is "$inst" failed
+	check "$tag" "the reason names the shutdown" grep -q "shut the mount $MNT down" /tmp/status.txt
+	check "$tag" "SIGTERM: famfsd exits 0" stop_famfsd
+	check "$tag" "the mount point is free after the stop" unmounted
+}
+
 famfsd_main() {
 	start_bus || { $T check famfsd "private dbus-daemon" 1; return; }
 	check famfsd "/dev/pmem0 present" wait_for /dev/pmem0 || return
@@ -130,6 +157,11 @@ famfsd_main() {
 		ndctl create-namespace -f -e "$ns" --mode=devdax --align=2M || return
 	check famfsd "/dev/dax0.0 present" wait_for /dev/dax0.0 || return
 	famfsd_single devdax /dev/dax0.0
+	# last: the poisoned page stays poisoned
+	check famfsd "ndctl create-namespace -f -e $ns --mode=fsdax --align=2M" \
+		ndctl create-namespace -f -e "$ns" --mode=fsdax --align=2M || return
+	check famfsd "/dev/pmem0 present again" wait_for /dev/pmem0 || return
+	famfsd_poison /dev/pmem0
 }
 
 # A: master on the shared nvdimm (devdax)

@@ -11,6 +11,7 @@
  *   famfs-vmtest mmap-put FILE OFFSET TEXT         store TEXT through a mapping
  *   famfs-vmtest mmap-wait TAG NAME FILE OFFSET TEXT SECONDS
  *                     wait until a mapping of FILE shows TEXT at OFFSET
+ *   famfs-vmtest poison FILE OFFSET                MADV_HWPOISON a page of FILE
  */
 #include "vmtest.h"
 
@@ -217,4 +218,23 @@ int cmd_mmap_wait(const char *tag, const char *name, const char *file, uint64_t 
 	}
 	munmap((void *)p, len);
 	return !report(seen, name, "'%s' not at offset %llu within %d s", text, (unsigned long long)off, seconds);
+}
+
+/* a memory failure on one page of FILE (pmem: famfs.ko shuts the mount down) */
+int cmd_poison(const char *file, uint64_t off)
+{
+	uint64_t len = 0;
+	volatile uint8_t *p = map_rw(file, &len);
+	int rc;
+
+	if (!p || off + 4096 > len) {
+		fprintf(stderr, "poison %s: %s\n", file, p ? "offset past the end" : strerror(errno));
+		return 1;
+	}
+	(void)p[off];
+	rc = madvise((void *)(p + off), 4096, MADV_HWPOISON);
+	if (rc)
+		fprintf(stderr, "madvise(MADV_HWPOISON): %s\n", strerror(errno));
+	munmap((void *)p, len);
+	return rc ? 1 : 0;
 }

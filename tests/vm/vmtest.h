@@ -119,6 +119,7 @@ int cmd_pattern_file(const char *path, uint64_t size, uint64_t seed);
 int cmd_mmap_cmp(const char *tag, const char *file, const char *src);
 int cmd_raw_cmp(const char *tag, bool devdax, const char *dev, const char *file, const char *src);
 int cmd_mmap_put(const char *file, uint64_t off, const char *text);
+int cmd_poison(const char *file, uint64_t off);
 int cmd_mmap_wait(const char *tag, const char *name, const char *file, uint64_t off, const char *text,
 		  int seconds);
 

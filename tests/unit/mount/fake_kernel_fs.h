@@ -36,6 +36,7 @@ class FakeKernelFs : public KernelFs {
     int busy_unmounts = 0;                  // plain unmounts that fail with EBUSY first
     bool locked_elsewhere = false;          // another process holds the flock
     bool locked = false;                    // this fake's flock is held
+    bool shut_down = false;                 // famfs.ko shut the mount down: ioctls EIO
     int open_fds = 0;
   };
 
@@ -130,6 +131,7 @@ class FakeKernelFs : public KernelFs {
     return ok_status();
   }
   Result<famfs_ioc_get_fmap> map_get(int fd) override {
+    if (s_->shut_down) return errno_error("FAMFSIOC_MAP_GET_V2", EIO);
     const FakeNode& n = s_->nodes.at(fd_path(fd));
     if (!n.mapped) return errno_error("FAMFSIOC_MAP_GET_V2", ENODATA);
     return n.map;

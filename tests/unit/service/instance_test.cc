@@ -363,6 +363,42 @@ TEST_F(InstanceTest, AppendsWaitForNoOneWhenAnotherWriterHoldsTheLog) {
   EXPECT_TRUE(master->create_file(f, true).ok());
 }
 
+TEST_F(InstanceTest, AMountTheModuleShutDownFailsTheInstanceAndStillUnmounts) {
+  format();
+  mount::FakeKernelFs::State fs;
+  auto master = make_mounted(kMaster, fs);
+  master->start();
+  master->check_mount();
+  EXPECT_EQ(master->state(), InstanceState::ready);
+  fs.shut_down = true;
+  master->check_mount();
+  EXPECT_EQ(master->state(), InstanceState::failed);
+  EXPECT_EQ(master->state_reason().rfind("famfs.ko shut the mount /run/famfs/test down (memory failure or a vanished "
+                                         "device): FAMFSIOC_MAP_GET_V2: Input/output error (EIO)",
+                                         0),
+            0u)
+      << master->state_reason();
+  auto problems = master->problems();
+  ASSERT_FALSE(problems.empty());
+  EXPECT_EQ(problems.back().kind, ProblemKind::memory_error);
+  FileRequest f;
+  f.path = "f";
+  f.size = kMiB;
+  EXPECT_EQ(master->create_file(f, true).error().code(), Errc::memory_error);
+  master->stop();
+  EXPECT_FALSE(fs.mounted) << "unmount still works";
+}
+
+TEST_F(InstanceTest, AClientNoticesTheShutdownWhenItPolls) {
+  format();
+  mount::FakeKernelFs::State fs;
+  auto client = make_mounted(kClient, fs);
+  client->start();
+  fs.shut_down = true;
+  EXPECT_EQ(client->poll(), 0u);
+  EXPECT_EQ(client->state(), InstanceState::failed);
+}
+
 TEST_F(InstanceTest, AMountPointInUseFailsTheInstanceWithOneLine) {
   format();
   mount::FakeKernelFs::State fs;

@@ -311,12 +311,14 @@ void Daemon::reload_config() {
     set_log_level(config_.log_level);
   } else {
     if (config_.system_uuid != before.system_uuid || config_.backend != before.backend ||
-        config_.mountpoint != before.mountpoint)
-      log_msg(LogLevel::warning, "system_uuid, backend and mountpoint changes take effect at the next start");
+        config_.mountpoint != before.mountpoint || config_.client_files_writable != before.client_files_writable)
+      log_msg(LogLevel::warning,
+              "system_uuid, backend, mountpoint and client_files_writable changes take effect at the next start");
     // Settings that take effect now: the rest stays as started.
     config_.system_uuid = before.system_uuid;
     config_.backend = before.backend;
     config_.mountpoint = before.mountpoint;
+    config_.client_files_writable = before.client_files_writable;
     config_.poll_interval_ms = before.poll_interval_ms;
     log_msg(LogLevel::info, "configuration reloaded from %s", config_file_.source().c_str());
   }

@@ -90,6 +90,12 @@ famfsd_single() {
 	check "$tag" "read(2) of the interleaved file equals the source" cmp /tmp/src2 "$MNT/d/striped"
 	$T mmap-cmp "$tag" "$MNT/d/striped" /tmp/src2
 	$T raw-cmp "$tag" "$kind" "$dev" "$MNT/d/striped" /tmp/src2
+	if [ "$kind" = devdax ]; then
+		$T pattern-file /tmp/bench 67108864 5
+		check "$tag" "famfsctl cp of a 64 MiB file for the mmap benchmark" $fc cp /tmp/bench bench &&
+			$T bench-mmap "$tag" "$MNT/bench" "$dev"
+		rm -f /tmp/bench
+	fi
 	check "$tag" "famfsctl ls and the mount agree" \
 		sh -c "[ \"\$($fc ls d | sort | tr '\n' ' ')\" = \"\$(ls $MNT/d | sort | tr '\n' ' ')\" ]"
 	# stop while a process holds a file open: the mount is detached lazily,

@@ -120,6 +120,7 @@ int cmd_mmap_cmp(const char *tag, const char *file, const char *src);
 int cmd_raw_cmp(const char *tag, bool devdax, const char *dev, const char *file, const char *src);
 int cmd_mmap_put(const char *file, uint64_t off, const char *text);
 int cmd_poison(const char *file, uint64_t off);
+int cmd_bench_mmap(const char *tag, const char *file, const char *dev);
 int cmd_mmap_wait(const char *tag, const char *name, const char *file, uint64_t off, const char *text,
 		  int seconds);
 

@@ -154,9 +154,31 @@ famfsd_poison() {
 	check "$tag" "the mount point is free after the stop" unmounted
 }
 
+# refused_at DEV DIR WHY: famfsd with mount point DIR fails the instance
+# with one line saying WHY, mounts nothing, and stops cleanly
+refused_at() {
+	keep=$MNT
+	MNT=$2
+	start_famfsd "$1" "$MASTER_UUID" && state_is "$(basename "$1")" failed &&
+		grep -q "mount failed: mount point $2 $3" /tmp/status.txt && ! grep -q " $2 famfs " /proc/mounts
+	rc=$?
+	stop_famfsd || rc=1
+	MNT=$keep
+	return $rc
+}
+
 famfsd_main() {
 	start_bus || { $T check famfsd "private dbus-daemon" 1; return; }
 	check famfsd "/dev/pmem0 present" wait_for /dev/pmem0 || return
+	check famfsd "mkfs.famfs /dev/pmem0" mkfs.famfs --force --system-uuid "$MASTER_UUID" /dev/pmem0 || return
+	: >/tmp/notdir
+	check famfsd "a mount point that is a file is refused" refused_at /dev/pmem0 /tmp/notdir "is not a directory"
+	mkdir -p /tmp/full && : >/tmp/full/x
+	check famfsd "a mount point that is not empty is refused" refused_at /dev/pmem0 /tmp/full "is not empty"
+	mkdir -p /tmp/busy && mount -t tmpfs tmpfs /tmp/busy
+	check famfsd "a mount point that is a mount already is refused" \
+		refused_at /dev/pmem0 /tmp/busy "is already a mount point (tmpfs from tmpfs)"
+	umount /tmp/busy
 	famfsd_single pmem /dev/pmem0
 	ns=$(ns_of_pmem pmem0)
 	check famfsd "ndctl create-namespace -f -e $ns --mode=devdax --align=2M" \

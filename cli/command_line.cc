@@ -1,5 +1,8 @@
 #include "command_line.h"
 
+#include <grp.h>
+#include <pwd.h>
+
 #include <array>
 #include <cerrno>
 #include <cmath>
@@ -28,6 +31,7 @@ constexpr std::array kCommands = {
     CommandInfo{Command::cat, "cat", 1, 1},       CommandInfo{Command::ls, "ls", 0, 1},
     CommandInfo{Command::stat, "stat", 1, 1},     CommandInfo{Command::getmap, "getmap", 1, 1},
     CommandInfo{Command::check, "check", 0, 0},   CommandInfo{Command::monitor, "monitor", 0, 0},
+    CommandInfo{Command::jobs, "jobs", 0, 2},     CommandInfo{Command::help, "help", 0, 1},
 };
 
 const CommandInfo& info(Command command) {
@@ -74,13 +78,22 @@ Status apply_option(const OptionSpec& spec, const std::string& value, Request& r
       request.mode = *parsed;
       break;
     }
-    case OptionId::uid: return u32(request.uid, "uid");
-    case OptionId::gid: return u32(request.gid, "gid");
+    case OptionId::uid:
+    case OptionId::gid: {
+      const bool user = spec.id == OptionId::uid;
+      auto parsed = parse_owner(value, user);
+      if (!parsed) return bad(parsed.error());
+      (user ? request.uid : request.gid) = *parsed;
+      return ok_status();
+    }
     case OptionId::nstrips: return u32(request.nstrips, "strip count");
     case OptionId::no_zero: request.no_zero = true; break;
     case OptionId::parents: request.parents = true; break;
     case OptionId::recursive: request.recursive = true; break;
     case OptionId::long_listing: request.long_listing = true; break;
+    case OptionId::verbose: request.verbose = true; break;
+    case OptionId::offset: return size(request.offset);
+    case OptionId::length: return size(request.length);
   }
   return ok_status();
 }
@@ -178,6 +191,23 @@ class Parser {
     }
     if (n > c.max_operands) return usage(name + ": unexpected argument \"" + request_.operands[c.max_operands] + "\"");
     if (command == Command::create && !request_.size) return usage("create: --size is required");
+    if (command == Command::jobs && n > 0) {
+      if (request_.operands[0] != "cancel")
+        return usage("jobs: unknown subcommand \"" + request_.operands[0] + "\" (famfsctl jobs [cancel N])");
+      if (n != 2) return usage("jobs cancel: needs the job number (see famfsctl jobs)");
+      FAMFS_TRY(parse_u32(request_.operands[1], "job number"));
+    }
+    if (command == Command::help && n == 1 && !command_by_name(request_.operands[0]))
+      return usage("help: unknown command \"" + request_.operands[0] + "\" (see famfsctl --help)");
+    if (command == Command::cp) {
+      const auto& ops = request_.operands;
+      size_t famfs_sources = 0;
+      for (size_t k = 0; k + 1 < n; ++k) famfs_sources += ops[k].starts_with("famfs:") ? 1 : 0;
+      if (ops.back().starts_with("famfs:"))
+        return usage("cp: DEST is a famfs path already; famfs:PATH marks sources to copy out of famfs");
+      if (famfs_sources != 0 && famfs_sources != n - 1)
+        return usage("cp: either every SRC is famfs:PATH (copy out) or none is (copy in)");
+    }
     if (request_.nstrips.has_value() != request_.chunk_size.has_value())
       return usage(name + ": --nstrips and --chunk-size go together (an interleaved file needs both)");
     return ok_status();
@@ -244,6 +274,22 @@ Result<uint32_t> parse_u32(std::string_view text, std::string_view what) {
   }
   if (value > std::numeric_limits<uint32_t>::max()) return bad();
   return static_cast<uint32_t>(value);
+}
+
+Result<uint32_t> parse_owner(std::string_view text, bool user) {
+  const char* what = user ? "uid" : "gid";
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos) return parse_u32(text, what);
+  std::string name(text);
+  char buf[16384];
+  if (user) {
+    passwd pw{}, *found = nullptr;
+    if (!name.empty() && getpwnam_r(name.c_str(), &pw, buf, sizeof buf, &found) == 0 && found) return found->pw_uid;
+  } else {
+    group gr{}, *found = nullptr;
+    if (!name.empty() && getgrnam_r(name.c_str(), &gr, buf, sizeof buf, &found) == 0 && found) return found->gr_gid;
+  }
+  return Error(Errc::invalid_argument, "invalid " + std::string(what) + " \"" + name + "\": no such " +
+                                           (user ? "user" : "group") + " and not a number 0..4294967295");
 }
 
 Result<double> parse_seconds(std::string_view text) {

@@ -11,7 +11,7 @@
 
 namespace famfs::cli {
 
-enum class Command { list, status, format, create, mkdir, cp, cat, ls, stat, getmap, check, monitor };
+enum class Command { list, status, format, create, mkdir, cp, cat, ls, stat, getmap, check, monitor, jobs, help };
 
 // The command's name as typed ("getmap").
 std::string_view command_name(Command command);
@@ -48,6 +48,9 @@ struct Request {
   bool parents = false;                // mkdir -p
   bool recursive = false;              // cp -r
   bool long_listing = false;           // ls -l
+  bool verbose = false;                // cp -v
+  std::optional<uint64_t> offset;      // cat --offset
+  std::optional<uint64_t> length;      // cat --length
 };
 
 // Parses ARGS (argv without argv[0]). Global options may stand anywhere
@@ -62,6 +65,9 @@ std::string famfs_path(std::string_view typed);
 Result<uint32_t> parse_mode(std::string_view text);
 // Parses a decimal unsigned 32-bit number (uid, gid, nstrips).
 Result<uint32_t> parse_u32(std::string_view text, std::string_view what);
+// A --uid or --gid value: a number, or a user (USER true) or group name
+// looked up in the local user database.
+Result<uint32_t> parse_owner(std::string_view text, bool user);
 // Parses a non-negative number of seconds, fractions allowed ("2.5").
 Result<double> parse_seconds(std::string_view text);
 

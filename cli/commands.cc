@@ -1,8 +1,11 @@
 #include "commands.h"
 
+#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <utility>
 
 #include "instance_name.h"
 #include "method_options.h"
@@ -48,13 +51,54 @@ std::vector<DirEntry> to_entries(
   return entries;
 }
 
+// Whether standard output is a pipe or socket whose reader has gone (as
+// after `famfsctl cat big | head -c 10`): the error then is the reader's
+// choice, and famfsctl ends quietly with 0 as cat(1) does on EPIPE.
+bool stdout_reader_gone() {
+  struct stat st {};
+  if (fstat(STDOUT_FILENO, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) return false;
+  pollfd p{STDOUT_FILENO, POLLOUT, 0};
+  return poll(&p, 1, 0) > 0 && (p.revents & (POLLERR | POLLHUP)) != 0;
+}
+
 }  // namespace
 
+namespace {
+bool json_errors = false;
+std::string pending_json_error;  // the last print_error() text in JSON mode
+}  // namespace
+
+void set_json_errors(bool on) { json_errors = on; }
+
 void print_error(const std::string& message) {
+  if (json_errors) {
+    pending_json_error = message;  // famfsctl.cc prints it with the exit code
+    return;
+  }
   std::string line = "famfsctl: " + message + "\n";
   fflush(stdout);
   fwrite(line.data(), 1, line.size(), stderr);
 }
+
+void print_warning(const std::string& message) {
+  fflush(stdout);
+  std::string line = json_errors ? dump_json({{"warning", message}}, false) + "\n" : "famfsctl: " + message + "\n";
+  fwrite(line.data(), 1, line.size(), stderr);
+}
+
+void report_failure(ExitCode code, const std::string& message, const std::string& error_name) {
+  if (!json_errors) {
+    print_error(message);
+    return;
+  }
+  std::string name = error_name.empty() ? std::string(exit_code_name(code)) : error_name;
+  std::string line =
+      dump_json({{"error", name}, {"message", message}, {"exit_code", to_int(code)}}, false) + "\n";
+  fflush(stdout);
+  fwrite(line.data(), 1, line.size(), stderr);
+}
+
+std::string take_pending_error() { return std::exchange(pending_json_error, std::string()); }
 
 ExitCode run_command(Session& s) {
   const Request& r = s.request;
@@ -86,7 +130,15 @@ ExitCode run_command(Session& s) {
       return ExitCode::ok;
     case Command::cat: {
       fflush(stdout);
-      fs.ReadFile(path, sdbus::UnixFd(STDOUT_FILENO), {});
+      OptionMap part;
+      if (r.offset) part["offset"] = sdbus::Variant(*r.offset);
+      if (r.length) part["length"] = sdbus::Variant(*r.length);
+      try {
+        fs.ReadFile(path, sdbus::UnixFd(STDOUT_FILENO), part);
+      } catch (const sdbus::Error&) {
+        if (stdout_reader_gone()) return ExitCode::ok;
+        throw;
+      }
       return ExitCode::ok;
     }
     case Command::ls: {
@@ -124,9 +176,12 @@ ExitCode run_command(Session& s) {
         print(render_check_text(report));
       return check_is_clean(report) ? ExitCode::ok : ExitCode::problems_found;
     }
+    case Command::jobs:
+      return run_jobs(s);
     case Command::list:
     case Command::cp:
     case Command::monitor:
+    case Command::help:
       break;
   }
   return ExitCode::failed;

@@ -2,6 +2,7 @@
 // famfsd starts for large files.
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -93,21 +94,31 @@ class Copier {
   ExitCode run(const CopyPlan& plan) {
     const OptionMap file_options = copy_options(s_.request);
     const OptionMap dir_options = copy_mkdir_options(s_.request);
+    std::vector<std::string> created;
     for (const auto& step : plan.steps) {
-      if (step.kind == CopyStep::Kind::make_directory) {
-        fs_.Mkdir(step.target, dir_options);
-        continue;
+      try {
+        if (step.kind == CopyStep::Kind::make_directory) {
+          fs_.Mkdir(step.target, dir_options);
+        } else {
+          int fd = open(step.local.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+          if (fd < 0) {
+            print_error("cp: cannot open \"" + step.local + "\": " + strerror(errno) + created_so_far(created));
+            return ExitCode::failed;
+          }
+          sdbus::UnixFd source(fd, sdbus::adopt_fd);
+          if (!completions_) completions_.emplace(s_.bus.connection());
+          sdbus::ObjectPath job = fs_.CopyIn(step.target, source, file_options);
+          if (job != "/") {
+            if (ExitCode code = watch(job, step.target); code != ExitCode::ok) return code;
+          }
+        }
+      } catch (const sdbus::Error& e) {
+        // Name the step that failed and what exists because of this command.
+        throw sdbus::Error(e.getName(), "cp: \"" + step.local + "\" -> \"" + step.target + "\": " +
+                                            one_line(e.getMessage()) + created_so_far(created));
       }
-      int fd = open(step.local.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-      if (fd < 0) {
-        print_error("cp: cannot open \"" + step.local + "\": " + strerror(errno));
-        return ExitCode::failed;
-      }
-      sdbus::UnixFd source(fd, sdbus::adopt_fd);
-      if (!completions_) completions_.emplace(s_.bus.connection());
-      sdbus::ObjectPath job = fs_.CopyIn(step.target, source, file_options);
-      if (job == "/") continue;
-      if (ExitCode code = watch(job, step.target); code != ExitCode::ok) return code;
+      created.push_back(step.target);
+      if (s_.request.verbose) printf("'%s' -> 'famfs:%s'\n", step.local.c_str(), step.target.c_str());
     }
     return ExitCode::ok;
   }
@@ -214,18 +225,124 @@ class Copier {
   std::string owner_;
 };
 
+// Copy out: famfs:PATH sources into a local file or directory.
+class Exporter {
+ public:
+  explicit Exporter(Session& s) : s_(s), fs_(s.bus.connection(), s.bus_name) {}
+
+  ExitCode run(const std::vector<std::string>& sources, const std::string& local) {
+    struct stat st {};
+    const bool local_is_dir = stat(local.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    if (sources.size() > 1 && !local_is_dir) {
+      print_error("cp: target \"" + local + "\" is not a local directory");
+      return ExitCode::failed;
+    }
+    for (const auto& operand : sources) {
+      const std::string path = famfs_operand_path(operand);
+      PropertyMap info = fs_.Stat(path, {});
+      const bool is_dir = get_string(info, "type").value_or("") == "dir";
+      if (is_dir && !s_.request.recursive) {
+        print_error("cp: \"" + operand + "\" is a directory (use cp -r)");
+        return ExitCode::failed;
+      }
+      std::string target = local_is_dir ? copy_out_target(path.empty() ? "famfs" : path, local) : local;
+      if (ExitCode code = is_dir ? export_dir(path, target) : export_file(path, target); code != ExitCode::ok)
+        return code;
+    }
+    return ExitCode::ok;
+  }
+
+ private:
+  // Written into a temporary file beside TARGET and renamed over it once
+  // complete: a failure (permission, device) never leaves TARGET truncated
+  // or half written.
+  ExitCode export_file(const std::string& path, const std::string& target) {
+    std::string temp = target + ".famfsctl-XXXXXX";
+    int fd = mkostemp(temp.data(), O_CLOEXEC);
+    if (fd < 0) {
+      print_error("cp: cannot create \"" + target + "\": " + strerror(errno) + created_so_far(created_));
+      return ExitCode::failed;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    fchmod(fd, 0666 & ~mask);
+    try {
+      sdbus::UnixFd dest(fd, sdbus::adopt_fd);
+      fs_.ReadFile(path, dest, {});
+    } catch (const sdbus::Error& e) {
+      unlink(temp.c_str());
+      throw sdbus::Error(e.getName(), "cp: \"famfs:" + path + "\" -> \"" + target + "\": " +
+                                          one_line(e.getMessage()) + created_so_far(created_));
+    }
+    if (rename(temp.c_str(), target.c_str()) != 0) {
+      int err = errno;
+      unlink(temp.c_str());
+      print_error("cp: cannot create \"" + target + "\": " + strerror(err) + created_so_far(created_));
+      return ExitCode::failed;
+    }
+    created_.push_back(target);
+    if (s_.request.verbose) printf("'famfs:%s' -> '%s'\n", path.c_str(), target.c_str());
+    return ExitCode::ok;
+  }
+
+  ExitCode export_dir(const std::string& path, const std::string& target) {
+    if (mkdir(target.c_str(), 0777) != 0 && errno != EEXIST) {
+      print_error("cp: cannot create directory \"" + target + "\": " + strerror(errno) + created_so_far(created_));
+      return ExitCode::failed;
+    }
+    created_.push_back(target + "/");
+    if (s_.request.verbose) printf("'famfs:%s' -> '%s'\n", path.c_str(), target.c_str());
+    for (const auto& e : fs_.ListDirectory(path, {})) {
+      const std::string& name = std::get<0>(e);
+      const std::string child = path.empty() ? name : path + "/" + name;
+      const std::string local = target + "/" + name;
+      ExitCode code = std::get<1>(e) == "dir" ? export_dir(child, local) : export_file(child, local);
+      if (code != ExitCode::ok) return code;
+    }
+    return ExitCode::ok;
+  }
+
+  Session& s_;
+  FilesystemProxy fs_;
+  std::vector<std::string> created_;
+};
+
+// What DEST is in famfs: one Stat (NotFound: missing).
+DestKind famfs_dest_kind(Session& s, const std::string& dest) {
+  FilesystemProxy fs(s.bus.connection(), s.bus_name);
+  try {
+    PropertyMap info = fs.Stat(famfs_path(dest), {});
+    return get_string(info, "type").value_or("") == "dir" ? DestKind::directory : DestKind::file;
+  } catch (const sdbus::Error& e) {
+    if (e.getName() == "org.famfs.Famfs1.Error.NotFound") return DestKind::missing;
+    throw;
+  }
+}
+
 }  // namespace
+
+std::string created_so_far(const std::vector<std::string>& created) {
+  if (created.empty()) return "; nothing was created";
+  constexpr size_t kShown = 5;
+  std::string out = "; created before the failure (they stay): ";
+  for (size_t i = 0; i < created.size() && i < kShown; ++i) out += (i ? ", " : "") + created[i];
+  if (created.size() > kShown) out += " and " + std::to_string(created.size() - kShown) + " more";
+  return out;
+}
 
 ExitCode run_copy(Session& s) {
   const auto& ops = s.request.operands;
   std::vector<std::string> sources(ops.begin(), ops.end() - 1);
-  auto plan = plan_copy(sources, ops.back(), s.request.recursive);
+  if (is_famfs_operand(sources.front())) return Exporter(s).run(sources, ops.back());
+  const std::string dest_path = famfs_path(ops.back());
+  auto plan = plan_copy(sources, ops.back(), s.request.recursive,
+                        dest_path.empty() ? DestKind::directory : famfs_dest_kind(s, ops.back()));
   if (!plan) {
     print_error("cp: " + plan.error().message());
     return ExitCode::failed;
   }
   for (const auto& skipped : plan->skipped)
-    print_error("cp: warning: skipping \"" + skipped + "\": not a regular file or directory");
+    print_warning("cp: warning: skipping \"" + skipped + "\": not a regular file or directory");
   Copier copier(s);
   return copier.run(*plan);
 }

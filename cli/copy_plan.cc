@@ -69,10 +69,13 @@ std::string join_famfs_path(const std::string& dir, const std::string& name) {
   return dir + "/" + name;
 }
 
-Result<CopyPlan> plan_copy(const std::vector<std::string>& sources, const std::string& dest_typed, bool recursive) {
+Result<CopyPlan> plan_copy(const std::vector<std::string>& sources, const std::string& dest_typed, bool recursive,
+                           DestKind dest_kind) {
+  const bool typed_slash = dest_typed.size() > 1 && dest_typed.ends_with('/');
   std::string dest = famfs_path(dest_typed);
-  bool dest_is_dir = recursive || sources.size() > 1 || dest.empty() || dest.ends_with('/');
   while (!dest.empty() && dest.back() == '/') dest.pop_back();
+  if (dest.empty()) dest_kind = DestKind::directory;  // the root
+  const std::string shown = dest_typed;
 
   CopyPlan plan;
   struct Source {
@@ -90,22 +93,49 @@ Result<CopyPlan> plan_copy(const std::vector<std::string>& sources, const std::s
     }
     checked.push_back({src, S_ISDIR(st.st_mode)});
   }
+  if (checked.size() > 1 && dest_kind != DestKind::directory)
+    return Error(Errc::io_error, "target \"" + shown + "\" is not a directory" +
+                                     (dest_kind == DestKind::missing ? " (it does not exist)" : ""));
 
-  if (recursive && !dest.empty()) plan.steps.push_back({CopyStep::Kind::make_directory, "", dest});
   Planner planner(plan);
   for (const auto& src : checked) {
     std::string name = base_name(src.path);
-    // "cp -r . dest" and "cp -r / dest" copy the contents into dest itself.
+    // "cp -r DIR/. dest" copies DIR's contents into dest itself.
     bool contents_only = name == "." || name == ".." || name == "/";
-    std::string target = !dest_is_dir ? dest : contents_only ? dest : join_famfs_path(dest, name);
+    std::string target;
+    if (dest_kind == DestKind::directory) {
+      target = contents_only ? dest : join_famfs_path(dest, name);
+    } else if (src.is_dir && dest_kind == DestKind::file) {
+      return Error(Errc::io_error, "cannot overwrite non-directory \"" + shown + "\" with directory \"" + src.path + "\"");
+    } else if (!src.is_dir && typed_slash) {
+      return Error(Errc::io_error, "cannot create \"" + shown + "\": not a directory (it does not exist)");
+    } else {
+      target = dest;  // the new file, or the new directory that gets SRC's contents
+    }
     if (!src.is_dir) {
       plan.steps.push_back({CopyStep::Kind::copy_file, src.path, target});
       continue;
     }
-    if (target != dest) plan.steps.push_back({CopyStep::Kind::make_directory, src.path, target});
+    if (!(dest_kind == DestKind::directory && target == dest))
+      plan.steps.push_back({CopyStep::Kind::make_directory, src.path, target});
     FAMFS_TRY(planner.walk(src.path, target));
   }
   return plan;
+}
+
+std::string copy_out_target(const std::string& famfs_source, const std::string& local) {
+  struct stat st {};
+  if (stat(local.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    std::string name = base_name(famfs_source);
+    return local.ends_with('/') ? local + name : local + "/" + name;
+  }
+  return local;
+}
+
+bool is_famfs_operand(const std::string& operand) { return operand.starts_with("famfs:"); }
+
+std::string famfs_operand_path(const std::string& operand) {
+  return famfs_path(std::string_view(operand).substr(std::string_view("famfs:").size()));
 }
 
 }  // namespace famfs::cli

@@ -5,10 +5,12 @@
 
 namespace famfs::cli {
 
-Failure describe_error(const std::string& name, const std::string& message, const std::string& bus_name) {
+Failure describe_error(const std::string& name, const std::string& message, const std::string& bus_name,
+                       const std::string& typed) {
   ExitCode code = exit_code_for_error(name);
   std::string text = one_line(message);
-  std::string instance = bus_name.empty() ? "famfsd" : "famfsd instance \"" + std::string(instance_suffix(bus_name)) + "\"";
+  std::string shown = typed.empty() ? std::string(instance_suffix(bus_name)) : typed;
+  std::string instance = bus_name.empty() ? "famfsd" : "famfsd instance \"" + shown + "\"";
   auto bus_error = [&](std::string_view short_name) { return name == "org.freedesktop.DBus.Error." + std::string(short_name); };
 
   if (name.starts_with("org.famfs.Famfs1.Error.")) {
@@ -22,9 +24,12 @@ Failure describe_error(const std::string& name, const std::string& message, cons
     size_t at = text.find("member=\"");
     if (at != std::string::npos) {
       size_t start = at + 8, end = text.find('"', start);
-      if (end != std::string::npos)
-        return {code, "access denied by the D-Bus policy: this user may not call " + text.substr(start, end - start) +
+      if (end != std::string::npos) {
+        std::string method = text.substr(start, end - start);
+        if (method == "Format") return {code, "access denied by the D-Bus policy: only root may format"};
+        return {code, "access denied by the D-Bus policy: this user may not call " + method +
                           " (changes take root or the famfs group)"};
+      }
     }
     return {code, "access denied by the D-Bus policy: " + text};
   }

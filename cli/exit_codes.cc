@@ -88,4 +88,27 @@ ExitCode exit_code_for_error(std::string_view name) {
 
 std::span<const ExitCodeDoc> exit_code_table() { return kTable; }
 
+std::string_view exit_code_name(ExitCode code) {
+  switch (code) {
+    case ExitCode::ok: return "ok";
+    case ExitCode::failed: return "failed";
+    case ExitCode::usage: return "usage";
+    case ExitCode::no_instance: return "no_instance";
+    case ExitCode::invalid_argument: return "invalid_argument";
+    case ExitCode::not_found: return "not_found";
+    case ExitCode::exists: return "exists";
+    case ExitCode::no_space: return "no_space";
+    case ExitCode::log_full: return "log_full";
+    case ExitCode::not_master: return "not_master";
+    case ExitCode::access_denied: return "access_denied";
+    case ExitCode::not_formatted: return "not_formatted";
+    case ExitCode::device_failed: return "device_failed";
+    case ExitCode::busy: return "busy";
+    case ExitCode::problems_found: return "problems_found";
+    case ExitCode::timeout: return "timeout";
+    case ExitCode::interrupted: return "interrupted";
+  }
+  return "failed";
+}
+
 }  // namespace famfs::cli

@@ -28,6 +28,9 @@ enum class ExitCode : int {
   interrupted = 130,    // Ctrl-C (a running copy job was cancelled)
 };
 
+// "failed", "usage", "no_instance", ...: the code's name in JSON errors.
+std::string_view exit_code_name(ExitCode code);
+
 // The exit code for a D-Bus error NAME (org.famfs.Famfs1.Error.* or a bus error).
 ExitCode exit_code_for_error(std::string_view name);
 

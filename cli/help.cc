@@ -24,7 +24,8 @@ constexpr std::array kDocs = {
     CommandDoc{Command::status, "", "show every property of the file system, sizes human-readable",
                "One Properties.GetAll on org.famfs.Famfs1.Filesystem: device, state and why,\n"
                "role, backend, mount point, UUIDs, log use, file and directory counts, space,\n"
-               "problems. --json prints the properties as they are (sizes in bytes).\n"},
+               "problems. --json prints the properties with snake_case keys (free_bytes,\n"
+               "master_system_uuid) and raw values (sizes in bytes).\n"},
     CommandDoc{Command::format, "[--log-size SIZE] [--force]", "create a file system on the device (root only)",
                "Calls Format. Allowed only when famfsd's configuration permits formatting this\n"
                "device (allow_format). --force formats over an existing file system.\n"},
@@ -36,24 +37,35 @@ constexpr std::array kDocs = {
                "interleaved file.\n"},
     CommandDoc{Command::mkdir, "[-p] [--mode M] [--uid U] [--gid G] PATH", "create a directory",
                "Calls Mkdir. -p creates missing parents and is no error when PATH exists.\n"},
-    CommandDoc{Command::cp, "[-r] [--mode M] [--uid U] [--gid G] [--nstrips N --chunk-size C] SRC... DEST",
-               "copy local files into famfs",
-               "Calls CopyIn once per file, passing the file open for reading; famfsd copies it\n"
-               "and publishes the new file only when all its bytes are in place.\n"
-               "DEST is a famfs path. With one SRC file, DEST is the new file's path (end it\n"
-               "with '/' to copy into a directory under SRC's name). With several SRCs or -r,\n"
-               "DEST is a directory and the sources land in it under their base names; -r\n"
-               "creates DEST (Mkdir with parents) and recurses into directories, making each\n"
-               "with Mkdir (existing ones are reused); symlinks and special files inside them\n"
-               "are skipped with a warning. --mode, --uid, --gid and the interleave options\n"
-               "apply to every file copied (directories get the default mode).\n"
-               "A large copy runs as a famfsd job: on a terminal a progress bar (percentage,\n"
-               "bytes, rate) is drawn on stderr; otherwise nothing is printed until it ends.\n"
-               "Ctrl-C cancels the job (nothing is created) and exits with 130.\n"
-               "cp stops at the first error; files copied before it stay.\n"},
-    CommandDoc{Command::cat, "PATH", "write a file's bytes to standard output",
+    CommandDoc{Command::cp,
+               "[-r] [-v] [--mode M] [--uid U] [--gid G] [--nstrips N --chunk-size C] SRC... DEST\n"
+               "  famfsctl [GLOBAL] cp [-r] [-v] famfs:PATH... LOCAL",
+               "copy local files into famfs, or famfs files out (famfs:PATH)",
+               "Copy in: calls CopyIn once per file, passing the file open for reading;\n"
+               "famfsd copies it and publishes the new file only when all its bytes are in\n"
+               "place. DEST is a famfs path and the rules are cp(1)'s: when DEST is an\n"
+               "existing directory (the root always is), each SRC lands in it under its base\n"
+               "name (cp small.bin data -> data/small.bin; cp -r tree data -> data/tree/...).\n"
+               "When DEST does not exist, one SRC file becomes DEST, and one SRC directory\n"
+               "with -r becomes DEST with the directory's contents (cp -r src/tree data/tree\n"
+               "-> data/tree/...). Several SRCs need DEST to be an existing directory.\n"
+               "Directories are made with Mkdir; symlinks and special files inside them are\n"
+               "skipped with a warning. --mode, --uid, --gid and the interleave options apply\n"
+               "to every file copied (directories get the default mode).\n"
+               "Copy out: SRCs written famfs:PATH are read with ReadFile into LOCAL (a new or\n"
+               "existing local file, or an existing local directory to copy into under the\n"
+               "base name); -r copies famfs directories (ListDirectory, then each file).\n"
+               "-v prints each file and directory as it is copied ('SRC' -> 'DEST').\n"
+               "A large copy in runs as a famfsd job: on a terminal a progress bar\n"
+               "(percentage, bytes, rate) is drawn on stderr; otherwise nothing is printed\n"
+               "until it ends. Ctrl-C cancels the job (nothing is created) and exits with 130.\n"
+               "cp stops at the first error, naming the file that failed and the files and\n"
+               "directories it created before it (they stay).\n"},
+    CommandDoc{Command::cat, "[--offset SIZE] [--length SIZE] PATH", "write a file's bytes to standard output",
                "Calls ReadFile, passing famfsctl's standard output: famfsd writes the bytes\n"
-               "into it directly. Waits without a timeout unless --timeout is given.\n"},
+               "into it directly. Waits without a timeout unless --timeout is given.\n"
+               "--offset and --length write a part of the file. When the reader of a pipe\n"
+               "goes away (famfsctl cat f | head -c 10), cat ends quietly with 0, as cat(1).\n"},
     CommandDoc{Command::ls, "[-l] [PATH]", "list a directory (default: the root)",
                "Calls ListDirectory. -l shows type and mode, uid, gid (numeric: the same on\n"
                "every host) and size in bytes.\n"},
@@ -69,7 +81,16 @@ constexpr std::array kDocs = {
                "  12:00:01.250 FileCreated path=data/a.arrow size=4194304 (4 MiB)\n"
                "With --json, one JSON object per line with \"time\" (ISO 8601) and \"signal\".\n"
                "When the instance stops or starts again, InstanceStopped/InstanceStarted is\n"
-               "printed and monitoring goes on.\n"},
+               "printed and monitoring goes on. Without -d, every famfs instance on the bus is\n"
+               "watched, also those that start later, and each line names its instance.\n"},
+    CommandDoc{Command::jobs, "[cancel N]", "list the instance's jobs with progress, or cancel job N",
+               "Without arguments: one ObjectManager.GetManagedObjects, then one line per job\n"
+               "(number, operation, progress, bytes, state, starter's uid, path). A job's path\n"
+               "is shown only when every user may see it; otherwise \"-\".\n"
+               "jobs cancel N calls Cancel on job N (only its starter or root may); nothing of\n"
+               "a cancelled copy is created.\n"},
+    CommandDoc{Command::help, "[COMMAND]", "show help: the command list, or one command's details",
+               "famfsctl help COMMAND is famfsctl COMMAND --help. Needs no bus.\n"},
 };
 
 const CommandDoc& doc(Command command) {
@@ -140,7 +161,8 @@ constexpr const char* kConventions =
     "Paths: famfs paths are relative to the file system root (\"dir/file\"). One\n"
     "  leading '/' is accepted and dropped, so \"/dir/file\" names the same file and\n"
     "  \"/\" names the root.\n"
-    "Sizes: a number with an optional K, M, G or T suffix (binary: 1K = 1024).\n"
+    "Sizes: a number with an optional K, M, G or T suffix (binary: 1K = 1024);\n"
+    "  decimals are allowed when they come to whole bytes (1.5G).\n"
     "Modes: octal permission bits (644).\n";
 
 }  // namespace

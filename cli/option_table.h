@@ -12,7 +12,8 @@ namespace famfs::cli {
 
 enum class OptionId {
   instance, json, timeout, help, version,
-  log_size, force, size, mode, uid, gid, nstrips, chunk_size, no_zero, parents, recursive, long_listing,
+  log_size, force, size, mode, uid, gid, nstrips, chunk_size, no_zero, parents, recursive, long_listing, verbose,
+  offset, length,
 };
 
 // One option: its names, whether it takes a value (value_name non-null), its

@@ -273,4 +273,27 @@ std::string one_line(std::string_view text) {
   return out;
 }
 
+std::string json_key(std::string_view name) {
+  std::string out;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    bool upper = c >= 'A' && c <= 'Z';
+    if (upper && i > 0) {
+      char prev = name[i - 1];
+      bool prev_lower = (prev >= 'a' && prev <= 'z') || (prev >= '0' && prev <= '9');
+      bool next_lower = i + 1 < name.size() && name[i + 1] >= 'a' && name[i + 1] <= 'z';
+      bool prev_upper = prev >= 'A' && prev <= 'Z';
+      if (prev_lower || (prev_upper && next_lower)) out += '_';
+    }
+    out += upper ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return out;
+}
+
+nlohmann::json properties_to_json(const PropertyMap& map) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [key, value] : map) out[json_key(key)] = variant_to_json(value);
+  return out;
+}
+
 }  // namespace famfs::cli

@@ -39,6 +39,12 @@ nlohmann::json variant_to_json(const sdbus::Variant& v);
 std::string variant_to_text(const sdbus::Variant& v);
 // All of MAP as one JSON object.
 nlohmann::json map_to_json(const PropertyMap& map);
+// A D-Bus property name as a JSON key: snake_case, as ndctl and daxctl
+// write theirs ("MasterSystemUuid" -> "master_system_uuid"); names that are
+// snake_case already stay.
+std::string json_key(std::string_view name);
+// MAP as one JSON object with json_key() names.
+nlohmann::json properties_to_json(const PropertyMap& map);
 
 // Typed lookups in an a{sv} map: std::nullopt when missing or of another type.
 std::optional<std::string> get_string(const PropertyMap& map, const std::string& key);

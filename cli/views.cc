@@ -41,7 +41,7 @@ nlohmann::json render_list_json(const std::vector<InstanceRow>& rows) {
     if (!row.error.empty()) {
       item["error"] = row.error;
     } else {
-      for (const char* key : {"Device", "State", "Role"}) item[key] = str_or(row.properties, key, "");
+      for (const char* key : {"Device", "State", "Role"}) item[json_key(key)] = str_or(row.properties, key, "");
     }
     out.push_back(std::move(item));
   }
@@ -96,8 +96,8 @@ std::string render_status_text(const std::string& bus_name, const PropertyMap& p
 }
 
 nlohmann::json render_status_json(const std::string& bus_name, const PropertyMap& p) {
-  nlohmann::json out = map_to_json(p);
-  out["BusName"] = bus_name;
+  nlohmann::json out = properties_to_json(p);
+  out["bus_name"] = bus_name;
   return out;
 }
 
@@ -107,11 +107,55 @@ std::string render_ls_text(const std::vector<DirEntry>& entries, bool long_listi
     for (const auto& e : entries) out += e.name + "\n";
     return out;
   }
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& e : entries)
-    rows.push_back({mode_string(e.type, e.mode), std::to_string(e.uid), std::to_string(e.gid), std::to_string(e.size),
-                    e.name});
+  // Entries of a directory readable but not searchable come with hidden
+  // attributes (uid and gid 4294967295): shown as ls -l shows them, '?'.
+  constexpr uint32_t kHidden = 4294967295u;
+  if (entries.empty()) return "";
+  std::vector<std::vector<std::string>> rows{{"MODE", "UID", "GID", "SIZE", "NAME"}};
+  for (const auto& e : entries) {
+    if (e.uid == kHidden && e.gid == kHidden && e.mode == 0) {
+      rows.push_back({(e.type == "dir" ? "d" : "-") + std::string("?????????"), "?", "?", "?", e.name});
+      continue;
+    }
+    rows.push_back({mode_string(e.type, e.mode), std::to_string(e.uid), std::to_string(e.gid),
+                    e.type == "dir" ? "-" : human_size(e.size), e.name});
+  }
   return render_table(rows, {1, 2, 3});
+}
+
+std::string render_jobs_text(const std::vector<JobRow>& jobs) {
+  if (jobs.empty()) return "no jobs\n";
+  std::vector<std::vector<std::string>> rows{{"JOB", "OPERATION", "PROGRESS", "DONE", "TOTAL", "STATE", "UID", "PATH"}};
+  for (const auto& j : jobs) {
+    char pct[16];
+    snprintf(pct, sizeof pct, "%.0f%%", j.progress * 100.0);
+    std::string state = !j.finished ? "running" : j.success ? "done" : "failed: " + j.error_message;
+    rows.push_back({std::to_string(j.number), j.operation, pct, human_size(j.bytes_done), human_size(j.bytes_total),
+                    state, std::to_string(j.started_by_uid), j.path.empty() ? "-" : j.path});
+  }
+  return render_table(rows, {0, 2, 3, 4, 6});
+}
+
+nlohmann::json render_jobs_json(const std::vector<JobRow>& jobs) {
+  auto list = nlohmann::json::array();
+  for (const auto& j : jobs) {
+    nlohmann::json o = {{"job", j.number},
+                        {"object_path", j.object_path},
+                        {"operation", j.operation},
+                        {"path", j.path.empty() ? nlohmann::json(nullptr) : nlohmann::json(j.path)},
+                        {"bytes_done", j.bytes_done},
+                        {"bytes_total", j.bytes_total},
+                        {"progress", j.progress},
+                        {"started_by_uid", j.started_by_uid},
+                        {"finished", j.finished},
+                        {"success", j.success}};
+    if (j.finished && !j.success) {
+      o["error"] = j.error;
+      o["message"] = j.error_message;
+    }
+    list.push_back(std::move(o));
+  }
+  return {{"jobs", std::move(list)}};
 }
 
 nlohmann::json render_ls_json(const std::string& path, const std::vector<DirEntry>& entries) {
@@ -278,7 +322,19 @@ std::string render_event_json(const MonitorEvent& event) {
   nlohmann::json j = nlohmann::json::object();
   j["time"] = iso_time(event.unix_ms);
   j["signal"] = event.signal;
-  for (const auto& [key, value] : event.fields) j[key] = value;
+  for (const auto& [key, value] : event.fields) {
+    if (key == "changed" && value.is_object()) {  // property names as JSON keys
+      nlohmann::json changed = nlohmann::json::object();
+      for (const auto& [name, v] : value.items()) changed[json_key(name)] = v;
+      j[key] = std::move(changed);
+    } else if (key == "invalidated" && value.is_array()) {
+      nlohmann::json names = nlohmann::json::array();
+      for (const auto& name : value) names.push_back(json_key(name.get<std::string>()));
+      j[key] = std::move(names);
+    } else {
+      j[key] = value;
+    }
+  }
   return dump_json(j, false);
 }
 

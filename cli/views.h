@@ -38,8 +38,23 @@ nlohmann::json render_list_json(const std::vector<InstanceRow>& rows);
 std::string render_status_text(const std::string& bus_name, const PropertyMap& props);
 nlohmann::json render_status_json(const std::string& bus_name, const PropertyMap& props);
 
+// ls; -l: a header line, then mode, uid, gid, size (IEC units; "-" for a
+// directory) and name per entry.
 std::string render_ls_text(const std::vector<DirEntry>& entries, bool long_listing);
 nlohmann::json render_ls_json(const std::string& path, const std::vector<DirEntry>& entries);
+
+// One org.famfs.Famfs1.Job object, as `jobs` shows it.
+struct JobRow {
+  uint64_t number = 0;  // N of /org/famfs/Famfs1/jobs/N
+  std::string object_path, operation, path;  // path "" when hidden
+  uint64_t bytes_done = 0, bytes_total = 0;
+  double progress = 0;
+  uint32_t started_by_uid = 0;
+  bool finished = false, success = false;
+  std::string error, error_message;
+};
+std::string render_jobs_text(const std::vector<JobRow>& jobs);
+nlohmann::json render_jobs_json(const std::vector<JobRow>& jobs);
 
 std::string render_stat_text(const PropertyMap& info);
 std::string render_getmap_text(const std::string& path, const PropertyMap& map);

@@ -5,7 +5,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(meson ninja-build pkg-config g++ python3 xz-utils
       libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev libudev-dev libdaxctl-dev
-      libtomlplusplus-dev nlohmann-json3-dev zlib1g-dev libgtest-dev libgmock-dev dbus scdoc)
+      libtomlplusplus-dev nlohmann-json3-dev zlib1g-dev libisal-dev libgtest-dev libgmock-dev dbus scdoc)
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=(clang libclang-rt-14-dev systemd util-linux)
 fi

@@ -1,9 +1,12 @@
 #include "engine/allocator.h"
 
+
 #include <algorithm>
 #include <numeric>
 #include <string>
 #include <vector>
+
+#include "util/size_parse.h"
 
 namespace famfs {
 
@@ -71,16 +74,15 @@ Result<FileMap> Allocator::allocate(uint64_t size, const std::optional<Interleav
   if (size == 0) return Error(Errc::invalid_argument, "size must be at least 1 byte");
   const uint64_t au = geo_.alloc_unit;
   if (size > geo_.device_size)
-    return Error(Errc::no_space, "size " + std::to_string(size) + " exceeds the device (" +
-                                     std::to_string(geo_.device_size) + " bytes)");
+    return Error(Errc::no_space, "size " + size_text(size) + " exceeds the device (" + size_text(geo_.device_size) +
+                                     ")");
   if (ilv) {
     const InterleaveParams& p = *ilv;
     if (p.nstrips == 0 || p.nstrips > omf::kMaxStrips)
       return Error(Errc::invalid_argument, "nstrips must be 1..16, not " + std::to_string(p.nstrips));
     if (!omf::is_power_of_two(p.chunk_size) || p.chunk_size % au != 0)
-      return Error(Errc::invalid_argument, "chunk size " + std::to_string(p.chunk_size) +
-                                               " is not a power-of-two multiple of " +
-                                               std::to_string(au));
+      return Error(Errc::invalid_argument, "chunk size " + size_text(p.chunk_size) +
+                                               " is not a power-of-two multiple of " + size_text(au));
     uint32_t nb = p.nbuckets ? p.nbuckets : p.nstrips;
     if (nb < p.nstrips || nb > bits_.size() - data_unit_)
       return Error(Errc::invalid_argument, "nbuckets " + std::to_string(nb) +
@@ -135,11 +137,11 @@ Result<FileMap> Allocator::allocate_fragmented(uint64_t units) {
   }
   if (covered < units) {
     if (total_free < units)
-      return Error(Errc::no_space, "need " + std::to_string(units * geo_.alloc_unit) + " bytes, " +
-                                       std::to_string(total_free * geo_.alloc_unit) + " free");
+      return Error(Errc::no_space, "need " + size_text(units * geo_.alloc_unit) + ", " +
+                                       size_text(total_free * geo_.alloc_unit) + " free");
     return Error(Errc::no_space, "free space too fragmented: the 16 largest free runs hold " +
-                                     std::to_string(covered * geo_.alloc_unit) + " of " +
-                                     std::to_string(units * geo_.alloc_unit) + " bytes needed");
+                                     size_text(covered * geo_.alloc_unit) + " of the " +
+                                     size_text(units * geo_.alloc_unit) + " needed");
   }
   FileMap map;
   uint64_t left = units;
@@ -190,7 +192,7 @@ Result<FileMap> Allocator::allocate_interleaved(uint64_t size, const InterleaveP
     release(map);
     return Error(Errc::no_space, "only " + std::to_string(placed) + " of " +
                                      std::to_string(p.nstrips) + " buckets have room for a strip of " +
-                                     std::to_string(strip_len) + " bytes");
+                                     size_text(strip_len));
   }
   uint64_t next = bits_.next_clear(hint_, bits_.size());
   hint_ = next == AllocationBitmap::npos ? bits_.size() : next;

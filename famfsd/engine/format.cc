@@ -1,9 +1,11 @@
 #include "engine/format.h"
 
+
 #include <array>
 #include <span>
 
 #include "omf/log_header.h"
+#include "util/size_parse.h"
 
 namespace famfs {
 
@@ -26,13 +28,12 @@ Result<Probe> probe_superblock(Device& dev) {
 
 Result<omf::ValidSuperblock> format_device(Device& dev, const FormatOptions& opts) {
   if (!omf::is_power_of_two(opts.log_len) || opts.log_len < omf::kMinLogLen)
-    return Error(Errc::invalid_argument, "log size " + std::to_string(opts.log_len) +
+    return Error(Errc::invalid_argument, "log size " + size_text(opts.log_len) +
                                              " is not a power of two of at least 8 MiB");
   if (dev.size() < omf::min_device_size(opts.log_len))
     return Error(Errc::invalid_argument,
-                 "device " + dev.path() + " has " + std::to_string(dev.size()) + " bytes; a log of " +
-                     std::to_string(opts.log_len) + " bytes needs at least " +
-                     std::to_string(omf::min_device_size(opts.log_len)));
+                 "device " + dev.path() + " has " + size_text(dev.size()) + "; a log of " + size_text(opts.log_len) +
+                     " needs at least " + size_text(omf::min_device_size(opts.log_len)));
   auto probe = probe_superblock(dev);
   if (!probe) return probe.error();
   if (probe->what == Probe::What::valid && !opts.force) {

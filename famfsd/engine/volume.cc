@@ -1,11 +1,20 @@
 #include "engine/volume.h"
 
 #include <array>
+#include <cstdio>
 #include <span>
 
 #include "engine/log_writer.h"
 
 namespace famfs {
+
+namespace {
+std::string octal(uint32_t v) {
+  char b[16];
+  snprintf(b, sizeof b, "%o", v);
+  return b;
+}
+}  // namespace
 
 const char* role_name(Role role) { return role == Role::master ? "master" : "client"; }
 
@@ -57,7 +66,7 @@ Result<PendingFile> Volume::prepare_file(const FileRequest& request, bool zero) 
   FAMFS_TRY(check_writable());
   FAMFS_TRY(state_.names().can_add(request.path));
   if (request.mode & ~07777u)
-    return Error(Errc::invalid_argument, "mode " + std::to_string(request.mode) + " has bits beyond 07777");
+    return Error(Errc::invalid_argument, "mode 0" + octal(request.mode) + " has bits beyond 07777");
   auto map = state_.allocator().allocate(request.size, request.interleave);
   if (!map) return map.error();
   PendingFile pending{request, std::move(map.value())};
@@ -127,7 +136,7 @@ Result<NodeId> Volume::make_directory(const DirRequest& request) {
   FAMFS_TRY(check_writable());
   FAMFS_TRY(state_.names().can_add(request.path));
   if (request.mode & ~07777u)
-    return Error(Errc::invalid_argument, "mode " + std::to_string(request.mode) + " has bits beyond 07777");
+    return Error(Errc::invalid_argument, "mode 0" + octal(request.mode) + " has bits beyond 07777");
   return append_and_apply(
       omf::LogEntry{0, omf::MkdirEntry{request.uid, request.gid, request.mode, request.path}});
 }

@@ -1,4 +1,5 @@
-// CRC-32/ISO-HDLC (zlib crc32), the checksum of every on-media record.
+// CRC-32/ISO-HDLC (zlib crc32), the checksum of every on-media record,
+// computed with ISA-L (crc.cc says why).
 #pragma once
 
 #include <cstddef>

@@ -151,7 +151,16 @@ int Daemon::setup() {
     object_ = std::make_unique<FilesystemObject>(*this);
     connection_->requestName(instance_bus_name(instance_name_));
   } catch (const sdbus::Error& e) {
-    log_msg(LogLevel::err, "D-Bus: %s: %s", e.getName().c_str(), e.getMessage().c_str());
+    const std::string bus_name = instance_bus_name(instance_name_);
+    if (e.getName() == "org.freedesktop.DBus.Error.FileExists" || e.getMessage().find("File exists") != std::string::npos)
+      log_msg(LogLevel::err, "instance %s runs already: another famfsd owns %s (stop it first, or choose another "
+              "--instance)", instance_name_.c_str(), bus_name.c_str());
+    else if (e.getName() == "org.freedesktop.DBus.Error.AccessDenied" ||
+             e.getMessage().find("ermission denied") != std::string::npos)
+      log_msg(LogLevel::err, "the bus policy does not let this user own %s (famfsd runs as root): %s", bus_name.c_str(),
+              e.getMessage().c_str());
+    else
+      log_msg(LogLevel::err, "D-Bus: %s: %s", e.getName().c_str(), e.getMessage().c_str());
     return 1;
   }
   log_msg(LogLevel::info, "%s: serving as %s", instance_name_.c_str(), instance_bus_name(instance_name_).c_str());
@@ -198,6 +207,7 @@ int Daemon::run() {
   // lost); reads get a few seconds. A worker stuck writing to a caller that
   // stopped reading must not keep the service from stopping.
   for (auto& [job, completed_at] : jobs_) job->cancel.store(true);
+  for (auto& [id, w] : watches_) w.gone->store(true);  // reads to callers end too
   const uint64_t deadline = now_us() + 10'000'000;
   while (!workers_.empty() && now_us() < deadline) {
     pollfd p{wake_fd_, POLLIN, 0};
@@ -319,7 +329,11 @@ void Daemon::reload_config() {
     config_.backend = before.backend;
     config_.mountpoint = before.mountpoint;
     config_.client_files_writable = before.client_files_writable;
-    config_.poll_interval_ms = before.poll_interval_ms;
+    if (config_.poll_interval_ms != before.poll_interval_ms) {
+      log_msg(LogLevel::info, "poll interval %u ms -> %u ms", before.poll_interval_ms, config_.poll_interval_ms);
+      update_poll_timer();
+      if (object_) object_->poll_interval_changed();
+    }
     log_msg(LogLevel::info, "configuration reloaded from %s", config_file_.source().c_str());
   }
   sd_notify(0, "READY=1");
@@ -392,6 +406,44 @@ void Daemon::drain_completions() {
     }
   }
 }
+
+Daemon::CallerWatch Daemon::watch_caller(const std::string& sender) {
+  CallerWatch w{++watch_counter_, std::make_shared<std::atomic<bool>>(false)};
+  if (!running_ || sender.empty() || sender.find('\'') != std::string::npos) {
+    w.gone->store(!running_);
+    return w;
+  }
+  Watch entry{w.gone, nullptr};
+  auto gone = w.gone;
+  try {
+    entry.match = connection_->addMatch(
+        "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+        "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" + sender + "'",
+        [this, gone, sender](sdbus::Message& m) {
+          std::string name, old_owner, new_owner;
+          m >> name >> old_owner >> new_owner;
+          if (name == sender && new_owner.empty()) {
+            gone->store(true);
+            callers_.erase(sender);
+          }
+        });
+    // The caller may have left before the match existed: ask once, without
+    // blocking the loop.
+    if (!bus_proxy_) bus_proxy_ = sdbus::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+    bus_proxy_->callMethodAsync("NameHasOwner")
+        .onInterface("org.freedesktop.DBus")
+        .withArguments(sender)
+        .uponReplyInvoke([gone](const sdbus::Error* error, bool has_owner) {
+          if (error == nullptr && !has_owner) gone->store(true);
+        });
+  } catch (const sdbus::Error& e) {
+    log_msg(LogLevel::warning, "cannot watch caller %s: %s", sender.c_str(), e.getMessage().c_str());
+  }
+  watches_.emplace(w.id, std::move(entry));
+  return w;
+}
+
+void Daemon::unwatch_caller(uint64_t id) { watches_.erase(id); }
 
 Caller Daemon::caller_of(const sdbus::Message& msg) {
   std::string sender = msg.getSender();

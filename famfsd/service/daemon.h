@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <atomic>
 #include <list>
 #include <map>
 #include <memory>
@@ -23,6 +24,7 @@
 
 namespace sdbus {
 class IConnection;
+class IProxy;
 class Message;
 }  // namespace sdbus
 
@@ -64,6 +66,16 @@ class Daemon {
   Status spawn(std::function<void()> fn, std::function<void()> done);
   // Asks for PropertiesChanged of the figures (coalesced).
   void figures_changed() { figures_dirty_ = true; }
+  // A flag that is set when SENDER (a unique bus name) leaves the bus, or
+  // when famfsd stops: transfers to a caller watch it so that a caller that
+  // went away cannot keep a worker. Call unwatch_caller(ID) when done
+  // (loop thread).
+  struct CallerWatch {
+    uint64_t id = 0;
+    std::shared_ptr<std::atomic<bool>> gone;
+  };
+  CallerWatch watch_caller(const std::string& sender);
+  void unwatch_caller(uint64_t id);
   // Registers a job object; it is dropped some seconds after completing.
   uint64_t next_job_id() { return ++job_counter_; }
   void keep_job(std::shared_ptr<JobObject> job);
@@ -98,6 +110,13 @@ class Daemon {
   std::list<std::pair<std::shared_ptr<JobObject>, uint64_t>> jobs_;  // job, completed-at (0: running)
 
   std::map<std::string, Caller> callers_;  // unique bus name -> credentials
+  struct Watch {
+    std::shared_ptr<std::atomic<bool>> gone;
+    std::unique_ptr<void, std::function<void(void*)>> match;  // sdbus::Slot
+  };
+  std::map<uint64_t, Watch> watches_;
+  uint64_t watch_counter_ = 0;
+  std::unique_ptr<sdbus::IProxy> bus_proxy_;  // org.freedesktop.DBus, for NameHasOwner
 
   std::mutex mu_;
   std::vector<std::function<void()>> completions_;  // guarded by mu_

@@ -1,6 +1,9 @@
 #include "service/data_copy.h"
 
+#include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +15,7 @@
 #include <vector>
 
 #include "engine/file_layout.h"
+#include "util/size_parse.h"
 
 namespace famfs::service {
 
@@ -24,27 +28,83 @@ constexpr uint64_t kCopyPiece = 1ULL << 20;
 
 Error sys_error(const char* what) { return Error(Errc::io_error, std::string(what) + ": " + std::strerror(errno)); }
 
-// Waits until FD can take more bytes (for descriptors in non-blocking mode).
-bool wait_writable(int fd) {
-  pollfd p{fd, POLLOUT, 0};
-  return poll(&p, 1, -1) >= 0 || errno == EINTR;
-}
+// How long a write waits for room before it looks at the cancel flag again.
+constexpr int kWaitSliceMs = 200;
 
-Status write_all(int fd, const uint8_t* p, uint64_t len) {
-  while (len > 0) {
-    ssize_t n = write(fd, p, len);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN && wait_writable(fd)) continue;
-      if (errno == EFAULT)  // the kernel could not read our mapping: the device went bad
-        return Error(Errc::memory_error, "device memory unreadable while writing to the caller's descriptor");
-      return sys_error("writing to the caller's descriptor");
+// The caller's destination, written so that a reader that stops reading
+// cannot pin the worker: pipes and FIFOs are written through a
+// non-blocking description of famfsd's own (reopened through /proc, so
+// the caller's descriptor keeps its flags), sockets with MSG_DONTWAIT, and
+// every wait for room is a poll that gives up when CANCEL is set (the caller
+// left the bus, or famfsd stops). Regular files and character devices are
+// written as they are.
+class Destination {
+ public:
+  explicit Destination(int fd) : fd_(fd) {
+    struct stat st {};
+    if (fstat(fd, &st) != 0) return;
+    if (S_ISSOCK(st.st_mode)) {
+      socket_ = true;
+    } else if (S_ISFIFO(st.st_mode)) {
+      std::string self = "/proc/self/fd/" + std::to_string(fd);
+      int own = open(self.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      if (own >= 0) {
+        own_ = own;
+        fd_ = own;
+      } else if (errno == ENXIO) {
+        reader_gone_ = true;  // a FIFO with no reader: writing would be EPIPE
+      }
+      // Otherwise (no /proc): the caller's descriptor, written in PIPE_BUF
+      // pieces after poll says there is room, which never blocks.
+      small_writes_ = own < 0;
     }
-    p += n;
-    len -= static_cast<uint64_t>(n);
   }
-  return ok_status();
-}
+  ~Destination() {
+    if (own_ >= 0) close(own_);
+  }
+  Destination(const Destination&) = delete;
+  Destination& operator=(const Destination&) = delete;
+
+  Status write_all(const uint8_t* p, uint64_t len, const std::atomic<bool>& cancel) {
+    if (reader_gone_)
+      return Error(Errc::io_error, "writing to the caller's descriptor: the pipe has no reader (EPIPE)");
+    while (len > 0) {
+      if (cancel.load(std::memory_order_relaxed))
+        return Error(Errc::busy, "transfer stopped: the caller left the bus or famfsd is stopping");
+      if (small_writes_ && !wait_room(cancel)) continue;
+      const size_t n = small_writes_ ? std::min<uint64_t>(len, PIPE_BUF) : len;
+      ssize_t w = socket_ ? send(fd_, p, n, MSG_DONTWAIT | MSG_NOSIGNAL) : write(fd_, p, n);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+          wait_room(cancel);
+          continue;
+        }
+        if (errno == EFAULT)  // the kernel could not read our mapping: the device went bad
+          return Error(Errc::memory_error, "device memory unreadable while writing to the caller's descriptor");
+        if (errno == EPIPE)
+          return Error(Errc::io_error, "writing to the caller's descriptor: the reader closed it (EPIPE)");
+        return sys_error("writing to the caller's descriptor");
+      }
+      p += w;
+      len -= static_cast<uint64_t>(w);
+    }
+    return ok_status();
+  }
+
+ private:
+  // Waits up to one slice for room; true when there is some.
+  bool wait_room(const std::atomic<bool>& cancel) {
+    if (cancel.load(std::memory_order_relaxed)) return false;
+    pollfd pfd{fd_, POLLOUT, 0};
+    int r = poll(&pfd, 1, kWaitSliceMs);
+    return r > 0;  // POLLERR/POLLHUP too: the write then reports why
+  }
+
+  int fd_;
+  int own_ = -1;
+  bool socket_ = false, small_writes_ = false, reader_gone_ = false;
+};
 
 // Reads exactly LEN bytes of FD at OFFSET into DST.
 Status read_exactly(int fd, uint8_t* dst, uint64_t len, uint64_t offset) {
@@ -66,7 +126,8 @@ Status copy_fd_into_map(Device& dev, const omf::FileMap& map, int src_fd, uint64
   struct stat st {};
   if (fstat(src_fd, &st) != 0) return sys_error("source file");
   if (static_cast<uint64_t>(st.st_size) < size)
-    return Error(Errc::io_error, "the source shrank to " + std::to_string(st.st_size) + " bytes during the copy");
+    return Error(Errc::io_error, "the source shrank to " + size_text(static_cast<uint64_t>(st.st_size)) +
+                                     " during the copy");
   // pread into a small cache-resident buffer, then stream it into the device
   // with non-temporal stores: about memcpy speed, and the source is never
   // mapped (a page-table entry per 4 KiB of source costs more than the copy).
@@ -94,10 +155,12 @@ Status copy_fd_into_map(Device& dev, const omf::FileMap& map, int src_fd, uint64
   return result;
 }
 
-Result<uint64_t> copy_map_to_fd(Device& dev, const omf::FileMap& map, uint64_t begin, uint64_t end, int dest_fd) {
+Result<uint64_t> copy_map_to_fd(Device& dev, const omf::FileMap& map, uint64_t begin, uint64_t end, int dest_fd,
+                                const std::atomic<bool>& cancel) {
   uint8_t* base = dev.map_view();
   std::vector<uint8_t> bounce;
   if (base == nullptr) bounce.resize(kPiece);
+  Destination dest(dest_fd);
   uint64_t written = 0;
   Status result = ok_status();
   for_each_segment(map, begin, end, [&](const FileSegment& seg) {
@@ -107,10 +170,10 @@ Result<uint64_t> copy_map_to_fd(Device& dev, const omf::FileMap& map, uint64_t b
         dev.populate(seg.device_offset + k, n, false);
         // Straight from the mapping: the kernel copies, and reports a bad
         // device page as EFAULT rather than a signal.
-        result = write_all(dest_fd, base + seg.device_offset + k, n);
+        result = dest.write_all(base + seg.device_offset + k, n, cancel);
       } else {
         result = dev.read(seg.device_offset + k, bounce.data(), n);
-        if (result) result = write_all(dest_fd, bounce.data(), n);
+        if (result) result = dest.write_all(bounce.data(), n, cancel);
       }
       if (!result) return false;
       written += n;

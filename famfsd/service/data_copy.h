@@ -21,9 +21,13 @@ Status copy_fd_into_map(Device& dev, const omf::FileMap& map, int src_fd, uint64
                         std::atomic<uint64_t>& done, const std::atomic<bool>& cancel);
 
 // Writes the file bytes [begin, end) that MAP places on DEV to DEST_FD
-// (blocking until all is written, also for non-blocking descriptors).
+// (until all is written, also for non-blocking descriptors). A reader that
+// stops reading does not pin the caller: setting CANCEL ends the transfer
+// within a fraction of a second (busy), also while the destination is full.
 // Returns the byte count. Errors: io_error (DEST_FD refused the data, e.g.
-// the reader went away), memory_error (device failed).
-Result<uint64_t> copy_map_to_fd(Device& dev, const omf::FileMap& map, uint64_t begin, uint64_t end, int dest_fd);
+// the reader went away: EPIPE), busy (cancelled), memory_error (device
+// failed).
+Result<uint64_t> copy_map_to_fd(Device& dev, const omf::FileMap& map, uint64_t begin, uint64_t end, int dest_fd,
+                                const std::atomic<bool>& cancel);
 
 }  // namespace famfs::service

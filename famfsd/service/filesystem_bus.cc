@@ -12,10 +12,12 @@
 #include "omf/path_rules.h"
 #include "service/bus_errors.h"
 #include "util/bus_name.h"
+#include "util/size_parse.h"
 #include "service/daemon.h"
 #include "service/data_copy.h"
 #include "service/job_bus.h"
 #include "service/log.h"
+#include "service/permissions.h"
 
 namespace famfs::service {
 
@@ -61,6 +63,10 @@ std::vector<sdbus::Struct<int64_t, std::string, std::string>> problems_of(const 
 
 uint64_t allocated_space(const omf::FileMap& map) { return map.mapped_bytes(); }
 
+// uid and gid ListDirectory gives for entries of a directory the caller may
+// read but not search.
+constexpr uint32_t kHiddenId = UINT32_MAX;
+
 // The mode, uid and gid options (mode defaulting to DEFAULT_MODE, the owner to
 // the caller; another owner needs root).
 void set_mode_and_owner(const Options& o, const Caller& caller, uint32_t default_mode, uint32_t& mode, uint32_t& uid,
@@ -78,15 +84,41 @@ void set_mode_and_owner(const Options& o, const Caller& caller, uint32_t default
 FilesystemObject::FilesystemObject(Daemon& daemon)
     : AdaptorInterfaces(daemon.connection(), kObjectPath), daemon_(daemon) {
   registerAdaptor();
+  announced_ = figures();  // a client reads the start values with GetAll
 }
 
 FilesystemObject::~FilesystemObject() { unregisterAdaptor(); }
 
-void FilesystemObject::emit_figures_changed() {
-  emitPropertiesChangedSignal(kInterface, {"DeviceSize", "Role", "Uuid", "MasterSystemUuid", "MountPoint", "Backend",
-                                           "LogEntries", "LogCapacity", "Files", "Directories", "AllocatedBytes",
-                                           "FreeBytes", "Problems"});
+std::vector<std::pair<std::string, std::string>> FilesystemObject::figures() {
+  std::string problems;
+  for (const Problem& p : daemon_.instance().problems())
+    problems += std::to_string(p.index) + ' ' + std::string(problem_kind_name(p.kind)) + ' ' + p.message + '\n';
+  return {{"DeviceSize", std::to_string(DeviceSize())},
+          {"Role", Role()},
+          {"Uuid", Uuid()},
+          {"MasterSystemUuid", MasterSystemUuid()},
+          {"MountPoint", MountPoint()},
+          {"Backend", Backend()},
+          {"LogEntries", std::to_string(LogEntries())},
+          {"LogCapacity", std::to_string(LogCapacity())},
+          {"Files", std::to_string(Files())},
+          {"Directories", std::to_string(Directories())},
+          {"AllocatedBytes", std::to_string(AllocatedBytes())},
+          {"FreeBytes", std::to_string(FreeBytes())},
+          {"Problems", problems}};
 }
+
+void FilesystemObject::emit_figures_changed() {
+  // Only the properties whose values differ from what was last announced.
+  auto now = figures();
+  std::vector<std::string> changed;
+  for (size_t i = 0; i < now.size(); ++i)
+    if (i >= announced_.size() || announced_[i].second != now[i].second) changed.push_back(now[i].first);
+  announced_ = std::move(now);
+  if (!changed.empty()) emitPropertiesChangedSignal(kInterface, changed);
+}
+
+void FilesystemObject::poll_interval_changed() { emitPropertiesChangedSignal(kInterface, {"PollIntervalMs"}); }
 
 void FilesystemObject::state_changed(InstanceState state, const std::string& reason) {
   emitPropertiesChangedSignal(kInterface, {"State", "StateReason"});
@@ -107,12 +139,12 @@ const Volume& FilesystemObject::volume() {
   return *inst.volume();
 }
 
-const Node& FilesystemObject::file_node(const std::string& path) {
+const Node& FilesystemObject::file_node(const Caller& caller, const std::string& path, unsigned want) {
   require_valid_path(path);
-  const Node* n = volume().state().names().find(path);
-  if (n == nullptr) throw named_error("NotFound", "no such file: " + path);
-  if (n->is_dir) throw named_error("InvalidArgument", path + " is a directory");
-  return *n;
+  auto n = resolve(volume().state().names(), caller, path, want);
+  if (!n) throw to_dbus_error(n.error());
+  if ((*n)->is_dir) throw named_error("InvalidArgument", path + " is a directory");
+  return **n;
 }
 
 FileRequest FilesystemObject::file_request(const std::string& path, uint64_t size, const Options& o,
@@ -121,8 +153,8 @@ FileRequest FilesystemObject::file_request(const std::string& path, uint64_t siz
   if (size == 0) throw named_error("InvalidArgument", "size 0: famfs files are pre-allocated and cannot be empty");
   uint64_t dev_size = daemon_.instance().device_size();
   if (size > dev_size)
-    throw named_error("InvalidArgument", "size " + std::to_string(size) + " is larger than the device (" +
-                                             std::to_string(dev_size) + " bytes)");
+    throw named_error("InvalidArgument",
+                      "size " + size_text(size) + " is larger than the device (" + size_text(dev_size) + ")");
   FileRequest r;
   r.path = path;
   r.size = size;
@@ -135,7 +167,7 @@ FileRequest FilesystemObject::file_request(const std::string& path, uint64_t siz
     if (*nstrips < 1 || *nstrips > 16) throw named_error("InvalidArgument", "nstrips must be 1..16");
     const uint64_t au = volume().geometry().alloc_unit;
     if (*chunk == 0 || (*chunk & (*chunk - 1)) != 0 || *chunk % au != 0)
-      throw named_error("InvalidArgument", "chunk_size must be a power-of-two multiple of " + std::to_string(au));
+      throw named_error("InvalidArgument", "chunk_size must be a power-of-two multiple of " + size_text(au));
     r.interleave = InterleaveParams{*nstrips, *chunk, 0};
   }
   return r;
@@ -158,7 +190,13 @@ void FilesystemObject::CreateFile(const std::string& path, const uint64_t& size,
     Options o(options, {{"mode", "u"}, {"uid", "u"}, {"gid", "u"}, {"zero", "b"}, {"nstrips", "u"}, {"chunk_size", "t"}});
     Caller c = authorized(Action::mutate);
     FileRequest r = file_request(path, size, o, c);
-    throw_if(daemon_.instance().create_file(r, o.boolean("zero").value_or(daemon_.config().zero_new_files)));
+    auto zero = o.boolean("zero");
+    if (zero == false && c.uid != 0)
+      throw named_error("AccessDenied", "only root may skip zeroing (zero=false): the new allocation could hold "
+                                        "stale bytes of deleted or reformatted files");
+    throw_if(may_create(volume().state().names(), c, path));
+    // Callers other than root always get zeroed memory, whatever the configuration says.
+    throw_if(daemon_.instance().create_file(r, zero.value_or(c.uid != 0 || daemon_.config().zero_new_files)));
   });
 }
 
@@ -171,7 +209,10 @@ void FilesystemObject::Mkdir(const std::string& path, const OptionMap& options) 
     DirRequest r;
     r.path = path;
     set_mode_and_owner(o, c, 0755, r.mode, r.uid, r.gid);
-    throw_if(daemon_.instance().make_directory(r, o.boolean("parents").value_or(false)));
+    const bool parents = o.boolean("parents").value_or(false);
+    const Namespace& ns = volume().state().names();
+    throw_if(parents ? may_create_parents(ns, c, path, r.uid, r.gid, r.mode) : may_create(ns, c, path));
+    throw_if(daemon_.instance().make_directory(r, parents));
   });
 }
 
@@ -210,6 +251,7 @@ void FilesystemObject::CopyIn(sdbus::Result<sdbus::ObjectPath>&& result, std::st
       int fl = fcntl(fd, F_GETFL);
       if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY) throw named_error("InvalidArgument", "the source is not open for reading");
       FileRequest r = file_request(path, static_cast<uint64_t>(st.st_size), o, c);
+      throw_if(may_create(volume().state().names(), c, path));
 
       auto state = std::make_shared<CopyState>();
       state->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
@@ -285,8 +327,8 @@ void FilesystemObject::ReadFile(sdbus::Result<uint64_t>&& result, std::string pa
   try {
     guard_handler("ReadFile", [&] {
       Options o(options, {{"offset", "t"}, {"length", "t"}});
-      authorized(Action::read);
-      const Node& n = file_node(path);
+      Caller c = authorized(Action::read);
+      const Node& n = file_node(c, path, kMayRead);
       uint64_t begin = o.u64("offset").value_or(0);
       if (begin > n.size) throw named_error("InvalidArgument", "offset beyond the end of the file");
       uint64_t len = o.u64("length").value_or(n.size - begin);
@@ -311,8 +353,15 @@ void FilesystemObject::ReadFile(sdbus::Result<uint64_t>&& result, std::string pa
       auto rd = std::make_shared<Read>(n.map, own_fd, begin, end, std::move(result));
       famfs::Device* dev = daemon_.instance().device();
       service::Instance* inst = &daemon_.instance();
-      Status spawned = daemon_.spawn([rd, dev] { rd->outcome = copy_map_to_fd(*dev, rd->map, rd->begin, rd->end, rd->fd); },
-                                     [rd, inst] {
+      // A caller that leaves the bus (famfsctl killed while its reader sleeps)
+      // ends the transfer, full pipe or not.
+      Daemon::CallerWatch watch = daemon_.watch_caller(getObject().getCurrentlyProcessedMessage()->getSender());
+      Daemon* daemon = &daemon_;
+      Status spawned = daemon_.spawn([rd, dev, gone = watch.gone] {
+                                       rd->outcome = copy_map_to_fd(*dev, rd->map, rd->begin, rd->end, rd->fd, *gone);
+                                     },
+                                     [rd, inst, daemon, id = watch.id] {
+                                       daemon->unwatch_caller(id);
                                        if (rd->outcome) {
                                          rd->reply.returnResults(*rd->outcome);
                                          return;
@@ -322,6 +371,7 @@ void FilesystemObject::ReadFile(sdbus::Result<uint64_t>&& result, std::string pa
                                        rd->reply.returnError(to_dbus_error(rd->outcome.error()));
                                      });
       if (!spawned) {
+        daemon_.unwatch_caller(watch.id);
         rd->reply.returnError(to_dbus_error(spawned.error()));
       }
     });
@@ -337,17 +387,26 @@ std::vector<sdbus::Struct<std::string, std::string, uint64_t, uint32_t, uint32_t
 FilesystemObject::ListDirectory(const std::string& path, const OptionMap& options) {
   return guard_handler("ListDirectory", [&] {
     Options o(options, {});
+    Caller caller = authorized(Action::read);
     require_valid_path(path, true);
     const Namespace& ns = volume().state().names();
-    const Node* dir = ns.find(path);
-    if (dir == nullptr) throw named_error("NotFound", "no such directory: " + path);
+    auto found = resolve(ns, caller, path, kMayRead);
+    if (!found) throw to_dbus_error(found.error());
+    const Node* dir = *found;
     if (!dir->is_dir) throw named_error("NotDirectory", path + " is a file");
+    // Reading a directory gives names; the attributes of what is inside
+    // need search on it too, as for `ls -l` (which shows '?' then).
+    const bool searchable = permitted(caller, dir->uid, dir->gid, dir->mode, kMayExec);
     std::vector<sdbus::Struct<std::string, std::string, uint64_t, uint32_t, uint32_t, uint32_t>> out;
     out.reserve(dir->children.size());
     for (NodeId id : dir->children) {
       const Node& c = ns.node(id);
-      out.emplace_back(std::string(omf::base_name(c.path)), std::string(c.is_dir ? "dir" : "file"), c.size, c.mode,
-                       c.uid, c.gid);
+      if (searchable)
+        out.emplace_back(std::string(omf::base_name(c.path)), std::string(c.is_dir ? "dir" : "file"), c.size, c.mode,
+                         c.uid, c.gid);
+      else
+        out.emplace_back(std::string(omf::base_name(c.path)), std::string(c.is_dir ? "dir" : "file"), uint64_t{0},
+                         uint32_t{0}, kHiddenId, kHiddenId);
     }
     std::sort(out.begin(), out.end(),
               [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
@@ -358,9 +417,11 @@ FilesystemObject::ListDirectory(const std::string& path, const OptionMap& option
 FilesystemObject::OptionMap FilesystemObject::Stat(const std::string& path, const OptionMap& options) {
   return guard_handler("Stat", [&] {
     Options o(options, {});
+    Caller caller = authorized(Action::read);
     require_valid_path(path, true);
-    const Node* n = volume().state().names().find(path);
-    if (n == nullptr) throw named_error("NotFound", "no such file or directory: " + path);
+    auto found = resolve(volume().state().names(), caller, path);
+    if (!found) throw to_dbus_error(found.error());
+    const Node* n = *found;
     OptionMap info;
     info["path"] = sdbus::Variant(n->path);
     info["type"] = sdbus::Variant(std::string(n->is_dir ? "dir" : "file"));
@@ -380,7 +441,8 @@ FilesystemObject::OptionMap FilesystemObject::Stat(const std::string& path, cons
 FilesystemObject::OptionMap FilesystemObject::GetFileMap(const std::string& path, const OptionMap& options) {
   return guard_handler("GetFileMap", [&] {
     Options o(options, {});
-    const Node& n = file_node(path);
+    Caller caller = authorized(Action::read);
+    const Node& n = file_node(caller, path, kMayRead);
     OptionMap map;
     if (n.map.type == omf::MapType::simple) {
       map["type"] = sdbus::Variant(std::string("simple"));

@@ -26,12 +26,14 @@ class FilesystemObject final
   explicit FilesystemObject(Daemon& daemon);
   ~FilesystemObject();
 
-  // PropertiesChanged for every property that can change.
+  // PropertiesChanged for the properties that changed since the last call.
   void emit_figures_changed();
   // Signals, forwarded from the instance's events.
   void file_created(const std::string& path, uint64_t size) { emitFileCreated(path, size); }
   void directory_created(const std::string& path) { emitDirectoryCreated(path); }
   void state_changed(InstanceState state, const std::string& reason);
+  // PropertiesChanged of PollIntervalMs (after a reload changed it).
+  void poll_interval_changed();
 
  private:
   // Methods.
@@ -75,8 +77,14 @@ class FilesystemObject final
   FileRequest file_request(const std::string& path, uint64_t size, const class Options& o, const Caller& caller);
   // The volume, or NotFormatted / DeviceFailed.
   const Volume& volume();
-  // The file node at PATH (NotFound, or InvalidArgument for a directory).
-  const Node& file_node(const std::string& path);
+  // The file node at PATH, resolved for CALLER with WANT on the file
+  // (AccessDenied, NotFound, NotDirectory, or InvalidArgument for a directory).
+  const Node& file_node(const Caller& caller, const std::string& path, unsigned want);
+
+  // The values of the properties emit_figures_changed() watches, as text
+  // to compare, and what was announced last.
+  std::vector<std::pair<std::string, std::string>> figures();
+  std::vector<std::pair<std::string, std::string>> announced_;
 
   Daemon& daemon_;
 };

@@ -1,7 +1,9 @@
 #include "service/job_bus.h"
 
+#include "omf/path_rules.h"
 #include "service/bus_errors.h"
 #include "service/daemon.h"
+#include "service/permissions.h"
 
 namespace famfs::service {
 
@@ -23,6 +25,18 @@ JobObject::~JobObject() {
   } catch (const sdbus::Error&) {  // the connection may be going away
   }
   unregisterAdaptor();
+}
+
+std::string JobObject::Path() {
+  // sdbus-c++ 1.2 does not tell a property getter who asks (the message
+  // being processed is known only inside method handlers), so the path is
+  // shown only when every caller may stat it: the "other" class has search
+  // on every directory on the way. The
+  // file appears only when the copy commits, so what decides is the way to
+  // its parent. The starter knows the path it asked for.
+  const Volume* vol = daemon_.instance().volume();
+  if (vol == nullptr) return "";
+  return everyone_may_search(vol->state().names(), omf::parent_path(path_)) ? path_ : "";
 }
 
 double JobObject::Progress() {

@@ -31,7 +31,8 @@ class JobObject final : public sdbus::AdaptorInterfaces<org::famfs::Famfs1::Job_
  private:
   void Cancel(const std::map<std::string, sdbus::Variant>& options) override;
   std::string Operation() override { return operation_; }
-  std::string Path() override { return path_; }
+  // The path when every caller may stat it, else "" (see job_bus.cc).
+  std::string Path() override;
   uint64_t BytesTotal() override { return total_; }
   uint64_t BytesDone() override { return done.load(std::memory_order_relaxed); }
   double Progress() override;

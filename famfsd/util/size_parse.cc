@@ -1,5 +1,6 @@
 #include "util/size_parse.h"
 
+#include <cstdio>
 #include <string>
 
 namespace famfs {
@@ -16,6 +17,18 @@ Result<uint64_t> parse_size(std::string_view text) {
     ++i;
   }
   if (i == 0) return bad("expected a number with an optional K, M, G or T suffix");
+  // A fraction ("1.5G"): exact in integers, and it must come to whole bytes.
+  unsigned __int128 fraction = 0, denominator = 1;
+  if (i < text.size() && text[i] == '.') {
+    size_t start = ++i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      if (i - start >= 18) return bad("too many decimals");
+      fraction = fraction * 10 + static_cast<unsigned>(text[i] - '0');
+      denominator *= 10;
+      ++i;
+    }
+    if (i == start) return bad("expected digits after the decimal point");
+  }
   std::string_view suffix = text.substr(i);
   unsigned shift = 0;
   if (!suffix.empty()) {
@@ -32,7 +45,30 @@ Result<uint64_t> parse_size(std::string_view text) {
       return bad("unknown suffix (use K, M, G or T)");
   }
   if (shift && value > (UINT64_MAX >> shift)) return bad("too large");
-  return value << shift;
+  uint64_t bytes = value << shift;
+  if (denominator > 1) {
+    unsigned __int128 scaled = fraction << shift;
+    if (scaled % denominator != 0) return bad("not a whole number of bytes");
+    unsigned __int128 extra = scaled / denominator;
+    if (extra > UINT64_MAX - bytes) return bad("too large");
+    bytes += static_cast<uint64_t>(extra);
+  }
+  return bytes;
+}
+
+std::string size_text(uint64_t value) {
+  if (value < 1024) return std::to_string(value) + (value == 1 ? " byte" : " bytes");
+  if (value % 1024 == 0) return format_size(value);
+  static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double v = static_cast<double>(value) / 1024;
+  unsigned u = 0;
+  while (u < 5 && v >= 1024) {
+    v /= 1024;
+    ++u;
+  }
+  char approx[32];
+  snprintf(approx, sizeof approx, "%.1f %s", v, kUnits[u]);
+  return std::to_string(value) + " bytes (" + approx + ")";
 }
 
 std::string format_size(uint64_t value) {

@@ -33,6 +33,7 @@ UUID_C2 = "33333333-2222-4333-8444-555555555555"
 # further emulated hosts: one famfsd per device and system UUID
 UUID_C3 = "44444444-2222-4333-8444-555555555555"
 UUID_C4 = "55555555-2222-4333-8444-555555555555"
+UUID_C5 = "66666666-2222-4333-8444-555555555555"
 
 # famfsctl exit codes (famfsctl --help)
 EX_OK, EX_INVALID, EX_NOTFOUND, EX_EXISTS, EX_NOSPACE, EX_LOGFULL = 0, 4, 5, 6, 7, 8
@@ -136,10 +137,45 @@ class Daemon:
             return None
 
 
+def as_user(user, cmd):
+    """CMD run as USER: a uid (its own gid, no groups) or a Member (its
+    groups from the user database, as dbus-daemon sees them)."""
+    if user is None:
+        return cmd
+    if isinstance(user, Member):
+        return ["setpriv", "--reuid=%d" % user.uid, "--regid=%d" % user.gid, "--init-groups"] + cmd
+    return ["setpriv", "--reuid=%d" % user, "--regid=%d" % user, "--clear-groups"] + cmd
+
+
+class Member:
+    """A real user in the famfs group (supplementary), created for the run
+    before the bus starts: dbus-daemon resolves <policy group=...> from the
+    user database when it loads its configuration."""
+    NAME = "famfs-it-member"
+
+    def __init__(self):
+        import grp
+        import pwd
+        self.created = False
+        subprocess.run(["groupadd", "-f", "--system", "famfs"], check=True)
+        try:
+            pwd.getpwnam(self.NAME)
+        except KeyError:
+            subprocess.run(["useradd", "--no-create-home", "--no-user-group", "--gid", "users", "--groups", "famfs",
+                            "--shell", "/usr/sbin/nologin", self.NAME], check=True)
+            self.created = True
+        pw = pwd.getpwnam(self.NAME)
+        self.uid, self.gid = pw.pw_uid, pw.pw_gid
+        self.famfs_gid = grp.getgrnam("famfs").gr_gid
+        assert self.NAME in grp.getgrnam("famfs").gr_mem, "the member is not in the famfs group"
+
+    def remove(self):
+        if self.created:
+            subprocess.run(["userdel", self.NAME], capture_output=True)
+
+
 def ctl(*args, user=None, stdin=None, timeout=120):
-    cmd = [FAMFSCTL] + list(args)
-    if user is not None:
-        cmd = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user, "--clear-groups"] + cmd
+    cmd = as_user(user, [FAMFSCTL] + list(args))
     p = subprocess.run(cmd, capture_output=True, stdin=stdin if stdin is not None else subprocess.DEVNULL,
                        timeout=timeout)
     return p.returncode, p.stdout, p.stderr.decode(errors="replace")
@@ -209,7 +245,9 @@ def write_log_entries(path, first, count, log_len=8 * MiB):
         f.write(struct.pack("<QQ", first + count, first + count))
 
 
+member = None
 try:
+    member = Member()
     bus = Bus()
 
     # ---- three hosts on one device: the master formats it ----
@@ -217,11 +255,17 @@ try:
     fmt_cfg = "allow_format = true\n"
     master = Daemon("m", dev, UUID_M, fmt_cfg)
     check("master on an unformatted device allowed to format stays up", master.proc.poll() is None
-          and status("m").get("State") == "unformatted", open(master.log).read())
+          and status("m").get("state") == "unformatted", open(master.log).read())
+    EX_NOTFORMATTED = 11
+    unformatted = {c: ctl("-d", "m", *a)[0] for c, a in {
+        "ls": ["ls"], "stat": ["stat", "x"], "create": ["create", "x", "--size", "2M"], "mkdir": ["mkdir", "x"],
+        "cat": ["cat", "x"], "getmap": ["getmap", "x"], "check": ["check"], "cp": ["cp", POLICY, "x"]}.items()}
+    check("unformatted device: every command that needs the file system exits 11 (NotFormatted)",
+          all(rc == EX_NOTFORMATTED for rc in unformatted.values()), unformatted)
     rc, out, err = ctl("-d", "m", "format")
     check("famfsctl format", rc == 0, err)
     st = status("m")
-    check("master is ready and master after format", st.get("State") == "ready" and st.get("Role") == "master", st)
+    check("master is ready and master after format", st.get("state") == "ready" and st.get("role") == "master", st)
 
     other = shm(64 * MiB)
     quitter = subprocess.run([FAMFSD, "--device", other, "--instance", "q", "--system-uuid", UUID_M,
@@ -232,7 +276,7 @@ try:
 
     c1 = Daemon("c1", dev, UUID_C1)
     c2 = Daemon("c2", dev, UUID_C2)
-    check("clients are clients", status("c1").get("Role") == "client" and status("c2").get("Role") == "client")
+    check("clients are clients", status("c1").get("role") == "client" and status("c2").get("role") == "client")
     rc, out, err = ctl("list")
     check("famfsctl list shows the three instances", rc == 0 and all(n in out.decode() for n in ("m", "c1", "c2")),
           out + err.encode())
@@ -300,6 +344,291 @@ try:
     rc, out, err = ctl("-d", "m", "status", user=65534)
     check("nobody can read status", rc == 0, (rc, err))
 
+    # ---- file permissions over D-Bus: the kernel's answer for the same tree ----
+    # nobody (no groups), a famfs-group member (supplementary group, from the
+    # user database) and root, each allowed and denied case.
+    NOBODY = 65534
+    secret = os.path.join(work, "secret.txt")
+    with open(secret, "wb") as f:
+        f.write(b"the secret\n")
+    os.chmod(secret, 0o644)
+    rc, out, err = ctl("-d", "m", "cp", "--mode", "600", secret, "private/secret.txt")
+    check("root copies a 0600 file into its 0700 directory", rc == 0, err)
+
+    def denied(rc, err, *words):
+        return rc == EX_DENIED and one_line(err) and all(w in err for w in words)
+    rc, out, err = ctl("-d", "m", "cat", "private/secret.txt", user=NOBODY)
+    check("nobody: cat of a file inside root's 0700 directory -> AccessDenied naming 'private' and search (x)",
+          denied(rc, err, "'private'", "search (x)", "65534") and out == b"", (rc, out, err))
+    rc, out, err = ctl("-d", "m", "getmap", "private/secret.txt", user=NOBODY)
+    check("nobody: getmap inside a 0700 directory -> AccessDenied", denied(rc, err, "'private'"), (rc, err))
+    rc, out, err = ctl("-d", "m", "stat", "private/secret.txt", user=NOBODY)
+    check("nobody: stat inside a 0700 directory -> AccessDenied", denied(rc, err, "'private'"), (rc, err))
+    rc, out, err = ctl("-d", "m", "stat", "private/missing", user=NOBODY)
+    check("nobody: a missing name inside a 0700 directory is AccessDenied too (no existence leak)",
+          denied(rc, err, "'private'"), (rc, err))
+    rc, out, err = ctl("-d", "m", "ls", "private", user=NOBODY)
+    check("nobody: ls of a 0700 directory -> AccessDenied naming read (r)", denied(rc, err, "read (r)", "'private'"),
+          (rc, err))
+    rc, out, err = ctl("-d", "m", "stat", "private", user=NOBODY)
+    check("nobody: stat of the 0700 directory itself is allowed (walk only)", rc == 0, (rc, err))
+    rc, out, err = ctl("-d", "m", "cat", "private/secret.txt")
+    check("root: cat of the 0600 file", rc == 0 and out == b"the secret\n", (rc, out, err))
+    rc, out, err = ctl("-d", "c1", "cat", "private/secret.txt", user=NOBODY)
+    check("nobody on a client: the same answer (AccessDenied)", denied(rc, err, "'private'"), (rc, err))
+    rc, out, err = ctl("-d", "m", "cat", "data/simple", user=NOBODY)
+    check("nobody: cat of a 0640 root file -> AccessDenied naming read (r) on the file",
+          denied(rc, err, "read (r) on file 'data/simple'"), (rc, err))
+    rc, out, err = ctl("-d", "m", "stat", "data/simple", user=NOBODY)
+    check("nobody: stat of the 0640 file is allowed", rc == 0, (rc, err))
+    rc, out, err = ctl("-d", "m", "cat", "data/sets/random.bin", user=NOBODY)
+    check("nobody: cat of a 0644 file is allowed", rc == 0 and out == want, (rc, len(out), err))
+
+    # group class through supplementary groups
+    rc, out, err = ctl("-d", "m", "create", "data/grp", "--size", "2M", "--mode", "0640", "--gid",
+                       str(member.famfs_gid))
+    check("root creates a 0640 file of group famfs", rc == 0, err)
+    rc, out, err = ctl("-d", "m", "cat", "data/grp", user=member)
+    check("member: reads it through its supplementary famfs group", rc == 0 and out == bytes(2 * MiB), (rc, err))
+    rc, out, err = ctl("-d", "m", "cat", "data/grp", user=NOBODY)
+    check("nobody: may not read it", denied(rc, err, "'data/grp'"), (rc, err))
+
+    # creation needs w+x on the parent, besides the famfs group
+    rc, out, err = ctl("-d", "m", "mkdir", "member-top", user=member)
+    check("member: mkdir in the 0755 root-owned root directory -> AccessDenied (w+x on the root directory)",
+          denied(rc, err, "write and search (w+x)", "root directory"), (rc, err))
+    rc, out, err = ctl("-d", "m", "create", "private/intruder", "--size", "2M", user=member)
+    check("member: create inside root's 0700 directory -> AccessDenied", denied(rc, err, "'private'"), (rc, err))
+    rc, out, err = ctl("-d", "m", "cp", secret, "data/intruder", user=member)
+    check("member: cp into a 0755 root directory -> AccessDenied", denied(rc, err, "'data'"), (rc, err))
+    check("member: nothing of it was created",
+          "intruder" not in json.dumps(listing("m", "data")) and "member-top" not in json.dumps(listing("m", "")))
+    rc, out, err = ctl("-d", "m", "mkdir", "--mode", "0775", "--gid", "famfs", "team")  # by name
+    check("root makes a 0775 directory of group famfs", rc == 0, err)
+    rc, out, err = ctl("-d", "m", "create", "team/m1", "--size", "2M", user=member)
+    rc2, st_m1, err2 = ctl_json("-d", "m", "stat", "team/m1")
+    check("member: creates inside it; the file is the member's",
+          rc == 0 and rc2 == 0 and st_m1.get("uid") == member.uid and st_m1.get("gid") == member.gid,
+          (rc, err, st_m1))
+    rc, out, err = ctl("-d", "m", "create", "team/m2", "--size", "2M", "--no-zero", user=member)
+    check("member: --no-zero -> AccessDenied saying stale bytes would be readable",
+          denied(rc, err, "stale") and "team/m2" not in json.dumps(listing("m", "team")), (rc, err))
+    rc, out, err = ctl("-d", "m", "create", "team/r1", "--size", "2M", "--no-zero")
+    check("root: --no-zero is allowed", rc == 0, err)
+    rc, out, err = ctl("-d", "m", "mkdir", "-p", "team/a/b/c", user=member)
+    check("member: mkdir -p inside the team directory", rc == 0 and isinstance(listing("m", "team/a/b"), dict),
+          (rc, err))
+    rc, out, err = ctl("-d", "m", "mkdir", "-p", "--mode", "0555", "team/x/y", user=member)
+    check("member: mkdir -p with a mode that forbids the next level -> AccessDenied naming team/x, nothing created",
+          denied(rc, err, "'team/x'") and '"x"' not in json.dumps(listing("m", "team")), (rc, err))
+    rc, out, err = ctl("-d", "m", "cp", secret, "team/copied", user=member)
+    check("member: cp into the team directory", rc == 0, err)
+    rc, out, err = ctl("-d", "m", "create", "team/nobody", "--size", "2M", user=NOBODY)
+    check("nobody: create in a directory it may not write -> AccessDenied", rc == EX_DENIED, (rc, err))
+    rc, out, err = ctl("-d", "m", "create", "team/m3", "--size", "2M", "--mode", "0600", user=member)
+    r_own = ctl("-d", "m", "cat", "team/m3", user=member)
+    r_nob = ctl("-d", "m", "cat", "team/m3", user=NOBODY)
+    r_root = ctl("-d", "m", "cat", "team/m3")
+    check("a member's 0600 file: the member and root read it, nobody does not",
+          rc == 0 and r_own[0] == 0 and r_root[0] == 0 and denied(r_nob[0], r_nob[2], "'team/m3'"),
+          (rc, err, r_own[0], r_nob, r_root[0]))
+    rc, out, err = ctl("-d", "m", "ls", "-l", "team", user=NOBODY)
+    check("nobody: ls of the 0775 team directory is allowed", rc == 0 and b"m3" in out, (rc, err))
+
+    # raw bus calls do the same (famfsctl is not the gate)
+    def busctl_as(user, *args):
+        cmd = as_user(user, ["busctl", "--address=" + bus.address, "--no-pager", "call", "org.famfs.Famfs1.m",
+                             "/org/famfs/Famfs1", "org.famfs.Famfs1.Filesystem"] + list(args))
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        return p.returncode, p.stdout, p.stderr
+    rc, out, err = busctl_as(NOBODY, "GetFileMap", "sa{sv}", "private/secret.txt", "0")
+    check("busctl as nobody: GetFileMap -> org.famfs.Famfs1.Error.AccessDenied", rc != 0 and "ermission denied" in err,
+          (rc, out, err))
+    rc, out, err = busctl_as(NOBODY, "ListDirectory", "sa{sv}", "private", "0")
+    check("busctl as nobody: ListDirectory of a 0700 directory -> AccessDenied", rc != 0 and "read (r)" in err,
+          (rc, out, err))
+    rc, out, err = busctl_as(NOBODY, "Stat", "sa{sv}", "", "0")
+    check("busctl as nobody: Stat of the root directory (mode 0755)", rc == 0 and '"mode" u 493' in out, (rc, out, err))
+    rc, out, err = busctl_as(member, "CreateFile", "sta{sv}", "team/raw", str(2 * MiB), "1", "zero", "b", "false")
+    check("busctl as a member: CreateFile zero=false -> AccessDenied", rc != 0 and "stale" in err, (rc, err))
+    rc, out, err = busctl_as(member, "CreateFile", "sta{sv}", "team/raw", str(2 * MiB), "1", "uid", "u", "0")
+    check("busctl as a member: CreateFile owned by root -> AccessDenied", rc != 0 and "another user" in err, (rc, err))
+
+    # job objects: anyone may read them, the path only when anyone may stat it
+    def job_paths(user):
+        cmd = as_user(user, ["busctl", "--address=" + bus.address, "--no-pager", "--json=short", "call",
+                             "org.famfs.Famfs1.m", "/org/famfs/Famfs1", "org.freedesktop.DBus.ObjectManager",
+                             "GetManagedObjects"])
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+        if p.returncode != 0:
+            return ("error", p.stderr)
+        objs = json.loads(p.stdout)["data"][0]
+        return sorted(v["org.famfs.Famfs1.Job"]["Path"]["data"] for k, v in objs.items()
+                      if "org.famfs.Famfs1.Job" in v)
+    rc1 = ctl("-d", "m", "cp", big, "private/bigjob")[0]
+    rc2 = ctl("-d", "m", "cp", big, "data/bigjob")[0]
+    seen_nobody, seen_root = job_paths(NOBODY), job_paths(None)
+    check("job objects: the path of a copy into a 0700 directory is hidden, one into a 0755 one shown",
+          rc1 == 0 and rc2 == 0 and "" in seen_nobody and "data/bigjob" in seen_nobody
+          and "private/bigjob" not in seen_nobody and "private/bigjob" not in seen_root, (seen_nobody, seen_root))
+
+    # ReadFile when the reader goes away
+    def threads(d):
+        return len(os.listdir("/proc/%d/task" % d.proc.pid))
+    base_threads = threads(master)
+    p = subprocess.run(["bash", "-o", "pipefail", "-c", "%s -d m cat data/sets/big.bin | head -c 10 >/dev/null" % FAMFSCTL],
+                       capture_output=True, text=True, timeout=60)
+    check("cat | head -c 10: famfsctl exits 0 quietly (EPIPE as cat(1))", p.returncode == 0 and p.stderr == "",
+          (p.returncode, p.stderr))
+    check("... and the daemon keeps no worker", wait_for(lambda: threads(master) <= base_threads, timeout=5),
+          (threads(master), base_threads))
+    sleeper = subprocess.Popen(["sleep", "120"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    procs.append(sleeper)
+    catter = subprocess.Popen([FAMFSCTL, "-d", "m", "cat", "data/sets/big.bin"], stdout=sleeper.stdin,
+                              stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    procs.append(catter)
+    working = wait_for(lambda: threads(master) > base_threads, timeout=5)
+    catter.kill()
+    catter.wait()
+    t0 = time.time()
+    gone = wait_for(lambda: threads(master) <= base_threads, timeout=10)
+    check("famfsctl killed while its reader sleeps on a full pipe: the daemon ends the transfer (%.2f s)"
+          % (time.time() - t0), working and gone and status("m").get("state") == "ready", (working, threads(master)))
+    sleeper.kill()
+
+    # ---- famfsctl cp and friends behave like the tools admins know ----
+    tree = os.path.join(work, "tree")
+    os.makedirs(os.path.join(tree, "sub"), exist_ok=True)
+    for rel, data in (("a.bin", b"A" * 1000), ("sub/b.bin", b"B" * 3000), ("z.bin", b"Z" * 10)):
+        with open(os.path.join(tree, rel), "wb") as f:
+            f.write(data)
+    small = os.path.join(work, "small.bin")
+    with open(small, "wb") as f:
+        f.write(b"small\n")
+    rc, out, err = ctl("-d", "m", "cp", small, "data")
+    check("cp FILE DIR puts DIR/FILE (as cp(1))", rc == 0 and "small.bin" in json.dumps(listing("m", "data")), (rc, err))
+    rc, out, err = ctl("-d", "m", "cp", "-r", "-v", tree, "data/tree")
+    lst = listing("m", "data/tree")
+    check("cp -r DIR NEW makes NEW with DIR's contents (not NEW/tree)",
+          rc == 0 and isinstance(lst, dict) and sorted(e["name"] for e in lst["entries"]) == ["a.bin", "sub", "z.bin"],
+          (rc, err, lst))
+    check("cp -v prints each file as it is copied",
+          "'%s/sub/b.bin' -> 'famfs:data/tree/sub/b.bin'" % tree in out.decode() and out.decode().count("\n") == 5,
+          out)
+    rc, out, err = ctl("-d", "m", "cp", "-r", tree, "data/tree")
+    check("cp -r DIR EXISTING nests it as EXISTING/tree",
+          rc == 0 and isinstance(listing("m", "data/tree/tree"), dict), (rc, err))
+    rc, out, err = ctl("-d", "m", "cp", small, os.path.join(tree, "a.bin"), "data/nosuchdir")
+    check("cp of several sources to a missing directory -> one line, nothing created",
+          rc != 0 and one_line(err) and "not a directory" in err, (rc, err))
+    os.makedirs(os.path.join(work, "clash/sub"), exist_ok=True)
+    for rel in ("aa.bin", "sub/b.bin", "zz.bin"):
+        with open(os.path.join(work, "clash", rel), "wb") as f:
+            f.write(b"c")
+    rc, out, err = ctl("-d", "m", "cp", "-r", os.path.join(work, "clash/."), "data/tree")  # contents into it
+    check("a failing cp -r names the file that failed and what it created before",
+          rc == EX_EXISTS and one_line(err) and "data/tree/sub/b.bin" in err and "data/tree/aa.bin" in err
+          and "created before the failure" in err, (rc, err))
+    rc, out, err = ctl("-d", "m", "cat", "--offset", "1000", "--length", "5", "data/sets/random.bin")
+    check("cat --offset --length writes that part", rc == 0 and out == want[1000:1005], (rc, out, err))
+    outdir = os.path.join(work, "out")
+    os.makedirs(outdir, exist_ok=True)
+    rc, out, err = ctl("-d", "c1", "cp", "famfs:data/sets/random.bin", outdir)
+    got = open(os.path.join(outdir, "random.bin"), "rb").read() if rc == 0 else b""
+    check("cp famfs:PATH DIR copies out (on a client too)", rc == 0 and got == want, (rc, err))
+    rc, out, err = ctl("-d", "m", "cp", "-r", "famfs:data/tree", os.path.join(outdir, "tree2"))
+    check("cp -r famfs:DIR LOCAL copies a tree out",
+          rc == 0 and open(os.path.join(outdir, "tree2/sub/b.bin"), "rb").read() == b"B" * 3000, (rc, err))
+    keep = os.path.join(outdir, "keep.txt")
+    with open(keep, "wb") as f:
+        f.write(b"precious")
+    rc, out, err = ctl("-d", "m", "cp", "famfs:private/secret.txt", keep, user=NOBODY)
+    check("a refused copy out leaves the local file untouched",
+          rc == EX_DENIED and open(keep, "rb").read() == b"precious"
+          and not any(n.startswith("keep.txt.") for n in os.listdir(outdir)), (rc, err, os.listdir(outdir)))
+    rc, out, err = ctl("-d", "m", "ls", "-l", "data/tree")
+    check("ls -l has a header and human sizes", rc == 0 and out.decode().startswith("MODE") and "1000 B" in out.decode()
+          and "2.9 KiB" not in out.decode(), out)
+    rc, out, err = ctl("-d", "m", "cp", big, "data/jobs-demo")
+    rc2, jobs, err2 = ctl_json("-d", "m", "jobs")
+    demo = [j for j in (jobs or {}).get("jobs", []) if j.get("path") == "data/jobs-demo"]
+    check("jobs lists the copy job with its progress (JSON)",
+          rc == 0 and rc2 == 0 and len(demo) == 1 and demo[0]["finished"] and demo[0]["progress"] == 1.0
+          and demo[0]["bytes_total"] == 100 * MiB, (rc, err, jobs, err2))
+    rc, out, err = ctl("-d", "m", "jobs")
+    check("jobs as a table", rc == 0 and out.decode().startswith("JOB") and "data/jobs-demo" in out.decode(), out)
+    rc, out, err = ctl("-d", "m", "jobs", "cancel", "999999")
+    check("jobs cancel of a job that does not exist -> NotFound", rc == EX_NOTFOUND and one_line(err), (rc, err))
+    if demo:
+        rc, out, err = ctl("-d", "m", "jobs", "cancel", str(demo[0]["job"]), user=NOBODY)
+        check("jobs cancel of root's job as nobody -> AccessDenied", rc == EX_DENIED, (rc, err))
+    def monitor_events(args, action, done, timeout=10):
+        """Runs famfsctl --json monitor ARGS, does ACTION once it listens, and
+        collects events until DONE(events) or TIMEOUT."""
+        import select
+        mon = subprocess.Popen([FAMFSCTL, "--json", "monitor"] + args, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        procs.append(mon)
+        time.sleep(1.0)  # subscribed
+        action()
+        events, pending = [], b""
+        deadline = time.time() + timeout
+        while time.time() < deadline and not done(events):
+            if not select.select([mon.stdout], [], [], 0.5)[0]:
+                continue
+            chunk = os.read(mon.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                try:
+                    events.append(json.loads(line))
+                except ValueError:
+                    pass
+        mon.terminate()
+        mon.wait(10)
+        return events
+
+    def instances_seeing(events, path):
+        return {e.get("instance") for e in events if e.get("signal") == "DirectoryCreated" and e.get("path") == path}
+    events = monitor_events([], lambda: ctl("-d", "m", "mkdir", "data/monitored"),
+                            lambda ev: {"m", "c1", "c2"} <= instances_seeing(ev, "data/monitored"))
+    check("monitor without -d watches every instance (the master and both clients report the new directory)",
+          {"m", "c1", "c2"} <= instances_seeing(events, "data/monitored"), events[-5:])
+    events = monitor_events(["-d", "c1"], lambda: ctl("-d", "m", "create", "data/props", "--size", "2M"),
+                            lambda ev: any("files" in (e.get("changed") or {}) for e in ev))
+    changed = [set((e.get("changed") or {}).keys()) for e in events if e.get("signal") == "PropertiesChanged"]
+    check("PropertiesChanged carries only what changed (Files, space, log; not the constant ones)",
+          any("files" in c for c in changed) and not any(c & {"backend", "device_size", "uuid", "mount_point",
+                                                                 "log_capacity", "role"} for c in changed), changed)
+    rc, out, err = ctl("-d", "m", "format", "--force", user=member)
+    check("a famfs-group member running format is told only root may format",
+          rc == EX_DENIED and one_line(err) and "only root may format" in err, (rc, err))
+    rc, out, err = ctl("-d", "m", "create", "data/decimal", "--size", "1.5M")
+    rc2, st_d, err2 = ctl_json("-d", "m", "stat", "data/decimal")
+    check("sizes accept decimals (1.5M)", rc == 0 and rc2 == 0 and st_d.get("size") == 3 * MiB // 2, (rc, err, st_d))
+    rc, out, err = ctl("--json", "-d", "m", "cat", "no/such/file")
+    try:
+        jerr = json.loads(err)
+    except ValueError:
+        jerr = None
+    check("--json: a failure is one JSON object on stderr with the error name, message and exit code",
+          rc == EX_NOTFOUND and err.count("\n") == 1 and jerr == {"error": "org.famfs.Famfs1.Error.NotFound",
+                                                                  "message": jerr.get("message") if jerr else None,
+                                                                  "exit_code": EX_NOTFOUND} and jerr["message"],
+          (rc, err))
+    rc, out, err = ctl("--json", "frobnicate")
+    check("--json: usage errors too", rc == 2 and '"error":"usage"' in err.replace(" ", "") and '"exit_code":2' in
+          err.replace(" ", ""), (rc, err))
+    rc, out, err = ctl("--json", "-d", "m", "cp", "-r", os.path.join(work, "clash/."), "data/tree")
+    check("--json: a failing cp is JSON with the cp context", rc == EX_EXISTS and err.count("\n") == 1 and
+          json.loads(err).get("exit_code") == EX_EXISTS and "data/tree/aa.bin exists; nothing was created"
+          in json.loads(err)["message"],
+          (rc, err))
+    h1, h2 = ctl("help", "cp"), ctl("cp", "--help")
+    check("famfsctl help cp is famfsctl cp --help", h1[0] == 0 and h1[1] == h2[1] and b"famfs:PATH" in h1[1], h1)
+
     # ---- bad input: a named error, and the daemon keeps serving ----
     bad_paths = {"..": "../escape", "absolute": "/etc/passwd", "empty": "", "80 bytes": "x" * 80,
                  "control character": "a\x01b", "empty component": "a//b", "dot": "./a"}
@@ -313,6 +642,8 @@ try:
     for what, size in {"size 0": "0", "beyond the device": "9G", "overflowing": "18446744073709551615"}.items():
         rc, out, err = ctl("-d", "m", "create", "sized", "--size", size)
         check(f"{what} is refused", rc in (EX_INVALID, 2) and one_line(err), (rc, err))
+        if what == "beyond the device":
+            check("a size in an error message is human (IEC)", "9 GiB" in err and "8 GiB" in err, err)
     rc, out, err = ctl("-d", "m", "create", "data/simple", "--size", "2M")
     check("existing path -> Exists", rc == EX_EXISTS, (rc, err))
     rc, out, err = ctl("-d", "m", "create", "missing/parent", "--size", "2M")
@@ -335,7 +666,7 @@ try:
     rc, out, err = busctl("Mkdir", "sa{sv}", "opt3", "1", "parents", "u", "1")
     check("wrong option type on Mkdir", rc != 0 and "parents" in err, err)
     st = status("m")
-    check("the master still serves after all that", st.get("State") == "ready", st)
+    check("the master still serves after all that", st.get("state") == "ready", st)
 
     # ---- one famfsd per device on a host ----
     dup = subprocess.run([FAMFSD, "--device", dev, "--instance", "dup", "--system-uuid", UUID_M,
@@ -363,7 +694,7 @@ try:
     os.killpg(reader.pid, signal.SIGKILL)
 
     # ---- kill -9 in the middle of a large CopyIn, then restart ----
-    free_before = status("m").get("FreeBytes")
+    free_before = status("m").get("free_bytes")
     huge = os.path.join(work, "huge.bin")
     with open(huge, "wb") as f:
         f.truncate(3 * GiB)  # sparse source: the copy itself is the slow part
@@ -371,7 +702,7 @@ try:
         f.write(b"head")
     cp = subprocess.Popen([FAMFSCTL, "-d", "m", "cp", huge, "huge"], stdin=subprocess.DEVNULL,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    started = wait_for(lambda: status("m").get("FreeBytes", free_before) < free_before, timeout=10)
+    started = wait_for(lambda: status("m").get("free_bytes", free_before) < free_before, timeout=10)
     master.kill9()
     cp.wait(30)
     check("famfsctl cp fails when the master dies mid-copy", cp.returncode != 0, cp.returncode)
@@ -380,7 +711,7 @@ try:
     check("space was allocated while copying", started)
     check("after restart: no partial file", listing("m", "") and "huge" not in json.dumps(listing("m", "")),
           listing("m", ""))
-    check("after restart: the space is free again", st.get("FreeBytes") == free_before, (st.get("FreeBytes"), free_before))
+    check("after restart: the space is free again", st.get("free_bytes") == free_before, (st.get("free_bytes"), free_before))
     rc = subprocess.run([FSCK, dev], capture_output=True, timeout=60).returncode
     check("after restart: fsck.famfs clean", rc == 0, rc)
     check("after restart: clients never saw it", "huge" not in json.dumps(listing("c1", "")))
@@ -389,33 +720,47 @@ try:
     small = shm(64 * MiB)
     subprocess.run([MKFS, "--system-uuid", UUID_M, small], check=True, capture_output=True)
     write_log_entries(small, 0, 15419)  # one free slot left of 15,420
-    sm = Daemon("small", small, UUID_M)
-    st = status("small")
-    check("replay of 15,419 entries", st.get("LogEntries") == 15419 and st.get("State") == "ready", st)
-    rc, out, err = ctl("-d", "small", "create", "bigger", "--size", "60M")
+    sm = Daemon("small.dev", small, UUID_M)
+    st = status("small.dev")
+    check("replay of 15,419 entries", st.get("log_entries") == 15419 and st.get("state") == "ready", st)
+    rc, out, err = ctl("-d", "host-x.9", "status")
+    check("a missing instance is named as typed, with the running ones as famfsd names them",
+          rc != 0 and one_line(err) and '"host-x.9" is not running' in err and "small.dev" in err
+          and "small_dev" not in err, (rc, err))
+    rc, out, err = ctl("status")
+    check("several instances and no -d: the names are listed as famfsd knows them",
+          rc != 0 and one_line(err) and "choose one with -d" in err and "small.dev" in err and "small_dev" not in err,
+          (rc, err))
+    rc, by_dev, err = ctl_json("-d", small, "status")
+    check("-d DEVICE-PATH finds the instance serving that device", rc == 0 and by_dev.get("instance") == "small.dev",
+          (rc, err))
+    rc, out, err = ctl("-d", dev, "status")
+    check("-d DEVICE-PATH served by several instances asks for a name", rc == 2 and "choose one by name" in err
+          and one_line(err), (rc, err))
+    rc, out, err = ctl("-d", "small.dev", "create", "bigger", "--size", "60M")
     check("no space -> NoSpace", rc == EX_NOSPACE and one_line(err), (rc, err))
-    rc, out, err = ctl("-d", "small", "mkdir", "last")
+    rc, out, err = ctl("-d", "small.dev", "mkdir", "last")
     check("the last log slot is usable", rc == 0, err)
-    free_small = status("small").get("FreeBytes")
-    rc, out, err = ctl("-d", "small", "create", "f", "--size", "2M")
+    free_small = status("small.dev").get("free_bytes")
+    rc, out, err = ctl("-d", "small.dev", "create", "f", "--size", "2M")
     check("log full -> LogFull", rc == EX_LOGFULL and one_line(err), (rc, err))
-    st = status("small")
-    check("log full: nothing half-created", st.get("FreeBytes") == free_small and "\"f\"" not in json.dumps(listing("small", "")),
+    st = status("small.dev")
+    check("log full: nothing half-created", st.get("free_bytes") == free_small and "\"f\"" not in json.dumps(listing("small.dev", "")),
           st)
-    rc, out, err = ctl("-d", "small", "cp", rnd, "g")
-    check("log full -> LogFull for cp too, space returned", rc == EX_LOGFULL and status("small").get("FreeBytes") == free_small,
+    rc, out, err = ctl("-d", "small.dev", "cp", rnd, "g")
+    check("log full -> LogFull for cp too, space returned", rc == EX_LOGFULL and status("small.dev").get("free_bytes") == free_small,
           (rc, err))
 
     # ---- the backing memory disappears under a running daemon ----
     shaky = shm(64 * MiB)
     subprocess.run([MKFS, "--system-uuid", UUID_M, shaky], check=True, capture_output=True)
     sk = Daemon("shaky", shaky, UUID_C1)
-    check("client on the shaky device is ready", status("shaky").get("State") == "ready")
+    check("client on the shaky device is ready", status("shaky").get("state") == "ready")
     os.truncate(shaky, 1 * MiB)
-    failed = wait_for(lambda: status("shaky").get("State") == "failed", timeout=5)
+    failed = wait_for(lambda: status("shaky").get("state") == "failed", timeout=5)
     st = status("shaky")
     check("truncated backing file -> state failed", failed, st)
-    probs = st.get("Problems") or []
+    probs = st.get("problems") or []
     check("Problems says why", any("SIGBUS" in json.dumps(p) or "memory" in json.dumps(p) for p in probs), probs)
     check("the failed daemon still answers and is alive", sk.proc.poll() is None and ctl("-d", "shaky", "status")[0] == 0)
     rc, out, err = ctl("-d", "shaky", "ls")
@@ -458,9 +803,19 @@ try:
     check("SIGHUP with a bad config keeps the old one and names file:line:col",
           nd.poll() is None and (ncfg + ":2:1") in open(nlog).read(), open(nlog).read()[-500:])
     with open(ncfg, "w") as f:
-        f.write("log_level = \"warning\"\n")
+        f.write("log_level = \"warning\"\npoll_interval_ms = 37\n")
     nd.send_signal(signal.SIGHUP)
     check("SIGHUP re-reads the config", recv_until("READY=1") and nd.poll() is None)
+    check("SIGHUP applies poll_interval_ms at once", wait_for(lambda: status("notify").get("poll_interval_ms") == 37),
+          status("notify").get("poll_interval_ms"))
+    # another emulated host (own UUID: the host-local lock lets it start), same instance name
+    dup = subprocess.run([FAMFSD, "--device", dev, "--instance", "notify", "--system-uuid", UUID_C5,
+                          "--config", ncfg, "--backend", "none"], capture_output=True, text=True, timeout=30,
+                         stdin=subprocess.DEVNULL)
+    dup_errors = [l for l in dup.stderr.splitlines() if l.startswith(("<3>", "<2>", "<1>", "<0>"))]
+    check("a second famfsd for a running instance says so in one line and exits 1",
+          dup.returncode == 1 and len(dup_errors) == 1 and "instance notify runs already" in dup_errors[0],
+          (dup.returncode, dup.stderr[-400:]))
     got.clear()
     nd.send_signal(signal.SIGTERM)
     rc = nd.wait(10)
@@ -514,7 +869,7 @@ try:
                 break
         st = status("g" + name)
         check(f"golden image {name}: famfsd lists every file with its map and size", ok, detail)
-        check(f"golden image {name}: counts match", st.get("Files") == len(expect["files"]), st)
+        check(f"golden image {name}: counts match", st.get("files") == len(expect["files"]), st)
         g.stop()
 finally:
     for p in procs:
@@ -530,6 +885,8 @@ finally:
             os.unlink(f)
         except OSError:
             pass
+    if member is not None:
+        member.remove()
 
 passed, failed = results.count(True), results.count(False)
 print(f"{passed} passed, {failed} failed")

@@ -31,6 +31,9 @@ def check(name, cond, detail=""):
     print(("ok   " if cond else "FAIL ") + name + ("" if cond else "  -- " + detail))
 
 
+made = []  # every emulated device of the run, removed at the end whatever happens
+
+
 def device(size):
     fd, path = tempfile.mkstemp(prefix="famfs-test-", dir="/dev/shm")
     os.ftruncate(fd, size)
@@ -54,10 +57,8 @@ def fsck_json(path):
         return rc, None, err
 
 
-made = []
 try:
     dev = device(4 * GiB)
-    made.append(dev)
     uuid_a, uuid_b = "11111111-2222-4333-8444-555555555555", "99999999-2222-4333-8444-555555555555"
 
     rc, out, err = run(MKFS, "--system-uuid", uuid_a, dev)
@@ -89,11 +90,9 @@ try:
     check("mkfs rejects a malformed --system-uuid", rc == 1 and "not-a-uuid" in err, err)
 
     small = device(12 * MiB - 1)
-    made.append(small)
     rc, out, err = run(MKFS, small)
     check("mkfs refuses a device smaller than metadata + one unit", rc == 1 and "at least" in err, err)
     exact = device(12 * MiB)
-    made.append(exact)
     check("mkfs accepts metadata + one unit", run(MKFS, "--system-uuid", uuid_a, exact)[0] == 0)
 
     rc, out, err = run(MKFS, "--kill", dev)
@@ -114,7 +113,6 @@ try:
 
     for name in ("basic", "interleaved", "fulllog"):
         path, meta = golden(name)
-        made.append(path)
         rc, rep, err = fsck_json(path)
         want = meta["expect"]["fsck"]
         got = rep and {
@@ -131,7 +129,6 @@ try:
     # Damage the reference image: one entry's CRC and one path ("../escape"
     # with a valid CRC), and an out-of-range extent. fsck reports all of them.
     path, meta = golden("basic")
-    made.append(path)
     with open(path, "r+b") as f:
         def entry(i):
             return 0x200000 + 48 + 544 * i
@@ -159,7 +156,10 @@ try:
     check("fsck text output names each problem", rc == 4 and "3 problem(s)" in out and "escape" in out, out)
 finally:
     for p in made:
-        os.unlink(p)
+        try:
+            os.unlink(p)
+        except OSError:
+            pass
 
 passed, failed = results.count(True), results.count(False)
 print(f"{passed} passed, {failed} failed")

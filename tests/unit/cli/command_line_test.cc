@@ -149,15 +149,44 @@ TEST(CliCommandLine, U32AndSecondsParsing) {
   EXPECT_EQ(*parse_u32("0", "uid"), 0u);
   EXPECT_EQ(*parse_u32("4294967295", "uid"), 4294967295u);
   for (const char* bad : {"", "4294967296", "12a", "-3", "99999999999"}) EXPECT_FALSE(parse_u32(bad, "uid").ok()) << bad;
+  // --uid and --gid also take names from the user database.
+  EXPECT_EQ(*parse_owner("root", true), 0u);
+  EXPECT_EQ(*parse_owner("root", false), 0u);
+  EXPECT_EQ(*parse_owner("1234", false), 1234u);
+  auto unknown = parse_owner("no-such-group-famfs", false);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message().find("no such group"), std::string::npos) << unknown.error().message();
+  EXPECT_FALSE(parse_owner("", true).ok());
   EXPECT_DOUBLE_EQ(*parse_seconds("0"), 0.0);
   EXPECT_DOUBLE_EQ(*parse_seconds("0.25"), 0.25);
   for (const char* bad : {"", "-1", "nan", "inf", "1s", "1e12"}) EXPECT_FALSE(parse_seconds(bad).ok()) << bad;
 }
 
 TEST(CliCommandLine, CommandNamesRoundTrip) {
-  EXPECT_EQ(all_commands().size(), 12u);
+  EXPECT_EQ(all_commands().size(), 14u);
   for (Command c : all_commands()) EXPECT_EQ(command_by_name(command_name(c)), c);
   EXPECT_FALSE(command_by_name("LIST"));
+}
+
+TEST(CliCommandLine, JobsHelpCatPartsAndVerboseCopies) {
+  EXPECT_TRUE(parse_ok({"jobs"}).operands.empty());
+  Request cancel = parse_ok({"jobs", "cancel", "7"});
+  EXPECT_EQ(cancel.command, Command::jobs);
+  EXPECT_EQ(cancel.operands, (std::vector<std::string>{"cancel", "7"}));
+  EXPECT_NE(parse_error({"jobs", "stop", "7"}).find("unknown subcommand"), std::string::npos);
+  EXPECT_NE(parse_error({"jobs", "cancel"}).find("needs the job number"), std::string::npos);
+  EXPECT_NE(parse_error({"jobs", "cancel", "x"}).find("job number"), std::string::npos);
+  EXPECT_EQ(parse_ok({"help", "cp"}).command, Command::help);
+  EXPECT_NE(parse_error({"help", "frobnicate"}).find("unknown command"), std::string::npos);
+  Request cat = parse_ok({"cat", "--offset", "2M", "--length=10", "f"});
+  EXPECT_EQ(cat.offset, 2u << 20);
+  EXPECT_EQ(cat.length, 10u);
+  EXPECT_NE(parse_error({"ls", "--offset", "1", "d"}).find("unknown option --offset"), std::string::npos);
+  Request cp = parse_ok({"cp", "-rv", "a", "b"});
+  EXPECT_TRUE(cp.verbose && cp.recursive);
+  EXPECT_TRUE(parse_ok({"cp", "famfs:a", "famfs:b", "/tmp"}).operands.size() == 3);
+  EXPECT_NE(parse_error({"cp", "famfs:a", "b", "/tmp"}).find("either every SRC"), std::string::npos);
+  EXPECT_NE(parse_error({"cp", "a", "famfs:b"}).find("famfs path already"), std::string::npos);
 }
 
 }  // namespace

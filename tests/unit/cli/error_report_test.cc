@@ -20,6 +20,10 @@ TEST(CliErrorReport, MissingInstanceNamesIt) {
                              "org.famfs.Famfs1.dax9_0");
   EXPECT_EQ(f.code, ExitCode::no_instance);
   EXPECT_EQ(f.message, "famfsd instance \"dax9_0\" is not running (no owner of org.famfs.Famfs1.dax9_0)");
+  Failure typed = describe_error("org.freedesktop.DBus.Error.ServiceUnknown", "The name is not activatable",
+                                 "org.famfs.Famfs1.host_c", "host-c");
+  EXPECT_EQ(typed.message, "famfsd instance \"host-c\" is not running (no owner of org.famfs.Famfs1.host_c)")
+      << "as the user typed it";
 }
 
 TEST(CliErrorReport, BusPolicyTimeoutsAndUnknownErrors) {
@@ -34,6 +38,11 @@ TEST(CliErrorReport, BusPolicyTimeoutsAndUnknownErrors) {
   EXPECT_EQ(named.code, ExitCode::access_denied);
   EXPECT_EQ(named.message,
             "access denied by the D-Bus policy: this user may not call Mkdir (changes take root or the famfs group)");
+  Failure format = describe_error("org.freedesktop.DBus.Error.AccessDenied",
+                                  "Rejected send message, 1 matched rules; type=\"method_call\", sender=\":1.9\" "
+                                  "(uid=1000) interface=\"org.famfs.Famfs1.Filesystem\" member=\"Format\"",
+                                  "org.famfs.Famfs1.a");
+  EXPECT_EQ(format.message, "access denied by the D-Bus policy: only root may format");
   Failure timeout = describe_error("org.freedesktop.DBus.Error.Timeout", "Connection timed out",
                                    "org.famfs.Famfs1.a");
   EXPECT_EQ(timeout.code, ExitCode::timeout);

@@ -48,13 +48,23 @@ TEST(CliViews, StatusTextIsHumanFriendly) {
   EXPECT_NE(text.find("FutureThing:         shown too\n"), std::string::npos) << text;
 }
 
-TEST(CliViews, StatusJsonKeepsRawValues) {
+TEST(CliViews, StatusJsonKeepsRawValuesUnderSnakeCaseKeys) {
   auto j = render_status_json("org.famfs.Famfs1.dax0_0", status_properties());
-  EXPECT_EQ(j["DeviceSize"], 16ull << 30);
-  EXPECT_EQ(j["State"], "degraded");
-  EXPECT_EQ(j["BusName"], "org.famfs.Famfs1.dax0_0");
-  EXPECT_EQ(j["Problems"][0]["kind"], "bad_crc");
-  EXPECT_EQ(j["PollIntervalMs"], 10);
+  EXPECT_EQ(j["device_size"], 16ull << 30);
+  EXPECT_EQ(j["state"], "degraded");
+  EXPECT_EQ(j["bus_name"], "org.famfs.Famfs1.dax0_0");
+  EXPECT_EQ(j["problems"][0]["kind"], "bad_crc");
+  EXPECT_EQ(j["poll_interval_ms"], 10);
+  EXPECT_FALSE(j.contains("State"));
+}
+
+TEST(CliViews, JsonKeysAreSnakeCase) {
+  EXPECT_EQ(json_key("MasterSystemUuid"), "master_system_uuid");
+  EXPECT_EQ(json_key("PollIntervalMs"), "poll_interval_ms");
+  EXPECT_EQ(json_key("Uuid"), "uuid");
+  EXPECT_EQ(json_key("HTTPServer"), "http_server");
+  EXPECT_EQ(json_key("log_index"), "log_index");
+  EXPECT_EQ(json_key("Device2Size"), "device2_size");
 }
 
 TEST(CliViews, ListTextAndJson) {
@@ -74,7 +84,7 @@ TEST(CliViews, ListTextAndJson) {
   auto j = render_list_json(rows);
   ASSERT_EQ(j.size(), 2u);
   EXPECT_EQ(j[0]["instance"], "dax0.0");
-  EXPECT_EQ(j[0]["Role"], "master");
+  EXPECT_EQ(j[0]["role"], "master");
   EXPECT_EQ(j[1]["error"], "Connection timed out");
   EXPECT_EQ(render_list_json({}).dump(), "[]");
 }
@@ -83,8 +93,14 @@ TEST(CliViews, LsShortAndLong) {
   std::vector<DirEntry> entries = {{"data", "dir", 0, 0755, 0, 0}, {"f.bin", "file", 4194304, 0640, 1000, 100}};
   EXPECT_EQ(render_ls_text(entries, false), "data\nf.bin\n");
   EXPECT_EQ(render_ls_text(entries, true),
-            "drwxr-xr-x     0    0        0  data\n"
-            "-rw-r-----  1000  100  4194304  f.bin\n");
+            "MODE         UID  GID   SIZE  NAME\n"
+            "drwxr-xr-x     0    0      -  data\n"
+            "-rw-r-----  1000  100  4 MiB  f.bin\n");
+  // A directory readable but not searchable: names and types only.
+  std::vector<DirEntry> hidden = {{"x", "file", 0, 0, 4294967295u, 4294967295u}};
+  EXPECT_EQ(render_ls_text(hidden, true),
+            "MODE        UID  GID  SIZE  NAME\n"
+            "-?????????    ?    ?     ?  x\n");
   auto j = render_ls_json("", entries);
   EXPECT_EQ(j["path"], "");
   EXPECT_EQ(j["entries"][1]["size"], 4194304);
@@ -160,7 +176,7 @@ TEST(CliViews, MonitorEventLines) {
   EXPECT_EQ(render_event_text(props),
             "12:34:56.789 PropertiesChanged Files=3 FreeBytes=4194304 (4 MiB) State=ready Problems=(invalidated)");
   EXPECT_EQ(render_event_json(props),
-            R"({"changed":{"Files":3,"FreeBytes":4194304,"State":"ready"},"invalidated":["Problems"],)"
+            R"({"changed":{"files":3,"free_bytes":4194304,"state":"ready"},"invalidated":["problems"],)"
             R"("signal":"PropertiesChanged","time":"2024-05-01T12:34:56.789+00:00"})");
 }
 

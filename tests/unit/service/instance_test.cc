@@ -2,7 +2,13 @@
 #include "service/instance.h"
 
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include <string>
 #include <vector>
@@ -164,7 +170,7 @@ TEST_F(InstanceTest, CopyIsVisibleOnlyAfterCommitAndHoldsTheBytes) {
   char out_name[] = "/tmp/famfs-out-XXXXXX";
   int out = mkstemp(out_name);
   unlink(out_name);
-  auto copied = copy_map_to_fd(*client->device(), n->map, 0, n->size, out);
+  auto copied = copy_map_to_fd(*client->device(), n->map, 0, n->size, out, cancel);
   ASSERT_TRUE(copied.ok());
   EXPECT_EQ(*copied, data.size());
   std::string back(data.size(), '\0');
@@ -409,6 +415,97 @@ TEST_F(InstanceTest, AMountPointInUseFailsTheInstanceWithOneLine) {
   EXPECT_EQ(master->state_reason(),
             "mount failed: mount point /run/famfs/test is not empty (famfs is mounted on empty directories only)");
   EXPECT_EQ(master->backend().mountpoint(), "");
+
+// ReadFile's writer: a reader that stops reading cannot pin the worker.
+class ReadDestinationTest : public InstanceTest {
+ protected:
+  void SetUp() override {
+    InstanceTest::SetUp();
+    format();
+    master_ = make(kMaster);
+    master_->start();
+    FileRequest f;
+    f.path = "f";
+    f.size = 8 * kMiB;
+    ASSERT_TRUE(master_->create_file(f, true).ok());
+    node_ = master_->volume()->state().names().find("f");
+    ASSERT_NE(node_, nullptr);
+  }
+  Result<uint64_t> read_to(int fd, std::atomic<bool>& cancel) {
+    return copy_map_to_fd(*master_->device(), node_->map, 0, node_->size, fd, cancel);
+  }
+  std::unique_ptr<Instance> master_;
+  const Node* node_ = nullptr;
+};
+
+TEST_F(ReadDestinationTest, FullPipeWhoseReaderSleepsEndsWhenCancelled) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);  // blocking, as famfsctl's stdout would be
+  std::atomic<bool> cancel{false};
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cancel.store(true);
+  });
+  auto r = read_to(p[1], cancel);  // 8 MiB into a 64 KiB pipe nobody reads
+  stopper.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), Errc::busy) << r.error().message();
+  EXPECT_EQ(fcntl(p[1], F_GETFL) & O_NONBLOCK, 0) << "the caller's descriptor keeps its flags";
+  close(p[0]);
+  close(p[1]);
+}
+
+TEST_F(ReadDestinationTest, ClosedReaderIsEpipeNotAHang) {
+  signal(SIGPIPE, SIG_IGN);  // as famfsd
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  close(p[0]);
+  std::atomic<bool> cancel{false};
+  auto r = read_to(p[1], cancel);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), Errc::io_error);
+  EXPECT_NE(r.error().message().find("EPIPE"), std::string::npos) << r.error().message();
+  close(p[1]);
+}
+
+TEST_F(ReadDestinationTest, SlowReaderGetsEveryByte) {
+  int p[2];
+  ASSERT_EQ(pipe(p), 0);
+  uint64_t got = 0;
+  bool all_zero = true;
+  std::thread reader([&] {
+    std::vector<char> buf(100000);
+    for (ssize_t n; (n = read(p[0], buf.data(), buf.size())) > 0;) {
+      for (ssize_t i = 0; i < n; ++i) all_zero = all_zero && buf[static_cast<size_t>(i)] == 0;
+      got += static_cast<uint64_t>(n);
+      if (got < (1u << 20)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  std::atomic<bool> cancel{false};
+  auto r = read_to(p[1], cancel);
+  close(p[1]);
+  reader.join();
+  close(p[0]);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(*r, 8 * kMiB);
+  EXPECT_EQ(got, 8 * kMiB);
+  EXPECT_TRUE(all_zero);
+}
+
+TEST_F(ReadDestinationTest, FullSocketEndsWhenCancelled) {
+  int sv[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  std::atomic<bool> cancel{false};
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    cancel.store(true);
+  });
+  auto r = read_to(sv[0], cancel);
+  stopper.join();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), Errc::busy) << r.error().message();
+  close(sv[0]);
+  close(sv[1]);
 }
 
 }  // namespace

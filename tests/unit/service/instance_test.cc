@@ -415,6 +415,7 @@ TEST_F(InstanceTest, AMountPointInUseFailsTheInstanceWithOneLine) {
   EXPECT_EQ(master->state_reason(),
             "mount failed: mount point /run/famfs/test is not empty (famfs is mounted on empty directories only)");
   EXPECT_EQ(master->backend().mountpoint(), "");
+}
 
 // ReadFile's writer: a reader that stops reading cannot pin the worker.
 class ReadDestinationTest : public InstanceTest {

@@ -167,6 +167,54 @@ refused_at() {
 	return $rc
 }
 
+# bench_creates DEV BACKEND N PREFIX: seconds (float) for N famfsctl creates
+bench_creates() {
+	famfsd --device "$1" --system-uuid "$MASTER_UUID" --backend "$2" --mountpoint "$MNT" \
+		>>/tmp/famfsd.log 2>&1 &
+	FAMFSD_PID=$!
+	i=0
+	until famfsctl -d "$(basename "$1")" --timeout 5 status >/dev/null 2>&1 || [ $i -ge 600 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	t0=$($T now)
+	n=0
+	while [ $n -lt "$3" ]; do
+		famfsctl -d "$(basename "$1")" create "$4$n" --size 2M --no-zero >/dev/null 2>&1 || echo "create $4$n failed" >&2
+		n=$((n + 1))
+	done
+	t1=$($T now)
+	kill -TERM "$FAMFSD_PID" && wait "$FAMFSD_PID"
+	echo $(((t1 - t0) / 1000000))
+}
+
+# famfsd_numbers DEV (devdax): printed, never asserted. Under TCG only
+# ratios measured in one guest mean something.
+famfsd_numbers() {
+	dev=$1 inst=$(basename "$1")
+	check famfsd-numbers "mkfs.famfs $dev" mkfs.famfs --force --system-uuid "$MASTER_UUID" "$dev" || return
+	# CreateFile through D-Bus, one famfsctl process per call on both sides
+	ms_k=$(bench_creates "$dev" kernel 100 k)
+	ms_n=$(bench_creates "$dev" none 100 n)
+	if [ "${ms_k:-0}" -gt 0 ] && [ "${ms_n:-0}" -gt 0 ]; then
+		$T say "BENCH famfsctl create x100 (one famfsctl per call): kernel backend $ms_k ms, none $ms_n ms, rate ratio kernel/none $(awk "BEGIN {printf \"%.2f\", $ms_n / $ms_k}") (target >= 0.5)"
+	fi
+	# CopyIn of 256 MiB (the guest's device is 512 MiB) against memcpy
+	check famfsd-numbers "mkfs.famfs $dev again (space for the copy)" \
+		mkfs.famfs --force --system-uuid "$MASTER_UUID" "$dev" || return
+	check famfsd-numbers "famfsd on $dev for the copy" start_famfsd "$dev" "$MASTER_UUID" || return
+	$T pattern-file /tmp/big 268435456 9
+	t0=$($T now)
+	check famfsd-numbers "famfsctl cp of 256 MiB" famfsctl -d "$inst" cp /tmp/big big
+	t1=$($T now)
+	check famfsd-numbers "the 256 MiB copy reads back equal" cmp /tmp/big "$MNT/big"
+	rm -f /tmp/big
+	mc=$($T memcpy-bw 256)
+	ms=$(((t1 - t0) / 1000000))
+	[ "$ms" -gt 0 ] && $T say "BENCH CopyIn of 256 MiB into devdax: $((256 * 1000 / ms)) MiB/s, memcpy $mc MiB/s, ratio $(awk "BEGIN {printf \"%.2f\", 256 * 1000 / $ms / $mc}") (target >= 0.7; famfsctl start included)"
+	check famfsd-numbers "SIGTERM: famfsd exits 0" stop_famfsd
+}
+
 famfsd_main() {
 	start_bus || { $T check famfsd "private dbus-daemon" 1; return; }
 	check famfsd "/dev/pmem0 present" wait_for /dev/pmem0 || return
@@ -185,6 +233,7 @@ famfsd_main() {
 		ndctl create-namespace -f -e "$ns" --mode=devdax --align=2M || return
 	check famfsd "/dev/dax0.0 present" wait_for /dev/dax0.0 || return
 	famfsd_single devdax /dev/dax0.0
+	famfsd_numbers /dev/dax0.0
 	# last: the poisoned page stays poisoned
 	check famfsd "ndctl create-namespace -f -e $ns --mode=fsdax --align=2M" \
 		ndctl create-namespace -f -e "$ns" --mode=fsdax --align=2M || return

@@ -12,7 +12,7 @@
  *   famfs-vmtest async PMEMDEV MNT     virtio-pmem: MAP_SYNC refused
  *   famfs-vmtest stress DEV MNT SECONDS
  *   famfs-vmtest share-write|share-read pmem|devdax DEV MNT
- *   famfs-vmtest pattern-file|mmap-cmp|raw-cmp|mmap-put|mmap-wait|poison|bench-mmap ...  (vm_famfsd.c)
+ *   famfs-vmtest pattern-file|mmap-cmp|raw-cmp|mmap-put|mmap-wait|poison|bench-mmap|now|memcpy-bw ...  (vm_famfsd.c)
  *   famfs-vmtest check TAG NAME RC     report a check made by the init script
  *   famfs-vmtest say TEXT              print TEXT, wait until the tty sent it
  */
@@ -59,6 +59,10 @@ int main(int argc, char **argv)
 		rc = cmd_mmap_cmp(argv[2], argv[3], argv[4]);
 	else if (!strcmp(cmd, "raw-cmp") && argc == 7)
 		rc = cmd_raw_cmp(argv[2], !strcmp(argv[3], "devdax"), argv[4], argv[5], argv[6]);
+	else if (!strcmp(cmd, "now") && argc == 2)
+		rc = cmd_now();
+	else if (!strcmp(cmd, "memcpy-bw") && argc == 3)
+		rc = cmd_memcpy_bw(strtoull(argv[2], NULL, 0));
 	else if (!strcmp(cmd, "bench-mmap") && argc == 5)
 		rc = cmd_bench_mmap(argv[2], argv[3], argv[4]);
 	else if (!strcmp(cmd, "poison") && argc == 4)

@@ -121,6 +121,8 @@ int cmd_raw_cmp(const char *tag, bool devdax, const char *dev, const char *file,
 int cmd_mmap_put(const char *file, uint64_t off, const char *text);
 int cmd_poison(const char *file, uint64_t off);
 int cmd_bench_mmap(const char *tag, const char *file, const char *dev);
+int cmd_now(void);
+int cmd_memcpy_bw(uint64_t mib);
 int cmd_mmap_wait(const char *tag, const char *name, const char *file, uint64_t off, const char *text,
 		  int seconds);
 

@@ -9,6 +9,7 @@
 
 #include <linux/fs.h>
 #include <linux/mutex.h>
+#include <linux/rbtree.h>
 #include <linux/iomap.h>
 #include <linux/famfs_ioctl.h>
 
@@ -16,10 +17,14 @@
 
 #define FAMFS_NAME "famfs"
 
-/* One contiguous device range (devindex is always 0) */
+/*
+ * One contiguous device range (devindex is always 0). While its map is
+ * published the range sits in famfs_fs_info.mapped_ranges.
+ */
 struct famfs_range {
 	u64 offset;
 	u64 len;
+	struct rb_node node;
 };
 
 /*
@@ -46,6 +51,16 @@ enum famfs_dev_kind {
 
 struct famfs_devdax;
 
+/* Mount options: the root directory's owner and mode */
+#define FAMFS_ROOT_MODE_DEFAULT	0755
+
+struct famfs_mount_opts {
+	umode_t root_mode;
+	kuid_t root_uid;
+	kgid_t root_gid;
+	bool set_mode, set_uid, set_gid;	/* given on this mount(2) */
+};
+
 struct famfs_fs_info {
 	struct super_block *sb;
 	enum famfs_dev_kind kind;
@@ -61,12 +76,21 @@ struct famfs_fs_info {
 	/* device-dax */
 	struct famfs_devdax *devdax;
 
+	struct famfs_mount_opts opts;
+
 	/* serializes map creation and the fields below */
 	struct mutex map_lock;
 	u64 log_len;		/* 0 until a log file is mapped */
 	bool have_sb_file;
 	bool have_log_file;
 	u64 mapped_bytes;
+	/*
+	 * Every range of every published map, by offset. They never overlap:
+	 * fs-dax gives a device page to one file mapping only (a second one
+	 * trips a WARNING in dax_associate_entry), so a map over bytes that
+	 * another file maps is refused, on device-dax too (one rule).
+	 */
+	struct rb_root mapped_ranges;
 
 	/* set once on memory failure or device removal; never cleared */
 	bool shutdown;

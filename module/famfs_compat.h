@@ -26,6 +26,12 @@ static inline void famfs_vma_set_flags(struct vm_area_struct *vma,
 {
 	vm_flags_set(vma, flags);
 }
+
+static inline void famfs_vma_clear_flags(struct vm_area_struct *vma,
+					 vm_flags_t flags)
+{
+	vm_flags_clear(vma, flags);
+}
 #else
 #define FAMFS_IDMAP		struct user_namespace
 #define famfs_nop_idmap		(&init_user_ns)
@@ -33,6 +39,12 @@ static inline void famfs_vma_set_flags(struct vm_area_struct *vma,
 				       vm_flags_t flags)
 {
 	vma->vm_flags |= flags;
+}
+
+static inline void famfs_vma_clear_flags(struct vm_area_struct *vma,
+					 vm_flags_t flags)
+{
+	vma->vm_flags &= ~flags;
 }
 #endif
 
@@ -75,6 +87,15 @@ static inline void famfs_inode_touch(struct inode *inode)
 
 	inode->i_mtime = now;
 	inode->i_ctime = now;
+#endif
+}
+
+static inline void famfs_inode_touch_ctime(struct inode *inode)
+{
+#if FAMFS_KVER_OF(6, 7) <= FAMFS_KVER
+	inode_set_ctime_current(inode);
+#else
+	inode->i_ctime = current_time(inode);
 #endif
 }
 

@@ -313,6 +313,15 @@ static vm_fault_t famfs_devdax_huge_fault(struct vm_fault *vmf,
 
 	if (IS_ERR(map))
 		return VM_FAULT_SIGBUS;
+	/*
+	 * A write fault in a private mapping would need a copy-on-write;
+	 * famfs_mmap() makes those mappings unable to get one (no
+	 * VM_MAYWRITE). Never insert a device page for one: a writable PMD
+	 * would let private stores reach the device.
+	 */
+	if ((vmf->flags & FAULT_FLAG_WRITE) &&
+	    !(vmf->vma->vm_flags & VM_SHARED))
+		return VM_FAULT_SIGBUS;
 	if (size == FAMFS_FAULT_PTE)
 		return famfs_devdax_pte_fault(vmf, fsi, map);
 	if (size == FAMFS_FAULT_PMD)
@@ -341,6 +350,21 @@ static int famfs_mmap(struct file *file, struct vm_area_struct *vma)
 	if (IS_ERR(map))
 		return PTR_ERR(map);
 
+	/*
+	 * A private mapping is read-only for its whole life, on both
+	 * devices: a store would copy a device page into anonymous memory,
+	 * which famfs refuses (its files are memory shared between hosts;
+	 * device-dax has no copy-on-write at all). Clearing VM_MAYWRITE
+	 * makes mprotect(PROT_WRITE) fail with EACCES and keeps forced
+	 * writes (ptrace, /proc/PID/mem) out. VM_MAYSHARE, not VM_SHARED:
+	 * a MAP_SHARED mapping of a read-only descriptor loses VM_SHARED.
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE)) {
+		if (vma->vm_flags & VM_WRITE)
+			return -EINVAL;
+		famfs_vma_clear_flags(vma, VM_MAYWRITE);
+	}
+
 	if (fsi->kind == FAMFS_DEV_PMEM) {
 		if (!daxdev_mapping_supported(vma, fsi->dax_dev))
 			return -EOPNOTSUPP;
@@ -348,10 +372,6 @@ static int famfs_mmap(struct file *file, struct vm_area_struct *vma)
 	} else {
 		if ((vma->vm_flags & VM_SYNC) && !famfs_devdax_synchronous(fsi))
 			return -EOPNOTSUPP;
-		/* as /dev/daxX.Y: no copy-on-write of device memory */
-		if (!(vma->vm_flags & VM_SHARED) &&
-		    (vma->vm_flags & VM_MAYWRITE))
-			return -EINVAL;
 		vma->vm_ops = &famfs_devdax_vm_ops;
 	}
 	file_accessed(file);

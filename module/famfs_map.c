@@ -81,6 +81,42 @@ static int famfs_map_check_ranges(struct famfs_fs_info *fsi,
 	}
 }
 
+/* A published range overlapping [off, off + len), or NULL. map_lock held. */
+static struct famfs_range *famfs_mapped_range_find(struct famfs_fs_info *fsi,
+						   u64 off, u64 len)
+{
+	struct rb_node *n = fsi->mapped_ranges.rb_node;
+
+	/* published ranges are disjoint: at most one branch can hold a hit */
+	while (n) {
+		struct famfs_range *r = rb_entry(n, struct famfs_range, node);
+
+		if (off + len <= r->offset)
+			n = n->rb_left;
+		else if (r->offset + r->len <= off)
+			n = n->rb_right;
+		else
+			return r;
+	}
+	return NULL;
+}
+
+static void famfs_mapped_range_insert(struct famfs_fs_info *fsi,
+				      struct famfs_range *r)
+{
+	struct rb_node **link = &fsi->mapped_ranges.rb_node, *parent = NULL;
+
+	while (*link) {
+		struct famfs_range *e = rb_entry(*link, struct famfs_range, node);
+
+		parent = *link;
+		link = r->offset < e->offset ? &parent->rb_left :
+					       &parent->rb_right;
+	}
+	rb_link_node(&r->node, parent, link);
+	rb_insert_color(&r->node, &fsi->mapped_ranges);
+}
+
 /* Does any mapped regular file reach below @end? */
 static bool famfs_regular_file_below(struct famfs_fs_info *fsi, u64 end)
 {
@@ -213,6 +249,7 @@ static int famfs_load_simple(struct famfs_file_map *map,
 static int famfs_map_publish(struct inode *inode, struct famfs_file_map *map)
 {
 	struct famfs_fs_info *fsi = FAMFS_SB(inode->i_sb);
+	u32 i;
 	int rc;
 
 	mutex_lock(&fsi->map_lock);
@@ -233,6 +270,16 @@ static int famfs_map_publish(struct inode *inode, struct famfs_file_map *map)
 		rc = -EINVAL;
 		goto out;
 	}
+	/* bytes another file already maps (a cross-link, e.g. a clone) */
+	for (i = 0; i < map->nr_ext; i++) {
+		if (famfs_mapped_range_find(fsi, map->ext[i].offset,
+					    map->ext[i].len)) {
+			rc = -EEXIST;
+			goto out;
+		}
+	}
+	for (i = 0; i < map->nr_ext; i++)
+		famfs_mapped_range_insert(fsi, &map->ext[i]);
 
 	if (map->file_type == FAMFS_SUPERBLOCK)
 		fsi->have_sb_file = true;
@@ -489,11 +536,14 @@ void famfs_map_release(struct inode *inode)
 {
 	struct famfs_file_map *map = inode->i_private;
 	struct famfs_fs_info *fsi = FAMFS_SB(inode->i_sb);
+	u32 i;
 
 	if (!map)
 		return;
 	inode->i_private = NULL;
 	mutex_lock(&fsi->map_lock);
+	for (i = 0; i < map->nr_ext; i++)
+		rb_erase(&map->ext[i].node, &fsi->mapped_ranges);
 	fsi->mapped_bytes -= map->mapped_bytes;
 	if (map->file_type == FAMFS_SUPERBLOCK)
 		fsi->have_sb_file = false;

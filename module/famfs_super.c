@@ -13,6 +13,7 @@
 #include <linux/fs_parser.h>
 #include <linux/namei.h>
 #include <linux/pagemap.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/statfs.h>
 #include <linux/string.h>
@@ -159,6 +160,17 @@ static void famfs_evict_inode(struct inode *inode)
 
 static int famfs_show_options(struct seq_file *m, struct dentry *root)
 {
+	struct famfs_fs_info *fsi = FAMFS_SB(root->d_sb);
+	struct famfs_mount_opts *o = &fsi->opts;
+
+	if (o->set_mode)
+		seq_printf(m, ",mode=%o", o->root_mode);
+	if (o->set_uid)
+		seq_printf(m, ",uid=%u",
+			   from_kuid_munged(&init_user_ns, o->root_uid));
+	if (o->set_gid)
+		seq_printf(m, ",gid=%u",
+			   from_kgid_munged(&init_user_ns, o->root_gid));
 	return 0;
 }
 
@@ -255,9 +267,12 @@ static int famfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_op = &famfs_super_ops;
 	sb->s_time_gran = 1;
 
-	root = famfs_new_inode(sb, NULL, S_IFDIR | 0755);
+	root = famfs_new_inode(sb, NULL, S_IFDIR | fsi->opts.root_mode);
 	if (!root)
 		return -ENOMEM;
+	/* without uid=/gid= the root belongs to the mounter, as before */
+	root->i_uid = fsi->opts.root_uid;
+	root->i_gid = fsi->opts.root_gid;
 	sb->s_root = d_make_root(root);
 	if (!sb->s_root)
 		return -ENOMEM;
@@ -286,13 +301,103 @@ static void famfs_free_fc(struct fs_context *fc)
 	famfs_free_fsi(fc->s_fs_info);
 }
 
+enum famfs_param {
+	FAMFS_OPT_DAX_FLAG,
+	FAMFS_OPT_DAX,
+	FAMFS_OPT_MODE,
+	FAMFS_OPT_UID,
+	FAMFS_OPT_GID,
+};
+
+/*
+ * "dax" and "dax=always" are accepted because the reference kernel and its
+ * tooling pass them: every famfs file is DAX, there is nothing to choose.
+ */
+static const struct fs_parameter_spec famfs_fs_parameters[] = {
+	fsparam_flag("dax", FAMFS_OPT_DAX_FLAG),
+	fsparam_string("dax", FAMFS_OPT_DAX),
+	fsparam_u32oct("mode", FAMFS_OPT_MODE),
+	fsparam_u32("uid", FAMFS_OPT_UID),
+	fsparam_u32("gid", FAMFS_OPT_GID),
+	{}
+};
+
 static int famfs_parse_param(struct fs_context *fc, struct fs_parameter *param)
 {
-	/*
-	 * famfs has no options of its own: -ENOPARAM lets the VFS take
-	 * "source" and reject anything else with EINVAL.
-	 */
-	return -ENOPARAM;
+	struct famfs_fs_info *fsi = fc->s_fs_info;
+	struct famfs_mount_opts *o = &fsi->opts;
+	struct fs_parse_result result;
+	kuid_t uid;
+	kgid_t gid;
+	int opt;
+
+	/* unknown keys: -ENOPARAM lets the VFS take "source", EINVAL else */
+	opt = fs_parse(fc, famfs_fs_parameters, param, &result);
+	if (opt < 0)
+		return opt;
+
+	switch (opt) {
+	case FAMFS_OPT_DAX_FLAG:
+		return 0;
+	case FAMFS_OPT_DAX:
+		if (strcmp(param->string, "always"))
+			return invalfc(fc, "dax=%s not supported: famfs files are always DAX (dax=always)",
+				       param->string);
+		return 0;
+	case FAMFS_OPT_MODE:
+		if (result.uint_32 & ~(u32)S_IALLUGO)
+			return invalfc(fc, "mode=%o: only permission bits (at most 07777)",
+				       result.uint_32);
+		o->root_mode = result.uint_32;
+		o->set_mode = true;
+		return 0;
+	case FAMFS_OPT_UID:
+		uid = make_kuid(fc->user_ns, result.uint_32);
+		if (!uid_valid(uid))
+			return invalfc(fc, "uid=%u: no such user id in this namespace",
+				       result.uint_32);
+		o->root_uid = uid;
+		o->set_uid = true;
+		return 0;
+	case FAMFS_OPT_GID:
+		gid = make_kgid(fc->user_ns, result.uint_32);
+		if (!gid_valid(gid))
+			return invalfc(fc, "gid=%u: no such group id in this namespace",
+				       result.uint_32);
+		o->root_gid = gid;
+		o->set_gid = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* remount: mode=/uid=/gid= given now change the root directory */
+static void famfs_reconfigure_root(struct super_block *sb,
+				   const struct famfs_mount_opts *new)
+{
+	struct famfs_mount_opts *o = &FAMFS_SB(sb)->opts;
+	struct inode *root = d_inode(sb->s_root);
+
+	if (!new->set_mode && !new->set_uid && !new->set_gid)
+		return;
+	inode_lock(root);
+	if (new->set_mode) {
+		o->root_mode = new->root_mode;
+		o->set_mode = true;
+		root->i_mode = S_IFDIR | new->root_mode;
+	}
+	if (new->set_uid) {
+		o->root_uid = new->root_uid;
+		o->set_uid = true;
+		root->i_uid = new->root_uid;
+	}
+	if (new->set_gid) {
+		o->root_gid = new->root_gid;
+		o->set_gid = true;
+		root->i_gid = new->root_gid;
+	}
+	famfs_inode_touch_ctime(root);
+	inode_unlock(root);
 }
 
 static int famfs_reconfigure(struct fs_context *fc)
@@ -311,6 +416,7 @@ static int famfs_reconfigure(struct fs_context *fc)
 	    bdev_read_only(fsi->bdev))
 		return -EACCES;
 	sync_filesystem(sb);
+	famfs_reconfigure_root(sb, &((struct famfs_fs_info *)fc->s_fs_info)->opts);
 	return 0;
 }
 
@@ -329,6 +435,10 @@ static int famfs_init_fs_context(struct fs_context *fc)
 	if (!fsi)
 		return -ENOMEM;
 	mutex_init(&fsi->map_lock);
+	fsi->mapped_ranges = RB_ROOT;
+	fsi->opts.root_mode = FAMFS_ROOT_MODE_DEFAULT;
+	fsi->opts.root_uid = current_fsuid();
+	fsi->opts.root_gid = current_fsgid();
 	fc->s_fs_info = fsi;
 	fc->ops = &famfs_context_ops;
 	return 0;
@@ -357,6 +467,7 @@ static struct file_system_type famfs_fs_type = {
 	.owner			= THIS_MODULE,
 	.name			= FAMFS_NAME,
 	.init_fs_context	= famfs_init_fs_context,
+	.parameters		= famfs_fs_parameters,
 	.kill_sb		= famfs_kill_sb,
 };
 MODULE_ALIAS_FS(FAMFS_NAME);

@@ -50,6 +50,7 @@ json check_report_json(const Volume& v) {
   CheckFigures f = check_figures(v);
   json dirs = json::array(), files = json::array(), problems = json::array();
   v.state().names().for_each([&](const Node& n) {
+    if (Namespace::implicit(n)) return;  // .meta without a MKDIR: not in the log
     if (n.is_dir) {
       dirs.push_back({{"index", n.log_index}, {"path", n.path}, {"mode", n.mode}, {"uid", n.uid}, {"gid", n.gid}});
     } else {
@@ -107,6 +108,7 @@ std::string check_report_text(const Volume& v, bool verbose) {
              f.device_size, f.allocated, f.free, f.sum_of_file_sizes);
   if (verbose) {
     v.state().names().for_each([&](const Node& n) {
+      if (Namespace::implicit(n)) return;
       if (n.is_dir)
         out += fmt("  dir  %04o %u:%u %s/\n", n.mode, n.uid, n.gid, n.path.c_str());
       else

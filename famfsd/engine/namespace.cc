@@ -10,6 +10,13 @@ Namespace::Namespace() {
   root.mode = 0755;
   nodes_.push_back(std::move(root));
   index_.insert(PathIndex::hash(""), kRootNode);
+  Node meta;
+  meta.path = std::string(kMetaDirectory);
+  meta.is_dir = true;
+  meta.mode = 0700;  // what the reference's mount creates it with
+  nodes_.push_back(std::move(meta));
+  index_.insert(PathIndex::hash(kMetaDirectory), kMetaNode);
+  nodes_[kRootNode].children.push_back(kMetaNode);
 }
 
 void Namespace::reserve(size_t n) { index_.reserve(n + 1); }
@@ -35,6 +42,9 @@ Status Namespace::check_new(std::string_view path, uint64_t hash, NodeId& parent
 
 Status Namespace::can_add(std::string_view path) const {
   if (auto why = omf::path_problem(path)) return Error(Errc::invalid_argument, *why);
+  if (path == kMetaDirectory)
+    return Error(Errc::exists, std::string(path) + " already exists (every famfs file system has it: the reference "
+                                                   "famfs keeps its metadata files there)");
   NodeId parent;
   return check_new(path, PathIndex::hash(path), parent);
 }
@@ -57,6 +67,15 @@ Result<NodeId> Namespace::insert(Node&& node, bool path_checked) {
 }
 
 Result<NodeId> Namespace::add_directory(const omf::MkdirEntry& entry, uint64_t log_index, bool path_checked) {
+  if (entry.path == kMetaDirectory && !meta_logged_) {
+    Node& meta = nodes_[kMetaNode];
+    meta.uid = entry.uid;
+    meta.gid = entry.gid;
+    meta.mode = entry.mode;
+    meta.log_index = log_index;
+    meta_logged_ = true;
+    return kMetaNode;
+  }
   Node n;
   n.path = entry.path;
   n.is_dir = true;

@@ -17,6 +17,14 @@ namespace famfs {
 using NodeId = uint32_t;
 inline constexpr NodeId kRootNode = 0;
 
+// The reference famfs keeps its own metadata files in this directory and
+// creates it on every mount without logging it, so a log may hold entries
+// under ".meta/" and no MKDIR for it. It is present in every namespace from
+// the start (node kMetaNode: root, 0700, no log entry), as on a reference
+// mount.
+inline constexpr std::string_view kMetaDirectory = ".meta";
+inline constexpr NodeId kMetaNode = 1;
+
 // One directory or file. Paths are relative ("" is the root).
 struct Node {
   std::string path;
@@ -35,10 +43,13 @@ class Namespace {
  public:
   Namespace();
 
-  // Why PATH cannot be added now: invalid_argument (path rules), exists,
-  // not_found (parent missing), not_directory (parent is a file). ok otherwise.
+  // Why PATH cannot be added now: invalid_argument (path rules), exists
+  // (".meta" always exists), not_found (parent missing), not_directory
+  // (parent is a file). ok otherwise.
   Status can_add(std::string_view path) const;
-  // Adds a directory; fails as can_add() and changes nothing then.
+  // Adds a directory; fails as can_add() and changes nothing then, except
+  // that the first logged MKDIR ".meta" (an older famfsd could write one)
+  // gives the implicit ".meta" that entry's owner, mode and log index.
   // PATH_CHECKED skips the path rules (the caller already applied them).
   Result<NodeId> add_directory(const omf::MkdirEntry& entry, uint64_t log_index, bool path_checked = false);
   // Adds a file (takes ENTRY's path and map); fails as can_add().
@@ -51,9 +62,15 @@ class Namespace {
   const Node& node(NodeId id) const { return nodes_[id]; }
 
   size_t file_count() const { return files_; }
-  size_t directory_count() const { return nodes_.size() - 1 - files_; }  // root not counted
+  // Directories created by log entries (the root and the implicit ".meta"
+  // are not counted, as the reference's fsck counts MKDIR entries).
+  size_t directory_count() const { return nodes_.size() - 1 - files_ - (meta_logged_ ? 0 : 1); }
+  // Every node but the root, ".meta" included; ids run 1..node_count().
+  size_t node_count() const { return nodes_.size() - 1; }
+  // Whether NODE is there without a log entry (the implicit ".meta").
+  static bool implicit(const Node& node) { return node.log_index == UINT64_MAX; }
   uint64_t sum_of_file_sizes() const { return sum_sizes_; }
-  // Every node but the root, in log order.
+  // Every node but the root, in log order (".meta" first).
   template <typename F>
   void for_each(F&& f) const {
     for (size_t i = 1; i < nodes_.size(); ++i) f(nodes_[i]);
@@ -70,6 +87,7 @@ class Namespace {
   std::deque<Node> nodes_;  // deque: nodes never move
   PathIndex index_;
   size_t files_ = 0;
+  bool meta_logged_ = false;  // a MKDIR ".meta" entry gave .meta its metadata
   uint64_t sum_sizes_ = 0;
 };
 

@@ -119,7 +119,11 @@ Status KernelBackend::publish_directory(const std::string& rel, uint32_t mode, u
 
 Status KernelBackend::publish_meta(const Volume& volume) {
   const omf::Geometry& geo = volume.geometry();
-  FAMFS_TRY(publish_directory(kMetaDir, kMetaDirMode, 0, 0));
+  // .meta as the namespace has it (mode 0700 unless a log entry says otherwise),
+  // so famfsctl and the mount agree.
+  const Node* meta = volume.state().names().find(kMetaDir);
+  FAMFS_TRY(publish_directory(kMetaDir, meta ? meta->mode & 07777 : kMetaDirMode, meta ? meta->uid : 0,
+                              meta ? meta->gid : 0));
   omf::FileMap sb;
   sb.extents.push_back(omf::Extent{0, 0, omf::kSuperblockRegion});
   FAMFS_TRY(publish_file(kSuperblockFile, kSuperblockFileMode, 0, 0, sb, omf::kSuperblockRegion, FAMFS_SUPERBLOCK));

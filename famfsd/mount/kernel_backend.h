@@ -26,7 +26,7 @@ struct KernelBackendOptions {
 };
 
 // Modes of what the backend creates.
-inline constexpr uint32_t kMetaDirMode = 0755;
+inline constexpr uint32_t kMetaDirMode = 0700;  // when the namespace has no .meta node
 inline constexpr uint32_t kSuperblockFileMode = 0444;
 inline constexpr uint32_t kMasterLogFileMode = 0644;
 inline constexpr uint32_t kClientLogFileMode = 0444;

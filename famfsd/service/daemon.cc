@@ -64,6 +64,9 @@ Daemon::~Daemon() {
   jobs_.clear();
   object_.reset();
   instance_.reset();
+  // Match slots and the bus proxy belong to the connection: gone before it.
+  watches_.clear();
+  bus_proxy_.reset();
   connection_.reset();
   for (int fd : {signal_fd_, poll_timer_fd_, watchdog_fd_, wake_fd_})
     if (fd >= 0) close(fd);

@@ -168,6 +168,7 @@ Status Instance::publish_new_nodes() {
                                           "not published in the mount: " + s.error().message()});
       if (first) first = s;
     }
+    if (Namespace::implicit(n)) continue;  // .meta: there from the start, created by nobody
     if (n.is_dir) {
       if (events_.directory_created) events_.directory_created(n.path);
     } else if (events_.file_created) {

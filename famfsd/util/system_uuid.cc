@@ -3,9 +3,9 @@
 #include <systemd/sd-id128.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 namespace famfs {
 
@@ -14,6 +14,31 @@ namespace {
 // always gets the same system UUID, which reveals nothing of its machine id.
 constexpr sd_id128_t kFamfsAppId =
     SD_ID128_MAKE(3e, 0c, 9b, 51, 7a, 24, 4f, 6e, 9d, 1b, 62, c8, 0f, a4, 57, 93);
+
+// A system UUID file is 36 to 38 bytes; anything much longer is not one.
+constexpr size_t kMaxSystemUuidFileBytes = 64;
+
+// The first MAX bytes of TEXT for an error message: NUL as \0, newline as
+// \n, other control or non-ASCII bytes as \xHH.
+std::string printable_prefix(const std::string& text, size_t max) {
+  std::string out;
+  for (size_t i = 0; i < text.size() && i < max; ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == 0) {
+      out += "\\0";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (text.size() > max) out += "...";
+  return out;
+}
 }  // namespace
 
 const char* SystemUuid::source_name() const {
@@ -31,16 +56,23 @@ Result<SystemUuid> resolve_system_uuid(const std::optional<std::string>& configu
     if (!u) return Error(Errc::invalid_argument, "invalid system UUID \"" + *configured + "\" (expected 8-4-4-4-12 hex)");
     return SystemUuid{*u, SystemUuid::Source::configured};
   }
-  std::ifstream in(file_path);
+  std::ifstream in(file_path, std::ios::binary);
   if (in) {
-    std::string text;
-    std::getline(in, text);
-    // The reference writes exactly 36 characters, possibly with a newline.
-    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-    auto u = Uuid::parse(text.substr(0, 36));
-    if (!u || text.size() != 36)
+    // The reference writes the 36 characters and the string's NUL (37 bytes);
+    // hand-written files end in a newline. Anything after the UUID other
+    // than NULs and line-end blanks makes the file malformed.
+    std::string text(kMaxSystemUuidFileBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    if (in.bad()) return Error(Errc::io_error, file_path + ": cannot read: " + std::strerror(errno));
+    text.resize(static_cast<size_t>(in.gcount()));
+    std::string uuid_text = text;
+    auto trailer = [](char c) { return c == '\0' || c == '\n' || c == '\r' || c == ' ' || c == '\t'; };
+    while (!uuid_text.empty() && trailer(uuid_text.back())) uuid_text.pop_back();
+    auto u = Uuid::parse(uuid_text);
+    if (!u || text.size() > kMaxSystemUuidFileBytes)
       return Error(Errc::invalid_argument, file_path + " does not hold a system UUID (expected 36 characters "
-                                                       "8-4-4-4-12, found \"" + text.substr(0, 40) + "\")");
+                                                       "8-4-4-4-12, optionally followed by a NUL or a newline; "
+                                                       "found \"" + printable_prefix(text, 48) + "\")");
     return SystemUuid{*u, SystemUuid::Source::file};
   }
   sd_id128_t id;

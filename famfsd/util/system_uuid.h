@@ -23,8 +23,9 @@ struct SystemUuid {
 };
 
 // Resolves, in order: CONFIGURED (a UUID text; invalid_argument naming it when
-// malformed), the file at FILE_PATH (invalid_argument naming the file when it
-// exists but does not start with a UUID; a missing file falls through), the
+// malformed), the file at FILE_PATH (36 characters, optionally followed by
+// NULs and blanks/newlines as the reference and hand-written files end;
+// invalid_argument naming the file for anything else; a missing file falls through), the
 // systemd machine id specific to famfs (sd_id128_get_machine_app_specific),
 // formatted as a UUID. io_error when none is available.
 Result<SystemUuid> resolve_system_uuid(const std::optional<std::string>& configured,

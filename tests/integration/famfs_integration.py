@@ -871,6 +871,65 @@ try:
         check(f"golden image {name}: famfsd lists every file with its map and size", ok, detail)
         check(f"golden image {name}: counts match", st.get("files") == len(expect["files"]), st)
         g.stop()
+
+    # ---- the reference's .meta/.alloc.cfg: a FILE entry, no MKDIR .meta ----
+    meta = json.load(lzma.open(os.path.join(GOLDEN, "basic.json.xz")))
+    img = shm(meta["device_size"])
+    with open(img, "r+b") as f:
+        f.write(lzma.open(os.path.join(GOLDEN, "basic.head.xz")).read())
+    cfg_at = max([0x200000 + meta["log_len"]] + [x["offset"] + x["len"] for fe in meta["expect"]["files"]
+                                                  for x in fe["fmap"].get("extents") or fe["fmap"]["strips"]])
+    cfg_text = b"nbuckets: 0\nnstrips: 1\nchunk_size: 0x200000\n"
+    with open(img, "r+b") as f:
+        f.seek(0x200000 + 32)
+        seq, nxt = struct.unpack("<QQ", f.read(16))
+        e = bytearray(544)
+        struct.pack_into("<QI", e, 0, seq, 0)
+        struct.pack_into("<QIIII", e, 16, len(cfg_text), 2, 0, 0, 0o644)
+        e[40:40 + 16] = b".meta/.alloc.cfg"
+        struct.pack_into("<III", e, 120, 0, 0, 0)
+        struct.pack_into("<I", e, 128, 1)
+        struct.pack_into("<QQQ", e, 136, 0, cfg_at, 2 * MiB)
+        struct.pack_into("<Q", e, 536, zlib.crc32(bytes(e[:536])))
+        f.seek(0x200000 + 48 + 544 * nxt)
+        f.write(e)
+        f.seek(0x200000 + 32)
+        f.write(struct.pack("<QQ", seq + 1, nxt + 1))
+        f.seek(cfg_at)
+        f.write(cfg_text)
+    ref_master = meta["expect"]["superblock"]["system_uuid"]
+    for role, uuid in (("client", UUID_C2), ("master", ref_master)):
+        g = Daemon("gmeta" + role, img, uuid)
+        st = status("gmeta" + role)
+        check(f".meta/.alloc.cfg image ({role}): ready, no problems, one more file, as many directories",
+              st.get("state") == "ready" and st.get("problems") == [] and
+              st.get("files") == len(meta["expect"]["files"]) + 1 and
+              st.get("directories") == len(meta["expect"]["dirs"]), st)
+        got = listing("gmeta" + role, ".meta")
+        rows = got.get("entries", []) if isinstance(got, dict) else []
+        check(f".meta/.alloc.cfg image ({role}): famfsd lists .meta/.alloc.cfg",
+              [(r["name"], r["size"]) for r in rows] == [(".alloc.cfg", len(cfg_text))], got)
+        rc, out, err = ctl("-d", "gmeta" + role, "cat", ".meta/.alloc.cfg")
+        check(f".meta/.alloc.cfg image ({role}): famfsd serves its bytes", rc == 0 and out == cfg_text, (rc, out, err))
+        m = getmap("gmeta" + role, ".meta/.alloc.cfg")
+        check(f".meta/.alloc.cfg image ({role}): its map", isinstance(m, dict) and
+              norm_extents(m) == [(0, cfg_at, 2 * MiB)], m)
+        got = listing("gmeta" + role, "")
+        rows = got.get("entries", []) if isinstance(got, dict) else []
+        check(f".meta/.alloc.cfg image ({role}): the root lists .meta as a 0700 root directory",
+              [(r["name"], r["type"], r["mode"], r["uid"]) for r in rows if r["name"] == ".meta"] ==
+              [(".meta", "dir", 0o700, 0)], got)
+        rc, out, err = ctl("-d", "gmeta" + role, "ls", ".meta", user=NOBODY)
+        check(f".meta/.alloc.cfg image ({role}): nobody may not list .meta (0700) -> AccessDenied",
+              rc == EX_DENIED, (rc, err))
+        if role == "master":
+            rc, out, err = ctl("-d", "gmetamaster", "mkdir", ".meta")
+            check("master: mkdir .meta -> Exists (every file system has it)", rc == EX_EXISTS, (rc, err))
+            rc, out, err = ctl("-d", "gmetamaster", "create", ".meta/mine", "--size", "2M")
+            check("master: a file in .meta is created", rc == 0, (rc, err))
+            rc, out, err = ctl("-d", "gmetamaster", "create", "nodir/x", "--size", "2M")
+            check("master: a missing parent other than .meta is still NotFound", rc == EX_NOTFOUND, (rc, err))
+        g.stop()
 finally:
     for p in procs:
         if p.poll() is None:

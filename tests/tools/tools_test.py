@@ -38,6 +38,7 @@ def device(size):
     fd, path = tempfile.mkstemp(prefix="famfs-test-", dir="/dev/shm")
     os.ftruncate(fd, size)
     os.close(fd)
+    made.append(path)
     return path
 
 
@@ -55,6 +56,37 @@ def fsck_json(path):
         return rc, json.loads(out), err
     except ValueError:
         return rc, None, err
+
+
+def append_file_entry(path, relpath, offset, length, size, mode=0o644):
+    """Appends a valid FILE entry (one simple extent) to the log of the famfs
+    image at PATH, as the reference's master would write it."""
+    with open(path, "r+b") as f:
+        base = 0x200000
+        f.seek(base + 32)
+        seq, nxt = struct.unpack("<QQ", f.read(16))
+        e = bytearray(544)
+        struct.pack_into("<QI", e, 0, seq, 0)
+        struct.pack_into("<QIIII", e, 16, size, 2, 0, 0, mode)
+        e[40:40 + len(relpath)] = relpath.encode()
+        struct.pack_into("<II", e, 120, 0, 0)
+        struct.pack_into("<I", e, 128, 1)
+        struct.pack_into("<QQQ", e, 136, 0, offset, length)
+        struct.pack_into("<Q", e, 536, zlib.crc32(bytes(e[:536])))
+        f.seek(base + 48 + 544 * nxt)
+        f.write(e)
+        f.seek(base + 32)
+        f.write(struct.pack("<QQ", seq + 1, nxt + 1))
+    return nxt
+
+
+def free_offset(rep):
+    """A 2 MiB-aligned device offset past every file of an fsck --json report."""
+    end = 0x200000 + rep["superblock"]["log_len"]
+    for fe in rep["files"]:
+        for x in fe["map"].get("extents") or fe["map"].get("strips") or []:
+            end = max(end, x["offset"] + x["len"])
+    return end
 
 
 try:
@@ -125,6 +157,60 @@ try:
         rc, out, err = run(FSCK, "--verbose", path)
         check(f"fsck --verbose of {name} lists every file", rc == 0 and all(
             f["path"] in out for f in meta["expect"]["files"]) and out.rstrip().endswith("clean"), err)
+
+    # A host set up by the reference: /opt/famfs/system_uuid holds the 36
+    # characters and a NUL (37 bytes). mkfs.famfs runs in a private mount
+    # namespace with a tmpfs over /opt, so the real /opt is never touched.
+    def mkfs_with_uuid_file(content):
+        dev2 = device(64 * MiB)
+        src = device(0)
+        with open(src, "wb") as f:
+            f.write(content)
+        script = 'mount -t tmpfs famfs-test /opt && mkdir /opt/famfs && cp "$1" /opt/famfs/system_uuid && exec "$2" "$3"'
+        p = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh",
+                            src, MKFS, dev2], capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                           timeout=120)
+        rc2, rep2, _ = fsck_json(dev2)
+        return p.returncode, p.stderr, (rep2 or {}).get("superblock", {}).get("system_uuid")
+    ref_uuid = b"0123abcd-2222-4333-8444-555555555555"
+    for label, content in (("36 characters and a NUL (37 bytes)", ref_uuid + b"\0"),
+                           ("36 characters and a newline", ref_uuid + b"\n"),
+                           ("36 characters and nothing else", ref_uuid)):
+        rc, err, su = mkfs_with_uuid_file(content)
+        check(f"mkfs takes the master UUID from a system_uuid file of {label}",
+              rc == 0 and su == ref_uuid.decode(), f"rc={rc} {err} {su}")
+    for label, content in (("a truncated UUID", ref_uuid[:35] + b"\0"), ("junk after the NUL", ref_uuid + b"\0x"),
+                           ("two UUIDs", ref_uuid + b"\n" + ref_uuid), ("an empty file", b""),
+                           ("a NUL inside", ref_uuid[:8] + b"\0" + ref_uuid[9:])):
+        rc, err, su = mkfs_with_uuid_file(content)
+        check(f"mkfs refuses a system_uuid file with {label}, naming the file",
+              rc == 1 and "/opt/famfs/system_uuid" in err and err.count("\n") == 1, f"rc={rc} {err!r}")
+
+    # The reference logs its allocation config as .meta/.alloc.cfg, a FILE
+    # entry with no MKDIR for .meta (its mount creates .meta on every host).
+    path, meta = golden("basic")
+    rc, rep, err = fsck_json(path)
+    base_dirs = rep["summary"]["dirs"]
+    cfg_at = free_offset(rep)
+    idx = append_file_entry(path, ".meta/.alloc.cfg", cfg_at, 2 * MiB, 123)
+    rc, rep, err = fsck_json(path)
+    cfg = rep and [f for f in rep["files"] if f["path"] == ".meta/.alloc.cfg"]
+    check("fsck: .meta/.alloc.cfg without a .meta entry is clean (exit 0)",
+          rc == 0 and rep["summary"]["clean"] and rep["problems"] == [], f"rc={rc} {rep and rep['problems']}")
+    check("fsck lists .meta/.alloc.cfg with its map; dirs and counts hold only logged directories",
+          cfg and cfg[0]["size"] == 123 and cfg[0]["index"] == idx and
+          cfg[0]["map"]["extents"][0]["offset"] == cfg_at and
+          ".meta" not in [d["path"] for d in rep["dirs"]] and len(rep["dirs"]) == base_dirs and
+          rep["summary"]["dirs"] == base_dirs, rep and (cfg, rep["dirs"], rep["summary"]))
+    rc, out, err = run(FSCK, "--verbose", path)
+    check("fsck --verbose shows .meta/.alloc.cfg, clean", rc == 0 and ".meta/.alloc.cfg" in out and
+          out.rstrip().endswith("clean"), out + err)
+    append_file_entry(path, "nometa/x", cfg_at + 2 * MiB, 2 * MiB, 1)
+    append_file_entry(path, ".meta", cfg_at + 4 * MiB, 2 * MiB, 1)
+    rc, rep, err = fsck_json(path)
+    kinds = rep and [(p["index"], p["kind"]) for p in rep["problems"]]
+    check("fsck still reports a real orphan and a FILE named .meta (exit 4)",
+          rc == 4 and kinds == [(idx + 1, "orphan"), (idx + 2, "duplicate")], f"rc={rc} {kinds}")
 
     # Damage the reference image: one entry's CRC and one path ("../escape"
     # with a valid CRC), and an out-of-range extent. fsck reports all of them.

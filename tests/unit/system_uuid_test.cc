@@ -19,7 +19,7 @@ class SystemUuidFile : public ::testing::Test {
     path_ = name;
   }
   void TearDown() override { unlink(path_.c_str()); }
-  void write(const std::string& text) { std::ofstream(path_) << text; }
+  void write(const std::string& text) { std::ofstream(path_, std::ios::binary) << text; }
   std::string path_;
 };
 
@@ -48,11 +48,38 @@ TEST_F(SystemUuidFile, ReadsTheReferenceFileWithOrWithoutNewline) {
   }
 }
 
-TEST_F(SystemUuidFile, GarbageInTheFileIsAnErrorNotASilentFallback) {
-  for (std::string text : {"", "garbage", "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeeeXX"}) {
+TEST_F(SystemUuidFile, ReadsTheReferenceFileWithItsTrailingNul) {
+  // What the reference writes: 36 characters and the string's NUL, 37 bytes.
+  for (std::string text : {std::string("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee\0", 37),
+                           std::string("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee\0\n", 38),
+                           std::string("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee\r\n", 38)}) {
     write(text);
     auto r = resolve_system_uuid(std::nullopt, path_);
-    ASSERT_FALSE(r.ok()) << "accepted \"" << text << "\"";
+    ASSERT_TRUE(r.ok()) << text.size() << " bytes: " << r.error().message();
+    EXPECT_EQ(r->uuid.to_string(), "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee");
+    EXPECT_EQ(r->source, SystemUuid::Source::file);
+  }
+}
+
+TEST_F(SystemUuidFile, MalformedFileNamesItsBytesPrintably) {
+  write(std::string("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee\0XY", 39));
+  auto r = resolve_system_uuid(std::nullopt, path_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), Errc::invalid_argument);
+  EXPECT_NE(r.error().message().find("eeeeeeeeeeee\\0XY"), std::string::npos) << r.error().message();
+}
+
+TEST_F(SystemUuidFile, GarbageInTheFileIsAnErrorNotASilentFallback) {
+  for (std::string text : {std::string(""), std::string("garbage"), std::string("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeeeXX"),
+                           std::string("\0", 1), std::string("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeee\0", 36),
+                           std::string("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee\0a", 38),
+                           std::string(" aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"),
+                           std::string("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee\naaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"),
+                           std::string("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee") + std::string(100, '\0'),
+                           std::string("aaaaaaaa_bbbb-4ccc-8ddd-eeeeeeeeeeee\0", 37)}) {
+    write(text);
+    auto r = resolve_system_uuid(std::nullopt, path_);
+    ASSERT_FALSE(r.ok()) << "accepted " << text.size() << " bytes \"" << text << "\"";
     EXPECT_NE(r.error().message().find(path_), std::string::npos);
   }
 }

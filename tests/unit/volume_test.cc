@@ -280,6 +280,79 @@ TEST_F(VolumeTest, ReplayReportsOrphansDuplicatesAndCrosslinksAndGoesOn) {
   }
 }
 
+TEST_F(VolumeTest, MetaIsPresentInEveryFileSystemWithoutALogEntry) {
+  auto v = open_as(other_);
+  const Node* meta = v->state().names().find(".meta");
+  ASSERT_NE(meta, nullptr);
+  EXPECT_TRUE(meta->is_dir);
+  EXPECT_EQ(meta->mode, 0700u);
+  EXPECT_EQ(meta->uid, 0u);
+  EXPECT_EQ(meta->log_index, UINT64_MAX);
+  EXPECT_TRUE(Namespace::implicit(*meta));
+  EXPECT_EQ(v->state().names().node(kRootNode).children, (std::vector<NodeId>{kMetaNode}));
+  EXPECT_EQ(v->state().names().directory_count(), 0u);
+  EXPECT_EQ(v->state().names().node_count(), 1u);
+}
+
+TEST_F(VolumeTest, ReferenceMetaFilesReplayWithoutAMkdirOfMeta) {
+  // The reference logs .meta/.alloc.cfg but never a MKDIR for .meta: its
+  // mount creates that directory on every host.
+  raw_append({0, file_at(".meta/.alloc.cfg", 20 * kMiB)});
+  raw_append({0, omf::MkdirEntry{0, 0, 0755, ".meta/sub"}});
+  raw_append({0, file_at(".meta/sub/f", 30 * kMiB)});
+  raw_append({0, file_at("elsewhere/f", 40 * kMiB)});        // still an orphan
+  raw_append({0, file_at(".meta", 50 * kMiB)});              // .meta is a directory
+  auto v = open_as(other_);
+  EXPECT_EQ(kinds(*v), (std::vector<ProblemKind>{ProblemKind::orphan, ProblemKind::duplicate}));
+  EXPECT_EQ(v->problems()[0].index, 3u);
+  EXPECT_EQ(v->problems()[1].index, 4u);
+  const Node* meta = v->state().names().find(".meta");
+  ASSERT_NE(meta, nullptr);
+  EXPECT_TRUE(meta->is_dir);
+  EXPECT_EQ(meta->mode, 0700u);
+  const Node* cfg = v->state().names().find(".meta/.alloc.cfg");
+  ASSERT_NE(cfg, nullptr);
+  EXPECT_EQ(cfg->map.extents.front().offset, 20 * kMiB);
+  EXPECT_EQ(cfg->parent, kMetaNode);
+  EXPECT_NE(v->state().names().find(".meta/sub/f"), nullptr);
+  // fsck counts logged directories only, as the reference's fsck does.
+  EXPECT_EQ(v->state().names().directory_count(), 1u);
+  EXPECT_EQ(v->state().names().file_count(), 2u);
+  EXPECT_EQ(v->state().names().node_count(), 4u);
+  EXPECT_EQ(v->state().names().node(kRootNode).children.size(), 1u);
+  auto report = check_report_json(*v);
+  for (const auto& d : report["dirs"]) EXPECT_NE(d["path"], ".meta");
+  EXPECT_EQ(report["dirs"].size(), 1u);
+}
+
+TEST_F(VolumeTest, MasterCreatesInMetaButNeverLogsMetaItself) {
+  auto master = open_as(master_);
+  EXPECT_EQ(master->make_directory(dir(".meta")).error().code(), Errc::exists);
+  EXPECT_EQ(master->create_file(req(".meta", 1)).error().code(), Errc::exists);
+  ASSERT_TRUE(master->create_file(req(".meta/.alloc.cfg", 100)));
+  auto client = open_as(other_);
+  EXPECT_TRUE(client->problems().empty());
+  ASSERT_NE(client->state().names().find(".meta/.alloc.cfg"), nullptr);
+  EXPECT_EQ(client->state().names().find(".meta/.alloc.cfg")->size, 100u);
+  EXPECT_EQ(master->log_entries(), 1u);
+}
+
+TEST_F(VolumeTest, LoggedMkdirOfMetaGivesItItsOwnerAndMode) {
+  // Written by an older famfsd that let a caller create ".meta".
+  raw_append({0, omf::MkdirEntry{1, 2, 0750, ".meta"}});
+  raw_append({0, file_at(".meta/x", 20 * kMiB)});
+  raw_append({0, omf::MkdirEntry{0, 0, 0755, ".meta"}});    // a second one is a duplicate
+  auto v = open_as(other_);
+  EXPECT_EQ(kinds(*v), (std::vector<ProblemKind>{ProblemKind::duplicate}));
+  const Node* meta = v->state().names().find(".meta");
+  EXPECT_EQ(meta->mode, 0750u);
+  EXPECT_EQ(meta->uid, 1u);
+  EXPECT_EQ(meta->log_index, 0u);
+  EXPECT_FALSE(Namespace::implicit(*meta));
+  EXPECT_EQ(v->state().names().directory_count(), 1u);
+  EXPECT_EQ(v->state().names().node_count(), 2u);
+}
+
 TEST_F(VolumeTest, EntryFailingCrcIsReadAgainAfterInvalidation) {
   raw_append({0, omf::MkdirEntry{0, 0, 0755, "d"}});
   uint8_t* slot = dev_.bytes() + omf::entry_offset(0);

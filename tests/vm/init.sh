@@ -78,6 +78,7 @@ main)
 		$T check main "/dev/pmem1 (8 MiB) present" 1
 	fi
 	$T fs pmem /dev/pmem0 /mnt
+	$T interop pmem /dev/pmem0 /mnt
 	$T stress /dev/pmem0 /mnt 3
 	$T hwpoison /dev/pmem0 /mnt
 	ns=$(ns_of_pmem pmem0)
@@ -85,6 +86,7 @@ main)
 		ndctl create-namespace -f -e "$ns" --mode=devdax --align=2M
 	if check main "/dev/dax0.0 present" wait_for /dev/dax0.0; then
 		$T fs devdax /dev/dax0.0 /mnt
+		$T interop devdax /dev/dax0.0 /mnt
 		$T stress /dev/dax0.0 /mnt 3
 		$T bench /dev/dax0.0 /mnt
 		$T unbind /dev/dax0.0 /mnt

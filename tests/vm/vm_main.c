@@ -5,6 +5,7 @@
  *
  *   famfs-vmtest mount-errors PMEMDEV MNT
  *   famfs-vmtest fs pmem|devdax DEV MNT
+ *   famfs-vmtest interop pmem|devdax DEV MNT   mount options, private maps, overlaps
  *   famfs-vmtest small-dev DEV MNT
  *   famfs-vmtest hwpoison PMEMDEV MNT
  *   famfs-vmtest unbind DAXDEV MNT
@@ -36,6 +37,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(cmd, "fs") && argc == 5)
 		rc = cmd_fs(!strcmp(argv[2], "devdax"), argv[3], argv[4]);
+	else if (!strcmp(cmd, "interop") && argc == 5)
+		rc = cmd_interop(!strcmp(argv[2], "devdax"), argv[3], argv[4]);
 	else if (!strcmp(cmd, "mount-errors") && argc == 4)
 		rc = cmd_mount_errors(argv[2], argv[3]);
 	else if (!strcmp(cmd, "small-dev") && argc == 4)

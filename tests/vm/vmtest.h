@@ -114,6 +114,7 @@ int cmd_async(const char *dev, const char *mnt);
 int cmd_stress(const char *dev, const char *mnt, int seconds);
 int cmd_bench(const char *dev, const char *mnt);
 int cmd_share(bool write, bool devdax, const char *dev, const char *mnt);
+int cmd_interop(bool devdax, const char *dev, const char *mnt);
 /* vm_famfsd.c: byte checks for the famfsd guests */
 int cmd_pattern_file(const char *path, uint64_t size, uint64_t seed);
 int cmd_mmap_cmp(const char *tag, const char *file, const char *src);

@@ -93,7 +93,7 @@ TEST_F(KernelBackendTest, MountCreatesTheMountPointAndPublishesSuperblockAndLogF
       "mount " + path_ + " " + kDir,
       "mkdir .meta 0700",
       "chown .meta 0:0",
-      "chmod .meta 0755",
+      "chmod .meta 0700",
       "create .meta/.superblock 0600",
       "map_create .meta/.superblock",
       "chown .meta/.superblock 0:0",

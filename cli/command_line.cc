@@ -32,6 +32,7 @@ constexpr std::array kCommands = {
     CommandInfo{Command::stat, "stat", 1, 1},     CommandInfo{Command::getmap, "getmap", 1, 1},
     CommandInfo{Command::check, "check", 0, 0},   CommandInfo{Command::monitor, "monitor", 0, 0},
     CommandInfo{Command::jobs, "jobs", 0, 2},     CommandInfo{Command::help, "help", 0, 1},
+    CommandInfo{Command::hosts, "hosts", 0, 2},
 };
 
 const CommandInfo& info(Command command) {
@@ -191,6 +192,11 @@ class Parser {
     }
     if (n > c.max_operands) return usage(name + ": unexpected argument \"" + request_.operands[c.max_operands] + "\"");
     if (command == Command::create && !request_.size) return usage("create: --size is required");
+    if (command == Command::hosts && n > 0) {
+      if (request_.operands[0] != "forget")
+        return usage("hosts: unknown subcommand \"" + request_.operands[0] + "\" (only \"forget UUID\")");
+      if (n != 2) return usage("hosts forget: missing UUID");
+    }
     if (command == Command::jobs && n > 0) {
       if (request_.operands[0] != "cancel")
         return usage("jobs: unknown subcommand \"" + request_.operands[0] + "\" (famfsctl jobs [cancel N])");

@@ -11,7 +11,7 @@
 
 namespace famfs::cli {
 
-enum class Command { list, status, format, create, mkdir, cp, cat, ls, stat, getmap, check, monitor, jobs, help };
+enum class Command { list, status, format, create, mkdir, cp, cat, ls, stat, getmap, check, monitor, jobs, help, hosts };
 
 // The command's name as typed ("getmap").
 std::string_view command_name(Command command);

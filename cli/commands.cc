@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -19,6 +20,12 @@ void print(const std::string& text) {
 }
 
 void print_json(const nlohmann::json& j) { print(dump_json(j, true) + "\n"); }
+
+int64_t now_unix_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
+}
 
 ExitCode run_list(Session& s) {
   std::vector<InstanceRow> rows;
@@ -178,6 +185,21 @@ ExitCode run_command(Session& s) {
     }
     case Command::jobs:
       return run_jobs(s);
+    case Command::hosts: {
+      if (!r.operands.empty()) {  // hosts forget UUID
+        uint32_t n = fs.ForgetHost(r.operands[1], {});
+        if (!json) print("forgot " + std::to_string(n) + " host slot(s) of " + r.operands[1] + "\n");
+        else print_json({{"system_uuid", r.operands[1]}, {"slots", n}});
+        return ExitCode::ok;
+      }
+      PropertyMap props = fs.get_all();
+      int64_t now = now_unix_ms();
+      if (json)
+        print_json(render_hosts_json(props, now));
+      else
+        print(render_hosts_text(props, now));
+      return ExitCode::ok;
+    }
     case Command::list:
     case Command::cp:
     case Command::monitor:

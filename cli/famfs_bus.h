@@ -53,6 +53,9 @@ class FilesystemProxy final : public sdbus::ProxyInterfaces<org::famfs::Famfs1::
   void onFileCreated(const std::string&, const uint64_t&) override {}
   void onDirectoryCreated(const std::string&) override {}
   void onStateChanged(const std::string&, const std::string&) override {}
+  void onHostAppeared(const std::string&, const std::string&, const std::string&) override {}
+  void onHostStale(const std::string&, const std::string&, const uint64_t&) override {}
+  void onMasterStopped(const std::string&, const std::string&, const uint64_t&) override {}
 };
 
 // org.famfs.Famfs1.Job at one path of one instance.

@@ -24,8 +24,9 @@ constexpr std::array kDocs = {
     CommandDoc{Command::status, "", "show every property of the file system, sizes human-readable",
                "One Properties.GetAll on org.famfs.Famfs1.Filesystem: device, state and why,\n"
                "role, backend, mount point, UUIDs, log use, file and directory counts, space,\n"
-               "problems. --json prints the properties with snake_case keys (free_bytes,\n"
-               "master_system_uuid) and raw values (sizes in bytes).\n"},
+               "whether the master beats, problems. --json prints the properties with\n"
+               "snake_case keys (free_bytes, master_system_uuid, master_alive) and raw values\n"
+               "(sizes in bytes).\n"},
     CommandDoc{Command::format, "[--log-size SIZE] [--force]", "create a file system on the device (root only)",
                "Calls Format. Allowed only when famfsd's configuration permits formatting this\n"
                "device (allow_format). --force formats over an existing file system.\n"},
@@ -82,7 +83,8 @@ constexpr std::array kDocs = {
                "With --json, one JSON object per line with \"time\" (ISO 8601) and \"signal\".\n"
                "When the instance stops or starts again, InstanceStopped/InstanceStarted is\n"
                "printed and monitoring goes on. Without -d, every famfs instance on the bus is\n"
-               "watched, also those that start later, and each line names its instance.\n"},
+               "watched, also those that start later, and each line names its instance.\n"
+               "Host registry signals: HostAppeared, HostStale, MasterStopped.\n"},
     CommandDoc{Command::jobs, "[cancel N]", "list the instance's jobs with progress, or cancel job N",
                "Without arguments: one ObjectManager.GetManagedObjects, then one line per job\n"
                "(number, operation, progress, bytes, state, starter's uid, path). A job's path\n"
@@ -91,6 +93,14 @@ constexpr std::array kDocs = {
                "a cancelled copy is created.\n"},
     CommandDoc{Command::help, "[COMMAND]", "show help: the command list, or one command's details",
                "famfsctl help COMMAND is famfsctl COMMAND --help. Needs no bus.\n"},
+    CommandDoc{Command::hosts, "[forget UUID]", "list the hosts using the device: role, state, log lag, last beat",
+               "Reads the Hosts, MasterAlive and MasterLastSeen properties: whether the master\n"
+               "beats, and every host registered in the host area of the device with its\n"
+               "system UUID, hostname, role, state (ready, degraded, failed, stopped, or stale\n"
+               "when its beats stopped), the log entries it has applied, how many it is\n"
+               "behind, and when it last beat. --json prints one object.\n"
+               "hosts forget UUID (root) frees the slots of a host that no longer beats\n"
+               "(ForgetHost).\n"},
 };
 
 const CommandDoc& doc(Command command) {

@@ -100,6 +100,19 @@ class Monitor {
         m >> state >> reason;
         event.fields.emplace_back("state", state);
         event.fields.emplace_back("reason", reason);
+      } else if (interface == kFilesystemInterface && event.signal == "HostAppeared") {
+        std::string uuid, host, role;
+        m >> uuid >> host >> role;
+        event.fields.emplace_back("system_uuid", uuid);
+        event.fields.emplace_back("hostname", host);
+        event.fields.emplace_back("role", role);
+      } else if (interface == kFilesystemInterface && (event.signal == "HostStale" || event.signal == "MasterStopped")) {
+        std::string uuid, host;
+        uint64_t last_seen = 0;
+        m >> uuid >> host >> last_seen;
+        event.fields.emplace_back("system_uuid", uuid);
+        event.fields.emplace_back("hostname", host);
+        event.fields.emplace_back("last_seen_us", last_seen);
       } else if (interface == "org.freedesktop.DBus.Properties" && event.signal == "PropertiesChanged") {
         std::string changed_interface;
         PropertyMap changed;

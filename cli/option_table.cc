@@ -14,7 +14,7 @@ constexpr std::array kOptions = {
                "instance to talk to: name (dax0.0), escaped name (dax0_0) or device path (/dev/dax0.0: "
                "the instance serving it); may be left out when exactly one instance runs", 0},
     OptionSpec{OptionId::json, "json", 0, nullptr,
-               "machine-readable output: one JSON document (list, status, ls, stat, getmap, check, jobs) or "
+               "machine-readable output: one JSON document (list, status, ls, stat, getmap, check, jobs, hosts) or "
                "one JSON object per line (monitor); errors too: {\"error\", \"message\", \"exit_code\"} on stderr", 0},
     OptionSpec{OptionId::timeout, "timeout", 0, "SECONDS",
                "how long to wait for each reply (default 25; cat and cp wait forever); 0 waits forever", 0},

@@ -140,6 +140,13 @@ nlohmann::json variant_to_json(const sdbus::Variant& v) {
       out.push_back({{"index", std::get<0>(p)}, {"kind", std::get<1>(p)}, {"message", std::get<2>(p)}});
     return out;
   }
+  if (sig == "a(sssstt)") {
+    auto out = nlohmann::json::array();
+    for (const auto& h : get_hosts_of(v))
+      out.push_back({{"system_uuid", h.system_uuid}, {"hostname", h.hostname}, {"role", h.role}, {"state", h.state},
+                     {"applied", h.applied}, {"last_seen_us", h.last_seen_us}});
+    return out;
+  }
   if (sig == "a{sv}") return map_to_json(v.get<PropertyMap>());
   return "<" + sig + ">";
 }
@@ -271,6 +278,20 @@ std::string one_line(std::string_view text) {
   }
   while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
+}
+
+std::vector<HostRow> get_hosts_of(const sdbus::Variant& v) {
+  using HostStruct = sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t>;
+  std::vector<HostRow> out;
+  for (const auto& h : v.get<std::vector<HostStruct>>())
+    out.push_back({std::get<0>(h), std::get<1>(h), std::get<2>(h), std::get<3>(h), std::get<4>(h), std::get<5>(h)});
+  return out;
+}
+
+std::vector<HostRow> get_hosts(const PropertyMap& map, const std::string& key) {
+  auto it = map.find(key);
+  if (it == map.end() || it->second.peekValueType() != "a(sssstt)") return {};
+  return get_hosts_of(it->second);
 }
 
 std::string json_key(std::string_view name) {

@@ -61,6 +61,15 @@ std::vector<Problem> get_problems(const PropertyMap& map, const std::string& key
 // "  [log 12] bad_crc: message" or "  bad_crc: message" (index -1).
 std::string problem_line(const Problem& p);
 
+// One host of the Hosts property (system_uuid, hostname, role, state,
+// applied log entries, last seen in us since the epoch).
+struct HostRow {
+  std::string system_uuid, hostname, role, state;
+  uint64_t applied, last_seen_us;
+};
+std::vector<HostRow> get_hosts_of(const sdbus::Variant& v);  // V must hold a(sssstt)
+std::vector<HostRow> get_hosts(const PropertyMap& map, const std::string& key);
+
 // An extent or strip (devindex, offset, length).
 struct Extent {
   uint64_t devindex, offset, length;

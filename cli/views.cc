@@ -1,5 +1,9 @@
 #include "views.h"
 
+#include <time.h>
+
+#include <algorithm>
+#include <cstdio>
 #include <set>
 
 namespace famfs::cli {
@@ -13,6 +17,14 @@ std::string str_or(const PropertyMap& m, const std::string& key, const std::stri
 std::string instance_of(const std::string& bus_name, const PropertyMap& props) {
   auto suffix = bus_name.substr(std::min(bus_name.size(), std::string("org.famfs.Famfs1.").size()));
   return str_or(props, "Instance", suffix);
+}
+
+std::string master_line(const PropertyMap& p, int64_t now_ms);
+
+int64_t status_now_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1'000'000;
 }
 
 }  // namespace
@@ -84,6 +96,12 @@ std::string render_status_text(const std::string& bus_name, const PropertyMap& p
       {"AllocatedBytes", "FreeBytes"});
   if (auto ms = get_u64(p, "PollIntervalMs")) row("Poll interval", std::to_string(*ms) + " ms", {"PollIntervalMs"});
   shown.insert("PollIntervalMs");
+  // Host registry (issue 12).
+  if (p.count("MasterAlive")) {
+    row("Master", master_line(p, status_now_ms()), {"MasterAlive", "MasterLastSeen"});
+    row("Hosts", std::to_string(get_hosts(p, "Hosts").size()) + " registered (famfsctl hosts)", {"Hosts"});
+  }
+  if (auto ms = get_u64(p, "HeartbeatIntervalMs")) row("Heartbeat", std::to_string(*ms) + " ms", {"HeartbeatIntervalMs"});
   shown.insert("Problems");
   // Properties a newer famfsd may add still show up.
   for (const auto& [key, value] : p)
@@ -336,6 +354,68 @@ std::string render_event_json(const MonitorEvent& event) {
     }
   }
   return dump_json(j, false);
+}
+
+namespace {
+
+std::string ago(uint64_t last_seen_us, int64_t now_ms) {
+  if (last_seen_us == 0) return "never";
+  int64_t delta = now_ms - static_cast<int64_t>(last_seen_us / 1000);
+  if (delta < 0) delta = 0;
+  char buf[32];
+  if (delta < 60'000)
+    snprintf(buf, sizeof buf, "%.1f s ago", static_cast<double>(delta) / 1000.0);
+  else if (delta < 3'600'000)
+    snprintf(buf, sizeof buf, "%lld min ago", static_cast<long long>(delta / 60'000));
+  else
+    snprintf(buf, sizeof buf, "%.1f h ago", static_cast<double>(delta) / 3.6e6);
+  return buf;
+}
+
+uint64_t log_head(const PropertyMap& p, const std::vector<HostRow>& hosts) {
+  uint64_t head = get_u64(p, "LogEntries").value_or(0);
+  for (const auto& h : hosts) head = std::max(head, h.applied);
+  return head;
+}
+
+std::string master_line(const PropertyMap& p, int64_t now_ms) {
+  auto alive = get_bool(p, "MasterAlive");
+  uint64_t seen = get_u64(p, "MasterLastSeen").value_or(0);
+  if (!alive) return "unknown (famfsd without a host registry)";
+  if (*alive) return "alive (last beat " + ago(seen, now_ms) + ")";
+  return seen ? "not beating (last beat " + ago(seen, now_ms) + ")" : "not beating (never seen)";
+}
+
+}  // namespace
+
+std::string render_hosts_text(const PropertyMap& p, int64_t now_ms) {
+  auto hosts = get_hosts(p, "Hosts");
+  std::string out = "Master: " + master_line(p, now_ms) + "\n";
+  if (hosts.empty()) return out + "no hosts registered\n";
+  const uint64_t head = log_head(p, hosts);
+  std::vector<std::vector<std::string>> rows = {
+      {"SYSTEM UUID", "HOSTNAME", "ROLE", "STATE", "APPLIED", "BEHIND", "LAST SEEN"}};
+  for (const auto& h : hosts)
+    rows.push_back({one_line(h.system_uuid), one_line(h.hostname.empty() ? "-" : h.hostname), one_line(h.role),
+                    one_line(h.state), std::to_string(h.applied), std::to_string(head - std::min(head, h.applied)),
+                    ago(h.last_seen_us, now_ms)});
+  return out + render_table(rows, {4, 5});
+}
+
+nlohmann::json render_hosts_json(const PropertyMap& p, int64_t now_ms) {
+  auto hosts = get_hosts(p, "Hosts");
+  const uint64_t head = log_head(p, hosts);
+  auto list = nlohmann::json::array();
+  for (const auto& h : hosts)
+    list.push_back({{"system_uuid", h.system_uuid}, {"hostname", h.hostname}, {"role", h.role}, {"state", h.state},
+                    {"applied", h.applied}, {"behind", head - std::min(head, h.applied)},
+                    {"last_seen_us", h.last_seen_us}});
+  auto alive = get_bool(p, "MasterAlive");
+  (void)now_ms;
+  return {{"master_alive", alive ? nlohmann::json(*alive) : nlohmann::json(nullptr)},
+          {"master_last_seen_us", get_u64(p, "MasterLastSeen").value_or(0)},
+          {"log_entries", head},
+          {"hosts", std::move(list)}};
 }
 
 }  // namespace famfs::cli

@@ -62,6 +62,12 @@ std::string render_check_text(const PropertyMap& report);
 // Whether a Check report says the file system is clean (clean=true and no problems).
 bool check_is_clean(const PropertyMap& report);
 
+// `hosts`: whether the master beats and every registered host, with how far
+// behind the log each is (against the largest of LogEntries and every
+// host's applied count). NOW_MS: wall clock, for "last seen" ages.
+std::string render_hosts_text(const PropertyMap& props, int64_t now_ms);
+nlohmann::json render_hosts_json(const PropertyMap& props, int64_t now_ms);
+
 // A signal seen by `monitor`: its name and arguments as JSON fields in order.
 struct MonitorEvent {
   int64_t unix_ms;

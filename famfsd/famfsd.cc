@@ -8,6 +8,7 @@
 #include "service/config.h"
 #include "service/daemon.h"
 #include "service/log.h"
+#include "util/uuid.h"
 
 namespace {
 
@@ -20,7 +21,10 @@ void usage(FILE* out) {
       "(master if its system UUID is the superblock's, else client), replays the\n"
       "metadata log and serves org.famfs.Famfs1.<instance> on the system bus\n"
       "(DBUS_SYSTEM_BUS_ADDRESS is honoured). Clients poll the log and replay new\n"
-      "entries by themselves. Use famfsctl to talk to it.\n"
+      "entries by themselves. Every host beats in the host area on the device\n"
+      "(heartbeat_interval_ms): one writer only, a host with the master's system\n"
+      "UUID but another boot id or hostname refuses the master role while the\n"
+      "master beats. Use famfsctl to talk to it.\n"
       "\n"
       "Options:\n"
       "  -d, --device PATH        /dev/daxX.Y, /dev/pmemN or a regular file (emulated device)\n"
@@ -35,6 +39,8 @@ void usage(FILE* out) {
       "  -b, --backend B          auto (default: kernel for a pmem or devdax device when\n"
       "                           famfs.ko is loaded, else none), kernel or none (metadata only)\n"
       "  -l, --log-level LEVEL    emerg, alert, crit, err, warning, notice, info (default), debug\n"
+      "      --boot-id UUID       this host's boot id in the host registry (default: the\n"
+      "                           kernel's; tests use it to stand in for another boot)\n"
       "  -h, --help               show this help\n"
       "  -V, --version            show the version\n"
       "\n"
@@ -59,6 +65,7 @@ int main(int argc, char** argv) {
       {"config", required_argument, nullptr, 'c'},      {"system-uuid", required_argument, nullptr, 'u'},
       {"mountpoint", required_argument, nullptr, 'm'},  {"backend", required_argument, nullptr, 'b'},
       {"log-level", required_argument, nullptr, 'l'},   {"help", no_argument, nullptr, 'h'},
+      {"boot-id", required_argument, nullptr, 'B'},
       {"version", no_argument, nullptr, 'V'},           {nullptr, 0, nullptr, 0},
   };
   opterr = 0;
@@ -96,6 +103,10 @@ int main(int argc, char** argv) {
         set_log_level(*l);
         break;
       }
+      case 'B':
+        if (!famfs::Uuid::parse(optarg)) return bad(std::string("--boot-id ") + optarg + " is not a UUID");
+        opts.boot_id = optarg;
+        break;
       case 'h': usage(stdout); return 0;
       case 'V': printf("famfsd %s\n", FAMFS_VERSION); return 0;
       default: return bad(std::string("unknown or incomplete option ") + argv[optind - 1]);

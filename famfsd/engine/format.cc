@@ -4,6 +4,8 @@
 #include <array>
 #include <span>
 
+#include "engine/host_registry.h"
+#include "omf/host_area.h"
 #include "omf/log_header.h"
 #include "util/size_parse.h"
 
@@ -57,6 +59,10 @@ Result<omf::ValidSuperblock> format_device(Device& dev, const FormatOptions& opt
   const uint8_t zeros[16] = {};
   FAMFS_TRY(dev.write(0, zeros, sizeof zeros));  // old magic gone first
   FAMFS_TRY(dev.flush(0, sizeof zeros));
+  // The reference never zeroes the rest of the superblock region: start the
+  // host area clean, bound to the new file system.
+  FAMFS_TRY(dev.zero(omf::kSuperblockSize, omf::kHostAreaOffset - omf::kSuperblockSize));
+  FAMFS_TRY(init_host_area(dev, sb.fs_uuid));
   FAMFS_TRY(dev.zero(omf::kLogOffset, opts.log_len));
   std::array<uint8_t, omf::kLogHeaderSize> hdr;
   omf::encode_log_header(omf::new_log_header(opts.log_len), hdr);

@@ -31,8 +31,9 @@ struct Probe {
 Result<Probe> probe_superblock(Device& dev);
 
 // Writes a new file system: invalidates any old superblock first, zeroes the
-// log, writes the header, then the superblock last (a crash midway leaves a
-// device without a valid superblock, never one pointing at a half-made log).
+// host area (writing its header) and the log, writes the log header, then the
+// superblock last (a crash midway leaves a device without a valid superblock,
+// never one pointing at a half-made log).
 // Refuses without opts.force when a valid superblock exists (exists), whatever
 // host owns it. invalid_argument: bad log_len or device too small.
 Result<omf::ValidSuperblock> format_device(Device& dev, const FormatOptions& opts);

@@ -19,7 +19,18 @@ std::string octal(uint32_t v) {
 const char* role_name(Role role) { return role == Role::master ? "master" : "client"; }
 
 Volume::Volume(Device& dev, omf::ValidSuperblock sb, Role role)
-    : dev_(dev), sb_(std::move(sb)), role_(role), state_(sb_.geometry) {}
+    : dev_(dev), sb_(std::move(sb)), role_(role), owner_(role == Role::master), state_(sb_.geometry) {}
+
+void Volume::refuse_writes(std::string why) {
+  role_ = Role::client;
+  refused_ = std::move(why);
+}
+
+void Volume::allow_writes() {
+  if (!owner_) return;
+  role_ = Role::master;
+  refused_.clear();
+}
 
 Result<std::unique_ptr<Volume>> Volume::open(Device& dev, const Uuid& system_uuid) {
   std::array<uint8_t, omf::kSuperblockSize> raw;
@@ -49,12 +60,15 @@ Result<ReplayStats> Volume::refresh() {
 }
 
 Status Volume::check_writable() {
+  if (role_ != Role::master && !refused_.empty()) return Error(Errc::not_master, refused_);
   if (role_ != Role::master)
     return Error(Errc::not_master, "this host is a client of " + sb_.record.fs_uuid.to_string() +
                                        "; only the master (system UUID " +
                                        sb_.record.system_uuid.to_string() + ") may change it");
   if (fatal_) return Error(fatal_->code(), "volume unusable: " + fatal_->message());
   if (!dev_.writable()) return Error(Errc::permission_denied, dev_.path() + " is open read-only");
+  if (write_check_) FAMFS_TRY(write_check_());
+  if (role_ != Role::master) return Error(Errc::not_master, refused_);  // the check found another holder
   auto stats = refresh();  // catch up first: never write over an unread entry
   if (!stats) return stats.error();
   if (cursor_.position() > sb_.geometry.last_index())

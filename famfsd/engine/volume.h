@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,6 +65,18 @@ class Volume {
   uint64_t log_entries() const { return cursor_.position(); }
   uint64_t log_capacity() const { return sb_.geometry.last_index() + 1; }
 
+  // The single-writer rule: a host whose system UUID is the superblock's may
+  // still be refused the master role by the host registry (another host with
+  // that UUID holds it). owns_superblock() says whether the UUID matches.
+  bool owns_superblock() const { return owner_; }
+  // Writes refused from now on: role client; mutations answer not_master with WHY.
+  void refuse_writes(std::string why);
+  // Writes allowed again (role master) if this host owns the superblock.
+  void allow_writes();
+  // CHECK runs before every append (after the role check); its error refuses
+  // the append. Empty: none.
+  void set_write_check(std::function<Status()> check) { write_check_ = std::move(check); }
+
   // Replays entries appended since the last call (clients poll this).
   Result<ReplayStats> refresh();
   // The nodes added since the last call, in log order: by open()'s replay,
@@ -94,6 +107,9 @@ class Volume {
   Device& dev_;
   omf::ValidSuperblock sb_;
   Role role_;
+  bool owner_ = false;
+  std::string refused_;
+  std::function<Status()> write_check_;
   ReplayedState state_;
   LogCursor cursor_;
   omf::ValidLogHeader header_;

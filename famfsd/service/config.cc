@@ -21,6 +21,8 @@ constexpr std::array<const char*, 3> kBackendNames = {"auto", "kernel", "none"};
 
 constexpr uint32_t kMinPollIntervalMs = 1;
 constexpr uint32_t kMaxPollIntervalMs = 10000;
+constexpr uint32_t kMinHeartbeatIntervalMs = 10;
+constexpr uint32_t kMaxHeartbeatIntervalMs = 60000;
 
 // TEXT with control characters escaped so a message stays one readable line
 // whatever the file held. QUOTE, when set, is escaped, and so is backslash.
@@ -188,6 +190,18 @@ void set_poll_interval_ms(const Setting& s, InstanceConfig& c) {
   c.poll_interval_ms = static_cast<uint32_t>(v);
 }
 
+void set_heartbeat_interval_ms(const Setting& s, InstanceConfig& c) {
+  const auto* n = s.node.as_integer();
+  if (!n) return s.wrong_type("an integer number of milliseconds");
+  int64_t v = n->get();
+  if (v < kMinHeartbeatIntervalMs || v > kMaxHeartbeatIntervalMs) {
+    s.fail(std::to_string(v) + " is out of range (" + std::to_string(kMinHeartbeatIntervalMs) + ".." +
+           std::to_string(kMaxHeartbeatIntervalMs) + ")");
+    return;
+  }
+  c.heartbeat_interval_ms = static_cast<uint32_t>(v);
+}
+
 void set_allow_format(const Setting& s, InstanceConfig& c) {
   if (auto b = s.boolean()) c.allow_format = *b;
 }
@@ -253,6 +267,7 @@ constexpr std::array<KeyRule, 11> kKeyRules = {{
     {"backend", set_backend},
     {"mountpoint", set_mountpoint},
     {"poll_interval_ms", set_poll_interval_ms},
+    {"heartbeat_interval_ms", set_heartbeat_interval_ms},
     {"allow_format", set_allow_format},
     {"zero_new_files", set_zero_new_files},
     {"copy_job_threshold", set_copy_job_threshold},

@@ -45,6 +45,9 @@ struct InstanceConfig {
   std::optional<std::string> mountpoint;
   // How often a client reads the log header to find new entries (1..10000).
   uint32_t poll_interval_ms = 10;
+  // How often every host beats in the host area (its slot; the master also
+  // its master record), 10..60000; liveness and takeover are measured in it.
+  uint32_t heartbeat_interval_ms = 1000;
   // Whether an unformatted device may be formatted through D-Bus.
   bool allow_format = false;
   // Whether new allocations are zeroed unless the caller opts out.

@@ -68,7 +68,7 @@ Daemon::~Daemon() {
   watches_.clear();
   bus_proxy_.reset();
   connection_.reset();
-  for (int fd : {signal_fd_, poll_timer_fd_, watchdog_fd_, wake_fd_})
+  for (int fd : {signal_fd_, poll_timer_fd_, watchdog_fd_, wake_fd_, heartbeat_fd_})
     if (fd >= 0) close(fd);
 }
 
@@ -123,6 +123,23 @@ int Daemon::setup() {
   log_msg(LogLevel::info, "%s: backend %s (%s)", instance_name_.c_str(), (*backend)->name(), why.c_str());
 
   InstanceSettings settings{options_.device, instance_name_, uuid->uuid, config_};
+  // Host registry identity: the kernel's boot id (or --boot-id) and hostname.
+  if (options_.boot_id) {
+    auto b = Uuid::parse(*options_.boot_id);
+    if (!b) {
+      log_msg(LogLevel::err, "--boot-id %s is not a UUID", options_.boot_id->c_str());
+      return 1;
+    }
+    settings.boot_id = *b;
+  } else if (auto b = read_boot_id()) {
+    settings.boot_id = *b;
+  } else {
+    log_msg(LogLevel::warning, "%s; the host registry uses a nil boot id", b.error().message().c_str());
+  }
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) == 0) settings.hostname = host;
+  log_msg(LogLevel::info, "%s: host %s, boot id %s, heartbeat every %u ms", instance_name_.c_str(),
+          settings.hostname.c_str(), settings.boot_id.to_string().c_str(), config_.heartbeat_interval_ms);
   InstanceEvents events;
   events.file_created = [this](const std::string& p, uint64_t size) {
     if (object_) object_->file_created(p, size);
@@ -135,6 +152,19 @@ int Daemon::setup() {
     notify_status();
   };
   events.figures_changed = [this] { figures_dirty_ = true; };
+  // ---- host registry events (issue 12) ----
+  events.presence.host_appeared = [this](const HostView& h) {
+    if (object_) object_->host_appeared(h);
+  };
+  events.presence.host_stale = [this](const HostView& h) {
+    if (object_) object_->host_stale(h);
+  };
+  events.presence.master_stopped = [this](const std::string& uuid, const std::string& host, uint64_t last_seen) {
+    if (object_) object_->master_stopped(uuid, host, last_seen);
+  };
+  events.presence.changed = [this] {
+    if (object_) object_->presence_changed();
+  };
   instance_ = std::make_unique<Instance>(std::move(settings), std::move(backend.value()), std::move(events));
   instance_->start();
 
@@ -176,11 +206,13 @@ int Daemon::setup() {
   signal_fd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
   poll_timer_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (signal_fd_ < 0 || poll_timer_fd_ < 0 || wake_fd_ < 0) {
+  heartbeat_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (signal_fd_ < 0 || poll_timer_fd_ < 0 || wake_fd_ < 0 || heartbeat_fd_ < 0) {
     log_msg(LogLevel::err, "cannot create the event loop descriptors: %s", strerror(errno));
     return 1;
   }
   update_poll_timer();
+  arm_timer(heartbeat_fd_, uint64_t{config_.heartbeat_interval_ms} * 1000);
   uint64_t watchdog_us = 0;
   if (config_.watchdog && sd_watchdog_enabled(0, &watchdog_us) > 0 && watchdog_us > 0) {
     watchdog_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -271,9 +303,9 @@ void Daemon::loop() {
       int wait = due <= now ? 0 : static_cast<int>((due - now + 999) / 1000);
       if (timeout_ms < 0 || wait < timeout_ms) timeout_ms = wait;
     }
-    pollfd fds[5] = {{pd.fd, pd.events, 0}, {signal_fd_, POLLIN, 0}, {poll_timer_fd_, POLLIN, 0},
-                     {wake_fd_, POLLIN, 0}, {watchdog_fd_, POLLIN, 0}};
-    int n = poll(fds, watchdog_fd_ >= 0 ? 5 : 4, timeout_ms);
+    pollfd fds[6] = {{pd.fd, pd.events, 0},     {signal_fd_, POLLIN, 0},    {poll_timer_fd_, POLLIN, 0},
+                     {wake_fd_, POLLIN, 0},      {heartbeat_fd_, POLLIN, 0}, {watchdog_fd_, POLLIN, 0}};
+    int n = poll(fds, watchdog_fd_ >= 0 ? 6 : 5, timeout_ms);
     if (n < 0 && errno != EINTR) {
       log_msg(LogLevel::err, "poll failed: %s", strerror(errno));
       break;
@@ -293,8 +325,12 @@ void Daemon::loop() {
         instance_->check_mount();
       sweep_jobs();
     }
+    if (fds[4].revents & POLLIN) {
+      drain_fd(heartbeat_fd_);
+      instance_->heartbeat();
+    }
     update_poll_timer();
-    if (watchdog_fd_ >= 0 && (fds[4].revents & POLLIN)) {
+    if (watchdog_fd_ >= 0 && (fds[5].revents & POLLIN)) {
       drain_fd(watchdog_fd_);
       sd_notify(0, "WATCHDOG=1");
     }
@@ -337,6 +373,7 @@ void Daemon::reload_config() {
       update_poll_timer();
       if (object_) object_->poll_interval_changed();
     }
+    config_.heartbeat_interval_ms = before.heartbeat_interval_ms;
     log_msg(LogLevel::info, "configuration reloaded from %s", config_file_.source().c_str());
   }
   sd_notify(0, "READY=1");

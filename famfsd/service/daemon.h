@@ -42,6 +42,7 @@ struct DaemonOptions {
   std::optional<std::string> mountpoint;    // --mountpoint
   std::optional<BackendChoice> backend;     // --backend
   std::optional<LogLevel> log_level;        // --log-level
+  std::optional<std::string> boot_id;       // --boot-id (tests: stands in for the kernel's)
 };
 
 class Daemon {
@@ -102,6 +103,7 @@ class Daemon {
   std::unique_ptr<Instance> instance_;
   std::unique_ptr<FilesystemObject> object_;
   int signal_fd_ = -1, poll_timer_fd_ = -1, watchdog_fd_ = -1, wake_fd_ = -1;
+  int heartbeat_fd_ = -1;  // host registry beat, every heartbeat_interval_ms
   bool running_ = true;
   bool figures_dirty_ = false;
   uint64_t last_flush_us_ = 0;

@@ -531,4 +531,55 @@ std::vector<sdbus::Struct<int64_t, std::string, std::string>> FilesystemObject::
 }
 uint32_t FilesystemObject::PollIntervalMs() { return daemon_.config().poll_interval_ms; }
 
+// ---- host registry (issue 12): MasterAlive, MasterLastSeen, Hosts, ForgetHost ----
+
+void FilesystemObject::presence_changed() {
+  const HostPresence* p = daemon_.instance().presence();
+  const bool alive = p && p->master_alive();
+  std::vector<HostView> hosts = p ? p->hosts() : std::vector<HostView>{};
+  for (HostView& h : hosts) h.last_seen_us = 0;
+  std::vector<std::string> changed;
+  if (announced_alive_ != alive) changed.insert(changed.end(), {"MasterAlive", "MasterLastSeen"});
+  if (hosts != announced_hosts_) changed.push_back("Hosts");
+  announced_alive_ = alive;
+  announced_hosts_ = std::move(hosts);
+  if (!changed.empty()) emitPropertiesChangedSignal(kInterface, changed);
+}
+
+bool FilesystemObject::MasterAlive() {
+  const HostPresence* p = daemon_.instance().presence();
+  return p && p->master_alive();
+}
+
+uint64_t FilesystemObject::MasterLastSeen() {
+  const HostPresence* p = daemon_.instance().presence();
+  return p ? p->master_last_seen_us() : 0;
+}
+
+std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t>>
+FilesystemObject::Hosts() {
+  std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t>> out;
+  if (const HostPresence* p = daemon_.instance().presence())
+    for (const HostView& h : p->hosts()) out.emplace_back(h.system_uuid, h.hostname, h.role, h.state, h.applied, h.last_seen_us);
+  return out;
+}
+
+uint32_t FilesystemObject::HeartbeatIntervalMs() { return daemon_.config().heartbeat_interval_ms; }
+
+uint32_t FilesystemObject::ForgetHost(const std::string& system_uuid, const OptionMap& options) {
+  return guard_handler("ForgetHost", [&] {
+    Options o(options, {});
+    authorized(Action::format);  // root only, as Format
+    auto uuid = famfs::Uuid::parse(system_uuid);
+    if (!uuid) throw named_error("InvalidArgument", "\"" + system_uuid + "\" is not a UUID");
+    volume();
+    auto n = daemon_.instance().forget_host(*uuid);
+    if (!n) throw to_dbus_error(n.error());
+    daemon_.instance().heartbeat();  // show the new table at once
+    return *n;
+  });
+}
+
+// ---- end of host registry ----
+
 }  // namespace famfs::service

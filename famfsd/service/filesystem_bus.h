@@ -6,6 +6,7 @@
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,16 @@ class FilesystemObject final
   void state_changed(InstanceState state, const std::string& reason);
   // PropertiesChanged of PollIntervalMs (after a reload changed it).
   void poll_interval_changed();
+
+  // ---- host registry (issue 12) ----
+  void host_appeared(const HostView& h) { emitHostAppeared(h.system_uuid, h.hostname, h.role); }
+  void host_stale(const HostView& h) { emitHostStale(h.system_uuid, h.hostname, h.last_seen_us); }
+  void master_stopped(const std::string& uuid, const std::string& hostname, uint64_t last_seen) {
+    emitMasterStopped(uuid, hostname, last_seen);
+  }
+  // PropertiesChanged of MasterAlive, MasterLastSeen and Hosts.
+  void presence_changed();
+  // ---- end of host registry ----
 
  private:
   // Methods.
@@ -71,6 +82,14 @@ class FilesystemObject final
   std::vector<sdbus::Struct<int64_t, std::string, std::string>> Problems() override;
   uint32_t PollIntervalMs() override;
 
+  // ---- host registry (issue 12) ----
+  bool MasterAlive() override;
+  uint64_t MasterLastSeen() override;
+  std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t>> Hosts() override;
+  uint32_t HeartbeatIntervalMs() override;
+  uint32_t ForgetHost(const std::string& system_uuid, const OptionMap& options) override;
+  // ---- end of host registry ----
+
   // The current caller, authorized for ACTION (throws AccessDenied).
   Caller authorized(Action action);
   // A file request from a method's arguments (owner rules applied).
@@ -85,6 +104,10 @@ class FilesystemObject final
   // to compare, and what was announced last.
   std::vector<std::pair<std::string, std::string>> figures();
   std::vector<std::pair<std::string, std::string>> announced_;
+  // Host registry (issue 12): what PropertiesChanged last said. Hosts is
+  // compared without last-seen times (they move every beat).
+  std::optional<bool> announced_alive_;
+  std::vector<HostView> announced_hosts_;
 
   Daemon& daemon_;
 };

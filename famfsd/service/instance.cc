@@ -1,5 +1,7 @@
 #include "service/instance.h"
 
+#include <unistd.h>
+
 #include "engine/file_layout.h"
 #include "engine/format.h"
 #include "omf/path_rules.h"
@@ -24,6 +26,7 @@ Instance::Instance(InstanceSettings settings, std::unique_ptr<MountBackend> back
 
 Instance::~Instance() {
   if (mounted_) (void)backend_->unmount();
+  presence_.reset();
   volume_.reset();  // the volume refers to the device
 }
 
@@ -60,6 +63,10 @@ void Instance::settle_state() {
   if (volume_->fatal()) {
     failure_ = Error(volume_->fatal()->code(), "log unreadable: " + volume_->fatal()->message());
     set_state(InstanceState::failed, failure_->message());
+    return;
+  }
+  if (presence_ && !presence_->refusal().empty()) {  // single writer: another host holds the master role
+    set_state(InstanceState::degraded, presence_->refusal());
     return;
   }
   auto problems = volume_->problems();
@@ -116,6 +123,7 @@ void Instance::start() {
 }
 
 void Instance::open_volume() {
+  presence_.reset();
   volume_.reset();
   publish_problems_.clear();
   auto probe = probe_superblock(*device_);
@@ -150,6 +158,7 @@ void Instance::open_volume() {
     log_msg(LogLevel::info, "%s: mounted %s on %s (%s backend)", settings_.instance_name.c_str(),
             device_->path().c_str(), backend_->mountpoint().c_str(), backend_->name());
   (void)publish_new_nodes();
+  start_presence();
   settle_state();
   figures_changed();
 }
@@ -197,6 +206,8 @@ void Instance::check_mount() {
 uint64_t Instance::poll() {
   check_mount();
   if (!volume_ || state_ == InstanceState::failed || state_ == InstanceState::stopping) return 0;
+  if (presence_) note_presence(presence_->watch());
+  if (state_ == InstanceState::failed) return 0;
   auto stats = volume_->refresh();
   if (!stats) {
     Error e = stats.error();
@@ -214,6 +225,7 @@ uint64_t Instance::poll() {
 }
 
 void Instance::stop() {
+  if (presence_) presence_->stop();
   set_state(InstanceState::stopping, "");
   if (mounted_) {
     Status s = backend_->unmount();
@@ -369,6 +381,59 @@ void Instance::abandon_copy(PendingFile&& pending) {
   if (volume_) volume_->abandon_file(std::move(pending));
   unlock_log();
   figures_changed();
+}
+
+}  // namespace famfs::service
+
+// ---- host registry (issue 12) ----
+
+namespace famfs::service {
+
+void Instance::start_presence() {
+  PresenceSettings ps;
+  ps.me.system_uuid = settings_.system_uuid;
+  ps.me.boot_id = settings_.boot_id;
+  ps.me.hostname = settings_.hostname.substr(0, omf::kHostnameLen);
+  ps.me.pid = static_cast<uint32_t>(getpid());
+  ps.interval_ms = settings_.config.heartbeat_interval_ms;
+  ps.instance_name = settings_.instance_name;
+  PresenceEvents ev = events_.presence;
+  ev.role_changed = [this] {
+    settle_state();
+    figures_changed();
+  };
+  presence_ = std::make_unique<HostPresence>(*device_, *volume_, std::move(ps), std::move(ev));
+  HostPresence* p = presence_.get();
+  volume_->set_write_check([p] { return p->confirm_master(); });
+  heartbeat();
+}
+
+void Instance::note_presence(Status status) {
+  if (status) {
+    presence_error_.clear();
+    return;
+  }
+  if (status.error().code() == Errc::memory_error) {
+    (void)note(status.error());
+    return;
+  }
+  if (status.error().message() != presence_error_)
+    log_msg(LogLevel::warning, "%s: host registry: %s", settings_.instance_name.c_str(), status.error().message().c_str());
+  presence_error_ = status.error().message();
+}
+
+void Instance::heartbeat() {
+  if (!presence_ || state_ == InstanceState::stopping) return;
+  omf::HostState hs = state_ == InstanceState::failed     ? omf::HostState::failed
+                      : state_ == InstanceState::degraded ? omf::HostState::degraded
+                                                          : omf::HostState::ready;
+  note_presence(presence_->beat(hs));
+}
+
+Result<uint32_t> Instance::forget_host(const Uuid& system_uuid) {
+  FAMFS_TRY(require_volume());
+  if (!presence_) return Error(Errc::unsupported, "no host registry");
+  return presence_->forget(system_uuid);
 }
 
 }  // namespace famfs::service

@@ -14,6 +14,7 @@
 #include "device/device.h"
 #include "engine/volume.h"
 #include "service/config.h"
+#include "service/host_presence.h"
 #include "service/mount_backend.h"
 #include "util/result.h"
 #include "util/uuid.h"
@@ -30,6 +31,9 @@ struct InstanceEvents {
   std::function<void(InstanceState state, const std::string& reason)> state_changed;
   // Counts, log figures or problems changed.
   std::function<void()> figures_changed;
+  // Host registry (issue 12): hosts appearing, going stale, the master's
+  // liveness. role_changed is handled by the instance itself.
+  PresenceEvents presence;
 };
 
 struct InstanceSettings {
@@ -37,6 +41,9 @@ struct InstanceSettings {
   std::string instance_name;
   Uuid system_uuid;
   InstanceConfig config;
+  // Who this host is in the host registry besides its system UUID.
+  Uuid boot_id = {};
+  std::string hostname = {};
 };
 
 class Instance {
@@ -59,6 +66,13 @@ class Instance {
   void check_mount();
   // Unmounts; state stopping.
   void stop();
+  // Host registry heartbeat (every heartbeat_interval_ms): this host's slot,
+  // the master record when it holds the master role, the others' liveness.
+  void heartbeat();
+  // The host registry, or null without a volume.
+  const HostPresence* presence() const { return presence_.get(); }
+  // Frees a dead host's slots (see HostPresence::forget).
+  Result<uint32_t> forget_host(const Uuid& system_uuid);
 
   InstanceState state() const { return state_; }
   const std::string& state_reason() const { return reason_; }
@@ -111,12 +125,16 @@ class Instance {
   Error note(Error error);
   Status note(Status status);
   void open_volume();
+  void start_presence();
+  void note_presence(Status status);
 
   InstanceSettings settings_;
   std::unique_ptr<MountBackend> backend_;
   InstanceEvents events_;
   std::unique_ptr<Device> device_;
   std::unique_ptr<Volume> volume_;
+  std::unique_ptr<HostPresence> presence_;  // refers to volume_ and device_
+  std::string presence_error_;              // last registry error logged
   InstanceState state_ = InstanceState::starting;
   std::string reason_;
   std::optional<Error> failure_;

@@ -7,6 +7,8 @@
 
 #include "device/device.h"
 #include "engine/check_report.h"
+#include "engine/host_area_report.h"
+#include "engine/host_registry.h"
 #include "engine/volume.h"
 
 namespace {
@@ -21,11 +23,12 @@ void usage(FILE* out) {
       "file) without changing it: superblock, log header, every log entry (CRC,\n"
       "sequence, paths, extent maps), orphans, duplicate paths, cross-linked and\n"
       "out-of-range extents, and capacity figures. It reports every problem, not\n"
-      "just the first.\n"
+      "just the first. It also shows the host area (master record and host slots)\n"
+      "with notes on stale or conflicting entries; those never make it unclean.\n"
       "\n"
       "Options:\n"
       "  -j, --json      print one JSON object (superblock, log, dirs, files,\n"
-      "                  problems, capacity, summary) on standard output\n"
+      "                  problems, capacity, summary, host_area) on standard output\n"
       "  -v, --verbose   list every directory and file\n"
       "  -h, --help      show this help\n"
       "  -V, --version   show the version\n"
@@ -81,12 +84,24 @@ int main(int argc, char** argv) {
   auto vol = famfs::Volume::open(**dev, famfs::Uuid{});
   if (!vol) return operational(path, vol.error(), json);
 
+  // The host area is advisory (reference hosts leave stale bytes there):
+  // shown, with notes, but never a reason for a non-zero exit.
+  const auto& sb = (*vol)->superblock().record;
+  auto hosts = famfs::read_host_area(**dev, sb.fs_uuid, true);
+  if (!hosts) return operational(path, hosts.error(), json);
+  const uint64_t now = famfs::wall_clock_us();
   if (json) {
     nlohmann::json report = famfs::check_report_json(**vol);
     report["device"] = path;
+    report["host_area"] = famfs::host_area_json(*hosts, sb, now);
     printf("%s\n", famfs::dump_json(report).c_str());
   } else {
-    printf("%s: %s", path.c_str(), famfs::check_report_text(**vol, verbose).c_str());
+    std::string text = famfs::check_report_text(**vol, verbose);
+    // Before the closing "clean" / "N problem(s) found" line.
+    size_t last = text.rfind('\n', text.size() >= 2 ? text.size() - 2 : 0);
+    size_t cut = last == std::string::npos ? 0 : last + 1;
+    text.insert(cut, famfs::host_area_text(*hosts, sb, now));
+    printf("%s: %s", path.c_str(), text.c_str());
   }
   return famfs::check_figures(**vol).problems == 0 ? kClean : kUncorrected;
 }

@@ -9,7 +9,11 @@
 //      Diagnostics: the cost of first touching a fresh mapping of the device
 //      file, and the same CopyIn again once famfsd's mapping is populated.
 //   3. Client visibility latency (master + 2 clients, 300 creates) and
-//   4. idle CPU per daemon, for poll_interval_ms in {1, 5, 10, 20}.
+//   4. idle CPU per daemon, for poll_interval_ms in {1, 5, 10, 20}, with the
+//      host registry heartbeat at its default interval (1000 ms) running too.
+//   5. Master death: kill -9 of the master, then the time until each client's
+//      MasterAlive turns false, from the kill and from the master's last beat
+//      (3 rounds at the default heartbeat interval).
 //
 // Timing numbers never fail the run; wrong results do (bytes differ, a call
 // fails, a daemon dies or does not stop cleanly). Needs root (the shipped
@@ -75,6 +79,8 @@ constexpr uint64_t kSweepDevice = 2 * kGiB;  // sparse; 300 x 2 MiB without zero
 constexpr int kPollIntervals[] = {1, 5, 10, 20};
 constexpr double kIdleSeconds = 10.0;
 constexpr double kMaxSpacingMs = 25.0;
+constexpr int kDeathRounds = 3;
+constexpr uint32_t kDefaultHeartbeatMs = 1000;
 
 // Targets (printed, never enforced).
 constexpr double kTargetCreateRate = 5000.0;
@@ -500,6 +506,9 @@ class FilesystemProxy final : public sdbus::ProxyInterfaces<org::famfs::Famfs1::
   void onFileCreated(const std::string&, const uint64_t&) override {}
   void onDirectoryCreated(const std::string&) override {}
   void onStateChanged(const std::string&, const std::string&) override {}
+  void onHostAppeared(const std::string&, const std::string&, const std::string&) override {}
+  void onHostStale(const std::string&, const std::string&, const uint64_t&) override {}
+  void onMasterStopped(const std::string&, const std::string&, const uint64_t&) override {}
 };
 
 class JobProxy final : public sdbus::ProxyInterfaces<org::famfs::Famfs1::Job_proxy> {
@@ -658,6 +667,11 @@ struct SweepResult {
   double idle_cpu_max() const { return std::max({idle_cpu[0], idle_cpu[1], idle_cpu[2]}); }
 };
 
+struct DeathResult {
+  std::vector<double> from_kill_ms;       // per client and round
+  std::vector<double> from_last_beat_ms;  // per client and round
+};
+
 struct Results {
   double create_rate = 0, create_secs = 0;
   double create_zeroed_rate = 0, create_zeroed_secs = 0;
@@ -666,6 +680,7 @@ struct Results {
   double fault_us = 0, copyin_warm_gbps = 0, copyin_warm_secs = 0;
   std::string load_before, load_after;
   std::vector<SweepResult> sweep;
+  DeathResult death;
 };
 
 // ---------------------------------------------------------------------------
@@ -906,9 +921,13 @@ SweepResult bench_poll_interval(const Paths& paths, sdbus::IConnection& conn, in
   FilesystemProxy client2(conn, d[2].bus_name);
   if (master.Role() != "master") fail(d[0].instance + " is not the master");
   if (client1.Role() != "client" || client2.Role() != "client") fail("the clients do not have the client role");
-  for (FilesystemProxy* p : {&master, &client1, &client2})
+  for (FilesystemProxy* p : {&master, &client1, &client2}) {
     if (p->PollIntervalMs() != static_cast<uint32_t>(poll_ms))
       fail("PollIntervalMs is " + std::to_string(p->PollIntervalMs()) + ", configured " + std::to_string(poll_ms));
+    if (p->HeartbeatIntervalMs() != kDefaultHeartbeatMs)
+      fail("HeartbeatIntervalMs is " + std::to_string(p->HeartbeatIntervalMs()) + ", the default is " +
+           std::to_string(kDefaultHeartbeatMs));
+  }
 
   // 4. Idle CPU: let start-up settle, then 10 s of nothing.
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -924,9 +943,9 @@ SweepResult bench_poll_interval(const Paths& paths, sdbus::IConnection& conn, in
     check_alive(d[k]);
     r.idle_cpu[k] = static_cast<double>(after[k] - before[k]) / hz / elapsed * 100.0;
   }
-  printf("[4] idle CPU, poll %2d ms (%.0f s): master %.2f%%, client1 %.2f%%, client2 %.2f%% of one core "
-         "(target <= %.0f%% each)\n",
-         poll_ms, elapsed, r.idle_cpu[0], r.idle_cpu[1], r.idle_cpu[2], kTargetIdleCpuPercent);
+  printf("[4] idle CPU, poll %2d ms + heartbeat %u ms (%.0f s): master %.2f%%, client1 %.2f%%, client2 %.2f%% of "
+         "one core (target <= %.0f%% each)\n",
+         poll_ms, kDefaultHeartbeatMs, elapsed, r.idle_cpu[0], r.idle_cpu[1], r.idle_cpu[2], kTargetIdleCpuPercent);
   fflush(stdout);
 
   // 3. Visibility: each client's FileCreated on a connection and thread of its own.
@@ -1001,10 +1020,71 @@ SweepResult bench_poll_interval(const Paths& paths, sdbus::IConnection& conn, in
   return r;
 }
 
+// ---------------------------------------------------------------------------
+// 5. Master death -> MasterAlive false on the clients
+
+void bench_master_death(const Paths& paths, sdbus::IConnection& conn, Results& res) {
+  const std::string master_uuid = new_uuid();
+  const std::string dev = make_device("death", kSweepDevice, false);
+  run_tool({paths.mkfs, "--system-uuid", master_uuid, dev}, g_tmpdir + "/mkfs.log");
+  const std::string config = write_config("death", 0);
+  Famfsd clients[2] = {start_famfsd(paths, dev, "death_client1", new_uuid(), config),
+                       start_famfsd(paths, dev, "death_client2", new_uuid(), config)};
+  wait_for_names(conn, {&clients[0], &clients[1]});
+  FilesystemProxy c1(conn, clients[0].bus_name), c2(conn, clients[1].bus_name);
+  FilesystemProxy* cp[2] = {&c1, &c2};
+  auto wall_us = [] {
+    return static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
+  };
+  for (int round = 0; round < kDeathRounds; ++round) {
+    Famfsd m = start_famfsd(paths, dev, "death_master", master_uuid, config);
+    wait_for_names(conn, {&m});
+    auto deadline = Clock::now() + std::chrono::seconds(20);
+    while (!(c1.MasterAlive() && c2.MasterAlive())) {
+      if (Clock::now() > deadline) fail("the clients never saw the master alive");
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    // Kill right after a beat would be the worst case; a random phase is the honest one.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500 + round * 333));
+    const uint64_t last_beat = std::max(c1.MasterLastSeen(), c2.MasterLastSeen());
+    const uint64_t killed_wall = wall_us();
+    const auto killed = Clock::now();
+    kill(m.pid, SIGKILL);
+    int status = 0;
+    waitpid(m.pid, &status, 0);
+    forget_child(m.slot);
+    m.pid = -1;
+    bool done[2] = {false, false};
+    deadline = Clock::now() + std::chrono::seconds(30);
+    while (!(done[0] && done[1])) {
+      for (int k = 0; k < 2; ++k) {
+        if (done[k] || cp[k]->MasterAlive()) continue;
+        done[k] = true;
+        const uint64_t now = wall_us();
+        res.death.from_kill_ms.push_back(millis(Clock::now() - killed));
+        res.death.from_last_beat_ms.push_back(static_cast<double>(now - std::min(now, last_beat)) / 1000.0);
+      }
+      for (int k = 0; k < 2; ++k) check_alive(clients[k]);
+      if (Clock::now() > deadline) fail("a client still reports MasterAlive 30 s after the master was killed");
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    printf("[5] master death, round %d: MasterAlive false on client1 %.0f ms, client2 %.0f ms after the kill "
+           "(last beat %.0f ms before the kill)\n",
+           round + 1, res.death.from_kill_ms[res.death.from_kill_ms.size() - 2], res.death.from_kill_ms.back(),
+           static_cast<double>(killed_wall - std::min(killed_wall, last_beat)) / 1000.0);
+    fflush(stdout);
+  }
+  for (int k = 1; k >= 0; --k) stop_famfsd(clients[k]);
+  remove_temp(dev);
+}
+
 void usage(FILE* out) {
   fputs("Usage: service_bench [--famfsd PATH] [--mkfs PATH] [--policy PATH] [--device-dir DIR]\n"
         "Measures famfsd through a private dbus-daemon: CreateFile rate, CopyIn bandwidth\n"
-        "against memcpy, client visibility latency and idle CPU per poll interval.\n"
+        "against memcpy, client visibility latency and idle CPU per poll interval (with the\n"
+        "host registry heartbeat), and the time from master death to MasterAlive false.\n"
         "The emulated devices are files in DIR (default /dev/shm; e.g. a tmpfs mounted\n"
         "with huge=always to see the effect of 2 MiB pages).\n"
         "Needs root. Exit status: 0 all results correct (timings never fail), 1 a wrong\n"
@@ -1027,7 +1107,8 @@ void print_summary(const Results& res, double total_secs) {
          res.memcpy_gbps > 0 ? res.copyin_warm_gbps / res.memcpy_gbps : 0);
   printf("fresh device mapping, first write/4 KiB: %8.2f us CPU\n", res.fault_us);
   printf("ReadFile 1 GiB into a fresh memfd      : %8.2f GB/s     (bytes verified)\n", res.readfile_gbps);
-  printf("poll_ms | visible on every client p50 / p99 / max (ms) | idle CPU %% master / client1 / client2\n");
+  printf("poll_ms | visible on every client p50 / p99 / max (ms) | idle CPU %% master / client1 / client2 "
+         "(heartbeat %u ms)\n", kDefaultHeartbeatMs);
   for (const SweepResult& s : res.sweep)
     printf("%7d | %10.2f / %6.2f / %6.2f %s | %6.2f / %6.2f / %6.2f %s\n", s.poll_ms, s.every.p50, s.every.p99,
            s.every.max, s.every.p99 <= kTargetP99Ms ? "  ok  " : "MISSED", s.idle_cpu[0], s.idle_cpu[1],
@@ -1043,6 +1124,19 @@ void print_summary(const Results& res, double total_secs) {
     printf("recommendation: none of the measured intervals meets both p99 <= %.0f ms and idle CPU <= %.0f%% per "
            "daemon (the default is 10)\n",
            kTargetP99Ms, kTargetIdleCpuPercent);
+  if (!res.death.from_kill_ms.empty()) {
+    auto worst = [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); };
+    auto mean = [](const std::vector<double>& v) {
+      double s = 0;
+      for (double x : v) s += x;
+      return s / static_cast<double>(v.size());
+    };
+    printf("master death -> MasterAlive false      : mean %.0f ms, max %.0f ms after the kill; max %.0f ms = %.2f "
+           "heartbeats after the last beat (heartbeat %u ms; target <= 3 heartbeats) %s\n",
+           mean(res.death.from_kill_ms), worst(res.death.from_kill_ms), worst(res.death.from_last_beat_ms),
+           worst(res.death.from_last_beat_ms) / kDefaultHeartbeatMs, kDefaultHeartbeatMs,
+           worst(res.death.from_last_beat_ms) <= 3.0 * kDefaultHeartbeatMs ? "met" : "MISSED");
+  }
   printf("load average (1/5/15 min) at start: %s, at end: %s, on %ld CPUs\n", res.load_before.c_str(),
          res.load_after.c_str(), sysconf(_SC_NPROCESSORS_ONLN));
   printf("total run time: %.1f s\n", total_secs);
@@ -1124,6 +1218,8 @@ int main(int argc, char** argv) {
       res.sweep.push_back(bench_poll_interval(paths, *conn, poll_ms, rng));
       check_bus_alive(bus);
     }
+    bench_master_death(paths, *conn, res);
+    check_bus_alive(bus);
     conn.reset();
     res.load_after = load_average();
     print_summary(res, seconds(Clock::now() - start));

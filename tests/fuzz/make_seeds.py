@@ -7,6 +7,7 @@ the image's first entries, as replay_fuzz.cc expects.
 """
 import lzma
 import os
+import struct
 import sys
 
 testdata, out = sys.argv[1], sys.argv[2]
@@ -17,3 +18,18 @@ for name in ("basic", "interleaved"):
     for flags in (0x00, 0x07, 0x17, 0x87):
         with open(os.path.join(out, f"{name}-{flags:02x}"), "wb") as f:
             f.write(bytes([flags]) + body)
+    # The same with a host area after the entries (replay_fuzz.cc): header
+    # fixed up, a master record and a slot whose CRCs are resealed.
+    sysuuid = head[0x50:0x60]
+    master = bytearray(256)
+    struct.pack_into("<Q", master, 0, 0x00004D53544252A7)
+    master[0x08:0x18] = sysuuid
+    master[0x28:0x2C] = b"seed"
+    struct.pack_into("<IIQQQI", master, 0x68, 1234, 1000, 5, 999_000_000, 1, 1)
+    slot = bytearray(master)
+    struct.pack_into("<Q", slot, 0, 0x000048535453AB07)
+    struct.pack_into("<II", slot, 0x88, 1, 1)
+    for hflags in (0x07, 0x01, 0x00):
+        tail = bytes([hflags]) + bytes(64) + bytes(master) + bytes(slot[:200])
+        with open(os.path.join(out, f"{name}-hosts-{hflags:02x}"), "wb") as f:
+            f.write(bytes([0x07]) + body + tail)

@@ -102,20 +102,24 @@ class Bus:
 
 
 class Daemon:
-    def __init__(self, name, device, uuid, config=""):
-        self.name, self.device, self.uuid = name, device, uuid
+    def __init__(self, name, device, uuid, config="", extra=(), wait=True):
+        self.name, self.device, self.uuid, self.extra = name, device, uuid, list(extra)
         self.config = os.path.join(work, name + ".toml")
         with open(self.config, "w") as f:
             f.write(config)
         self.log = os.path.join(work, name + ".log")
-        self.start()
+        self.start(wait)
 
-    def start(self):
+    def start(self, wait=True):
         self.proc = subprocess.Popen([FAMFSD, "--device", self.device, "--instance", self.name,
-                                      "--system-uuid", self.uuid, "--config", self.config, "--backend", "none"],
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                      "--system-uuid", self.uuid, "--config", self.config, "--backend", "none"]
+                                     + self.extra, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=open(self.log, "a"))
         procs.append(self.proc)
+        if wait:
+            self.wait_ready()
+
+    def wait_ready(self):
         deadline = time.time() + 10
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -831,12 +835,202 @@ try:
     p = subprocess.run([FAMFSD, "--device", dev, "--backend", "sideways"], capture_output=True, text=True, timeout=20)
     check("famfsd usage error exits 2 with one line", p.returncode == 2 and p.stderr.count("\n") == 1, p.stderr)
 
+    # ---- host registry: who is on this memory (issue 12) ----
+    HB = 250  # heartbeat_interval_ms of these daemons
+    hb_cfg = "heartbeat_interval_ms = %d\n" % HB
+    reg = shm(256 * MiB)
+    subprocess.run([MKFS, "--system-uuid", UUID_M, reg], check=True, capture_output=True)
+    hm = Daemon("hm", reg, UUID_M, hb_cfg)
+    hc1 = Daemon("hc1", reg, UUID_C1, hb_cfg)
+    hc2 = Daemon("hc2", reg, UUID_C2, hb_cfg)
+    check("registry: master role", status("hm").get("role") == "master", status("hm"))
+    check("mkdir on the registry master", ctl("-d", "hm", "mkdir", "reg")[0] == 0)
+
+    def hosts_of(name):
+        rc, out, err = ctl_json("-d", name, "hosts")
+        return out if rc == 0 and isinstance(out, dict) else {"hosts": [], "error": (rc, err)}
+
+    def by_uuid(name):
+        return {h["system_uuid"]: h for h in hosts_of(name)["hosts"]}
+
+    def three_hosts_right(name):
+        h = by_uuid(name)
+        return (set(h) == {UUID_M, UUID_C1, UUID_C2} and h[UUID_M]["role"] == "master"
+                and h[UUID_C1]["role"] == h[UUID_C2]["role"] == "client"
+                and all(x["state"] == "ready" and x["applied"] == 1 and x["behind"] == 0 for x in h.values()))
+    for n in ("hm", "hc1", "hc2"):
+        check(f"hosts on {n}: three hosts, right roles, every one applied the 1 entry",
+              wait_for(lambda: three_hosts_right(n), timeout=15), hosts_of(n))
+    rc, out, err = ctl("-d", "hc1", "hosts")
+    text = out.decode()
+    check("famfsctl hosts table", rc == 0 and text.startswith("Master: alive") and "SYSTEM UUID" in text
+          and UUID_C2 in text and "BEHIND" in text, text + err)
+    rc, out, err = ctl("-d", "hc2", "status")
+    check("famfsctl status shows the master alive", rc == 0 and "Master:              alive" in out.decode(), out)
+    check("MasterAlive on every host", all(status(n).get("master_alive") is True for n in ("hm", "hc1", "hc2")))
+    ctl("-d", "hm", "mkdir", "reg/two")
+    check("applied indices follow the log on every host",
+          wait_for(lambda: all(x["applied"] == 2 for n in ("hm", "hc1", "hc2") for x in by_uuid(n).values()),
+                   timeout=15), [by_uuid(n) for n in ("hm", "hc1", "hc2")])
+
+    # fsck shows the registry of a live file system and stays clean.
+    p = subprocess.run([FSCK, "--json", reg], capture_output=True, timeout=60)
+    rep = json.loads(p.stdout or b"{}")
+    ha = rep.get("host_area", {})
+    check("fsck.famfs reports the registry (master record, three hosts) and exits 0",
+          p.returncode == 0 and ha.get("valid") is True and len(ha.get("hosts", [])) == 3
+          and (ha.get("master") or {}).get("system_uuid") == UUID_M and ha.get("notes") == [], (p.returncode, ha))
+
+    # kill -9 of the master: every client sees MasterAlive false, and a signal.
+    mon = subprocess.Popen([FAMFSCTL, "--json", "-d", "hc1", "monitor"], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    procs.append(mon)
+    time.sleep(0.5)  # the monitor subscribes
+    last_beat = status("hc1").get("master_last_seen", 0) / 1e6
+    t_kill = time.time()
+    hm.kill9()
+    seen_dead = {}
+
+    def clients_see_death():
+        for n in ("hc1", "hc2"):
+            if n not in seen_dead and status(n).get("master_alive") is False:
+                seen_dead[n] = time.time()
+        return len(seen_dead) == 2
+    dead = wait_for(clients_see_death, timeout=10 * HB / 1000 + 10)
+    worst = max(seen_dead.values()) - t_kill if dead else None
+    check("kill -9 master: every client reports MasterAlive false (%s after the kill, %.1f heartbeats after its "
+          "last beat)" % ("%.0f ms" % (worst * 1000) if dead else "never",
+                          (max(seen_dead.values()) - last_beat) * 1000 / HB if dead else -1), dead, seen_dead)
+    time.sleep(0.3)
+    mon.terminate()
+    events = [json.loads(l) for l in mon.communicate(timeout=10)[0].decode().splitlines() if l.startswith("{")]
+    check("a MasterStopped signal fired, naming the master",
+          any(e.get("signal") == "MasterStopped" and e.get("system_uuid") == UUID_M for e in events), events)
+    check("PropertiesChanged announced MasterAlive false",
+          any(e.get("signal") == "PropertiesChanged" and (e.get("changed") or {}).get("master_alive") is False
+              for e in events), events)
+    check("the master shows as stale in hosts",
+          wait_for(lambda: by_uuid("hc2").get(UUID_M, {}).get("state") == "stale", timeout=10), by_uuid("hc2"))
+    hm.start()
+    check("restart: MasterAlive again on every client",
+          wait_for(lambda: all(status(n).get("master_alive") is True for n in ("hc1", "hc2")), timeout=15)
+          and status("hm").get("role") == "master" and status("hm").get("state") == "ready", status("hm"))
+
+    # Single writer: the master's system UUID on another boot (a cloned VM).
+    CLONE_BOOT = "0badb007-0000-4000-8000-00000000c10e"
+    clone = Daemon("hclone", reg, UUID_M, hb_cfg, extra=["--boot-id", CLONE_BOOT])
+    st = status("hclone")
+    check("a clone with the master's UUID but another boot id refuses the master role while it beats",
+          st.get("state") == "degraded" and st.get("role") == "client" and "held by famfsd pid %d" % hm.proc.pid
+          in st.get("state_reason", ""), st)
+    rc, out, err = ctl("-d", "hclone", "mkdir", "reg/clone")
+    check("the clone answers mutations with NotMaster naming the holder",
+          rc == EX_NOTMASTER and ("pid %d" % hm.proc.pid) in err and one_line(err), (rc, err))
+    check("the real master still writes", ctl("-d", "hm", "mkdir", "reg/three")[0] == 0)
+    t_kill = time.time()
+    hm.kill9()
+    took = wait_for(lambda: status("hclone").get("role") == "master" and status("hclone").get("state") == "ready",
+                    timeout=5 * HB / 1000 + 15)
+    check("after the master's beats stop for the takeover timeout the clone takes over (%.1f s; timeout %.2f s)"
+          % (time.time() - t_kill, 5 * HB / 1000), took, status("hclone"))
+    check("the takeover is logged on the new master", "took the master role over from famfsd pid %d" % hm.proc.pid
+          in open(clone.log).read(), open(clone.log).read()[-800:])
+    check("the takeover is logged on the clients", wait_for(
+        lambda: "the master record now names famfsd pid %d" % clone.proc.pid in open(hc1.log).read(), timeout=10),
+          open(hc1.log).read()[-800:])
+    rc, out, err = ctl("-d", "hclone", "mkdir", "reg/clone")
+    check("the new master writes; clients see it", rc == 0 and wait_for(
+        lambda: "clone" in json.dumps(listing("hc1", "reg")), timeout=10), (rc, err))
+    hm.start()
+    st = status("hm")
+    check("the old master restarted now refuses the role (the clone beats)",
+          st.get("state") == "degraded" and st.get("role") == "client" and "held by famfsd pid %d" % clone.proc.pid
+          in st.get("state_reason", ""), st)
+    check("both clients still see a live master", all(status(n).get("master_alive") is True for n in ("hc1", "hc2")))
+
+    # The holder freezes (a paused VM): the refused host takes over; thawed, the
+    # old holder must not append another entry.
+    clone.proc.send_signal(signal.SIGSTOP)
+    took = wait_for(lambda: status("hm").get("role") == "master" and status("hm").get("state") == "ready",
+                    timeout=5 * HB / 1000 + 15)
+    check("while the holder is frozen (SIGSTOP) the refused host takes the role over", took, status("hm"))
+    clone.proc.send_signal(signal.SIGCONT)
+    rc, out, err = ctl("-d", "hclone", "mkdir", "reg/frozen")
+    check("the thawed old holder refuses its first append: NotMaster naming the new holder",
+          rc == EX_NOTMASTER and ("pid %d" % hm.proc.pid) in err, (rc, err))
+    check("the thawed old holder is degraded, a client, and logged losing the role",
+          wait_for(lambda: status("hclone").get("role") == "client" and status("hclone").get("state") == "degraded")
+          and "lost the master role" in open(clone.log).read(), (status("hclone"), open(clone.log).read()[-600:]))
+    check("nothing of the thawed holder reached the log", ctl("-d", "hm", "mkdir", "reg/after-thaw")[0] == 0
+          and wait_for(lambda: "after-thaw" in json.dumps(listing("hc1", "reg")), timeout=10)
+          and "frozen" not in json.dumps(listing("hc1", "reg")), listing("hc1", "reg"))
+
+    # famfsctl hosts forget: only root, only a host that no longer beats.
+    hc2.kill9()
+    check("a killed client goes stale", wait_for(lambda: by_uuid("hc1").get(UUID_C2, {}).get("state") == "stale",
+                                                 timeout=15), by_uuid("hc1"))
+    p = subprocess.run([FSCK, "--json", reg], capture_output=True, timeout=60)
+    notes = json.loads(p.stdout or b"{}").get("host_area", {}).get("notes", [])
+    check("fsck notes the stale host and still exits 0", p.returncode == 0 and any(
+        n["kind"] == "stale_host" and UUID_C2 in n["message"] for n in notes), (p.returncode, notes))
+    rc, out, err = ctl("-d", "hc1", "hosts", "forget", UUID_C2, user=65534)
+    check("hosts forget as nobody -> AccessDenied", rc == EX_DENIED, (rc, err))
+    rc, out, err = ctl("-d", "hc1", "hosts", "forget", UUID_M)
+    check("hosts forget of a beating host -> Busy", rc == 13 and "still beating" in err, (rc, err))
+    rc, out, err = ctl("-d", "hc1", "hosts", "forget", UUID_C2)
+    check("hosts forget of the dead client", rc == 0 and b"forgot 1" in out, (rc, out, err))
+    check("the forgotten host is gone everywhere", wait_for(
+        lambda: UUID_C2 not in by_uuid("hclone") and UUID_C2 not in by_uuid("hc1"), timeout=10), by_uuid("hclone"))
+    hc2.start()
+    check("a forgotten host that comes back registers again",
+          wait_for(lambda: by_uuid("hc1").get(UUID_C2, {}).get("state") == "ready", timeout=15), by_uuid("hc1"))
+    reg_area = open(reg, "rb").read(0x200000)[0x1000:]  # a valid area of another file system, for below
+    for d in (hc2, hc1, hm, clone):
+        d.stop()
+    p = subprocess.run([FSCK, "--json", reg], capture_output=True, timeout=60)
+    ha = json.loads(p.stdout or b"{}").get("host_area", {})
+    check("after clean stops the registry says stopped, no stale notes",
+          p.returncode == 0 and all(h["state"] == "stopped" for h in ha.get("hosts", []))
+          and (ha.get("master") or {}).get("state") == "stopped" and ha.get("notes") == [], ha)
+
+    # Two hosts joining at the same instant, their probes starting at one slot.
+    def probe_start(u):
+        return zlib.crc32(bytes.fromhex(u.replace("-", ""))) % 4096
+    starts = {}
+    pair = None
+    for i in range(1, 100000):
+        u = "%08x-5555-4333-8444-555555555555" % i
+        s0 = probe_start(u)
+        if s0 in starts:
+            pair = (starts[s0], u)
+            break
+        starts[s0] = u
+    both = shm(64 * MiB)
+    subprocess.run([MKFS, "--system-uuid", UUID_M, both], check=True, capture_output=True)
+    j1 = Daemon("join1", both, pair[0], hb_cfg, wait=False)
+    j2 = Daemon("join2", both, pair[1], hb_cfg, wait=False)
+    j1.wait_ready()
+    j2.wait_ready()
+    p = subprocess.run([FSCK, "--json", both], capture_output=True, timeout=60)
+    hosts_j = json.loads(p.stdout or b"{}").get("host_area", {}).get("hosts", [])
+    slots = {h["system_uuid"]: h["slot"] for h in hosts_j}
+    logs = open(j1.log).read() + open(j2.log).read()
+    check("two hosts joining at once with one probe start end in distinct slots (%s)" % slots,
+          set(slots) == set(pair) and len(set(slots.values())) == 2 and probe_start(pair[0]) in slots.values()
+          and "claiming one again" not in logs, (hosts_j, logs[-600:]))
+    j1.stop()
+    j2.stop()
+
     # ---- golden images written by the reference implementation ----
     for name in ("basic", "interleaved", "fulllog"):
         meta = json.load(lzma.open(os.path.join(GOLDEN, name + ".json.xz")))
         img = shm(meta["device_size"])
         with open(img, "r+b") as f:
             f.write(lzma.open(os.path.join(GOLDEN, name + ".head.xz")).read())
+            # Stale bytes where the host area lives, as the reference leaves them: random
+            # bytes, or a valid host area of another file system.
+            f.seek(0x1000)
+            f.write(reg_area if name == "interleaved" else os.urandom(0x200000 - 0x1000))
         g = Daemon("g" + name, img, UUID_C2)
         expect = meta["expect"]
         ok, detail = True, ""
@@ -870,6 +1064,8 @@ try:
         st = status("g" + name)
         check(f"golden image {name}: famfsd lists every file with its map and size", ok, detail)
         check(f"golden image {name}: counts match", st.get("files") == len(expect["files"]), st)
+        check(f"golden image {name}: stale host area bytes are no registry (ready, MasterAlive false, no hosts)",
+              st.get("state") == "ready" and st.get("master_alive") is False and st.get("hosts") == [], st)
         g.stop()
 
     # ---- the reference's .meta/.alloc.cfg: a FILE entry, no MKDIR .meta ----

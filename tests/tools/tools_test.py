@@ -143,9 +143,46 @@ try:
         rc, out, err = run(tool, "--help")
         check(os.path.basename(tool) + " --help", rc == 0 and "Usage:" in out)
 
+    # The host area (docs/host-area.md): mkfs zeroes the stale bytes the
+    # reference leaves in the superblock region and writes the area's header.
+    junk = device(64 * MiB)
+    made.append(junk)
+    with open(junk, "r+b") as f:
+        f.write(os.urandom(0x200000))
+    rc, out, err = run(MKFS, "--system-uuid", uuid_a, junk)
+    area = open(junk, "rb").read(0x200000)
+    hdr = area[0x1000:0x1040]
+    magic, version, nslots, slot_size, slot_off, master_off = struct.unpack_from("<QIIIII", hdr, 0)
+    check("mkfs zeroes the host area and writes its header (magic, version 1, 4096 slots of 256 bytes, CRC)",
+          rc == 0 and area[200:0x1000] == bytes(0x1000 - 200) and area[0x1040:] == bytes(0x200000 - 0x1040)
+          and (magic, version, nslots, slot_size, slot_off, master_off) == (0xA5EAF05CA1FA, 1, 4096, 256, 0x2000, 0x1100)
+          and struct.unpack_from("<Q", hdr, 0x38)[0] == zlib.crc32(hdr[:0x38]), err)
+    rc, rep, err = fsck_json(junk)
+    ha = rep and rep.get("host_area")
+    check("fsck --json reports the empty registry of a fresh file system",
+          rc == 0 and ha == {"valid": True, "problem": None, "master": None, "hosts": [], "notes": []}, json.dumps(ha))
+    # A host slot with a bad CRC and a master record of another system UUID: notes, still clean.
+    with open(junk, "r+b") as f:
+        f.seek(0x2000 + 256 * 5)
+        f.write(b"\x07\xab" + bytes(254))
+    rc, rep, err = fsck_json(junk)
+    kinds = [n["kind"] for n in (rep or {}).get("host_area", {}).get("notes", [])]
+    check("fsck notes a damaged host slot without failing a clean file system",
+          rc == 0 and rep["summary"]["clean"] and kinds == ["bad_slot"], (rc, kinds))
+    rc, out, err = run(FSCK, junk)
+    check("fsck text shows the host area and its notes before the verdict",
+          rc == 0 and "host area: 0 host(s) registered" in out and "note (bad_slot): slot 5:" in out
+          and out.rstrip().endswith("clean"), out)
+
     for name in ("basic", "interleaved", "fulllog"):
         path, meta = golden(name)
+        with open(path, "r+b") as f:  # stale bytes where the host area lives
+            f.seek(0x1000)
+            f.write(os.urandom(0x1000))
         rc, rep, err = fsck_json(path)
+        notes = (rep or {}).get("host_area", {}).get("notes", [])
+        check(f"fsck of reference image {name} with stale host-area bytes: no registry, one note, clean",
+              rc == 0 and rep["host_area"]["valid"] is False and [n["kind"] for n in notes] == ["no_area"], notes)
         want = meta["expect"]["fsck"]
         got = rep and {
             "files": rep["summary"]["files"], "dirs": rep["summary"]["dirs"],

@@ -163,7 +163,7 @@ TEST(CliCommandLine, U32AndSecondsParsing) {
 }
 
 TEST(CliCommandLine, CommandNamesRoundTrip) {
-  EXPECT_EQ(all_commands().size(), 14u);
+  EXPECT_EQ(all_commands().size(), 15u);
   for (Command c : all_commands()) EXPECT_EQ(command_by_name(command_name(c)), c);
   EXPECT_FALSE(command_by_name("LIST"));
 }
@@ -187,6 +187,18 @@ TEST(CliCommandLine, JobsHelpCatPartsAndVerboseCopies) {
   EXPECT_TRUE(parse_ok({"cp", "famfs:a", "famfs:b", "/tmp"}).operands.size() == 3);
   EXPECT_NE(parse_error({"cp", "famfs:a", "b", "/tmp"}).find("either every SRC"), std::string::npos);
   EXPECT_NE(parse_error({"cp", "a", "famfs:b"}).find("famfs path already"), std::string::npos);
+}
+
+TEST(CliCommandLine, HostsAndHostsForget) {
+  Request r = parse_ok({"hosts"});
+  EXPECT_EQ(r.command, Command::hosts);
+  EXPECT_TRUE(r.operands.empty());
+  r = parse_ok({"--json", "hosts", "forget", "11111111-2222-4333-8444-555555555555"});
+  ASSERT_EQ(r.operands.size(), 2u);
+  EXPECT_EQ(r.operands[1], "11111111-2222-4333-8444-555555555555");
+  EXPECT_EQ(parse_error({"hosts", "forget"}), "hosts forget: missing UUID");
+  EXPECT_NE(parse_error({"hosts", "remove", "x"}).find("unknown subcommand \"remove\""), std::string::npos);
+  EXPECT_NE(parse_error({"hosts", "forget", "a", "b"}).find("unexpected argument"), std::string::npos);
 }
 
 }  // namespace

@@ -185,5 +185,54 @@ TEST(CliViews, JsonSurvivesInvalidUtf8) {
   EXPECT_NO_THROW(dump_json(j, true));
 }
 
+using HostStructs = std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t>>;
+
+PropertyMap hosts_properties(bool alive) {
+  const uint64_t now_us = 1'700'000'000'000'000;
+  return {
+      {"LogEntries", sdbus::Variant(uint64_t{40})},
+      {"MasterAlive", sdbus::Variant(alive)},
+      {"MasterLastSeen", sdbus::Variant(now_us - 500'000)},
+      {"Hosts", sdbus::Variant(HostStructs{{"m-uuid", "node-a", "master", "ready", 42, now_us - 500'000},
+                                           {"c-uuid", "node-b", "client", "stale", 30, now_us - 90'000'000}})},
+  };
+}
+
+TEST(CliViews, HostsTextShowsMasterRoleStateLagAndAge) {
+  std::string text = render_hosts_text(hosts_properties(true), 1'700'000'000'000);
+  EXPECT_EQ(text.rfind("Master: alive (last beat 0.5 s ago)\n", 0), 0u) << text;
+  EXPECT_NE(text.find("SYSTEM UUID  HOSTNAME  ROLE    STATE  APPLIED  BEHIND  LAST SEEN"), std::string::npos) << text;
+  // The lag is counted from the furthest host (42), not the instance's LogEntries (40).
+  EXPECT_NE(text.find("m-uuid       node-a    master  ready       42       0  0.5 s ago"), std::string::npos) << text;
+  EXPECT_NE(text.find("c-uuid       node-b    client  stale       30      12  1 min ago"), std::string::npos) << text;
+  std::string dead = render_hosts_text(hosts_properties(false), 1'700'000'000'000);
+  EXPECT_EQ(dead.rfind("Master: not beating (last beat 0.5 s ago)\n", 0), 0u) << dead;
+  EXPECT_EQ(render_hosts_text({}, 0), "Master: unknown (famfsd without a host registry)\nno hosts registered\n");
+}
+
+TEST(CliViews, HostsJsonCarriesEveryField) {
+  auto j = render_hosts_json(hosts_properties(true), 1'700'000'000'000);
+  EXPECT_EQ(j["master_alive"], true);
+  EXPECT_EQ(j["log_entries"], 42);
+  ASSERT_EQ(j["hosts"].size(), 2u);
+  EXPECT_EQ(j["hosts"][1]["system_uuid"], "c-uuid");
+  EXPECT_EQ(j["hosts"][1]["role"], "client");
+  EXPECT_EQ(j["hosts"][1]["state"], "stale");
+  EXPECT_EQ(j["hosts"][1]["applied"], 30);
+  EXPECT_EQ(j["hosts"][1]["behind"], 12);
+  EXPECT_EQ(j["hosts"][1]["last_seen_us"], 1'700'000'000'000'000 - 90'000'000);
+}
+
+TEST(CliViews, StatusShowsWhetherTheMasterBeats) {
+  PropertyMap p = status_properties();
+  for (auto& [k, v] : hosts_properties(false)) p[k] = v;
+  std::string text = render_status_text("org.famfs.Famfs1.dax0_0", p);
+  EXPECT_NE(text.find("Master:              not beating (last beat"), std::string::npos) << text;
+  EXPECT_NE(text.find("Hosts:               2 registered (famfsctl hosts)\n"), std::string::npos) << text;
+  auto j = render_status_json("org.famfs.Famfs1.dax0_0", p);
+  EXPECT_EQ(j["master_alive"], false);
+  EXPECT_EQ(j["hosts"][0]["hostname"], "node-a");
+}
+
 }  // namespace
 }  // namespace famfs::cli

@@ -16,7 +16,8 @@ namespace famfs::service {
 void PrintTo(const InstanceConfig& c, std::ostream* os) {
   *os << "{log_level=" << log_level_name(c.log_level) << " system_uuid=" << c.system_uuid.value_or("(unset)")
       << " backend=" << backend_choice_name(c.backend) << " mountpoint=" << c.mountpoint.value_or("(unset)")
-      << " poll_interval_ms=" << c.poll_interval_ms << " allow_format=" << c.allow_format
+      << " poll_interval_ms=" << c.poll_interval_ms << " heartbeat_interval_ms=" << c.heartbeat_interval_ms
+      << " allow_format=" << c.allow_format
       << " zero_new_files=" << c.zero_new_files << " copy_job_threshold=" << c.copy_job_threshold
       << " famfs_group=" << c.famfs_group << " watchdog=" << c.watchdog
       << " client_files_writable=" << c.client_files_writable << "}";
@@ -70,7 +71,7 @@ TEST(ConfigNames, KeyNamesListEveryKeyOnce) {
   std::set<std::string_view> unique(keys.begin(), keys.end());
   EXPECT_EQ(unique.size(), keys.size());
   EXPECT_EQ(unique, (std::set<std::string_view>{"log_level", "system_uuid", "backend", "mountpoint",
-                                                "poll_interval_ms", "allow_format", "zero_new_files",
+                                                "poll_interval_ms", "heartbeat_interval_ms", "allow_format", "zero_new_files",
                                                 "copy_job_threshold", "famfs_group", "watchdog",
                                                 "client_files_writable"}));
 }
@@ -174,6 +175,26 @@ TEST(ConfigParse, PollIntervalBoundsAreInclusive) {
   auto high = parse("poll_interval_ms = 10000");
   ASSERT_TRUE(high.ok()) << high.error().message();
   EXPECT_EQ(high->defaults().poll_interval_ms, 10000u);
+}
+
+TEST(ConfigParse, HeartbeatIntervalDefaultsTo1sAndIsBounded) {
+  auto d = parse("");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->defaults().heartbeat_interval_ms, 1000u);
+  auto low = parse("heartbeat_interval_ms = 10");
+  ASSERT_TRUE(low.ok()) << low.error().message();
+  EXPECT_EQ(low->defaults().heartbeat_interval_ms, 10u);
+  auto high = parse("heartbeat_interval_ms = 60000");
+  ASSERT_TRUE(high.ok()) << high.error().message();
+  EXPECT_EQ(high->defaults().heartbeat_interval_ms, 60000u);
+  for (const char* bad : {"heartbeat_interval_ms = 9", "heartbeat_interval_ms = 60001", "heartbeat_interval_ms = -1"}) {
+    auto r = parse(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message().find("out of range (10..60000)"), std::string::npos) << r.error().message();
+  }
+  auto typed = parse("heartbeat_interval_ms = \"1s\"");
+  ASSERT_FALSE(typed.ok());
+  EXPECT_NE(typed.error().message().find("integer number of milliseconds"), std::string::npos);
 }
 
 // ---- per-device tables ----
@@ -288,7 +309,8 @@ TEST(ConfigErrors, EveryKeyRejectsAValueOfTheWrongType) {
       {"log_level", "true"},          {"system_uuid", "1"},         {"backend", "[\"none\"]"},
       {"mountpoint", "{}"},           {"poll_interval_ms", "10.0"}, {"allow_format", "\"yes\""},
       {"zero_new_files", "0"},        {"copy_job_threshold", "true"}, {"famfs_group", "1979-05-27"},
-      {"watchdog", "\"true\""},      {"client_files_writable", "1"},
+      {"watchdog", "\"true\""},       {"heartbeat_interval_ms", "1.5"},
+      {"client_files_writable", "1"},
   };
   ASSERT_EQ(std::size(wrong), config_key_names().size());
   for (auto& [key, value] : wrong) {

@@ -261,7 +261,7 @@ struct KeyRule {
   void (*apply)(const Setting&, InstanceConfig&);
 };
 
-constexpr std::array<KeyRule, 11> kKeyRules = {{
+constexpr std::array<KeyRule, 12> kKeyRules = {{
     {"log_level", set_log_level},
     {"system_uuid", set_system_uuid},
     {"backend", set_backend},

@@ -105,13 +105,6 @@ int Daemon::setup() {
   log_msg(LogLevel::info, "%s: device %s, system UUID %s (%s), config %s", instance_name_.c_str(),
           options_.device.c_str(), uuid->uuid.to_string().c_str(), uuid->source_name(), config_file_.source().c_str());
 
-  auto lock = InstanceLock::acquire(kInstanceLockDir, options_.device, uuid->uuid);
-  if (!lock) {
-    log_msg(LogLevel::err, "%s: %s", instance_name_.c_str(), lock.error().message().c_str());
-    return 1;
-  }
-  instance_lock_ = std::move(lock.value());
-
   std::string why;
   std::string mountpoint = config_.mountpoint.value_or("/run/famfs/" + instance_name_);
   BackendRequest request{config_.backend, options_.device, mountpoint, config_.client_files_writable};
@@ -140,6 +133,13 @@ int Daemon::setup() {
   if (gethostname(host, sizeof host - 1) == 0) settings.hostname = host;
   log_msg(LogLevel::info, "%s: host %s, boot id %s, heartbeat every %u ms", instance_name_.c_str(),
           settings.hostname.c_str(), settings.boot_id.to_string().c_str(), config_.heartbeat_interval_ms);
+  // One famfsd per device on this host (this system UUID and boot).
+  auto lock = InstanceLock::acquire(kInstanceLockDir, options_.device, uuid->uuid, settings.boot_id);
+  if (!lock) {
+    log_msg(LogLevel::err, "%s: %s", instance_name_.c_str(), lock.error().message().c_str());
+    return 1;
+  }
+  instance_lock_ = std::move(lock.value());
   InstanceEvents events;
   events.file_created = [this](const std::string& p, uint64_t size) {
     if (object_) object_->file_created(p, size);

@@ -32,7 +32,7 @@ InstanceLock::~InstanceLock() {
 }
 
 Result<InstanceLock> InstanceLock::acquire(const std::string& dir, const std::string& device,
-                                           const Uuid& system_uuid) {
+                                           const Uuid& system_uuid, const Uuid& boot_id) {
   struct stat st {};
   if (stat(device.c_str(), &st) != 0) return mount::errno_error("stat " + device, errno);
   std::string key = S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode)
@@ -42,7 +42,7 @@ Result<InstanceLock> InstanceLock::acquire(const std::string& dir, const std::st
                               std::to_string(st.st_ino);
   if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return mount::errno_error("mkdir " + dir, errno);
   InstanceLock lock;
-  lock.path_ = dir + "/famfsd-" + key + "-" + system_uuid.to_string() + ".lock";
+  lock.path_ = dir + "/famfsd-" + key + "-" + system_uuid.to_string() + "-" + boot_id.to_string() + ".lock";
   lock.fd_ = open(lock.path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (lock.fd_ < 0) return mount::errno_error("open " + lock.path_, errno);
   if (flock(lock.fd_, LOCK_EX | LOCK_NB) != 0) {

@@ -13,6 +13,8 @@ namespace {
 
 const Uuid kHost = *Uuid::parse("11111111-2222-4333-8444-555555555555");
 const Uuid kOther = *Uuid::parse("99999999-2222-4333-8444-555555555555");
+const Uuid kBoot = *Uuid::parse("aaaaaaaa-2222-4333-8444-555555555555");
+const Uuid kOtherBoot = *Uuid::parse("bbbbbbbb-2222-4333-8444-555555555555");
 
 class InstanceLockTest : public ::testing::Test {
  protected:
@@ -33,9 +35,9 @@ class InstanceLockTest : public ::testing::Test {
 };
 
 TEST_F(InstanceLockTest, ASecondDaemonForTheSameDeviceAndHostIsRefused) {
-  auto first = InstanceLock::acquire(dir_ + "/run", dev_, kHost);
+  auto first = InstanceLock::acquire(dir_ + "/run", dev_, kHost, kBoot);
   ASSERT_TRUE(first.ok()) << first.error().message();
-  auto second = InstanceLock::acquire(dir_ + "/run", dev_, kHost);
+  auto second = InstanceLock::acquire(dir_ + "/run", dev_, kHost, kBoot);
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.error().code(), Errc::busy);
   EXPECT_NE(second.error().message().find(dev_ + " is served by another famfsd on this host (pid " +
@@ -45,19 +47,20 @@ TEST_F(InstanceLockTest, ASecondDaemonForTheSameDeviceAndHostIsRefused) {
 }
 
 TEST_F(InstanceLockTest, OtherDevicesAndEmulatedHostsDoNotConflict) {
-  auto a = InstanceLock::acquire(dir_, dev_, kHost);
+  auto a = InstanceLock::acquire(dir_, dev_, kHost, kBoot);
   ASSERT_TRUE(a.ok());
-  EXPECT_TRUE(InstanceLock::acquire(dir_, dev2_, kHost).ok());
-  EXPECT_TRUE(InstanceLock::acquire(dir_, dev_, kOther).ok()) << "another system UUID is another (emulated) host";
+  EXPECT_TRUE(InstanceLock::acquire(dir_, dev2_, kHost, kBoot).ok());
+  EXPECT_TRUE(InstanceLock::acquire(dir_, dev_, kOther, kBoot).ok()) << "another system UUID is another (emulated) host";
+  EXPECT_TRUE(InstanceLock::acquire(dir_, dev_, kHost, kOtherBoot).ok()) << "so is another boot id (a cloned host)";
 }
 
 TEST_F(InstanceLockTest, TheLockIsFreeAgainOnceItsHolderGoes) {
   {
-    auto a = InstanceLock::acquire(dir_, dev_, kHost);
+    auto a = InstanceLock::acquire(dir_, dev_, kHost, kBoot);
     ASSERT_TRUE(a.ok());
   }
-  EXPECT_TRUE(InstanceLock::acquire(dir_, dev_, kHost).ok());
-  EXPECT_EQ(InstanceLock::acquire(dir_, dir_ + "/missing", kHost).error().code(), Errc::not_found);
+  EXPECT_TRUE(InstanceLock::acquire(dir_, dev_, kHost, kBoot).ok());
+  EXPECT_EQ(InstanceLock::acquire(dir_, dir_ + "/missing", kHost, kBoot).error().code(), Errc::not_found);
 }
 
 }  // namespace

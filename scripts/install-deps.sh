@@ -7,7 +7,9 @@ pkgs=(meson ninja-build pkg-config g++ python3 xz-utils
       libsdbus-c++-dev libsdbus-c++-bin libsystemd-dev libudev-dev libdaxctl-dev
       libtomlplusplus-dev nlohmann-json3-dev zlib1g-dev libisal-dev libgtest-dev libgmock-dev dbus scdoc)
 if [[ "${1:-}" == "--test" ]]; then
-  pkgs+=(clang libclang-rt-14-dev systemd util-linux)
+  # git: the system tier lists the tree's files; build-essential: the .deb
+  # build checks it (dpkg-buildpackage: "Unmet build dependencies").
+  pkgs+=(clang libclang-rt-14-dev systemd util-linux git build-essential)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs every test tier:
 #   unit (GoogleTest), tools (mkfs/fsck end to end), integration (famfsd +
-#   famfsctl on a private bus), fuzz (libFuzzer, bounded),
+#   famfsctl on a private bus), hostile (raw hostile D-Bus callers),
+#   asan (unit, integration and hostile built with ASan+UBSan), fuzz (libFuzzer, bounded),
 #   bench (engine and service benchmarks: print numbers, fail only on wrong
 #   results), system (units, udev, packages, systemd guest),
 #   vm (famfs.ko in qemu guests).
@@ -21,10 +22,11 @@ tier() {  # tier NAME PASSED FAILED
   failed=$((failed + $3))
 }
 
-# Counts "N passed, N failed" on the last such line of FILE, or 0 1 if absent.
+# Counts "N passed, N failed" (optionally ", N skipped": skips are neither)
+# on the last such line of FILE, or 0 1 if absent.
 counts() {
   local line
-  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$1" | tail -n 1)
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed(, [0-9]+ skipped)?$' "$1" | tail -n 1)
   if [[ -z "$line" ]]; then echo "0 1"; else echo "$line" | awk '{print $1, $3}'; fi
 }
 
@@ -58,6 +60,63 @@ tier tools "$tp" "$tf"
 python3 tests/integration/famfs_integration.py build . 2>&1 | tee "$log_dir/integration.log"
 read -r ip if_ < <(counts "$log_dir/integration.log")
 tier integ "$ip" "$if_"
+
+# hostile: hostile callers (raw D-Bus: wrong types, huge strings and option
+# maps, invalid UTF-8, bad paths, every kind of descriptor, connection churn,
+# 200 concurrent CopyIns) against famfsd on a private bus with the shipped policy
+python3 tests/integration/hostile_client.py build . 2>&1 | tee "$log_dir/hostile.log"
+read -r hp hf < <(counts "$log_dir/hostile.log")
+tier hostile "$hp" "$hf"
+
+# asan: the unit, integration and hostile tiers again, built by gcc with
+# AddressSanitizer + UndefinedBehaviorSanitizer (build-asan). Any report
+# fails: the first report ends the process (halt_on_error); every ASan/LSan
+# report of a harness's processes (famfsd, famfsctl, the tools) lands in a
+# directory that must stay empty; and the famfsd logs the harness keeps (its
+# work directory is under a TMPDIR of our own) must hold no UBSan report
+# (gcc's UBSan writes to stderr whatever log_path says).
+asan_harness() {  # asan_harness TIER SCRIPT [ARGS...]: runs SCRIPT build-asan . ARGS
+  local dir files f p fl
+  dir=$(mktemp -d /tmp/famfs-asan.XXXXXX)
+  mkdir -p "$dir/reports"
+  chmod 755 "$dir"            # callers run as nobody reach the bus socket below it
+  chmod 1777 "$dir/reports"   # ... and write their reports
+  TMPDIR=$dir ASAN_OPTIONS="$ASAN_OPTIONS:log_path=$dir/reports/asan" \
+    python3 "$2" build-asan . "${@:3}" 2>&1 | tee "$log_dir/$1.log"
+  read -r p fl < <(counts "$log_dir/$1.log")
+  mapfile -t files < <({ find "$dir/reports" -type f
+    find "$dir" -name '*.log' -type f -exec grep -lE 'runtime error:|ERROR: (Address|Leak)Sanitizer' {} +; } | sort -u)
+  if ((${#files[@]})); then
+    echo "$1: ${#files[@]} file(s) with sanitizer reports (kept in $dir):"
+    for f in "${files[@]}"; do echo "--- $f"; grep -m1 -A40 -E 'runtime error:|ERROR: ' "$f" || head -n 40 "$f"; done
+  else
+    rm -rf "$dir"
+  fi
+  tier "$1" "$p" "$((fl + ${#files[@]}))"
+}
+asan_start=$SECONDS
+asan_targets=(tests/unit/unit_tests famfsd/famfsd cli/famfsctl famfsd/tools/mkfs.famfs famfsd/tools/fsck.famfs)
+if { [[ -f build-asan/build.ninja ]] || CC=gcc CXX=g++ meson setup build-asan -Db_sanitize=address,undefined; } \
+     >"$log_dir/asan-build.log" 2>&1 && ninja -C build-asan "${asan_targets[@]}" >>"$log_dir/asan-build.log" 2>&1; then
+  echo "asan: build took $((SECONDS - asan_start)) s"
+  export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0:print_summary=1
+  export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+  build-asan/tests/unit/unit_tests --gtest_brief=1 2>&1 | tee "$log_dir/asan-unit.log"
+  rc=${PIPESTATUS[0]}
+  ap=$(grep -oE '\[  PASSED  \] [0-9]+' "$log_dir/asan-unit.log" | grep -oE '[0-9]+$' || echo 0)
+  af=$(grep -oE '\[  FAILED  \] [0-9]+ test' "$log_dir/asan-unit.log" | grep -oE '[0-9]+' | head -n 1 || true)
+  af=${af:-0}
+  if [[ $rc -ne 0 && $af -eq 0 ]]; then af=1; fi  # a sanitizer report (leaks at exit) with every test passed
+  tier asan-unit "${ap:-0}" "$af"
+  asan_harness asan-integ tests/integration/famfs_integration.py
+  # ASan's quarantine keeps freed memory on purpose: no RSS bound there.
+  asan_harness asan-hostile tests/integration/hostile_client.py --no-rss
+  unset ASAN_OPTIONS UBSAN_OPTIONS
+  echo "asan: build and the three tiers took $((SECONDS - asan_start)) s"
+else
+  tail -n 40 "$log_dir/asan-build.log"
+  tier asan 0 1
+fi
 
 # fuzz: a clang build of the engine with ASan/UBSan, run for a bounded time
 fuzz_seconds=${FAMFS_FUZZ_SECONDS:-60}

@@ -1,6 +1,7 @@
 #include "service/daemon.h"
 
 #include <grp.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cstring>
+#include <system_error>
 #include <sdbus-c++/sdbus-c++.h>
 
 #include "device/memory_guard.h"
@@ -27,10 +29,15 @@ namespace famfs::service {
 
 namespace {
 
-constexpr size_t kMaxWorkers = 32;
+constexpr size_t kMaxWorkers = 32;   // transfers running at once (threads)
+constexpr size_t kMaxQueued = 1024;  // transfers waiting for a worker; beyond: Busy
 constexpr uint64_t kPropertiesEveryUs = 20'000;  // PropertiesChanged at most 50 times a second
 constexpr uint64_t kJobLingerUs = 5'000'000;     // completed jobs stay visible this long
 constexpr size_t kCallerCacheMax = 4096;
+// After a burst of requests, idle memory goes back to the system at most this
+// often (a 10,000-entry option map alone costs sd-bus ~10 MiB of small
+// allocations, which glibc otherwise keeps for the life of the process).
+constexpr uint64_t kTrimEveryUs = 1'000'000;
 
 uint64_t now_us() {
   timespec ts{};
@@ -59,6 +66,7 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
 }
 
 Daemon::~Daemon() {
+  queued_.clear();  // they hold job objects, which need the connection
   for (auto& [id, t] : workers_)
     if (t.joinable()) t.join();
   jobs_.clear();
@@ -243,6 +251,10 @@ int Daemon::run() {
   // stopped reading must not keep the service from stopping.
   for (auto& [job, completed_at] : jobs_) job->cancel.store(true);
   for (auto& [id, w] : watches_) w.gone->store(true);  // reads to callers end too
+  // Transfers still waiting for a worker never started: nothing of them is
+  // lost by dropping them (their callers see famfsd go away).
+  stopping_ = true;
+  queued_.clear();
   const uint64_t deadline = now_us() + 10'000'000;
   while (!workers_.empty() && now_us() < deadline) {
     pollfd p{wake_fd_, POLLIN, 0};
@@ -286,8 +298,7 @@ void Daemon::loop() {
       // Handle everything the bus has for us before sleeping (sd-bus reports
       // a zero timeout while it holds queued messages).
       if (bus_ready)
-        while (connection_->processPendingRequest()) {
-        }
+        while (connection_->processPendingRequest()) trim_due_ = true;
       pd = connection_->getEventLoopPollData();
     } catch (const sdbus::Error& e) {
       log_msg(LogLevel::err, "D-Bus connection failed: %s: %s", e.getName().c_str(), e.getMessage().c_str());
@@ -305,7 +316,19 @@ void Daemon::loop() {
     }
     pollfd fds[6] = {{pd.fd, pd.events, 0},     {signal_fd_, POLLIN, 0},    {poll_timer_fd_, POLLIN, 0},
                      {wake_fd_, POLLIN, 0},      {heartbeat_fd_, POLLIN, 0}, {watchdog_fd_, POLLIN, 0}};
+    if (trim_due_) {
+      uint64_t due = last_trim_us_ + kTrimEveryUs;
+      int wait = due <= now ? 0 : static_cast<int>((due - now + 999) / 1000);
+      if (timeout_ms < 0 || wait < timeout_ms) timeout_ms = wait;
+    }
     int n = poll(fds, watchdog_fd_ >= 0 ? 6 : 5, timeout_ms);
+    // No request waiting (timers may have fired: a client's poll timer
+    // always does) after a burst: give the memory it used back.
+    if (trim_due_ && fds[0].revents == 0 && now_us() >= last_trim_us_ + kTrimEveryUs) {
+      malloc_trim(0);
+      trim_due_ = false;
+      last_trim_us_ = now_us();
+    }
     if (n < 0 && errno != EINTR) {
       log_msg(LogLevel::err, "poll failed: %s", strerror(errno));
       break;
@@ -410,11 +433,23 @@ void Daemon::sweep_jobs() {
 }
 
 Status Daemon::spawn(std::function<void()> fn, std::function<void()> done) {
-  if (workers_.size() >= kMaxWorkers)
-    return Error(Errc::busy, "too many transfers in progress (" + std::to_string(kMaxWorkers) + "); try again");
+  start_queued();
+  if (workers_.size() < kMaxWorkers && queued_.empty()) {
+    if (Status s = start_worker(fn, done); !s) return s;
+    return ok_status();
+  }
+  if (queued_.size() >= kMaxQueued)
+    return Error(Errc::busy, "too many transfers in progress (" + std::to_string(workers_.size()) + " running, " +
+                                 std::to_string(queued_.size()) + " waiting); try again");
+  queued_.emplace_back(std::move(fn), std::move(done));
+  return ok_status();
+}
+
+Status Daemon::start_worker(std::function<void()>& fn, std::function<void()>& done) {
   uint64_t id = ++worker_counter_;
-  workers_.emplace(id, std::thread([this, id, fn = std::move(fn), done = std::move(done)]() mutable {
+  auto body = [this, id, fn, done]() mutable {
     fn();
+    fn = nullptr;  // what the work holds is released before the caller hears of it
     {
       std::lock_guard<std::mutex> lock(mu_);
       completions_.push_back([this, id, done = std::move(done)] {
@@ -423,13 +458,30 @@ Status Daemon::spawn(std::function<void()> fn, std::function<void()> done) {
           it->second.join();
           workers_.erase(it);
         }
+        start_queued();
         done();
       });
     }
     uint64_t one = 1;
     (void)!write(wake_fd_, &one, sizeof one);
-  }));
+  };
+  auto slot = workers_.try_emplace(id).first;  // allocated before the thread exists
+  try {
+    slot->second = std::thread(std::move(body));
+  } catch (const std::system_error& e) {
+    workers_.erase(slot);
+    return Error(Errc::busy, std::string("cannot start a transfer thread: ") + e.what() + "; try again");
+  }
   return ok_status();
+}
+
+void Daemon::start_queued() {
+  while (!stopping_ && workers_.size() < kMaxWorkers && !queued_.empty()) {
+    auto& [fn, done] = queued_.front();
+    // On failure it stays queued: the next completion or spawn tries again.
+    if (!start_worker(fn, done)) return;
+    queued_.pop_front();
+  }
 }
 
 void Daemon::drain_completions() {

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <atomic>
 #include <list>
@@ -63,7 +64,8 @@ class Daemon {
   Caller caller_of(const sdbus::Message& msg);
   std::optional<gid_t> famfs_gid() const { return famfs_gid_; }
   // Runs FN on a worker thread; DONE runs on the loop thread afterwards.
-  // busy when too many workers run already.
+  // When every worker is taken the pair waits in a queue (FIFO) for one;
+  // busy when that queue is full too (or no thread can be started).
   Status spawn(std::function<void()> fn, std::function<void()> done);
   // Asks for PropertiesChanged of the figures (coalesced).
   void figures_changed() { figures_dirty_ = true; }
@@ -91,6 +93,10 @@ class Daemon {
   void sweep_jobs();
   void update_poll_timer();
   void notify_status();
+  // Starts copies of FN/DONE on a new worker thread.
+  Status start_worker(std::function<void()>& fn, std::function<void()>& done);
+  // Starts queued transfers while workers are free.
+  void start_queued();
   Status load_configuration();
 
   DaemonOptions options_;
@@ -107,6 +113,8 @@ class Daemon {
   bool running_ = true;
   bool figures_dirty_ = false;
   uint64_t last_flush_us_ = 0;
+  bool trim_due_ = false;       // requests were handled since the last malloc_trim
+  uint64_t last_trim_us_ = 0;
   uint64_t job_counter_ = 0;
   uint64_t poll_armed_us_ = 0;  // current poll timer interval (0: disarmed)
   std::list<std::pair<std::shared_ptr<JobObject>, uint64_t>> jobs_;  // job, completed-at (0: running)
@@ -123,6 +131,8 @@ class Daemon {
   std::mutex mu_;
   std::vector<std::function<void()>> completions_;  // guarded by mu_
   std::map<uint64_t, std::thread> workers_;
+  std::deque<std::pair<std::function<void()>, std::function<void()>>> queued_;  // waiting for a worker
+  bool stopping_ = false;
   uint64_t worker_counter_ = 0;
 };
 

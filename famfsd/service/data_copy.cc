@@ -3,16 +3,16 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
-#include <vector>
 
 #include "engine/file_layout.h"
 #include "util/size_parse.h"
@@ -24,7 +24,28 @@ namespace {
 constexpr uint64_t kPiece = 8ULL << 20;  // ReadFile transfer size
 // CopyIn's buffer: small enough to stay in the CPU cache between the read and
 // the streaming copy (256 KiB measured slower, 4 MiB no faster).
-constexpr uint64_t kCopyPiece = 1ULL << 20;
+constexpr uint64_t kCopyPiece = 1ULL << 20;  // a multiple of read_exactly's 4 KiB blocks
+
+// A transfer buffer mapped for one copy and unmapped after it. Not malloc:
+// glibc keeps a freed megabyte in each worker thread's arena for good (the
+// daemon's memory would grow with the number of threads that ever copied).
+class Buffer {
+ public:
+  explicit Buffer(size_t len) : len_(len) {
+    void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    data_ = p == MAP_FAILED ? nullptr : static_cast<uint8_t*>(p);
+  }
+  ~Buffer() {
+    if (data_ != nullptr) munmap(data_, len_);
+  }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  uint8_t* data() const { return data_; }
+
+ private:
+  size_t len_;
+  uint8_t* data_;
+};
 
 Error sys_error(const char* what) { return Error(Errc::io_error, std::string(what) + ": " + std::strerror(errno)); }
 
@@ -106,11 +127,16 @@ class Destination {
   bool socket_ = false, small_writes_ = false, reader_gone_ = false;
 };
 
-// Reads exactly LEN bytes of FD at OFFSET into DST.
+// Reads LEN bytes of FD at OFFSET into DST, which holds LEN rounded up to
+// 4 KiB. It asks for whole 4 KiB blocks, so a descriptor opened with
+// O_DIRECT works too (a file's tail is rarely aligned; DST and OFFSET are);
+// bytes read beyond LEN (a file that grew) are ignored.
+constexpr uint64_t kBlock = 4096;
 Status read_exactly(int fd, uint8_t* dst, uint64_t len, uint64_t offset) {
+  const uint64_t asked = (len + kBlock - 1) / kBlock * kBlock;
   uint64_t got = 0;
   while (got < len) {
-    ssize_t r = pread(fd, dst + got, len - got, static_cast<off_t>(offset + got));
+    ssize_t r = pread(fd, dst + got, asked - got, static_cast<off_t>(offset + got));
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) return sys_error("reading the source file");
     if (r == 0) return Error(Errc::io_error, "the source file ended early (truncated during the copy?)");
@@ -133,8 +159,8 @@ Status copy_fd_into_map(Device& dev, const omf::FileMap& map, int src_fd, uint64
   // mapped (a page-table entry per 4 KiB of source costs more than the copy).
   // Measured alternatives: pread straight into the device mapping + clwb,
   // 1.3-2x slower; mmap of the source, far slower on fresh mappings.
-  std::unique_ptr<uint8_t, decltype(&free)> bounce(static_cast<uint8_t*>(aligned_alloc(4096, kCopyPiece)), &free);
-  if (!bounce) return Error(Errc::io_error, "out of memory for the copy buffer");
+  Buffer bounce(kCopyPiece);
+  if (bounce.data() == nullptr) return Error(Errc::io_error, "out of memory for the copy buffer");
 
   Status result = ok_status();
   for_each_segment(map, 0, size, [&](const FileSegment& seg) {
@@ -145,8 +171,8 @@ Status copy_fd_into_map(Device& dev, const omf::FileMap& map, int src_fd, uint64
         return false;
       }
       const uint64_t n = std::min(kCopyPiece, seg.len - k);
-      result = read_exactly(src_fd, bounce.get(), n, seg.file_offset + k);
-      if (result) result = dev.write_flushed(seg.device_offset + k, bounce.get(), n);
+      result = read_exactly(src_fd, bounce.data(), n, seg.file_offset + k);
+      if (result) result = dev.write_flushed(seg.device_offset + k, bounce.data(), n);
       if (!result) return false;
       done.fetch_add(n, std::memory_order_relaxed);
     }
@@ -158,8 +184,11 @@ Status copy_fd_into_map(Device& dev, const omf::FileMap& map, int src_fd, uint64
 Result<uint64_t> copy_map_to_fd(Device& dev, const omf::FileMap& map, uint64_t begin, uint64_t end, int dest_fd,
                                 const std::atomic<bool>& cancel) {
   uint8_t* base = dev.map_view();
-  std::vector<uint8_t> bounce;
-  if (base == nullptr) bounce.resize(kPiece);
+  std::optional<Buffer> bounce;
+  if (base == nullptr) {
+    bounce.emplace(kPiece);
+    if (bounce->data() == nullptr) return Error(Errc::io_error, "out of memory for the transfer buffer");
+  }
   Destination dest(dest_fd);
   uint64_t written = 0;
   Status result = ok_status();
@@ -172,8 +201,8 @@ Result<uint64_t> copy_map_to_fd(Device& dev, const omf::FileMap& map, uint64_t b
         // device page as EFAULT rather than a signal.
         result = dest.write_all(base + seg.device_offset + k, n, cancel);
       } else {
-        result = dev.read(seg.device_offset + k, bounce.data(), n);
-        if (result) result = dest.write_all(bounce.data(), n, cancel);
+        result = dev.read(seg.device_offset + k, bounce->data(), n);
+        if (result) result = dest.write_all(bounce->data(), n, cancel);
       }
       if (!result) return false;
       written += n;

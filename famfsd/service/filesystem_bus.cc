@@ -249,7 +249,9 @@ void FilesystemObject::CopyIn(sdbus::Result<sdbus::ObjectPath>&& result, std::st
       if (!S_ISREG(st.st_mode))
         throw named_error("InvalidArgument", "the source must be a regular file or memfd (its size is the file's size)");
       int fl = fcntl(fd, F_GETFL);
-      if (fl < 0 || (fl & O_ACCMODE) == O_WRONLY) throw named_error("InvalidArgument", "the source is not open for reading");
+      // O_PATH passes fstat and reports O_RDONLY, but cannot be read.
+      if (fl < 0 || (fl & O_PATH) || (fl & O_ACCMODE) == O_WRONLY)
+        throw named_error("InvalidArgument", "the source is not open for reading");
       FileRequest r = file_request(path, static_cast<uint64_t>(st.st_size), o, c);
       throw_if(may_create(volume().state().names(), c, path));
 

@@ -135,7 +135,7 @@ class Daemon:
     def stop(self):
         self.proc.terminate()
         try:
-            return self.proc.wait(10)
+            return self.proc.wait(30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             return None
@@ -985,13 +985,14 @@ try:
     check("a forgotten host that comes back registers again",
           wait_for(lambda: by_uuid("hc1").get(UUID_C2, {}).get("state") == "ready", timeout=15), by_uuid("hc1"))
     reg_area = open(reg, "rb").read(0x200000)[0x1000:]  # a valid area of another file system, for below
-    for d in (hc2, hc1, hm, clone):
-        d.stop()
+    stops = {d.name: d.stop() for d in (hc2, hc1, hm, clone)}
     p = subprocess.run([FSCK, "--json", reg], capture_output=True, timeout=60)
     ha = json.loads(p.stdout or b"{}").get("host_area", {})
     check("after clean stops the registry says stopped, no stale notes",
           p.returncode == 0 and all(h["state"] == "stopped" for h in ha.get("hosts", []))
-          and (ha.get("master") or {}).get("state") == "stopped" and ha.get("notes") == [], ha)
+          and (ha.get("master") or {}).get("state") == "stopped" and ha.get("notes") == [],
+          (stops, [(h["system_uuid"][:8], h["state"], h["stale"]) for h in ha.get("hosts", [])],
+           {k: v for k, v in ha.items() if k != "hosts"}))
 
     # Two hosts joining at the same instant, their probes starting at one slot.
     def probe_start(u):

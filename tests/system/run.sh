@@ -439,6 +439,38 @@ deb_contents() {
 }
 check "DEBs: famfs-dkms carries dkms.conf and its scripts; famfs postinst and conffiles" deb_contents
 
+# Every program the units run (ExecStart=, ExecReload=, ExecStop*=, ...)
+# comes from the famfs package itself, an Essential package, or a package
+# the .deb depends on; and the .deb depends on the libraries famfsd links.
+deb_runtime_dependencies() {
+    local rc=0 depends unit cmd path pkg
+    depends=$(dpkg-deb -f "$deb_main" Depends | tr ',|' '\n\n' | sed 's/(.*//; s/[[:space:]]//g' | sort -u)
+    for unit in "$root"/systemd/*.service.in "$root"/systemd/*.service "$root"/systemd/*.target; do
+        [[ -f $unit ]] || continue
+        while read -r cmd; do
+            cmd=${cmd#*=}
+            [[ $cmd == *@[a-z]*dir@/* ]] && continue  # @sbindir@/...: installed by famfs itself
+            cmd=${cmd#[-@:+!]}
+            cmd=${cmd#[-@:+!]}
+            cmd=${cmd%% *}
+            if dpkg-deb -c "$deb_main" | awk '{print $6}' | sed 's|^\.||' | grep -qx -- "$cmd"; then continue; fi
+            if [[ $cmd == /* ]]; then path=$cmd; else path=$(type -P "$cmd") || path=; fi
+            [[ -n $path && -e $path ]] || { echo "$(basename "$unit"): $cmd not found on this host"; rc=1; continue; }
+            path=$(readlink -f "$path")
+            pkg=$(dpkg -S "$path" 2>/dev/null | head -n 1 | cut -d: -f1)
+            [[ -n $pkg ]] || pkg=$(dpkg -S "${path#/usr}" 2>/dev/null | head -n 1 | cut -d: -f1)  # merged /usr
+            [[ -n $pkg ]] || { echo "$(basename "$unit"): no package provides $path"; rc=1; continue; }
+            [[ $(dpkg-query -W -f '${Essential}' "$pkg" 2>/dev/null) == yes ]] && continue
+            grep -qx -- "$pkg" <<<"$depends" || { echo "$(basename "$unit"): $cmd is in $pkg, which famfs does not depend on (Depends: $(echo $depends))"; rc=1; }
+        done < <(grep -E '^Exec[A-Za-z]*=' "$unit")
+    done
+    for lib in libisal2 libsdbus-c++1 libsystemd0 libdaxctl1; do
+        grep -q -- "^$lib" <<<"$depends" || { echo "the .deb does not depend on $lib"; rc=1; }
+    done
+    return $rc
+}
+check "DEB: Depends covers every program the units run and famfsd's libraries" deb_runtime_dependencies
+
 # DKMS builds famfs.ko from what famfs-dkms installs, against Debian's 6.1
 # headers, in a private DKMS tree (nothing lands in the host's /lib/modules).
 kdir=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | head -n 1)

@@ -79,6 +79,10 @@ class Volume {
 
   // Replays entries appended since the last call (clients poll this).
   Result<ReplayStats> refresh();
+  // The nodes added since the last call, in log order: by open()'s replay,
+  // refresh(), and this host's own creates (including entries another
+  // writer appended that a create replayed first).
+  std::vector<NodeId> take_added_nodes() { return state_.take_added(); }
 
   // Master only. Allocates and zeroes (unless ZERO is false) space for
   // REQUEST after checking the path against the namespace. Errors:
@@ -98,7 +102,7 @@ class Volume {
  private:
   Volume(Device& dev, omf::ValidSuperblock sb, Role role);
   Status check_writable();
-  Result<NodeId> append_and_apply(omf::LogEntry&& entry, const std::string& path);
+  Result<NodeId> append_and_apply(omf::LogEntry&& entry);
 
   Device& dev_;
   omf::ValidSuperblock sb_;

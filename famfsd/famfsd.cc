@@ -34,8 +34,10 @@ void usage(FILE* out) {
       "                           default file means built-in defaults)\n"
       "  -u, --system-uuid UUID   this host's system UUID (overrides the config,\n"
       "                           /opt/famfs/system_uuid and the machine id)\n"
-      "  -m, --mountpoint DIR     where the kernel backend mounts (default /run/famfs/NAME)\n"
-      "  -b, --backend B          auto (default), kernel or none (metadata only)\n"
+      "  -m, --mountpoint DIR     where the kernel backend mounts (default /run/famfs/NAME;\n"
+      "                           created when missing, must be an empty directory)\n"
+      "  -b, --backend B          auto (default: kernel for a pmem or devdax device when\n"
+      "                           famfs.ko is loaded, else none), kernel or none (metadata only)\n"
       "  -l, --log-level LEVEL    emerg, alert, crit, err, warning, notice, info (default), debug\n"
       "      --boot-id UUID       this host's boot id in the host registry (default: the\n"
       "                           kernel's; tests use it to stand in for another boot)\n"
@@ -49,7 +51,7 @@ void usage(FILE* out) {
       "\n"
       "Exit status: 0 stopped cleanly, or the device is unformatted and formatting\n"
       "it is not allowed (allow_format); 1 start-up failed (config, bus, system\n"
-      "UUID); 2 usage error.\n",
+      "UUID, backend kernel unavailable); 2 usage error.\n",
       out);
 }
 

@@ -203,7 +203,11 @@ void famfs_shutdown(struct famfs_fs_info *fsi, const char *why)
 			spin_unlock(&inode->i_lock);
 			continue;
 		}
-		__iget(inode);
+		/*
+		 * What __iget() does; Debian 6.1 kernels before 6.1.0-5x do
+		 * not export __iget (modpost: undefined).
+		 */
+		atomic_inc(&inode->i_count);
 		spin_unlock(&inode->i_lock);
 		spin_unlock(&sb->s_inode_list_lock);
 

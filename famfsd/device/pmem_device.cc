@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 #include "device/device_backends.h"
 
@@ -40,6 +41,7 @@ class PmemDevice : public Device {
 
   Status read(uint64_t offset, void* dst, size_t len) override {
     FAMFS_TRY(check_range(offset, len, "read"));
+    std::lock_guard<std::mutex> lock(bounce_mu_);
     auto* out = static_cast<uint8_t*>(dst);
     while (len > 0) {
       uint64_t start = offset & ~(kBlock - 1);
@@ -114,6 +116,7 @@ class PmemDevice : public Device {
   // Writes LEN bytes of SRC (zeros when SRC is null) at OFFSET; partial
   // blocks at either end are read, patched and written back.
   Status write_blocks(uint64_t offset, uint64_t len, const uint8_t* src) {
+    std::lock_guard<std::mutex> lock(bounce_mu_);
     while (len > 0) {
       uint64_t start = offset & ~(kBlock - 1);
       uint64_t skip = offset - start;
@@ -146,6 +149,11 @@ class PmemDevice : public Device {
   int fd_;
   uint64_t size_;
   bool writable_;
+  // One bounce buffer, used by the loop thread (log, heartbeat, zeroing) and
+  // by copy workers at once: every transfer through it holds this lock (it
+  // did not, and a heartbeat during a CopyIn could put its bytes into the
+  // copy's blocks).
+  std::mutex bounce_mu_;
   uint8_t* bounce_;
 };
 

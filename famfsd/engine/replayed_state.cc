@@ -8,6 +8,12 @@ ReplayedState::ReplayedState(const omf::Geometry& geo) : geo_(geo), alloc_(geo) 
 
 void ReplayedState::report(Problem problem) { problems_.push_back(std::move(problem)); }
 
+std::vector<NodeId> ReplayedState::take_added() {
+  std::vector<NodeId> out;
+  out.swap(added_);
+  return out;
+}
+
 static ProblemKind kind_of(Errc code) {
   switch (code) {
     case Errc::exists: return ProblemKind::duplicate;
@@ -16,7 +22,7 @@ static ProblemKind kind_of(Errc code) {
   }
 }
 
-ApplyOutcome ReplayedState::apply(uint64_t index, std::variant<omf::LogEntry, Problem>&& decoded) {
+ApplyOutcome ReplayedState::apply(uint64_t index, std::variant<omf::LogEntry, Problem>&& decoded, NodeId* added_id) {
   if (auto* p = std::get_if<Problem>(&decoded)) {
     p->index = index;
     ++bad_entries_;
@@ -43,11 +49,15 @@ ApplyOutcome ReplayedState::apply(uint64_t index, std::variant<omf::LogEntry, Pr
     }
     auto added = names_.add_file(std::move(*file), index, /*path_checked=*/true);
     if (!added) return reject(kind_of(added.error().code()), added.error().message());
+    added_.push_back(*added);
+    if (added_id) *added_id = *added;
     return ApplyOutcome::added_file;
   }
   if (auto* dir = std::get_if<omf::MkdirEntry>(&entry.body)) {
     auto added = names_.add_directory(*dir, index, /*path_checked=*/true);
     if (!added) return reject(kind_of(added.error().code()), added.error().message());
+    added_.push_back(*added);
+    if (added_id) *added_id = *added;
     return ApplyOutcome::added_directory;
   }
   if (std::holds_alternative<omf::DeleteEntry>(entry.body))

@@ -28,9 +28,14 @@ class ReplayedState {
   // parent is missing is rejected. A rejected entry with a valid CRC still
   // claims the in-range part of its map, so its space is never handed out
   // again. ADD_DAXDEV is ignored; DELETE is reported as unsupported.
-  ApplyOutcome apply(uint64_t index, std::variant<omf::LogEntry, Problem>&& decoded);
+  // When a node was added, its id is stored in *ADDED_ID (if given) and
+  // queued for take_added().
+  ApplyOutcome apply(uint64_t index, std::variant<omf::LogEntry, Problem>&& decoded, NodeId* added_id = nullptr);
   // Records a problem not tied to one entry's content (header, memory error).
   void report(Problem problem);
+  // The ids of the nodes apply() added since the last call, in log order
+  // (replay and local appends alike): what a mount backend must publish.
+  std::vector<NodeId> take_added();
 
   const omf::Geometry& geometry() const { return geo_; }
   const Namespace& names() const { return names_; }
@@ -47,6 +52,7 @@ class ReplayedState {
   Namespace names_;
   Allocator alloc_;
   std::vector<Problem> problems_;
+  std::vector<NodeId> added_;
   uint64_t bad_entries_ = 0;
   uint64_t crosslinks_ = 0;
 };

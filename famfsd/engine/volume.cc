@@ -102,7 +102,7 @@ Result<PendingFile> Volume::allocate_for(const FileRequest& request, bool zero) 
 
 void Volume::abandon_file(PendingFile&& pending) { state_.allocator().release(pending.map); }
 
-Result<NodeId> Volume::append_and_apply(omf::LogEntry&& entry, const std::string& path) {
+Result<NodeId> Volume::append_and_apply(omf::LogEntry&& entry) {
   Status appended = append_entry(dev_, sb_.geometry, cursor_, entry);
   if (!appended) {
     // A memory error may strike between the entry and the header write: the
@@ -111,14 +111,15 @@ Result<NodeId> Volume::append_and_apply(omf::LogEntry&& entry, const std::string
     return appended.error();
   }
   uint64_t index = entry.seqnum;
-  auto outcome = state_.apply(index, std::variant<omf::LogEntry, Problem>(std::move(entry)));
+  NodeId added = kRootNode;
+  auto outcome = state_.apply(index, std::variant<omf::LogEntry, Problem>(std::move(entry)), &added);
   cursor_.advance_to(index + 1);
   header_.next_index = header_.record.next_index = index + 1;
   header_.record.next_seqnum = index + 1;
   if (outcome == ApplyOutcome::rejected)  // a bug: the request was validated before logging
     return Error(Errc::corrupt, "entry " + std::to_string(index) +
                                     " was logged but rejected on apply: " + state_.problems().back().message);
-  return *state_.names().find_id(path);
+  return added;
 }
 
 Result<NodeId> Volume::commit_file(PendingFile&& pending) {
@@ -140,7 +141,7 @@ Result<NodeId> Volume::commit_file(PendingFile&& pending) {
   // apply() claims the map again (one code path with replay): hand it back first.
   // If the append fails the space therefore stays free, as nothing was logged.
   state_.allocator().release(pending.map);
-  return append_and_apply(omf::LogEntry{0, std::move(f)}, r.path);
+  return append_and_apply(omf::LogEntry{0, std::move(f)});
 }
 
 Result<NodeId> Volume::create_file(const FileRequest& request, bool zero) {
@@ -155,8 +156,7 @@ Result<NodeId> Volume::make_directory(const DirRequest& request) {
   if (request.mode & ~07777u)
     return Error(Errc::invalid_argument, "mode 0" + octal(request.mode) + " has bits beyond 07777");
   return append_and_apply(
-      omf::LogEntry{0, omf::MkdirEntry{request.uid, request.gid, request.mode, request.path}},
-      request.path);
+      omf::LogEntry{0, omf::MkdirEntry{request.uid, request.gid, request.mode, request.path}});
 }
 
 }  // namespace famfs

@@ -79,6 +79,10 @@ class Volume {
 
   // Replays entries appended since the last call (clients poll this).
   Result<ReplayStats> refresh();
+  // The nodes added since the last call, in log order: by open()'s replay,
+  // refresh(), and this host's own creates (including entries another
+  // writer appended that a create replayed first).
+  std::vector<NodeId> take_added_nodes() { return state_.take_added(); }
 
   // Master only. Allocates and zeroes (unless ZERO is false) space for
   // REQUEST after checking the path against the namespace. Errors:
@@ -121,7 +125,7 @@ class Volume {
   Status check_writable();
   // prepare_file() without the writability check (the batch made it once).
   Result<PendingFile> allocate_for(const FileRequest& request, bool zero);
-  Result<NodeId> append_and_apply(omf::LogEntry&& entry, const std::string& path);
+  Result<NodeId> append_and_apply(omf::LogEntry&& entry);
 
   // The batch in progress: its first slot, the next one, and the first
   // write error (which refuses the rest of the batch).

@@ -28,9 +28,7 @@ Result<NodeId> Volume::batch_entry(omf::LogEntry&& entry) {
     return written.error();
   }
   NodeId added = kRootNode;
-  const uint64_t nodes_before = state_.names().node_count();
-  auto outcome = state_.apply(index, std::variant<omf::LogEntry, Problem>(std::move(entry)));
-  if (state_.names().node_count() > nodes_before) added = static_cast<NodeId>(state_.names().node_count());
+  auto outcome = state_.apply(index, std::variant<omf::LogEntry, Problem>(std::move(entry)), &added);
   ++batch_->next;
   cursor_.advance_to(batch_->next);
   if (outcome == ApplyOutcome::rejected)  // a bug: the item was validated before it was written

@@ -18,6 +18,7 @@ std::string_view problem_kind_name(ProblemKind kind) {
     case ProblemKind::crosslink: return "crosslink";
     case ProblemKind::unsupported_entry: return "unsupported_entry";
     case ProblemKind::memory_error: return "memory_error";
+    case ProblemKind::publish_failed: return "publish_failed";
   }
   return "unknown";
 }

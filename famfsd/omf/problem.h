@@ -23,6 +23,7 @@ enum class ProblemKind {
   crosslink,          // extent overlaps space another file already owns
   unsupported_entry,  // valid entry type this implementation does not apply (DELETE)
   memory_error,       // SIGBUS while reading the entry
+  publish_failed,     // valid entry the kernel refused to show in the mount (message has the errno)
 };
 
 // Stable snake_case name of a kind (JSON "kind" field).

@@ -252,12 +252,16 @@ void set_watchdog(const Setting& s, InstanceConfig& c) {
   if (auto b = s.boolean()) c.watchdog = *b;
 }
 
+void set_client_files_writable(const Setting& s, InstanceConfig& c) {
+  if (auto b = s.boolean()) c.client_files_writable = *b;
+}
+
 struct KeyRule {
   std::string_view name;
   void (*apply)(const Setting&, InstanceConfig&);
 };
 
-constexpr std::array<KeyRule, 11> kKeyRules = {{
+constexpr std::array<KeyRule, 12> kKeyRules = {{
     {"log_level", set_log_level},
     {"system_uuid", set_system_uuid},
     {"backend", set_backend},
@@ -269,6 +273,7 @@ constexpr std::array<KeyRule, 11> kKeyRules = {{
     {"copy_job_threshold", set_copy_job_threshold},
     {"famfs_group", set_famfs_group},
     {"watchdog", set_watchdog},
+    {"client_files_writable", set_client_files_writable},
 }};
 
 constexpr std::array<std::string_view, kKeyRules.size()> key_names() {

@@ -58,6 +58,9 @@ struct InstanceConfig {
   std::string famfs_group = "famfs";
   // Whether to send WATCHDOG=1 when systemd sets WATCHDOG_USEC.
   bool watchdog = true;
+  // Kernel backend on a client: keep the write bits of files' modes in the
+  // mount (default: stripped, as the reference does).
+  bool client_files_writable = false;
 
   friend bool operator==(const InstanceConfig&, const InstanceConfig&) = default;
 };

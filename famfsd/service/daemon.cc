@@ -115,7 +115,8 @@ int Daemon::setup() {
 
   std::string why;
   std::string mountpoint = config_.mountpoint.value_or("/run/famfs/" + instance_name_);
-  auto backend = make_backend(config_.backend, mountpoint, why);
+  BackendRequest request{config_.backend, options_.device, mountpoint, config_.client_files_writable};
+  auto backend = make_backend(request, mount::make_linux_kernel_fs(), why);
   if (!backend) {
     log_msg(LogLevel::err, "%s", backend.error().message().c_str());
     return 1;
@@ -140,6 +141,13 @@ int Daemon::setup() {
   if (gethostname(host, sizeof host - 1) == 0) settings.hostname = host;
   log_msg(LogLevel::info, "%s: host %s, boot id %s, heartbeat every %u ms", instance_name_.c_str(),
           settings.hostname.c_str(), settings.boot_id.to_string().c_str(), config_.heartbeat_interval_ms);
+  // One famfsd per device on this host (this system UUID and boot).
+  auto lock = InstanceLock::acquire(kInstanceLockDir, options_.device, uuid->uuid, settings.boot_id);
+  if (!lock) {
+    log_msg(LogLevel::err, "%s: %s", instance_name_.c_str(), lock.error().message().c_str());
+    return 1;
+  }
+  instance_lock_ = std::move(lock.value());
   InstanceEvents events;
   events.file_created = [this](const std::string& p, uint64_t size) {
     if (object_) object_->file_created(p, size);
@@ -266,10 +274,14 @@ int Daemon::run() {
 }
 
 void Daemon::update_poll_timer() {
-  // Clients look at the log every poll interval; the master only needs a
-  // tick while jobs report progress. An idle master sleeps.
+  // Clients look at the log every poll interval, a master with a mount
+  // whether famfs.ko shut it down; an unmounted master only needs a tick
+  // while jobs report progress (idle, it sleeps).
   uint64_t want = 0;
-  if (instance_->volume() && instance_->role_name() == "client" && instance_->state() != InstanceState::failed)
+  const bool watch = instance_->state() != InstanceState::failed &&
+                     ((instance_->volume() && instance_->role_name() == "client") ||
+                      !instance_->backend().mountpoint().empty());
+  if (watch)
     want = uint64_t{config_.poll_interval_ms} * 1000;
   else if (!jobs_.empty())
     want = 200'000;
@@ -330,7 +342,10 @@ void Daemon::loop() {
     if (fds[2].revents & POLLIN) {
       drain_fd(poll_timer_fd_);
       // Only clients need to look: the master's own appends update its state.
-      if (instance_->volume() && instance_->role_name() == "client") instance_->poll();
+      if (instance_->volume() && instance_->role_name() == "client")
+        instance_->poll();
+      else
+        instance_->check_mount();
       sweep_jobs();
     }
     if (fds[4].revents & POLLIN) {
@@ -368,12 +383,14 @@ void Daemon::reload_config() {
     set_log_level(config_.log_level);
   } else {
     if (config_.system_uuid != before.system_uuid || config_.backend != before.backend ||
-        config_.mountpoint != before.mountpoint)
-      log_msg(LogLevel::warning, "system_uuid, backend and mountpoint changes take effect at the next start");
+        config_.mountpoint != before.mountpoint || config_.client_files_writable != before.client_files_writable)
+      log_msg(LogLevel::warning,
+              "system_uuid, backend, mountpoint and client_files_writable changes take effect at the next start");
     // Settings that take effect now: the rest stays as started.
     config_.system_uuid = before.system_uuid;
     config_.backend = before.backend;
     config_.mountpoint = before.mountpoint;
+    config_.client_files_writable = before.client_files_writable;
     if (config_.poll_interval_ms != before.poll_interval_ms) {
       log_msg(LogLevel::info, "poll interval %u ms -> %u ms", before.poll_interval_ms, config_.poll_interval_ms);
       update_poll_timer();

@@ -21,6 +21,7 @@
 #include "service/authorization.h"
 #include "service/config.h"
 #include "service/instance.h"
+#include "service/instance_lock.h"
 
 namespace sdbus {
 class IConnection;
@@ -103,6 +104,7 @@ class Daemon {
   Config config_file_;
   InstanceConfig config_;
   std::optional<gid_t> famfs_gid_;
+  InstanceLock instance_lock_;  // one famfsd per device on this host
   std::unique_ptr<sdbus::IConnection> connection_;
   std::unique_ptr<Instance> instance_;
   std::unique_ptr<FilesystemObject> object_;

@@ -35,6 +35,7 @@ std::string Instance::role_name() const { return volume_ ? famfs::role_name(volu
 std::vector<Problem> Instance::problems() const {
   std::vector<Problem> all;
   if (volume_) all = volume_->problems();
+  all.insert(all.end(), publish_problems_.begin(), publish_problems_.end());
   if (failure_) {
     Problem p;
     p.kind = failure_->code() == Errc::memory_error ? ProblemKind::memory_error : ProblemKind::superblock;
@@ -69,6 +70,7 @@ void Instance::settle_state() {
     return;
   }
   auto problems = volume_->problems();
+  problems.insert(problems.end(), publish_problems_.begin(), publish_problems_.end());
   if (problems.empty()) {
     set_state(InstanceState::ready, "");
   } else {
@@ -97,6 +99,16 @@ void Instance::figures_changed() {
 
 void Instance::report_device_error(const Error& error) { (void)note(error); }
 
+Status Instance::lock_log() {
+  if (log_lock_holders_ == 0 && mounted_) FAMFS_TRY(backend_->lock_log());
+  ++log_lock_holders_;
+  return ok_status();
+}
+
+void Instance::unlock_log() {
+  if (log_lock_holders_ > 0 && --log_lock_holders_ == 0 && mounted_) backend_->unlock_log();
+}
+
 void Instance::start() {
   auto dev = open_device(settings_.device_path, OpenMode::read_write);
   if (!dev && dev.error().code() == Errc::permission_denied)
@@ -113,7 +125,7 @@ void Instance::start() {
 void Instance::open_volume() {
   presence_.reset();
   volume_.reset();
-  published_ = 0;
+  publish_problems_.clear();
   auto probe = probe_superblock(*device_);
   if (!probe) {
     failure_ = probe.error();
@@ -142,21 +154,29 @@ void Instance::open_volume() {
     return;
   }
   mounted_ = true;
-  publish_new_nodes();
+  if (backend_->mountpoint() != "")
+    log_msg(LogLevel::info, "%s: mounted %s on %s (%s backend)", settings_.instance_name.c_str(),
+            device_->path().c_str(), backend_->mountpoint().c_str(), backend_->name());
+  (void)publish_new_nodes();
   start_presence();
   settle_state();
   figures_changed();
 }
 
-void Instance::publish_new_nodes() {
-  if (!volume_) return;
+Status Instance::publish_new_nodes() {
+  if (!volume_) return ok_status();
+  Status first = ok_status();
   const Namespace& ns = volume_->state().names();
-  const NodeId last = static_cast<NodeId>(ns.node_count());
-  for (NodeId id = published_ + 1; id <= last; ++id) {
+  for (NodeId id : volume_->take_added_nodes()) {
     const Node& n = ns.node(id);
-    Status s = backend_->publish(*volume_, n);
-    if (!s) log_msg(LogLevel::err, "%s: cannot publish %s: %s", settings_.instance_name.c_str(), n.path.c_str(),
-                    s.error().message().c_str());
+    Status s = mounted_ ? backend_->publish(*volume_, n) : ok_status();
+    if (!s) {
+      log_msg(LogLevel::err, "%s: cannot publish %s in the mount: %s", settings_.instance_name.c_str(),
+              n.path.c_str(), s.error().message().c_str());
+      publish_problems_.push_back(Problem{n.log_index, ProblemKind::publish_failed,
+                                          "not published in the mount: " + s.error().message()});
+      if (first) first = s;
+    }
     if (Namespace::implicit(n)) continue;  // .meta: there from the start, created by nobody
     if (n.is_dir) {
       if (events_.directory_created) events_.directory_created(n.path);
@@ -164,10 +184,27 @@ void Instance::publish_new_nodes() {
       events_.file_created(n.path, n.size);
     }
   }
-  published_ = last;
+  return first;
+}
+
+// The result of a master operation whose entries are logged: STATUS of the
+// publish (see create_file's contract).
+static Status published(Status status) {
+  if (status) return status;
+  return Error(status.error().code(), "logged, but not published in the mount: " + status.error().message());
+}
+
+void Instance::check_mount() {
+  if (!mounted_ || state_ == InstanceState::failed || state_ == InstanceState::stopping) return;
+  Status h = backend_->health();
+  if (h) return;
+  failure_ = h.error();
+  set_state(InstanceState::failed, h.error().message());
+  figures_changed();
 }
 
 uint64_t Instance::poll() {
+  check_mount();
   if (!volume_ || state_ == InstanceState::failed || state_ == InstanceState::stopping) return 0;
   if (presence_) note_presence(presence_->watch());
   if (state_ == InstanceState::failed) return 0;
@@ -181,7 +218,7 @@ uint64_t Instance::poll() {
     return 0;
   }
   if (stats->entries == 0) return 0;
-  publish_new_nodes();
+  (void)publish_new_nodes();
   settle_state();
   figures_changed();
   return stats->entries;
@@ -224,6 +261,17 @@ Status Instance::format(uint64_t log_len, bool force) {
     if (volume_) {  // nothing was written: keep serving the old file system
       Status m = backend_->mount(*volume_);
       mounted_ = m.ok();
+      if (!m) {
+        log_msg(LogLevel::err, "%s: mount again after the refused format failed: %s",
+                settings_.instance_name.c_str(), m.error().message().c_str());
+      } else {
+        publish_problems_.clear();
+        volume_->state().names().for_each([&](const Node& n) {
+          if (Status p = backend_->publish(*volume_, n); !p)
+            publish_problems_.push_back(
+                Problem{n.log_index, ProblemKind::publish_failed, "not published in the mount: " + p.error().message()});
+        });
+      }
     }
     return e;
   }
@@ -235,40 +283,60 @@ Status Instance::format(uint64_t log_len, bool force) {
 
 Status Instance::create_file(const FileRequest& request, bool zero) {
   FAMFS_TRY(require_volume());
+  FAMFS_TRY(lock_log());
   auto id = volume_->create_file(request, zero);
-  if (!id) return note(id.error());
-  publish_new_nodes();
+  unlock_log();
+  if (!id) {
+    (void)publish_new_nodes();  // entries of another writer it replayed first
+    return note(id.error());
+  }
+  Status p = publish_new_nodes();
+  settle_state();
   figures_changed();
-  return ok_status();
+  return published(p);
 }
 
 Result<std::vector<Status>> Instance::create_batch(size_t count,
                                                   const std::function<std::optional<BatchItem>(size_t)>& item) {
   FAMFS_TRY(require_volume());
-  if (Status begun = volume_->begin_batch(); !begun) return note(begun.error());
+  FAMFS_TRY(lock_log());
+  if (Status begun = volume_->begin_batch(); !begun) {
+    unlock_log();
+    (void)publish_new_nodes();  // entries of another writer it replayed first
+    return note(begun.error());
+  }
   std::vector<Status> out(count, ok_status());
-  std::vector<size_t> logged;
+  std::vector<std::pair<size_t, NodeId>> logged;
+  auto finish = [&] {
+    auto committed = volume_->end_batch();
+    unlock_log();
+    if (!committed) {
+      Error e = note(committed.error());
+      for (const auto& [i, id] : logged) out[i] = Error(e.code(), "not committed: " + e.message());
+    }
+    const size_t known = publish_problems_.size();
+    (void)publish_new_nodes();
+    // An item the mount refused is logged (every host sees it) but answers as CreateFile does then.
+    for (size_t k = known; k < publish_problems_.size(); ++k)
+      for (const auto& [i, id] : logged)
+        if (volume_->state().names().node(id).log_index == publish_problems_[k].index)
+          out[i] = Error(Errc::io_error, "logged, but " + publish_problems_[k].message);
+    settle_state();
+    figures_changed();
+  };
   try {
     for (size_t i = 0; i < count; ++i) {
       std::optional<BatchItem> it = item(i);
       if (!it) continue;
       auto id = it->file ? volume_->batch_file(*it->file, it->zero) : volume_->batch_directory(*it->directory);
-      if (id) logged.push_back(i);
+      if (id) logged.emplace_back(i, *id);
       else out[i] = note(id.error());
     }
   } catch (...) {
-    (void)volume_->end_batch();  // what was applied here must be committed, whatever ITEM threw
-    publish_new_nodes();
-    figures_changed();
+    finish();  // what was applied here must be committed, whatever ITEM threw
     throw;
   }
-  auto committed = volume_->end_batch();
-  if (!committed) {
-    Error e = note(committed.error());
-    for (size_t i : logged) out[i] = Error(e.code(), "not committed: " + e.message());
-  }
-  publish_new_nodes();
-  figures_changed();
+  finish();
   return out;
 }
 
@@ -289,25 +357,36 @@ Status Instance::make_directory(const DirRequest& request, bool parents) {
   } else {
     todo.push_back(request.path);
   }
+  FAMFS_TRY(lock_log());
   for (const std::string& path : todo) {
     DirRequest r = request;
     r.path = path;
     auto id = vol.make_directory(r);
     if (!id) {
-      publish_new_nodes();
+      unlock_log();
+      (void)publish_new_nodes();
+      settle_state();
+      figures_changed();
       return note(id.error());
     }
   }
-  publish_new_nodes();
+  unlock_log();
+  Status p = publish_new_nodes();
+  settle_state();
   figures_changed();
-  return ok_status();
+  return published(p);
 }
 
 Result<PendingFile> Instance::prepare_copy(const FileRequest& request) {
   FAMFS_TRY(require_volume());
   // The copy overwrites [0, size); only the allocation's tail needs zeroing.
+  FAMFS_TRY(lock_log());  // released by commit_copy or abandon_copy
   auto pending = volume_->prepare_file(request, false);
-  if (!pending) return note(pending.error());
+  (void)publish_new_nodes();  // entries of another writer it replayed first
+  if (!pending) {
+    unlock_log();
+    return note(pending.error());
+  }
   uint64_t mapped = pending->map.mapped_bytes();
   if (mapped > request.size) {
     // Zero [size, mapped) of the file: whatever device bytes hold that tail.
@@ -331,14 +410,20 @@ Status Instance::commit_copy(PendingFile&& pending) {
     return ready;
   }
   auto id = volume_->commit_file(std::move(pending));
-  if (!id) return note(id.error());
-  publish_new_nodes();
+  unlock_log();
+  if (!id) {
+    (void)publish_new_nodes();
+    return note(id.error());
+  }
+  Status p = publish_new_nodes();
+  settle_state();
   figures_changed();
-  return ok_status();
+  return published(p);
 }
 
 void Instance::abandon_copy(PendingFile&& pending) {
   if (volume_) volume_->abandon_file(std::move(pending));
+  unlock_log();
   figures_changed();
 }
 

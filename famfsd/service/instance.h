@@ -59,6 +59,11 @@ class Instance {
   // poll interval). Returns how many entries were new. A device failure
   // moves the instance to failed.
   uint64_t poll();
+  // Asks the backend whether the mount still serves; a mount famfs.ko shut
+  // down (memory failure, vanished device) moves the instance to failed with
+  // the reason. poll() does this too; the master's loop calls it every poll
+  // interval while mounted.
+  void check_mount();
   // Unmounts; state stopping.
   void stop();
   // Host registry heartbeat (every heartbeat_interval_ms): this host's slot,
@@ -79,11 +84,16 @@ class Instance {
   uint64_t device_size() const { return device_ ? device_->size() : 0; }
   // "master", "client" or "" (no volume).
   std::string role_name() const;
-  // Volume problems, plus the failure that made the instance fail (if any).
+  // Volume problems, nodes the mount backend refused (publish_failed, with
+  // the errno), plus the failure that made the instance fail (if any).
   std::vector<Problem> problems() const;
 
   // Master operations. Errors as Volume's, plus not_formatted-like errors:
   // unsupported (no volume), memory_error (device failed: state -> failed).
+  // They return once the new nodes exist in the mount; a node the backend
+  // refuses is logged already (it stays in the log and in Problems) and the
+  // call fails with the backend's error, prefixed "logged, but not
+  // published in the mount".
   Status format(uint64_t log_len, bool force);
   Status create_file(const FileRequest& request, bool zero);
   // PARENTS: create missing parents, succeed if PATH is a directory already.
@@ -114,10 +124,17 @@ class Instance {
   Status require_volume() const;
   void set_state(InstanceState state, std::string reason);
   void settle_state();
-  // Publishes nodes added since the last call (to the backend and events).
-  void publish_new_nodes();
+  // Publishes the nodes the volume added since the last call (to the backend
+  // and the events). A node the backend refuses becomes a Problem; the first
+  // such error is returned.
+  Status publish_new_nodes();
   // Tells the listener that counts, log figures or problems changed.
   void figures_changed();
+  // The backend's log lock, counted: taken by the first of the master
+  // operations in progress (a copy holds it from prepare to commit, since
+  // its space is allocated but not logged yet), released by the last.
+  Status lock_log();
+  void unlock_log();
   // Turns memory errors into the failed state; returns ERROR unchanged.
   Error note(Error error);
   Status note(Status status);
@@ -135,8 +152,9 @@ class Instance {
   InstanceState state_ = InstanceState::starting;
   std::string reason_;
   std::optional<Error> failure_;
-  NodeId published_ = 0;  // nodes [1, published_] were announced
+  std::vector<Problem> publish_problems_;
   bool mounted_ = false;
+  int log_lock_holders_ = 0;
 };
 
 }  // namespace famfs::service

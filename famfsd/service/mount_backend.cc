@@ -1,52 +1,42 @@
 #include "service/mount_backend.h"
 
-#include <fstream>
 #include <string>
+
+#include "mount/kernel_backend.h"
+#include "service/log.h"
 
 namespace famfs::service {
 
-namespace {
-
-class NoneBackend : public MountBackend {
- public:
-  const char* name() const override { return "none"; }
-  std::string mountpoint() const override { return ""; }
-  Status mount(Volume&) override { return ok_status(); }
-  Status publish(const Volume&, const Node&) override { return ok_status(); }
-  Status unmount() override { return ok_status(); }
-};
-
-bool kernel_has_famfs() {
-  std::ifstream in("/proc/filesystems");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.size() >= 5 && line.compare(line.size() - 5, 5, "famfs") == 0 &&
-        (line.size() == 5 || line[line.size() - 6] == '\t'))
-      return true;
-  return false;
-}
-
-}  // namespace
-
-std::unique_ptr<MountBackend> make_none_backend() { return std::make_unique<NoneBackend>(); }
-
-Result<std::unique_ptr<MountBackend>> make_backend(BackendChoice choice, const std::string& mountpoint,
+Result<std::unique_ptr<MountBackend>> make_backend(const BackendRequest& request, std::unique_ptr<mount::KernelFs> fs,
                                                    std::string& why) {
-  (void)mountpoint;
-  switch (choice) {
-    case BackendChoice::none:
-      why = "backend none requested";
-      return make_none_backend();
-    case BackendChoice::automatic:
-      why = kernel_has_famfs() ? "famfs.ko is loaded, but famfsd's kernel backend is not available in this "
-                                 "version: serving metadata only"
-                               : "famfs.ko is not loaded: serving metadata only";
-      return make_none_backend();
-    case BackendChoice::kernel:
-      break;
+  if (request.choice == BackendChoice::none) {
+    why = "backend none requested";
+    return make_none_backend();
   }
-  return Error(Errc::unsupported,
-               "backend kernel: famfsd cannot mount through famfs.ko in this version (use backend none or auto)");
+  const bool automatic = request.choice == BackendChoice::automatic;
+  // Why the kernel backend cannot serve this device, or "".
+  std::string cannot;
+  auto cls = fs->classify_device(request.device_path);
+  if (!cls) {
+    cannot = cls.error().message();
+  } else if (*cls != mount::DeviceClass::pmem && *cls != mount::DeviceClass::devdax) {
+    cannot = request.device_path + " is a " + mount::device_class_name(*cls) +
+             "; famfs.ko mounts only pmem and device-dax devices";
+  } else if (!fs->famfs_registered()) {
+    cannot = "famfs.ko is not loaded (no famfs in /proc/filesystems; modprobe famfs)";
+  }
+  if (!cannot.empty()) {
+    if (!automatic) return Error(Errc::unsupported, "backend kernel: " + cannot);
+    why = cannot + ": serving metadata only";
+    return make_none_backend();
+  }
+  why = std::string(automatic ? "auto: " : "") + "famfs.ko is loaded and " + request.device_path + " is a " +
+        mount::device_class_name(*cls) + "; mounting on " + request.mountpoint;
+  mount::KernelBackendOptions opts;
+  opts.mountpoint = request.mountpoint;
+  opts.client_files_writable = request.client_files_writable;
+  opts.notice = [](const std::string& m) { log_msg(LogLevel::warning, "%s", m.c_str()); };
+  return std::unique_ptr<MountBackend>(std::make_unique<mount::KernelBackend>(std::move(fs), std::move(opts)));
 }
 
 }  // namespace famfs::service

@@ -30,6 +30,10 @@ MiB, GiB = 1 << 20, 1 << 30
 UUID_M = "11111111-2222-4333-8444-555555555555"
 UUID_C1 = "22222222-2222-4333-8444-555555555555"
 UUID_C2 = "33333333-2222-4333-8444-555555555555"
+# further emulated hosts: one famfsd per device and system UUID
+UUID_C3 = "44444444-2222-4333-8444-555555555555"
+UUID_C4 = "55555555-2222-4333-8444-555555555555"
+UUID_C5 = "66666666-2222-4333-8444-555555555555"
 
 # famfsctl exit codes (famfsctl --help)
 EX_OK, EX_INVALID, EX_NOTFOUND, EX_EXISTS, EX_NOSPACE, EX_LOGFULL = 0, 4, 5, 6, 7, 8
@@ -725,8 +729,16 @@ try:
     st = status("m")
     check("the master still serves after all that", st.get("state") == "ready", st)
 
+    # ---- one famfsd per device on a host ----
+    dup = subprocess.run([FAMFSD, "--device", dev, "--instance", "dup", "--system-uuid", UUID_M,
+                          "--backend", "none"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                         timeout=30)
+    check("a second famfsd for the same device and host exits 1 naming the other",
+          dup.returncode == 1 and "is served by another famfsd on this host (pid" in dup.stderr,
+          (dup.returncode, dup.stderr[-300:]))
+
     # ---- SIGTERM while a reader has stopped reading ----
-    stuck = Daemon("stuck", dev, UUID_C2)
+    stuck = Daemon("stuck", dev, UUID_C3)
     reader = subprocess.Popen("%s -d stuck cat data/sets/big.bin | sleep 60" % FAMFSCTL, shell=True,
                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               start_new_session=True)
@@ -826,7 +838,7 @@ try:
         f.write("log_level = \"info\"\n")
     env = dict(os.environ, NOTIFY_SOCKET=nsock_path, WATCHDOG_USEC="200000")
     nlog = os.path.join(work, "notify.log")
-    nd = subprocess.Popen([FAMFSD, "--device", dev, "--instance", "notify", "--system-uuid", UUID_C2,
+    nd = subprocess.Popen([FAMFSD, "--device", dev, "--instance", "notify", "--system-uuid", UUID_C4,
                            "--config", ncfg, "--backend", "none"], env=env, stdin=subprocess.DEVNULL,
                           stderr=open(nlog, "w"))
     procs.append(nd)
@@ -857,7 +869,8 @@ try:
     check("SIGHUP re-reads the config", recv_until("READY=1") and nd.poll() is None)
     check("SIGHUP applies poll_interval_ms at once", wait_for(lambda: status("notify").get("poll_interval_ms") == 37),
           status("notify").get("poll_interval_ms"))
-    dup = subprocess.run([FAMFSD, "--device", dev, "--instance", "notify", "--system-uuid", UUID_C2,
+    # another emulated host (own UUID: the host-local lock lets it start), same instance name
+    dup = subprocess.run([FAMFSD, "--device", dev, "--instance", "notify", "--system-uuid", UUID_C5,
                           "--config", ncfg, "--backend", "none"], capture_output=True, text=True, timeout=30,
                          stdin=subprocess.DEVNULL)
     dup_errors = [l for l in dup.stderr.splitlines() if l.startswith(("<3>", "<2>", "<1>", "<0>"))]

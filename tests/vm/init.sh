@@ -7,6 +7,7 @@
 #   main     pmem (memmap=) then devdax on the same memory: the full suite
 #   share-a  nvdimm on a shared backing file: write files (fsdax, devdax)
 #   share-b  same backing file, booted after share-a: read them back
+#   famfsd, famfsd-a, famfsd-b  famfsd mounting through famfs.ko (famfsd.sh)
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -117,6 +118,18 @@ share-b)
 	check share-B "ndctl create-namespace -f -e $ns --mode=fsdax" \
 		ndctl create-namespace -f -e "${ns:-namespace0.0}" --mode=fsdax --align=2M &&
 		wait_for /dev/pmem0 && $T share-read pmem /dev/pmem0 /mnt
+	;;
+famfsd)
+	. /bin/famfsd-guest.sh
+	famfsd_main
+	;;
+famfsd-a)
+	. /bin/famfsd-guest.sh
+	famfsd_share_a
+	;;
+famfsd-b)
+	. /bin/famfsd-guest.sh
+	famfsd_share_b
 	;;
 *)
 	$T check boot "known mode '$mode'" 1

@@ -21,6 +21,8 @@
 # Env: FAMFS_VM_JOBS     guests run at once (default: number of CPUs)
 #      FAMFS_VM_TIMEOUT  seconds per guest boot (default 300)
 #      FAMFS_VM_KERNELS  space-separated kernel versions to limit the run to
+#      FAMFS_BUILD_DIR   meson build tree with famfsd, famfsctl, mkfs.famfs for
+#                        the famfsd guests (default: build)
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
@@ -35,6 +37,8 @@ if ! flock -n 9; then
 	flock 9
 fi
 JOBS=${FAMFS_VM_JOBS:-$(nproc)}
+BUILD=${FAMFS_BUILD_DIR:-$ROOT/build}
+[[ $BUILD == /* ]] || BUILD=$ROOT/$BUILD
 TIMEOUT=${FAMFS_VM_TIMEOUT:-300}
 export DEBIAN_FRONTEND=noninteractive
 APT=(apt-get -o DPkg::Lock::Timeout=600 -o APT::Sandbox::User=root -q -y)
@@ -165,6 +169,16 @@ check "build guest test program (gcc -static -Werror)" \
 	gcc -static -O2 -Wall -Wextra -Werror -I"$ROOT/module/include/uapi" \
 	-o "$OUT/famfs-vmtest" "$VM"/*.c
 
+# famfsd guests: the project's programs must be built
+famfsd_built() {
+	local pair
+	for pair in "${FAMFSD_BINS[@]}"; do
+		[[ -x $BUILD/${pair%%:*} ]] || { echo "$BUILD/${pair%%:*} missing (meson setup build && ninja -C build)"; return 1; }
+	done
+	command -v dbus-daemon >/dev/null || { echo "dbus-daemon missing (apt-get install dbus)"; return 1; }
+}
+check "famfsd, famfsctl, mkfs.famfs built in $BUILD; dbus-daemon installed" famfsd_built
+
 # The uncompressed kernel (ELF with a PVH entry) boots straight from qemu:
 # no decompression under TCG (about 10 s per boot). bzImage header: setup
 # sectors at 0x1f1, payload offset/length at 0x248 (the payload ends with
@@ -254,14 +268,52 @@ build_module() {
 }
 
 copy_with_libs() { # copy_with_libs DESTROOT BINARY...
-	local dest=$1 b l
+	local dest=$1 b
 	shift
 	for b in "$@"; do
-		install -D -m 0755 "$b" "$dest$b"
-		for l in $(ldd "$b" | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i}'); do
-			[[ -e $dest$l ]] || install -D -m 0755 "$(readlink -f "$l")" "$dest$l"
-		done
+		install_with_libs "$dest" "$b" "$b" || return 1
 	done
+}
+
+install_with_libs() { # install_with_libs DESTROOT BINARY PATH-IN-DESTROOT
+	local dest=$1 b=$2 to=$3 l
+	install -D -m 0755 "$b" "$dest$to" || return 1
+	for l in $(ldd "$b" | awk '{for (i = 1; i <= NF; i++) if ($i ~ /^\//) print $i}'); do
+		[[ -e $dest$l ]] || install -D -m 0755 "$(readlink -f "$l")" "$dest$l" || return 1
+	done
+}
+
+FAMFSD_BINS=(famfsd/famfsd:/usr/sbin/famfsd cli/famfsctl:/usr/bin/famfsctl
+	famfsd/tools/mkfs.famfs:/usr/sbin/mkfs.famfs)
+# famfsd, famfsctl, mkfs.famfs (from $BUILD), dbus-daemon and a private bus
+# configuration for the famfsd guests
+pack_famfsd() { # DESTROOT
+	local ir=$1 pair
+	for pair in "${FAMFSD_BINS[@]}"; do
+		install_with_libs "$ir" "$BUILD/${pair%%:*}" "${pair#*:}" || return 1
+	done
+	install_with_libs "$ir" "$(command -v dbus-daemon)" /usr/bin/dbus-daemon || return 1
+	# util-linux flock(1): holds .meta/.log as the reference CLI does
+	install_with_libs "$ir" "$(command -v flock)" /usr/bin/flock || return 1
+	install -m 0644 "$VM/famfsd.sh" "$ir/bin/famfsd-guest.sh" || return 1
+	echo "root:x:0:0:root:/root:/bin/sh" >"$ir/etc/passwd"
+	echo "root:x:0:" >"$ir/etc/group"
+	echo "0123456789abcdef0123456789abcdef" >"$ir/etc/machine-id"
+	cat >"$ir/etc/famfs-test-bus.conf" <<-'EOF_BUS'
+	<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+	 "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+	<busconfig>
+	  <type>system</type>
+	  <listen>unix:path=/run/famfs-test-bus</listen>
+	  <auth>EXTERNAL</auth>
+	  <policy context="default">
+	    <allow user="*"/>
+	    <allow own="*"/>
+	    <allow send_destination="*" eavesdrop="true"/>
+	    <allow eavesdrop="true"/>
+	  </policy>
+	</busconfig>
+	EOF_BUS
 }
 
 build_initramfs() {
@@ -275,11 +327,58 @@ build_initramfs() {
 	cp "$OUT/famfs-vmtest" "$ir/bin/" || return 1
 	install -m 0755 "$VM/init.sh" "$ir/init" || return 1
 	copy_with_libs "$ir" "$(command -v ndctl)" "$(command -v daxctl)" || return 1
+	pack_famfsd "$ir" || return 1
 	cp "$kd"/modules/* "$ir/lib/modules/" || return 1
 	cp "$kd/famfs.ko" "$ir/lib/modules/famfs.ko" || return 1
 	(cd "$ir" && find . | cpio -o -H newc -R 0:0 --quiet) >"$kd/initramfs.cpio" || return 1
 	rm -rf "$ir"
 }
+
+# Debian 12 nodes run whatever 6.1 point release they were installed with,
+# and older ones export less (6.1.0-47/-50 lack __iget): build famfs.ko
+# against the oldest 6.1 headers apt still offers, unpacked privately
+# (apt-get download + dpkg -x; cached in tests/vm/out/headers-<ver>/), so
+# the host's installed headers stay as they are.
+oldest_61() {
+	apt-cache search --names-only '^linux-headers-6\.1\.0-[0-9]+-amd64$' 2>/dev/null |
+		awk '{print $1}' | sed 's/^linux-headers-//' | sort -V | head -n 1
+}
+build_module_oldest() { # KVER
+	local kver=$1 hd=$OUT/headers-$1 common log=$OUT/headers-$1/build.log rc tmp
+	common=${kver%-amd64}-common
+	if [[ ! -f $hd/.ok ]]; then
+		rm -rf "$hd"
+		mkdir -p "$hd/dl" "$hd/root/usr/lib"
+		(cd "$hd/dl" && "${APT[@]}" download "linux-headers-$kver" "linux-headers-$common") </dev/null || return 1
+		for d in "$hd"/dl/*.deb; do dpkg-deb -x "$d" "$hd/root" || return 1; done
+		# the headers' Makefile names the common tree by absolute path;
+		# kbuild's tools come from the host's linux-kbuild-6.1
+		sed -i "s|/usr/src/linux-headers-$common|$hd/root/usr/src/linux-headers-$common|" \
+			"$hd/root/usr/src/linux-headers-$kver/Makefile" || return 1
+		ln -sfn /usr/lib/linux-kbuild-6.1 "$hd/root/usr/lib/linux-kbuild-6.1"
+		rm -rf "$hd/dl"
+		touch "$hd/.ok"
+	fi
+	[[ -d /usr/lib/linux-kbuild-6.1 ]] || { echo "linux-kbuild-6.1 not installed"; return 1; }
+	# a private copy of the sources: the guests' builds use module/ itself
+	tmp=$(mktemp -d)
+	cp "$ROOT"/module/{Kbuild,Makefile,*.c,*.h} "$tmp/" && cp -r "$ROOT/module/include" "$tmp/"
+	make -C "$tmp" KDIR="$hd/root/usr/src/linux-headers-$kver" KCFLAGS=-Werror >"$log" 2>&1
+	rc=$?
+	if ((rc == 0)) && { grep -qi 'warning' "$log" || [[ ! -f $tmp/famfs.ko ]]; }; then
+		rc=1
+	fi
+	rm -rf "$tmp"
+	((rc == 0)) || cat "$log"
+	return $rc
+}
+OLDEST=$(oldest_61)
+if [[ -z $OLDEST ]]; then
+	fail "apt offers a Debian 6.1 headers package (apt-cache search linux-headers-6.1.0-*-amd64)"
+elif [[ ! -d /usr/src/linux-headers-$OLDEST ]]; then
+	check "build famfs.ko against the oldest 6.1 headers apt offers ($OLDEST), no warnings" \
+		build_module_oldest "$OLDEST"
+fi
 
 READY=()
 for kver in "${KVERS[@]}"; do
@@ -344,12 +443,40 @@ job_share() {
 	rm -f "$mem" "$vp"
 }
 
+# KVER: famfsd mounting through famfs.ko in one guest (pmem, then devdax)
+job_famfsd() {
+	boot "$OUT/run-$1/famfsd" "$1" famfsd 3G "memmap=512M!2G"
+}
+
+# KVER: famfsd master in guest A, client in guest B, one nvdimm backing
+# file, both running at once: B boots once A has formatted the device, is
+# serving it and printed FAMFSD-A-READY; then they talk through the mapping.
+job_famfsd_share() {
+	local mem=$OUT/run-$1/famfsd-shared.mem nv a=$OUT/run-$1/famfsd-a pid
+	mkdir -p "$OUT/run-$1"
+	rm -f "$mem"
+	truncate -s 512M "$mem"
+	nv=(-machine pc,nvdimm=on -m 3G,slots=4,maxmem=8G
+		-object "memory-backend-file,id=m1,share=on,mem-path=$mem,size=512M,align=2M"
+		-device nvdimm,memdev=m1,label-size=128K)
+	boot "$a" "$1" famfsd-a 3G "" "${nv[@]}" &
+	pid=$!
+	while ! grep -q '^FAMFSD-A-READY' "$a/results.log" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+	done
+	if grep -q '^FAMFSD-A-READY' "$a/results.log" 2>/dev/null; then
+		boot "$OUT/run-$1/famfsd-b" "$1" famfsd-b 3G "" "${nv[@]}"
+	fi
+	wait "$pid"
+	rm -f "$mem"
+}
+
 echo "== vm tier: guests ($((SECONDS - T0)) s elapsed; ${READY[*]:-none}; $JOBS at a time, TCG)"
 for kver in "${READY[@]}"; do
 	rm -rf "$OUT/run-$kver"
 done
 running=0
-for job in "${READY[@]/#/main:}" "${READY[@]/#/share:}"; do
+for job in "${READY[@]/#/main:}" "${READY[@]/#/share:}" "${READY[@]/#/famfsd:}"; do
 	[[ $job == *: ]] && continue
 	if ((running >= JOBS)); then
 		wait -n
@@ -359,6 +486,11 @@ for job in "${READY[@]/#/main:}" "${READY[@]/#/share:}"; do
 	running=$((running + 1))
 done
 wait
+# two guests at once each: one pair at a time, after the rest (under TCG a
+# starved guest stalls, and the pair must not slow the others down)
+for kver in "${READY[@]}"; do
+	job_famfsd_share "$kver"
+done
 
 # ---------------------------------------------------------------- verdicts
 
@@ -410,6 +542,13 @@ for kver in "${READY[@]}"; do
 	evaluate "$OUT/run-$kver/main" "$kver main"
 	evaluate "$OUT/run-$kver/share-a" "$kver share-A"
 	evaluate "$OUT/run-$kver/share-b" "$kver share-B"
+	evaluate "$OUT/run-$kver/famfsd" "$kver famfsd"
+	evaluate "$OUT/run-$kver/famfsd-a" "$kver famfsd-A"
+	if [[ -d $OUT/run-$kver/famfsd-b ]]; then
+		evaluate "$OUT/run-$kver/famfsd-b" "$kver famfsd-B"
+	else
+		fail "[$kver famfsd-B] booted (guest A never printed FAMFSD-A-READY)"
+	fi
 done
 
 echo "== vm tier: summary ($((SECONDS - T0)) s elapsed)"

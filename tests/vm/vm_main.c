@@ -13,6 +13,7 @@
  *   famfs-vmtest async PMEMDEV MNT     virtio-pmem: MAP_SYNC refused
  *   famfs-vmtest stress DEV MNT SECONDS
  *   famfs-vmtest share-write|share-read pmem|devdax DEV MNT
+ *   famfs-vmtest pattern-file|mmap-cmp|raw-cmp|mmap-put|mmap-wait|poison|bench-mmap|now|memcpy-bw ...  (vm_famfsd.c)
  *   famfs-vmtest check TAG NAME RC     report a check made by the init script
  *   famfs-vmtest say TEXT              print TEXT, wait until the tty sent it
  */
@@ -55,6 +56,24 @@ int main(int argc, char **argv)
 	else if ((!strcmp(cmd, "share-write") || !strcmp(cmd, "share-read")) && argc == 5)
 		rc = cmd_share(!strcmp(cmd, "share-write"), !strcmp(argv[2], "devdax"),
 			       argv[3], argv[4]);
+	else if (!strcmp(cmd, "pattern-file") && argc == 5)
+		rc = cmd_pattern_file(argv[2], strtoull(argv[3], NULL, 0), strtoull(argv[4], NULL, 0));
+	else if (!strcmp(cmd, "mmap-cmp") && argc == 5)
+		rc = cmd_mmap_cmp(argv[2], argv[3], argv[4]);
+	else if (!strcmp(cmd, "raw-cmp") && argc == 7)
+		rc = cmd_raw_cmp(argv[2], !strcmp(argv[3], "devdax"), argv[4], argv[5], argv[6]);
+	else if (!strcmp(cmd, "now") && argc == 2)
+		rc = cmd_now();
+	else if (!strcmp(cmd, "memcpy-bw") && argc == 3)
+		rc = cmd_memcpy_bw(strtoull(argv[2], NULL, 0));
+	else if (!strcmp(cmd, "bench-mmap") && argc == 5)
+		rc = cmd_bench_mmap(argv[2], argv[3], argv[4]);
+	else if (!strcmp(cmd, "poison") && argc == 4)
+		rc = cmd_poison(argv[2], strtoull(argv[3], NULL, 0));
+	else if (!strcmp(cmd, "mmap-put") && argc == 5)
+		rc = cmd_mmap_put(argv[2], strtoull(argv[3], NULL, 0), argv[4]);
+	else if (!strcmp(cmd, "mmap-wait") && argc == 8)
+		rc = cmd_mmap_wait(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 0), argv[6], atoi(argv[7]));
 	else if (!strcmp(cmd, "check") && argc == 5) {
 		set_tag(argv[2]);
 		rc = report(!strcmp(argv[4], "0"), argv[3], "exit status %s", argv[4]) ? 0 : 1;

@@ -115,5 +115,16 @@ int cmd_stress(const char *dev, const char *mnt, int seconds);
 int cmd_bench(const char *dev, const char *mnt);
 int cmd_share(bool write, bool devdax, const char *dev, const char *mnt);
 int cmd_interop(bool devdax, const char *dev, const char *mnt);
+/* vm_famfsd.c: byte checks for the famfsd guests */
+int cmd_pattern_file(const char *path, uint64_t size, uint64_t seed);
+int cmd_mmap_cmp(const char *tag, const char *file, const char *src);
+int cmd_raw_cmp(const char *tag, bool devdax, const char *dev, const char *file, const char *src);
+int cmd_mmap_put(const char *file, uint64_t off, const char *text);
+int cmd_poison(const char *file, uint64_t off);
+int cmd_bench_mmap(const char *tag, const char *file, const char *dev);
+int cmd_now(void);
+int cmd_memcpy_bw(uint64_t mib);
+int cmd_mmap_wait(const char *tag, const char *name, const char *file, uint64_t off, const char *text,
+		  int seconds);
 
 #endif /* FAMFS_VMTEST_H */

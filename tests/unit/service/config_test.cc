@@ -21,7 +21,8 @@ void PrintTo(const InstanceConfig& c, std::ostream* os) {
       << " poll_interval_ms=" << c.poll_interval_ms << " heartbeat_interval_ms=" << c.heartbeat_interval_ms
       << " allow_format=" << c.allow_format
       << " zero_new_files=" << c.zero_new_files << " copy_job_threshold=" << c.copy_job_threshold
-      << " famfs_group=" << c.famfs_group << " watchdog=" << c.watchdog << "}";
+      << " famfs_group=" << c.famfs_group << " watchdog=" << c.watchdog
+      << " client_files_writable=" << c.client_files_writable << "}";
 }
 
 namespace {
@@ -73,7 +74,8 @@ TEST(ConfigNames, KeyNamesListEveryKeyOnce) {
   EXPECT_EQ(unique.size(), keys.size());
   EXPECT_EQ(unique, (std::set<std::string_view>{"log_level", "system_uuid", "backend", "mountpoint",
                                                 "poll_interval_ms", "heartbeat_interval_ms", "allow_format", "zero_new_files",
-                                                "copy_job_threshold", "famfs_group", "watchdog"}));
+                                                "copy_job_threshold", "famfs_group", "watchdog",
+                                                "client_files_writable"}));
 }
 
 // ---- values ----
@@ -92,6 +94,7 @@ TEST(ConfigParse, EmptyTextGivesTheDefaults) {
   EXPECT_EQ(c.copy_job_threshold, 64 * kMiB);
   EXPECT_EQ(c.famfs_group, "famfs");
   EXPECT_TRUE(c.watchdog);
+  EXPECT_FALSE(c.client_files_writable);
   EXPECT_EQ(c, InstanceConfig{});
   EXPECT_EQ(r->defaults(), InstanceConfig{});
   EXPECT_TRUE(r->instances().empty());
@@ -117,6 +120,7 @@ zero_new_files = false
 copy_job_threshold = 4096
 famfs_group = "storage"
 watchdog = false
+client_files_writable = true
 )");
   ASSERT_TRUE(r.ok()) << r.error().message();
   InstanceConfig c = r->for_instance("anything");
@@ -130,6 +134,7 @@ watchdog = false
   EXPECT_EQ(c.copy_job_threshold, 4096u);
   EXPECT_EQ(c.famfs_group, "storage");
   EXPECT_FALSE(c.watchdog);
+  EXPECT_TRUE(c.client_files_writable);
   EXPECT_TRUE(r->instances().empty());
 }
 
@@ -307,6 +312,7 @@ TEST(ConfigErrors, EveryKeyRejectsAValueOfTheWrongType) {
       {"mountpoint", "{}"},           {"poll_interval_ms", "10.0"}, {"allow_format", "\"yes\""},
       {"zero_new_files", "0"},        {"copy_job_threshold", "true"}, {"famfs_group", "1979-05-27"},
       {"watchdog", "\"true\""},       {"heartbeat_interval_ms", "1.5"},
+      {"client_files_writable", "1"},
   };
   ASSERT_EQ(std::size(wrong), config_key_names().size());
   for (auto& [key, value] : wrong) {

@@ -2,6 +2,9 @@
 #include "service/instance.h"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <stdexcept>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -14,6 +17,8 @@
 #include <vector>
 
 #include "engine/format.h"
+#include "mount/fake_kernel_fs.h"
+#include "mount/kernel_backend.h"
 #include "service/data_copy.h"
 #include "service/log.h"
 
@@ -45,13 +50,21 @@ class InstanceTest : public ::testing::Test {
     ASSERT_TRUE(format_device(**dev, o).ok());
   }
 
-  std::unique_ptr<Instance> make(const Uuid& uuid, InstanceConfig cfg = {}) {
+  std::unique_ptr<Instance> make(const Uuid& uuid, InstanceConfig cfg = {},
+                                 std::unique_ptr<MountBackend> backend = make_none_backend()) {
     InstanceEvents ev;
     ev.file_created = [this](const std::string& p, uint64_t) { files_.push_back(p); };
     ev.directory_created = [this](const std::string& p) { dirs_.push_back(p); };
     ev.state_changed = [this](InstanceState s, const std::string&) { states_.push_back(s); };
     ev.figures_changed = [this] { ++figures_; };
-    return std::make_unique<Instance>(InstanceSettings{path_, "test", uuid, cfg}, make_none_backend(), ev);
+    return std::make_unique<Instance>(InstanceSettings{path_, "test", uuid, cfg}, std::move(backend), ev);
+  }
+  // An instance whose kernel backend makes its system calls on FS.
+  std::unique_ptr<Instance> make_mounted(const Uuid& uuid, mount::FakeKernelFs::State& fs) {
+    mount::KernelBackendOptions o;
+    o.mountpoint = "/run/famfs/test";
+    return make(uuid, {},
+                std::make_unique<mount::KernelBackend>(std::make_unique<mount::FakeKernelFs>(&fs), std::move(o)));
   }
 
   std::string path_;
@@ -192,6 +205,278 @@ TEST_F(InstanceTest, TruncatedDeviceMakesTheInstanceFailWithAReason) {
   f.path = "x";
   f.size = kMiB;
   EXPECT_EQ(client->create_file(f, true).error().code(), Errc::memory_error);
+}
+
+TEST_F(InstanceTest, MasterCreatesReturnOnlyOnceTheNodesExistInTheMount) {
+  format();
+  mount::FakeKernelFs::State fs;
+  auto master = make_mounted(kMaster, fs);
+  master->start();
+  ASSERT_EQ(master->state(), InstanceState::ready);
+  EXPECT_EQ(master->backend().mountpoint(), "/run/famfs/test");
+  ASSERT_TRUE(master->make_directory(DirRequest{"a/b", 0750, 7, 8}, true).ok());
+  EXPECT_EQ(fs.nodes.at("a").mode, 0750u);
+  EXPECT_EQ(fs.nodes.at("a/b").uid, 7u);
+  FileRequest f;
+  f.path = "a/b/f";
+  f.size = 3 * kMiB;
+  f.mode = 0640;
+  ASSERT_TRUE(master->create_file(f, true).ok());
+  ASSERT_TRUE(fs.nodes.at("a/b/f").mapped);
+  EXPECT_EQ(fs.nodes.at("a/b/f").mode, 0640u) << "the master keeps the write bits";
+  EXPECT_EQ(fs.nodes.at("a/b/f").map.iocmap.fioc_file_size, 3 * kMiB);
+  f.path = "copied";
+  auto pending = master->prepare_copy(f);
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(fs.nodes.count("copied"), 0u) << "nothing in the mount before the commit";
+  ASSERT_TRUE(master->commit_copy(std::move(pending.value())).ok());
+  EXPECT_TRUE(fs.nodes.at("copied").mapped);
+  master->stop();
+  EXPECT_FALSE(fs.mounted) << "stop unmounts";
+}
+
+TEST_F(InstanceTest, ClientPublishesEachNewEntryWhenItPolls) {
+  format();
+  auto master = make(kMaster);
+  master->start();
+  mount::FakeKernelFs::State fs;
+  auto client = make_mounted(kClient, fs);
+  client->start();
+  ASSERT_TRUE(fs.mounted);
+  EXPECT_EQ(fs.nodes.at(".meta/.log").mode, 0444u);
+  ASSERT_TRUE(master->make_directory(DirRequest{"d", 0755, 0, 0}, false).ok());
+  FileRequest f;
+  f.path = "d/f";
+  f.size = kMiB;
+  f.mode = 0664;
+  ASSERT_TRUE(master->create_file(f, true).ok());
+  EXPECT_EQ(fs.nodes.count("d"), 0u);
+  EXPECT_EQ(client->poll(), 2u);
+  EXPECT_EQ(fs.nodes.at("d/f").mode, 0444u);
+  EXPECT_TRUE(fs.nodes.at("d/f").mapped);
+}
+
+TEST_F(InstanceTest, APublishTheKernelRefusesIsAProblemAndDegradesTheInstance) {
+  format();
+  auto master = make(kMaster);
+  master->start();
+  mount::FakeKernelFs::State fs;
+  auto client = make_mounted(kClient, fs);
+  client->start();
+  FileRequest f;
+  f.size = kMiB;
+  for (const char* p : {"bad", "good"}) {
+    f.path = p;
+    ASSERT_TRUE(master->create_file(f, true).ok());
+  }
+  fs.fail["map_create bad"] = ENXIO;
+  files_.clear();
+  client->poll();
+  EXPECT_EQ(client->state(), InstanceState::degraded);
+  EXPECT_NE(client->state_reason().find("bad"), std::string::npos) << client->state_reason();
+  auto problems = client->problems();
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].kind, ProblemKind::publish_failed);
+  EXPECT_EQ(problems[0].index, 0u);
+  EXPECT_EQ(problems[0].message, "not published in the mount: bad: FAMFSIOC_MAP_CREATE_V2: No such device or address (ENXIO)");
+  EXPECT_TRUE(fs.nodes.at("good").mapped);
+  EXPECT_EQ(files_, (std::vector<std::string>{"bad", "good"})) << "both are in the namespace and announced";
+}
+
+TEST_F(InstanceTest, MasterCreateTheKernelRefusesFailsAfterLoggingIt) {
+  format();
+  mount::FakeKernelFs::State fs;
+  auto master = make_mounted(kMaster, fs);
+  master->start();
+  fs.fail["create f"] = EIO;
+  FileRequest f;
+  f.path = "f";
+  f.size = kMiB;
+  Status s = master->create_file(f, true);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().message(), "logged, but not published in the mount: f: create f: Input/output error (EIO)");
+  EXPECT_NE(master->volume()->state().names().find("f"), nullptr) << "the entry is in the log";
+  EXPECT_EQ(master->state(), InstanceState::degraded);
+}
+
+TEST_F(InstanceTest, EntriesOfAnotherWriterThatAMasterCreateReplaysArePublishedToo) {
+  format();
+  mount::FakeKernelFs::State fs;
+  auto master = make_mounted(kMaster, fs);
+  master->start();
+  {
+    // Another writer on this host (the reference CLI) appends behind famfsd's back.
+    auto dev = open_device(path_, OpenMode::read_write);
+    ASSERT_TRUE(dev.ok());
+    auto other = Volume::open(**dev, kMaster);
+    ASSERT_TRUE(other.ok());
+    ASSERT_TRUE((*other)->make_directory(DirRequest{"theirs", 0755, 0, 0}).ok());
+  }
+  FileRequest f;
+  f.path = "theirs/mine";
+  f.size = kMiB;
+  ASSERT_TRUE(master->create_file(f, true).ok());
+  EXPECT_TRUE(fs.nodes.at("theirs").is_dir);
+  EXPECT_TRUE(fs.nodes.at("theirs/mine").mapped);
+  EXPECT_EQ(dirs_, (std::vector<std::string>{"theirs"}));
+}
+
+TEST_F(InstanceTest, EveryMasterAppendHoldsTheFlockOfTheLogFile) {
+  format();
+  mount::FakeKernelFs::State fs;
+  auto master = make_mounted(kMaster, fs);
+  master->start();
+  fs.calls.clear();
+  FileRequest f;
+  f.path = "f";
+  f.size = kMiB;
+  ASSERT_TRUE(master->create_file(f, true).ok());
+  ASSERT_GE(fs.calls.size(), 3u);
+  EXPECT_EQ(fs.calls[0], "flock .meta/.log");
+  EXPECT_EQ(fs.calls[1], "funlock .meta/.log") << "the entry is logged under the lock, then published";
+  EXPECT_EQ(fs.calls[2], "create f 0600");
+  // A copy holds it from allocation to commit: its space is not logged yet.
+  f.path = "c";
+  auto pending = master->prepare_copy(f);
+  ASSERT_TRUE(pending.ok());
+  EXPECT_TRUE(fs.locked);
+  FileRequest g = f;
+  g.path = "g";
+  ASSERT_TRUE(master->create_file(g, true).ok()) << "famfsd's own operations share the lock";
+  EXPECT_TRUE(fs.locked) << "still held for the copy";
+  ASSERT_TRUE(master->commit_copy(std::move(pending.value())).ok());
+  EXPECT_FALSE(fs.locked);
+  auto abandoned = master->prepare_copy(FileRequest{"d", kMiB, 0644, 0, 0, omf::kFlagAllHostsReadWrite, {}});
+  ASSERT_TRUE(abandoned.ok());
+  master->abandon_copy(std::move(abandoned.value()));
+  EXPECT_FALSE(fs.locked);
+}
+
+TEST_F(InstanceTest, AppendsWaitForNoOneWhenAnotherWriterHoldsTheLog) {
+  format();
+  mount::FakeKernelFs::State fs;
+  auto master = make_mounted(kMaster, fs);
+  master->start();
+  fs.locked_elsewhere = true;
+  uint64_t entries = master->volume()->log_entries();
+  FileRequest f;
+  f.path = "f";
+  f.size = kMiB;
+  Status s = master->create_file(f, true);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code(), Errc::busy);
+  EXPECT_EQ(master->make_directory(DirRequest{"d", 0755, 0, 0}, false).error().code(), Errc::busy);
+  EXPECT_EQ(master->prepare_copy(f).error().code(), Errc::busy);
+  EXPECT_EQ(master->volume()->log_entries(), entries) << "nothing was logged";
+  fs.locked_elsewhere = false;
+  EXPECT_TRUE(master->create_file(f, true).ok());
+}
+
+TEST_F(InstanceTest, BatchLogsUnderOneFlockPublishesEachItemAndAnswersPerItem) {
+  format();
+  mount::FakeKernelFs::State fs;
+  auto master = make_mounted(kMaster, fs);
+  master->start();
+  fs.calls.clear();
+  fs.fail["create d/bad"] = EIO;
+  std::vector<Instance::BatchItem> items(5);
+  items[0].directory = DirRequest{"d", 0750, 0, 0};
+  items[1].file = FileRequest{"d/f", kMiB, 0640, 0, 0, omf::kFlagAllHostsReadWrite, {}};
+  items[3].file = FileRequest{"d/f", kMiB, 0640, 0, 0, omf::kFlagAllHostsReadWrite, {}};  // again
+  items[4].file = FileRequest{"d/bad", kMiB, 0644, 0, 0, omf::kFlagAllHostsReadWrite, {}};
+  std::vector<size_t> asked;
+  auto out = master->create_batch(items.size(), [&](size_t i) -> std::optional<Instance::BatchItem> {
+    asked.push_back(i);
+    if (i == 2) return std::nullopt;  // the caller refused it (a permission check)
+    return items[i];
+  });
+  ASSERT_TRUE(out.ok());
+  ASSERT_EQ(out->size(), 5u);
+  EXPECT_TRUE((*out)[0].ok() && (*out)[1].ok() && (*out)[2].ok());
+  EXPECT_EQ((*out)[3].error().code(), Errc::exists);
+  ASSERT_FALSE((*out)[4].ok());
+  EXPECT_EQ((*out)[4].error().message(), "logged, but not published in the mount: d/bad: create d/bad: Input/output error (EIO)");
+  EXPECT_EQ(asked, (std::vector<size_t>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(std::count(fs.calls.begin(), fs.calls.end(), "flock .meta/.log"), 1) << "one lock for the batch";
+  EXPECT_EQ(fs.calls.front(), "flock .meta/.log");
+  EXPECT_EQ(fs.calls[1], "funlock .meta/.log") << "logged under the lock, then published";
+  EXPECT_TRUE(fs.nodes.at("d/f").mapped);
+  EXPECT_EQ(fs.nodes.at("d").mode, 0750u);
+  EXPECT_EQ(master->volume()->log_entries(), 3u);
+  EXPECT_EQ(files_, (std::vector<std::string>{"d/f", "d/bad"}));
+  EXPECT_EQ(master->state(), InstanceState::degraded);
+}
+
+TEST_F(InstanceTest, BatchOnAClientIsNotMasterAndAThrowingCallerLeavesACommittedLog) {
+  format();
+  auto master = make(kMaster);
+  master->start();
+  auto client = make(kClient);
+  client->start();
+  auto none = [](size_t) { return std::optional<Instance::BatchItem>(); };
+  EXPECT_EQ(client->create_batch(1, none).error().code(), Errc::not_master);
+  EXPECT_THROW(master->create_batch(3,
+                                    [](size_t i) -> std::optional<Instance::BatchItem> {
+                                      if (i == 1) throw std::runtime_error("caller bug");
+                                      Instance::BatchItem it;
+                                      it.directory = DirRequest{"x", 0755, 0, 0};
+                                      return it;
+                                    }),
+               std::runtime_error);
+  EXPECT_EQ(client->poll(), 1u) << "the item before the throw is committed, not left half done";
+  Instance::BatchItem again;
+  again.directory = DirRequest{"y", 0755, 0, 0};
+  auto out = master->create_batch(1, [&](size_t) { return std::optional<Instance::BatchItem>(again); });
+  ASSERT_TRUE(out.ok()) << "a new batch starts";
+  EXPECT_TRUE((*out)[0].ok());
+}
+
+TEST_F(InstanceTest, AMountTheModuleShutDownFailsTheInstanceAndStillUnmounts) {
+  format();
+  mount::FakeKernelFs::State fs;
+  auto master = make_mounted(kMaster, fs);
+  master->start();
+  master->check_mount();
+  EXPECT_EQ(master->state(), InstanceState::ready);
+  fs.shut_down = true;
+  master->check_mount();
+  EXPECT_EQ(master->state(), InstanceState::failed);
+  EXPECT_EQ(master->state_reason().rfind("famfs.ko shut the mount /run/famfs/test down (memory failure or a vanished "
+                                         "device): FAMFSIOC_MAP_GET_V2: Input/output error (EIO)",
+                                         0),
+            0u)
+      << master->state_reason();
+  auto problems = master->problems();
+  ASSERT_FALSE(problems.empty());
+  EXPECT_EQ(problems.back().kind, ProblemKind::memory_error);
+  FileRequest f;
+  f.path = "f";
+  f.size = kMiB;
+  EXPECT_EQ(master->create_file(f, true).error().code(), Errc::memory_error);
+  master->stop();
+  EXPECT_FALSE(fs.mounted) << "unmount still works";
+}
+
+TEST_F(InstanceTest, AClientNoticesTheShutdownWhenItPolls) {
+  format();
+  mount::FakeKernelFs::State fs;
+  auto client = make_mounted(kClient, fs);
+  client->start();
+  fs.shut_down = true;
+  EXPECT_EQ(client->poll(), 0u);
+  EXPECT_EQ(client->state(), InstanceState::failed);
+}
+
+TEST_F(InstanceTest, AMountPointInUseFailsTheInstanceWithOneLine) {
+  format();
+  mount::FakeKernelFs::State fs;
+  fs.mount_point.state = mount::MountPointState::not_empty;
+  auto master = make_mounted(kMaster, fs);
+  master->start();
+  EXPECT_EQ(master->state(), InstanceState::failed);
+  EXPECT_EQ(master->state_reason(),
+            "mount failed: mount point /run/famfs/test is not empty (famfs is mounted on empty directories only)");
+  EXPECT_EQ(master->backend().mountpoint(), "");
 }
 
 // ReadFile's writer: a reader that stops reading cannot pin the worker.

@@ -1,0 +1,108 @@
+// The system calls famfsd makes to mount famfs.ko and fill the mount, behind
+// one small interface: the Linux implementation, and a fake in the unit tests
+// (tests/unit/mount/fake_kernel_fs.h). Paths inside the mount are relative to
+// its root (the root directory descriptor is opened by mount()/attach()).
+// Errors carry the errno by name ("File exists (EEXIST)").
+#pragma once
+
+#include <linux/famfs_ioctl.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "mount/fmap_codec.h"
+#include "util/result.h"
+
+namespace famfs::mount {
+
+// What a device path is, for the choice of backend.
+enum class DeviceClass {
+  regular_file,  // a regular or /dev/shm file (emulated device): famfs.ko cannot mount it
+  pmem,          // block device with DAX (/dev/pmemN)
+  devdax,        // device-dax character device (/dev/daxX.Y)
+  other,         // any other block or character device, or a special file
+};
+const char* device_class_name(DeviceClass c);
+
+// What is at a mount point path.
+enum class MountPointState {
+  missing,          // nothing: mount() may create it
+  empty_directory,  // usable
+  not_directory,
+  not_empty,
+  mounted,          // a mount point already (fstype/source say which)
+};
+
+struct MountPointInfo {
+  MountPointState state = MountPointState::missing;
+  std::string fstype;  // mounted: the file system type (e.g. "famfs")
+  std::string source;  // mounted: the mount source (device path)
+};
+
+class KernelFs {
+ public:
+  virtual ~KernelFs() = default;
+
+  // Whether famfs.ko is loaded (famfs is listed in /proc/filesystems).
+  virtual bool famfs_registered() = 0;
+  // What DEVICE is (stat + sysfs). not_found / permission_denied when it cannot be stat'ed.
+  virtual Result<DeviceClass> classify_device(const std::string& device) = 0;
+  // What is at DIR (an absolute path).
+  virtual Result<MountPointInfo> inspect(const std::string& dir) = 0;
+  // Creates DIR and its missing parents (mode 0755).
+  virtual Status make_directories(const std::string& dir) = 0;
+
+  // mount(2) DEVICE on DIR as famfs, read-write (the metadata files and
+  // every published node are created in it), and opens the new root for the
+  // calls below.
+  virtual Status mount(const std::string& device, const std::string& dir) = 0;
+  // Opens the root of the famfs mount already at DIR (restart adoption).
+  // invalid_argument when DIR is not the root of a famfs mount (statfs).
+  virtual Status attach(const std::string& dir) = 0;
+  // Whether DEVICE_A and DEVICE_B name the same device (same st_rdev, or
+  // the same path when either cannot be stat'ed).
+  virtual bool same_device(const std::string& device_a, const std::string& device_b) = 0;
+  // Closes the root and umount2(2)s DIR; DETACH is MNT_DETACH (lazy).
+  // busy (EBUSY) when a file in it is open or mapped and DETACH is false.
+  virtual Status unmount(const std::string& dir, bool detach) = 0;
+
+  // mkdirat(2) of REL under the root, then nothing else (mode is subject to
+  // the umask: callers set the final mode with set_mode()).
+  virtual Status make_directory(const std::string& rel, uint32_t mode) = 0;
+  // openat(2) REL with O_CREAT|O_EXCL|O_RDWR: a new empty file; returns its fd.
+  virtual Result<int> create_file(const std::string& rel, uint32_t mode) = 0;
+  // FAMFSIOC_MAP_CREATE_V2 on FD with MAP (pointers bound here).
+  virtual Status map_create(int fd, KernelMap& map) = 0;
+  // FAMFSIOC_MAP_GET_V2 on FD.
+  virtual Result<famfs_ioc_get_fmap> map_get(int fd) = 0;
+  // Opens REL (O_RDONLY), for map_get().
+  virtual Result<int> open_file(const std::string& rel) = 0;
+  // What is at REL: fstatat(2) without following a symlink.
+  enum class Kind { missing, directory, regular_file, other };
+  virtual Result<Kind> lookup(const std::string& rel) = 0;
+  // close(2).
+  virtual void close_file(int fd) = 0;
+  // unlinkat(2) of a file REL (a file that could not be given its map).
+  virtual Status remove_file(const std::string& rel) = 0;
+  // flock(FD, LOCK_EX | LOCK_NB): busy (EWOULDBLOCK) when another open file
+  // holds it.
+  virtual Status lock_exclusive(int fd) = 0;
+  // flock(FD, LOCK_UN).
+  virtual void unlock(int fd) = 0;
+  // fchownat(2) / fchmodat(2) of REL (AT_SYMLINK_NOFOLLOW for the owner).
+  virtual Status set_owner(const std::string& rel, uint32_t uid, uint32_t gid) = 0;
+  virtual Status set_mode(const std::string& rel, uint32_t mode) = 0;
+};
+
+// The real system calls.
+std::unique_ptr<KernelFs> make_linux_kernel_fs();
+
+// An Error for the failed call WHAT (e.g. "mkdir a/b") with errno ERR:
+// "WHAT: File exists (EEXIST)", its code from the errno (EEXIST -> exists,
+// ENOENT -> not_found, EBUSY -> busy, EPERM/EACCES -> permission_denied, ...).
+Error errno_error(const std::string& what, int err);
+// Whether E was made by errno_error() for errno ERR.
+bool is_errno(const Error& e, int err);
+
+}  // namespace famfs::mount

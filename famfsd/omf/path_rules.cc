@@ -31,15 +31,17 @@ static bool path_is_valid(std::string_view path) {
   size_t start = 0;
   for (size_t i = 0; i < n; ++i) {
     auto c = static_cast<unsigned char>(path[i]);
-    bad |= (c < 0x20) | (c == 0x7f);
+    bad |= static_cast<unsigned>(c < 0x20 || c == 0x7f);
     if (c == '/') {
       size_t len = i - start;  // the component before this slash
-      bad |= (len == 0) | (len == 1 && path[start] == '.') | (len == 2 && path[start] == '.' && path[start + 1] == '.');
+      bad |= static_cast<unsigned>(len == 0 || (len == 1 && path[start] == '.') ||
+                                   (len == 2 && path[start] == '.' && path[start + 1] == '.'));
       start = i + 1;
     }
   }
   size_t len = n - start;
-  bad |= (len == 1 && path[start] == '.') | (len == 2 && path[start] == '.' && path[start + 1] == '.');
+  bad |= static_cast<unsigned>((len == 1 && path[start] == '.') ||
+                               (len == 2 && path[start] == '.' && path[start + 1] == '.'));
   return bad == 0;
 }
 

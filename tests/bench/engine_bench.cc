@@ -59,11 +59,13 @@ int main(int argc, char** argv) {
   // (for profiling, e.g. under callgrind with a smaller log).
   uint64_t log_mib = 64;
   bool replay_only = false;
+  std::string save_path;  // --save FILE: the filled file system as a sparse image (for fsck, famfsd)
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--log-size" && i + 1 < argc) log_mib = std::strtoull(argv[++i], nullptr, 10);
     else if (a == "--replay-only") replay_only = true;
-    else die("usage: engine_bench [--log-size MIB] [--replay-only]");
+    else if (a == "--save" && i + 1 < argc) save_path = argv[++i];
+    else die("usage: engine_bench [--log-size MIB] [--replay-only] [--save FILE]");
   }
   const uint64_t log_len = log_mib * kMiB;
   const uint64_t capacity = famfs::omf::last_index_for(log_len) + 1;  // 123,361
@@ -99,6 +101,18 @@ int main(int argc, char** argv) {
          (unsigned long long)(log_len / kMiB), double(dev_size) / kGiB);
   printf("append (master, create_file/make_directory, no zeroing): %.0f entries/s (%.1f ms total)\n",
          capacity / (fill_ms / 1000), fill_ms);
+
+  if (!save_path.empty()) {
+    // Superblock region and log only; the data area stays a hole (no file was zeroed).
+    const uint64_t meta = famfs::omf::kLogOffset + log_len;
+    std::vector<uint8_t> head(meta);
+    if (!dev.read(0, head.data(), head.size())) die("cannot read the metadata back");
+    FILE* f = fopen(save_path.c_str(), "wb");
+    if (!f || fwrite(head.data(), 1, head.size(), f) != head.size() || ftruncate(fileno(f), dev_size) != 0 ||
+        fclose(f) != 0)
+      die("cannot write " + save_path);
+    printf("saved as %s (%.1f GiB, sparse)\n", save_path.c_str(), double(dev_size) / kGiB);
+  }
 
   // Full replay: open a client volume on the full log.
   std::vector<double> full;

@@ -175,14 +175,14 @@ class Copier {
             PropertyMap info = fs_.Stat(step.target, {});
             merged = get_string(info, "type").value_or("") == "dir";
           }
-          if (!merged) {
-            if (!bad) {
-              bad = &step;
-              bad_name = name;
-              bad_message = std::get<1>(results[i - begin]);
-            }
-            continue;
+          if (!merged && !bad) {
+            bad = &step;
+            bad_name = name;
+            bad_message = std::get<1>(results[i - begin]);
           }
+          if (merged && s_.request.verbose)
+            printf("'%s' -> 'famfs:%s'\n", step.local.c_str(), step.target.c_str());
+          continue;  // an existing directory is used, not created by this command
         }
         created.push_back(step.target);
         if (s_.request.verbose) printf("'%s' -> 'famfs:%s'\n", step.local.c_str(), step.target.c_str());

@@ -144,12 +144,19 @@ class Copier {
     constexpr size_t kBatch = 1024;
     for (size_t begin = 0; begin < dirs.size();) {
       if (begin == 0) {
+        bool existed = false;
         try {
-          fs_.Mkdir(dirs[0]->target, dir_options);
+          PropertyMap info = fs_.Stat(dirs[0]->target, {});
+          existed = get_string(info, "type").value_or("") == "dir";
+        } catch (const sdbus::Error&) {
+          // Missing (or not visible): Mkdir below makes it or names why not.
+        }
+        try {
+          if (!existed) fs_.Mkdir(dirs[0]->target, dir_options);
         } catch (const sdbus::Error& e) {
           throw failed(*dirs[0], e.getName(), e.getMessage());
         }
-        created.push_back(dirs[0]->target);
+        if (!existed) created.push_back(dirs[0]->target);
         if (s_.request.verbose) printf("'%s' -> 'famfs:%s'\n", dirs[0]->local.c_str(), dirs[0]->target.c_str());
         begin = 1;
         continue;

@@ -38,8 +38,10 @@ ApplyOutcome ReplayedState::apply(uint64_t index, std::variant<omf::LogEntry, Pr
 
   if (auto* file = std::get_if<omf::FileEntry>(&entry.body)) {
     auto map_problem = omf::check_file_map(file->map, file->size, geo_);
-    uint64_t overlap = alloc_.conflicts(file->map);
-    alloc_.claim(file->map);  // even when rejected: that space stays reserved
+    // Claimed even when rejected: that space stays reserved. The units that
+    // were in use already (by another file, or by an earlier extent of this
+    // map) are the cross-link: one pass over the bitmap, not a check and a claim.
+    uint64_t overlap = alloc_.claim(file->map);
     if (map_problem) return reject(map_problem->kind, file->path + ": " + map_problem->message);
     if (overlap) {
       ++crosslinks_;

@@ -19,6 +19,9 @@ import tempfile
 import time
 import zlib
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from private_bus import Bus  # noqa: E402
+
 BUILD, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 FAMFSD = os.path.join(BUILD, "famfsd/famfsd")
 FAMFSCTL = os.path.join(BUILD, "cli/famfsctl")
@@ -60,45 +63,6 @@ def shm(size, prealloc=False):
     os.close(fd)
     shm_files.append(path)
     return path
-
-
-class Bus:
-    def __init__(self):
-        self.conf = os.path.join(work, "bus.conf")
-        self.sock = os.path.join(work, "bus.sock")
-        with open(self.conf, "w") as f:
-            f.write(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path={self.sock}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_destination="org.freedesktop.DBus"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_type="signal"/>
-    <allow send_type="method_return"/>
-    <allow send_type="error"/>
-  </policy>
-  <include>{POLICY}</include>
-</busconfig>
-""")
-        r, w = os.pipe()
-        self.proc = subprocess.Popen(["dbus-daemon", "--config-file=" + self.conf, "--nofork",
-                                      "--print-address=%d" % w], pass_fds=(w,), stdin=subprocess.DEVNULL,
-                                     stderr=open(os.path.join(work, "bus.log"), "w"))
-        os.close(w)
-        self.address = os.read(r, 4096).decode().strip()
-        os.close(r)
-        procs.append(self.proc)
-        os.chmod(work, 0o755)
-        os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = self.address
 
 
 class Daemon:
@@ -252,7 +216,8 @@ def write_log_entries(path, first, count, log_len=8 * MiB):
 member = None
 try:
     member = Member()
-    bus = Bus()
+    bus = Bus(work, POLICY)
+    procs.append(bus.proc)
 
     # ---- three hosts on one device: the master formats it ----
     dev = shm(8 * GiB)

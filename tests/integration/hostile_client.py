@@ -33,6 +33,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dbus_wire as wire  # noqa: E402
+from private_bus import Bus  # noqa: E402
 
 MiB, GiB = 1 << 20, 1 << 30
 UUID_M = "11111111-2222-4333-8444-555555555555"
@@ -250,44 +251,6 @@ def as_caller(address):
 # ---------------------------------------------------------------------------
 # The harness (root).
 # ---------------------------------------------------------------------------
-class Bus:
-    def __init__(self, work, policy):
-        self.conf = os.path.join(work, "bus.conf")
-        self.sock = os.path.join(work, "bus.sock")
-        with open(self.conf, "w") as f:
-            f.write(f"""<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path={self.sock}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_destination="org.freedesktop.DBus"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_type="signal"/>
-    <allow send_type="method_return"/>
-    <allow send_type="error"/>
-  </policy>
-  <include>{policy}</include>
-</busconfig>
-""")
-        r, w = os.pipe()
-        self.proc = subprocess.Popen(["dbus-daemon", "--config-file=" + self.conf, "--nofork",
-                                      "--print-address=%d" % w], pass_fds=(w,), stdin=subprocess.DEVNULL,
-                                     stderr=open(os.path.join(work, "bus.log"), "w"))
-        os.close(w)
-        self.address = os.read(r, 4096).decode().strip()
-        os.close(r)
-        os.chmod(work, 0o755)
-        os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = self.address
-
-
 def proc_fds(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
 

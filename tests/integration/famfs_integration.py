@@ -20,7 +20,7 @@ import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from private_bus import Bus  # noqa: E402
+from private_bus import Bus, reap  # noqa: E402
 
 BUILD, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 FAMFSD = os.path.join(BUILD, "famfsd/famfsd")
@@ -1150,14 +1150,7 @@ try:
             check("master: a missing parent other than .meta is still NotFound", rc == EX_NOTFOUND, (rc, err))
         g.stop()
 finally:
-    for p in procs:
-        if p.poll() is None:
-            p.terminate()
-    for p in procs:
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
+    reap(procs)
     for f in shm_files:
         try:
             os.unlink(f)

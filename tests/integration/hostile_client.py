@@ -33,7 +33,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dbus_wire as wire  # noqa: E402
-from private_bus import Bus  # noqa: E402
+from private_bus import Bus, reap  # noqa: E402
 
 MiB, GiB = 1 << 20, 1 << 30
 UUID_M = "11111111-2222-4333-8444-555555555555"
@@ -751,14 +751,7 @@ def main():
         log_text = open(log).read()
         check("famfsd logged no unexpected failure", "failed unexpectedly" not in log_text, log_text[-1500:])
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        reap(procs)
         os.unlink(dev)
         if all(results):
             shutil.rmtree(work, ignore_errors=True)

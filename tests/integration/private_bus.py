@@ -48,3 +48,16 @@ class Bus:
         os.close(r)
         os.chmod(work, 0o755)  # callers run as nobody reach the socket
         os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = self.address
+
+
+def reap(procs, grace=10):
+    """Terminates every process of PROCS still running, waits GRACE seconds
+    for each, kills what is left."""
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+    for p in procs:
+        try:
+            p.wait(grace)
+        except subprocess.TimeoutExpired:
+            p.kill()

@@ -7,6 +7,7 @@
 #include "engine/format.h"
 #include "engine/volume.h"
 #include "fake_device.h"
+#include "volume_fixture.h"
 #include "omf/bytes.h"
 #include "omf/layout.h"
 
@@ -28,24 +29,9 @@ DirRequest dir(std::string path) {
   return r;
 }
 
-class VolumeBatchTest : public ::testing::Test {
+class VolumeBatchTest : public testing::FormattedDevice {
  protected:
-  void SetUp() override {
-    FormatOptions o;
-    o.system_uuid = master_;
-    o.dev_name = "fake0";
-    ASSERT_TRUE(format_device(dev_, o));
-  }
-  std::unique_ptr<Volume> open_as(const Uuid& who) {
-    auto v = Volume::open(dev_, who);
-    EXPECT_TRUE(v) << v.error().message();
-    return std::move(v.value());
-  }
   uint64_t header_next_index() { return omf::load_u64(dev_.bytes() + omf::kLogOffset + omf::kNextIndexOffset); }
-
-  FakeDevice dev_{kGiB};
-  Uuid master_ = Uuid::random();
-  Uuid other_ = Uuid::random();
 };
 
 TEST_F(VolumeBatchTest, BatchFlushesTheSlotsAsOneRangeAndTheHeaderOnce) {

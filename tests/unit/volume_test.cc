@@ -9,6 +9,7 @@
 #include "engine/check_report.h"
 #include "engine/format.h"
 #include "fake_device.h"
+#include "volume_fixture.h"
 #include "golden.h"
 #include "omf/bytes.h"
 #include "omf/crc.h"
@@ -33,19 +34,8 @@ DirRequest dir(std::string path) {
   return r;
 }
 
-class VolumeTest : public ::testing::Test {
+class VolumeTest : public testing::FormattedDevice {
  protected:
-  void SetUp() override {
-    FormatOptions o;
-    o.system_uuid = master_;
-    o.dev_name = "fake0";
-    ASSERT_TRUE(format_device(dev_, o));
-  }
-  std::unique_ptr<Volume> open_as(const Uuid& who) {
-    auto v = Volume::open(dev_, who);
-    EXPECT_TRUE(v) << v.error().message();
-    return std::move(v.value());
-  }
   // Writes ENTRY into the next slot and commits it, bypassing every check,
   // as a buggy or hostile host could.
   void raw_append(const omf::LogEntry& entry) {
@@ -71,10 +61,6 @@ class VolumeTest : public ::testing::Test {
     for (const Problem& p : v.problems()) out.push_back(p.kind);
     return out;
   }
-
-  FakeDevice dev_{kGiB};
-  Uuid master_ = Uuid::random();
-  Uuid other_ = Uuid::random();
 };
 
 TEST_F(VolumeTest, FreshFormatOpensEmptyAsMaster) {

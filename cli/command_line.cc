@@ -32,7 +32,7 @@ constexpr std::array kCommands = {
     CommandInfo{Command::stat, "stat", 1, 1},     CommandInfo{Command::getmap, "getmap", 1, 1},
     CommandInfo{Command::check, "check", 0, 0},   CommandInfo{Command::monitor, "monitor", 0, 0},
     CommandInfo{Command::jobs, "jobs", 0, 2},     CommandInfo{Command::help, "help", 0, 1},
-    CommandInfo{Command::hosts, "hosts", 0, 2},
+    CommandInfo{Command::hosts, "hosts", 0, 2},   CommandInfo{Command::rm, "rm", 1, kMany},
 };
 
 const CommandInfo& info(Command command) {
@@ -73,6 +73,7 @@ Status apply_option(const OptionSpec& spec, const std::string& value, Request& r
     case OptionId::size: return size(request.size);
     case OptionId::chunk_size: return size(request.chunk_size);
     case OptionId::force: request.force = true; break;
+    case OptionId::enable_delete: request.enable_delete = true; break;
     case OptionId::mode: {
       auto parsed = parse_mode(value);
       if (!parsed) return bad(parsed.error());

@@ -11,7 +11,7 @@
 
 namespace famfs::cli {
 
-enum class Command { list, status, format, create, mkdir, cp, cat, ls, stat, getmap, check, monitor, jobs, help, hosts };
+enum class Command { list, status, format, create, mkdir, cp, cat, ls, stat, getmap, check, monitor, jobs, help, hosts, rm };
 
 // The command's name as typed ("getmap").
 std::string_view command_name(Command command);
@@ -44,9 +44,10 @@ struct Request {
   std::optional<uint32_t> uid;         // --uid
   std::optional<uint32_t> gid;         // --gid
   bool force = false;                  // format --force
+  bool enable_delete = false;          // format --enable-delete
   bool no_zero = false;                // create --no-zero
   bool parents = false;                // mkdir -p
-  bool recursive = false;              // cp -r
+  bool recursive = false;              // cp -r, rm -r
   bool long_listing = false;           // ls -l
   bool verbose = false;                // cp -v
   std::optional<uint64_t> offset;      // cat --offset

@@ -214,6 +214,14 @@ ExitCode run_command(Session& s) {
     }
     case Command::jobs:
       return run_jobs(s);
+    case Command::rm: {
+      OptionMap options;
+      if (r.recursive) options["recursive"] = sdbus::Variant(true);
+      uint32_t total = 0;
+      for (const std::string& typed : r.operands) total += fs.Remove(famfs_path(typed), options);
+      if (json) print_json({{"removed", total}});
+      return ExitCode::ok;
+    }
     case Command::hosts: {
       if (!r.operands.empty()) {  // hosts forget UUID
         uint32_t n = fs.ForgetHost(r.operands[1], {});

@@ -15,7 +15,7 @@ enum class ExitCode : int {
   no_instance = 3,      // no bus, no instance, instance not found, ambiguous
   invalid_argument = 4, // InvalidArgument, InvalidPath
   not_found = 5,        // NotFound, NotDirectory
-  exists = 6,
+  exists = 6,           // Exists, NotEmpty
   no_space = 7,
   log_full = 8,
   not_master = 9,

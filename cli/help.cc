@@ -27,9 +27,14 @@ constexpr std::array kDocs = {
                "whether the master beats, problems. --json prints the properties with\n"
                "snake_case keys (free_bytes, master_system_uuid, master_alive) and raw values\n"
                "(sizes in bytes).\n"},
-    CommandDoc{Command::format, "[--log-size SIZE] [--force]", "create a file system on the device (root only)",
+    CommandDoc{Command::format, "[--log-size SIZE] [--force] [--enable-delete]",
+               "create a file system on the device (root only)",
                "Calls Format. Allowed only when famfsd's configuration permits formatting this\n"
-               "device (allow_format). --force formats over an existing file system.\n"},
+               "device (allow_format). --force formats over an existing file system.\n"
+               "--enable-delete allows removing files (rm); it is recorded in the host area\n"
+               "and cannot be changed later. Reference famfs hosts ignore removals (they\n"
+               "would keep showing a removed file and read another file's bytes once its\n"
+               "space is reused), so they must not mount such a file system.\n"},
     CommandDoc{Command::create,
                "PATH... --size SIZE [--mode M] [--uid U] [--gid G] [--nstrips N --chunk-size C] [--no-zero]",
                "create files of SIZE bytes (zeroed)",
@@ -82,7 +87,8 @@ constexpr std::array kDocs = {
     CommandDoc{Command::check, "", "check the file system read-only (as fsck.famfs does)",
                "Calls Check. Exits with 14 when problems were found.\n"},
     CommandDoc{Command::monitor, "", "print file system events as they happen, until Ctrl-C",
-               "Subscribes to the instance's FileCreated, DirectoryCreated, StateChanged and\n"
+               "Subscribes to the instance's FileCreated, DirectoryCreated, FileRemoved,\n"
+               "DirectoryRemoved, StateChanged and\n"
                "PropertiesChanged signals and prints one line per signal:\n"
                "  12:00:01.250 FileCreated path=data/a.arrow size=4194304 (4 MiB)\n"
                "With --json, one JSON object per line with \"time\" (ISO 8601) and \"signal\".\n"
@@ -106,6 +112,14 @@ constexpr std::array kDocs = {
                "behind, and when it last beat. --json prints one object.\n"
                "hosts forget UUID (root) frees the slots of a host that no longer beats\n"
                "(ForgetHost).\n"},
+    CommandDoc{Command::rm, "[-r] PATH...", "remove files and directories (deletion-enabled file systems)",
+               "Calls Remove once per PATH, on the master. A directory must be empty unless\n"
+               "-r. Needs write and search on the parent (-r: read, write and search on every\n"
+               "directory emptied). The file is gone from every host within its poll interval;\n"
+               "its memory is reused only once every live host has released it (see status:\n"
+               "pending release, and which hosts hold it back). Fails with Unsupported on a\n"
+               "file system formatted without --enable-delete. Stops at the first PATH that\n"
+               "fails; the PATHs before it stay removed.\n"},
 };
 
 const CommandDoc& doc(Command command) {

@@ -19,6 +19,7 @@ OptionMap format_options(const Request& r) {
   OptionMap out;
   if (r.log_size) out["log_size"] = sdbus::Variant(*r.log_size);
   if (r.force) out["force"] = sdbus::Variant(true);
+  if (r.enable_delete) out["enable_delete"] = sdbus::Variant(true);
   return out;
 }
 

@@ -91,7 +91,7 @@ class Monitor {
         m >> path >> size;
         event.fields.emplace_back("path", path);
         event.fields.emplace_back("size", size);
-      } else if (interface == kFilesystemInterface && event.signal == "DirectoryCreated") {
+      } else if (interface == kFilesystemInterface && (event.signal == "DirectoryCreated" || event.signal == "FileRemoved" || event.signal == "DirectoryRemoved")) {
         std::string path;
         m >> path;
         event.fields.emplace_back("path", path);

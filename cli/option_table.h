@@ -12,7 +12,7 @@ namespace famfs::cli {
 
 enum class OptionId {
   instance, json, timeout, help, version,
-  log_size, force, size, mode, uid, gid, nstrips, chunk_size, no_zero, parents, recursive, long_listing, verbose,
+  log_size, force, enable_delete, size, mode, uid, gid, nstrips, chunk_size, no_zero, parents, recursive, long_listing, verbose,
   offset, length,
 };
 

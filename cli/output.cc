@@ -147,6 +147,13 @@ nlohmann::json variant_to_json(const sdbus::Variant& v) {
                      {"applied", h.applied}, {"last_seen_us", h.last_seen_us}});
     return out;
   }
+  if (sig == "a(sttas)") {
+    auto out = nlohmann::json::array();
+    PropertyMap one{{"p", v}};
+    for (const auto& r : get_pending(one, "p"))
+      out.push_back({{"path", r.path}, {"delete_index", r.delete_index}, {"bytes", r.bytes}, {"held_by", r.held_by}});
+    return out;
+  }
   if (sig == "a{sv}") return map_to_json(v.get<PropertyMap>());
   return "<" + sig + ">";
 }
@@ -292,6 +299,16 @@ std::vector<HostRow> get_hosts(const PropertyMap& map, const std::string& key) {
   auto it = map.find(key);
   if (it == map.end() || it->second.peekValueType() != "a(sssstt)") return {};
   return get_hosts_of(it->second);
+}
+
+std::vector<PendingRow> get_pending(const PropertyMap& map, const std::string& key) {
+  using PendingStruct = sdbus::Struct<std::string, uint64_t, uint64_t, std::vector<std::string>>;
+  auto it = map.find(key);
+  if (it == map.end() || it->second.peekValueType() != "a(sttas)") return {};
+  std::vector<PendingRow> out;
+  for (const auto& r : it->second.get<std::vector<PendingStruct>>())
+    out.push_back({std::get<0>(r), std::get<1>(r), std::get<2>(r), std::get<3>(r)});
+  return out;
 }
 
 std::string json_key(std::string_view name) {

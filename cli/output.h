@@ -70,6 +70,14 @@ struct HostRow {
 std::vector<HostRow> get_hosts_of(const sdbus::Variant& v);  // V must hold a(sssstt)
 std::vector<HostRow> get_hosts(const PropertyMap& map, const std::string& key);
 
+// One row of PendingRelease (a(sttas)): a removed file whose space is held.
+struct PendingRow {
+  std::string path;
+  uint64_t delete_index = 0, bytes = 0;
+  std::vector<std::string> held_by;
+};
+std::vector<PendingRow> get_pending(const PropertyMap& map, const std::string& key);
+
 // An extent or strip (devindex, offset, length).
 struct Extent {
   uint64_t devindex, offset, length;

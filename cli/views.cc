@@ -94,6 +94,21 @@ std::string render_status_text(const std::string& bus_name, const PropertyMap& p
   row("Directories", num("Directories"), {"Directories"});
   row("Space", size_of("AllocatedBytes") + " allocated, " + size_of("FreeBytes") + " free",
       {"AllocatedBytes", "FreeBytes"});
+  // Deletion (docs/delete.md): the removed files whose memory is held back, and by whom.
+  std::vector<std::string> held_lines;
+  if (p.count("DeleteEnabled")) {
+    bool on = p.at("DeleteEnabled").peekValueType() == "b" && p.at("DeleteEnabled").get<bool>();
+    row("Deletion", on ? "enabled" : "disabled (formatted without --enable-delete)", {"DeleteEnabled"});
+    auto pending = get_pending(p, "PendingRelease");
+    if (on || !pending.empty())
+      row("Pending release", size_of("PendingReleaseBytes") + " in " + std::to_string(pending.size()) + " removed file(s)",
+          {"PendingReleaseBytes", "PendingRelease"});
+    for (const auto& f : pending) {
+      held_lines.push_back("  " + one_line(f.path) + " (entry " + std::to_string(f.delete_index) + ", " +
+                           human_size(f.bytes) + ")" + (f.held_by.empty() ? ": waiting for the next release" : ""));
+      for (const auto& why : f.held_by) held_lines.push_back("    held: " + one_line(why));
+    }
+  }
   if (auto ms = get_u64(p, "PollIntervalMs")) row("Poll interval", std::to_string(*ms) + " ms", {"PollIntervalMs"});
   shown.insert("PollIntervalMs");
   // Host registry (issue 12).
@@ -109,6 +124,7 @@ std::string render_status_text(const std::string& bus_name, const PropertyMap& p
   auto problems = get_problems(p, "Problems");
   row("Problems", problems.empty() ? "none" : std::to_string(problems.size()), {});
   std::string out = render_table(rows, {});
+  for (const auto& line : held_lines) out += line + "\n";
   for (const auto& problem : problems) out += problem_line(problem) + "\n";
   return out;
 }
@@ -290,10 +306,12 @@ std::string render_check_text(const PropertyMap& r) {
       {"Space:", size_of("allocated") + " allocated, " + size_of("free") + " free"},
       {"Sum of file sizes:", size_of("sum_of_file_sizes")},
       {"Log:", num("log_used") + " of " + num("log_capacity") + " entries used"},
+      {"Pending release:", size_of("pending_release_bytes") + " in " + num("pending_release_files") + " removed file(s)"},
       {"Problems:", problems.empty() ? "none" : std::to_string(problems.size())},
   };
   static const std::set<std::string> known = {"clean", "problems", "files", "dirs", "allocated", "free",
-                                              "sum_of_file_sizes", "log_used", "log_capacity"};
+                                              "sum_of_file_sizes", "log_used", "log_capacity",
+                                              "pending_release_bytes", "pending_release_files"};
   for (const auto& [key, value] : r)
     if (!known.count(key)) rows.push_back({key + ":", variant_to_text(value)});
   std::string out = render_table(rows, {});

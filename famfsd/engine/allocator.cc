@@ -16,6 +16,7 @@ using omf::FileMap;
 Allocator::Allocator(const omf::Geometry& geo)
     : geo_(geo),
       bits_(geo.total_units()),
+      pending_bits_(geo.total_units()),
       data_unit_((geo.data_offset() + geo.alloc_unit - 1) / geo.alloc_unit),
       hint_(data_unit_) {
   bits_.set_range(0, data_unit_);
@@ -34,9 +35,85 @@ std::optional<Allocator::UnitRange> Allocator::units_of(const Extent& x) const {
 
 uint64_t Allocator::claim(const FileMap& map) {
   uint64_t already = 0;
-  for (const Extent& x : map.extents)
-    if (auto r = units_of(x)) already += bits_.set_range(r->first, r->count);
+  for (const Extent& x : map.extents) {
+    auto r = units_of(x);
+    if (!r) continue;
+    if (pending_bits_.count_set() != 0 && pending_bits_.count_range(r->first, r->count) != 0)
+      already += claim_over_pending(*r);
+    else
+      already += bits_.set_range(r->first, r->count);
+  }
   return already;
+}
+
+uint64_t Allocator::claim_over_pending(const UnitRange& r) {
+  uint64_t already = 0;
+  for (uint64_t u = r.first; u < r.first + r.count; ++u) {
+    if (pending_bits_.test(u)) {
+      pending_bits_.clear_range(u, 1);  // the unit now belongs to the new file
+      continue;
+    }
+    already += bits_.set_range(u, 1);
+  }
+  return already;
+}
+
+uint64_t Allocator::unholdable(const FileMap& map) const {
+  uint64_t bad = 0;
+  for (const Extent& x : map.extents) {
+    auto r = units_of(x);
+    if (!r) {
+      bad += 1;
+      continue;
+    }
+    bad += r->count - bits_.count_range(r->first, r->count);
+    bad += pending_bits_.count_range(r->first, r->count);
+  }
+  return bad;
+}
+
+void Allocator::hold(const FileMap& map, uint64_t delete_index, std::string path) {
+  for (const Extent& x : map.extents)
+    if (auto r = units_of(x)) pending_bits_.set_range(r->first, r->count);
+  pending_.push_back(PendingRelease{delete_index, std::move(path), map});
+}
+
+uint64_t Allocator::release_before(uint64_t before) {
+  uint64_t freed = 0;
+  size_t keep = 0;
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    PendingRelease& p = pending_[i];
+    if (p.delete_index >= before) {
+      if (keep != i) pending_[keep] = std::move(p);
+      ++keep;
+      continue;
+    }
+    for (const Extent& x : p.map.extents) {
+      auto r = units_of(x);
+      if (!r) continue;
+      // Only the units still pending: a later file may have taken some over.
+      for (uint64_t u = r->first; u < r->first + r->count; ++u) {
+        if (!pending_bits_.test(u)) continue;
+        pending_bits_.clear_range(u, 1);
+        bits_.clear_range(u, 1);
+        hint_ = std::min(hint_, u);
+        freed += geo_.alloc_unit;
+      }
+    }
+  }
+  pending_.resize(keep);
+  return freed;
+}
+
+std::vector<Allocator::PendingView> Allocator::pending() const {
+  std::vector<PendingView> out;
+  for (const PendingRelease& p : pending_) {
+    uint64_t units = 0;
+    for (const Extent& x : p.map.extents)
+      if (auto r = units_of(x)) units += pending_bits_.count_range(r->first, r->count);
+    if (units) out.push_back(PendingView{&p, units * geo_.alloc_unit});
+  }
+  return out;
 }
 
 uint64_t Allocator::conflicts(const FileMap& map) const {
@@ -44,7 +121,7 @@ uint64_t Allocator::conflicts(const FileMap& map) const {
   for (size_t i = 0; i < map.extents.size(); ++i) {
     auto r = units_of(map.extents[i]);
     if (!r) continue;
-    n += bits_.count_range(r->first, r->count);
+    n += bits_.count_range(r->first, r->count) - pending_bits_.count_range(r->first, r->count);
     // Overlap between this map's own extents is a cross-link too.
     for (size_t j = 0; j < i; ++j) {
       auto q = units_of(map.extents[j]);

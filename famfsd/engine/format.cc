@@ -62,7 +62,7 @@ Result<omf::ValidSuperblock> format_device(Device& dev, const FormatOptions& opt
   // The reference never zeroes the rest of the superblock region: start the
   // host area clean, bound to the new file system.
   FAMFS_TRY(dev.zero(omf::kSuperblockSize, omf::kHostAreaOffset - omf::kSuperblockSize));
-  FAMFS_TRY(init_host_area(dev, sb.fs_uuid));
+  FAMFS_TRY(init_host_area(dev, sb.fs_uuid, opts.enable_delete ? omf::kFeatureDelete : 0));
   FAMFS_TRY(dev.zero(omf::kLogOffset, opts.log_len));
   std::array<uint8_t, omf::kLogHeaderSize> hdr;
   omf::encode_log_header(omf::new_log_header(opts.log_len), hdr);

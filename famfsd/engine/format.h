@@ -17,6 +17,9 @@ struct FormatOptions {
   Uuid system_uuid;                        // the master host
   std::string dev_name;                    // stored in the superblock (<= 64 bytes kept)
   bool force = false;                      // overwrite an existing file system
+  // Allow removing files (docs/delete.md): recorded in the host area's
+  // header. Reference famfs hosts must not mount such a file system.
+  bool enable_delete = false;
 };
 
 // Result of looking at byte 0 of a device.

@@ -81,7 +81,7 @@ Result<RecordRead<omf::HostSlot>> read_host_slot(Device& dev, uint32_t slot) {
   return classify<omf::HostSlot>(raw.data(), omf::validate_host_slot);
 }
 
-Status init_host_area(Device& dev, const Uuid& fs_uuid) {
+Status init_host_area(Device& dev, const Uuid& fs_uuid, uint64_t features) {
   if (dev.size() < omf::kHostAreaEnd)
     return Error(Errc::invalid_argument, dev.path() + " is too small for a host area");
   // Header first (invalid while the rest is zeroed), then everything else.
@@ -90,7 +90,7 @@ Status init_host_area(Device& dev, const Uuid& fs_uuid) {
   FAMFS_TRY(dev.flush(omf::kHostAreaOffset, sizeof zeros));
   FAMFS_TRY(dev.zero(omf::kHostAreaOffset, omf::kSuperblockRegion - omf::kHostAreaOffset));
   std::array<uint8_t, omf::kHostHeaderSize> hdr;
-  omf::encode_host_header(omf::new_host_header(fs_uuid), hdr);
+  omf::encode_host_header(omf::new_host_header(fs_uuid, features), hdr);
   FAMFS_TRY(dev.write(omf::kHostAreaOffset, hdr.data(), hdr.size()));
   return dev.flush(omf::kHostAreaOffset, hdr.size());
 }

@@ -56,9 +56,10 @@ Result<RecordRead<omf::MasterRecord>> read_master_record(Device& dev);
 // Reads slot SLOT alone (invalidating it first).
 Result<RecordRead<omf::HostSlot>> read_host_slot(Device& dev, uint32_t slot);
 
-// Zeroes the whole area and writes a fresh header for FS_UUID, flushed
-// (mkfs.famfs, and the master when it finds no valid header).
-Status init_host_area(Device& dev, const Uuid& fs_uuid);
+// Zeroes the whole area and writes a fresh header for FS_UUID with FEATURES
+// (omf::kFeature*), flushed (mkfs.famfs, and the master when it finds no
+// valid header).
+Status init_host_area(Device& dev, const Uuid& fs_uuid, uint64_t features = 0);
 
 // Writes and flushes the master record (the holder's beat).
 Status write_master_record(Device& dev, const omf::MasterRecord& record);

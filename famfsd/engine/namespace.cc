@@ -31,8 +31,8 @@ Status Namespace::check_new(std::string_view path, uint64_t hash, NodeId& parent
     return Error(Errc::exists, std::string(path) + " already exists");
   std::string_view up = omf::parent_path(path);
   // Log entries come in runs with one parent (a directory, then its files):
-  // the last parent found saves the parent's hash and probe. Nodes are never
-  // removed, so a path once found keeps its id.
+  // the last parent found saves the parent's hash and probe. remove() drops
+  // the cache, so a path found keeps its id while it is cached.
   uint32_t p;
   if (parent_cache_id_ != PathIndex::kNone && up == parent_cache_path_) {
     p = parent_cache_id_;
@@ -109,6 +109,32 @@ Result<NodeId> Namespace::add_file(omf::FileEntry&& entry, uint64_t log_index, b
   n.flags = entry.flags;
   n.map = std::move(entry.map);
   return insert(std::move(n), path_checked);
+}
+
+Status Namespace::remove(NodeId id) {
+  if (id == kRootNode || id >= nodes_.size()) return Error(Errc::invalid_argument, "no such node");
+  Node& n = nodes_[id];
+  if (n.removed) return Error(Errc::invalid_argument, n.path + " is removed already");
+  if (implicit(n))
+    return Error(Errc::invalid_argument, n.path + " has no log entry (the reference famfs keeps its metadata there)");
+  if (n.is_dir && !n.children.empty())
+    return Error(Errc::not_empty, n.path + " is not empty (" + std::to_string(n.children.size()) + " entries)");
+  index_.erase(PathIndex::hash(n.path), id);
+  auto& siblings = nodes_[n.parent].children;
+  for (auto it = siblings.begin(); it != siblings.end(); ++it)
+    if (*it == id) {
+      siblings.erase(it);
+      break;
+    }
+  if (!n.is_dir) {
+    --files_;
+    sum_sizes_ -= n.size;
+  }
+  ++removed_;
+  n.removed = true;
+  parent_cache_id_ = PathIndex::kNone;
+  parent_cache_path_.clear();
+  return ok_status();
 }
 
 std::optional<NodeId> Namespace::find_id(std::string_view path) const {

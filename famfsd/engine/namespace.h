@@ -31,6 +31,7 @@ struct Node {
   bool is_dir = false;
   uint32_t uid = 0, gid = 0, mode = 0;
   uint64_t log_index = UINT64_MAX;  // entry that created it (root: UINT64_MAX)
+  bool removed = false;             // a DELETE entry removed it (the id is never reused)
   NodeId parent = kRootNode;
   std::vector<NodeId> children;  // in log order
   // Files only.
@@ -55,6 +56,13 @@ class Namespace {
   // Adds a file (takes ENTRY's path and map); fails as can_add().
   Result<NodeId> add_file(omf::FileEntry&& entry, uint64_t log_index, bool path_checked = false);
 
+  // Removes node ID (a file, or an empty directory; not the root or the
+  // implicit ".meta"): its path is free again, it leaves its parent's
+  // children and every count; node(ID) still answers, with removed set.
+  // not_empty: a directory with children; invalid_argument: root, implicit
+  // or already removed.
+  Status remove(NodeId id);
+
   // The node at PATH ("" is the root), or nullptr.
   const Node* find(std::string_view path) const;
   // The id of the node at PATH, or nullopt.
@@ -64,16 +72,19 @@ class Namespace {
   size_t file_count() const { return files_; }
   // Directories created by log entries (the root and the implicit ".meta"
   // are not counted, as the reference's fsck counts MKDIR entries).
-  size_t directory_count() const { return nodes_.size() - 1 - files_ - (meta_logged_ ? 0 : 1); }
-  // Every node but the root, ".meta" included; ids run 1..node_count().
-  size_t node_count() const { return nodes_.size() - 1; }
+  size_t directory_count() const { return nodes_.size() - 1 - files_ - removed_ - (meta_logged_ ? 0 : 1); }
+  // Every node but the root, ".meta" included (removed nodes not counted).
+  size_t node_count() const { return nodes_.size() - 1 - removed_; }
+  // Ids run 1..id_limit()-1 (removed nodes included).
+  size_t id_limit() const { return nodes_.size(); }
   // Whether NODE is there without a log entry (the implicit ".meta").
   static bool implicit(const Node& node) { return node.log_index == UINT64_MAX; }
   uint64_t sum_of_file_sizes() const { return sum_sizes_; }
-  // Every node but the root, in log order (".meta" first).
+  // Every node but the root and the removed ones, in log order (".meta" first).
   template <typename F>
   void for_each(F&& f) const {
-    for (size_t i = 1; i < nodes_.size(); ++i) f(nodes_[i]);
+    for (size_t i = 1; i < nodes_.size(); ++i)
+      if (!nodes_[i].removed) f(nodes_[i]);
   }
   // Pre-sizes the lookup table for about N entries.
   void reserve(size_t n);
@@ -87,6 +98,7 @@ class Namespace {
   std::deque<Node> nodes_;  // deque: nodes never move
   PathIndex index_;
   size_t files_ = 0;
+  size_t removed_ = 0;  // nodes a DELETE removed
   bool meta_logged_ = false;  // a MKDIR ".meta" entry gave .meta its metadata
   uint64_t sum_sizes_ = 0;
   // The parent check_new() found last (see there).

@@ -34,6 +34,26 @@ class PathIndex {
     place(h, id);
     ++size_;
   }
+  // Removes ID (stored under hash H; the caller knows it is there). Backward
+  // shift: the entries after it in its probe run move up, so no tombstones.
+  void erase(uint64_t h, uint32_t id) {
+    size_t i = h & mask_;
+    while (slots_[i].id != id) {
+      if (slots_[i].id == kNone) return;
+      i = (i + 1) & mask_;
+    }
+    for (size_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
+      if (slots_[j].id == kNone) break;
+      size_t home = slots_[j].hash & mask_;
+      // Slot j's entry may fill the hole at i unless its home lies cyclically in (i, j].
+      bool home_between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+      if (home_between) continue;
+      slots_[i] = slots_[j];
+      i = j;
+    }
+    slots_[i] = Slot{0, kNone};
+    --size_;
+  }
   // Grows the table so N entries fit without rehashing.
   void reserve(size_t n) {
     size_t want = 64;

@@ -14,6 +14,35 @@ std::vector<NodeId> ReplayedState::take_added() {
   return out;
 }
 
+std::vector<RemovedNode> ReplayedState::take_removed() {
+  std::vector<RemovedNode> out;
+  out.swap(removed_);
+  return out;
+}
+
+std::optional<std::string> ReplayedState::delete_mismatch(const omf::DeleteEntry& x) const {
+  const Node* n = names_.find(x.path);
+  if (!n) return x.path + " does not exist";
+  if (Namespace::implicit(*n)) return x.path + " has no log entry and cannot be removed";
+  if (n->is_dir != x.directory)
+    return x.path + " is a " + (n->is_dir ? "directory" : "file") + ", the DELETE names a " +
+           (x.directory ? "directory" : "file");
+  if (n->log_index != x.target_index)
+    return x.path + " was created by entry " + std::to_string(n->log_index) + ", the DELETE names entry " +
+           std::to_string(x.target_index);
+  if (n->is_dir) {
+    if (!n->children.empty())
+      return "directory " + x.path + " is not empty (" + std::to_string(n->children.size()) + " entries)";
+    return std::nullopt;
+  }
+  if (n->size != x.size || !(n->map == x.map))
+    return x.path + ": the DELETE's size or map differs from the file's (size " + std::to_string(n->size) + " vs " +
+           std::to_string(x.size) + ")";
+  if (uint64_t bad = alloc_.unholdable(x.map))
+    return x.path + ": " + std::to_string(bad) + " of its allocation unit(s) are free or pending release already";
+  return std::nullopt;
+}
+
 static ProblemKind kind_of(Errc code) {
   switch (code) {
     case Errc::exists: return ProblemKind::duplicate;
@@ -62,9 +91,19 @@ ApplyOutcome ReplayedState::apply(uint64_t index, std::variant<omf::LogEntry, Pr
     if (added_id) *added_id = *added;
     return ApplyOutcome::added_directory;
   }
-  if (std::holds_alternative<omf::DeleteEntry>(entry.body))
-    return reject(ProblemKind::unsupported_entry,
-                  "DELETE entry (defined by the format, never written by the reference) ignored");
+  if (auto* del = std::get_if<omf::DeleteEntry>(&entry.body)) {
+    if (!delete_enabled_)
+      return reject(ProblemKind::unsupported_entry,
+                    "DELETE of " + del->path +
+                        " ignored: this file system was not formatted with deletion enabled (--enable-delete)");
+    if (auto why = delete_mismatch(*del)) return reject(ProblemKind::bad_delete, "DELETE " + *why);
+    NodeId id = *names_.find_id(del->path);
+    Status removed = names_.remove(id);
+    if (!removed) return reject(ProblemKind::bad_delete, "DELETE " + removed.error().message());
+    if (!del->directory) alloc_.hold(del->map, index, del->path);
+    removed_.push_back(RemovedNode{id, del->path, del->directory, index});
+    return ApplyOutcome::removed;
+  }
   return ApplyOutcome::ignored;  // ADD_DAXDEV: single-device volumes only
 }
 

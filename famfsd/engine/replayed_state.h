@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -16,7 +18,15 @@
 namespace famfs {
 
 // What apply() did with one entry.
-enum class ApplyOutcome { added_file, added_directory, ignored, rejected };
+enum class ApplyOutcome { added_file, added_directory, removed, ignored, rejected };
+
+// A node a DELETE entry removed, for the mount backend and signals.
+struct RemovedNode {
+  NodeId id = 0;
+  std::string path;
+  bool is_dir = false;
+  uint64_t delete_index = 0;
+};
 
 class ReplayedState {
  public:
@@ -27,15 +37,28 @@ class ReplayedState {
   // space already used is rejected; an entry whose path exists or whose
   // parent is missing is rejected. A rejected entry with a valid CRC still
   // claims the in-range part of its map, so its space is never handed out
-  // again. ADD_DAXDEV is ignored; DELETE is reported as unsupported.
+  // again. ADD_DAXDEV is ignored. DELETE (docs/delete.md), when deletion is
+  // enabled: the node at its path must be the one it names (creating log
+  // index, kind, size and map; a directory must be empty), else it is
+  // rejected (bad_delete) and changes nothing; a file's units become
+  // pending release in the allocator, never free at once. Without deletion
+  // enabled, DELETE is reported as unsupported and changes nothing.
   // When a node was added, its id is stored in *ADDED_ID (if given) and
   // queued for take_added().
   ApplyOutcome apply(uint64_t index, std::variant<omf::LogEntry, Problem>&& decoded, NodeId* added_id = nullptr);
+  // Why DELETE X at log index INDEX does not match this state, or nullopt
+  // (the master checks its own entry with it before logging).
+  std::optional<std::string> delete_mismatch(const omf::DeleteEntry& x) const;
   // Records a problem not tied to one entry's content (header, memory error).
   void report(Problem problem);
   // The ids of the nodes apply() added since the last call, in log order
   // (replay and local appends alike): what a mount backend must publish.
   std::vector<NodeId> take_added();
+  // The nodes DELETE entries removed since the last call, in log order.
+  std::vector<RemovedNode> take_removed();
+  // Whether DELETE entries are applied (the host area's delete feature).
+  void set_delete_enabled(bool on) { delete_enabled_ = on; }
+  bool delete_enabled() const { return delete_enabled_; }
 
   const omf::Geometry& geometry() const { return geo_; }
   const Namespace& names() const { return names_; }
@@ -53,6 +76,8 @@ class ReplayedState {
   Allocator alloc_;
   std::vector<Problem> problems_;
   std::vector<NodeId> added_;
+  std::vector<RemovedNode> removed_;
+  bool delete_enabled_ = false;
   uint64_t bad_entries_ = 0;
   uint64_t crosslinks_ = 0;
 };

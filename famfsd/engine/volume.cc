@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <span>
 
+#include "engine/host_registry.h"
 #include "engine/log_writer.h"
 
 namespace famfs {
@@ -42,6 +43,12 @@ Result<std::unique_ptr<Volume>> Volume::open(Device& dev, const Uuid& system_uui
   if (!sb) return sb.error();
   Role role = sb->record.system_uuid == system_uuid ? Role::master : Role::client;
   std::unique_ptr<Volume> v(new Volume(dev, std::move(sb.value()), role));
+  // Deletion is a property of the file system, recorded at format time in
+  // the host area's header (docs/delete.md); an area that does not validate
+  // has no features.
+  auto area = read_host_area(dev, v->sb_.record.fs_uuid, /*slots=*/false);
+  if (!area) return area.error();
+  if (area->header && (area->header->features & omf::kFeatureDelete)) v->state_.set_delete_enabled(true);
   auto stats = v->refresh();
   if (!stats) v->fatal_ = stats.error();
   return v;

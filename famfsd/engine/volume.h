@@ -120,6 +120,28 @@ class Volume {
   // Commits the batch; returns how many entries it logged.
   Result<uint64_t> end_batch();
 
+  // Deletion (volume_remove.cc, docs/delete.md). Whether this file system
+  // was formatted with deletion enabled (the host area's feature bit, read
+  // at open()).
+  bool delete_enabled() const { return state_.delete_enabled(); }
+  // The nodes removing PATH takes, children before their directory (a
+  // directory's subtree in post-order when RECURSIVE). Errors:
+  // unsupported (deletion not enabled: says why), invalid_argument (the
+  // root, ".meta", path rules), not_found, not_empty (a directory with
+  // entries and not RECURSIVE).
+  Result<std::vector<NodeId>> removal_plan(const std::string& path, bool recursive) const;
+  // Master only: logs one DELETE per node of PLAN (from removal_plan(), in
+  // its order) as one batch, and applies them: the nodes leave the
+  // namespace, files' space becomes pending release. Errors as
+  // begin_batch(), and log_full when the plan needs more slots than are
+  // left (nothing logged then). Returns the nodes removed.
+  Result<std::vector<RemovedNode>> remove_nodes(const std::vector<NodeId>& plan);
+  // The nodes removed since the last call (replay and local removes).
+  std::vector<RemovedNode> take_removed_nodes() { return state_.take_removed(); }
+  // Frees the space of every DELETE entry below BEFORE (every live host
+  // has released past them). Returns the bytes freed.
+  uint64_t release_before(uint64_t before) { return state_.allocator().release_before(before); }
+
  private:
   Volume(Device& dev, omf::ValidSuperblock sb, Role role);
   Status check_writable();

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "engine/namespace.h"
@@ -26,6 +27,17 @@ class MountBackend {
   // Makes one replayed or created node visible in the mount. Nodes come in
   // log order, so a node's parent was published before it.
   virtual Status publish(const Volume& volume, const Node& node) = 0;
+  // Takes a node a DELETE entry removed out of the mount (docs/delete.md).
+  // Nodes come in log order, so a directory's entries go before it; a node
+  // that is not in the mount (never published) is not an error.
+  virtual Status unpublish(const RemovedNode& node) {
+    (void)node;
+    return ok_status();
+  }
+  // Of the removed files this host still has open or mapped, the lowest
+  // DELETE index (this host has then released only the entries below it);
+  // nullopt when none is referenced. The none backend has no mount: none.
+  virtual std::optional<uint64_t> oldest_referenced_delete() { return std::nullopt; }
   // Unmounts; safe to call when not mounted.
   virtual Status unmount() = 0;
   // The host-local lock of the log, held around every append on the master

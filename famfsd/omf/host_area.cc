@@ -12,14 +12,14 @@ namespace {
 
 // Header fields (docs/host-area.md, "Header").
 constexpr size_t kHMagic = 0x00, kHVersion = 0x08, kHSlotCount = 0x0C, kHSlotSize = 0x10, kHSlotOffset = 0x14,
-                 kHMasterOffset = 0x18, kHFsUuid = 0x20, kHCrc = 0x38;
+                 kHMasterOffset = 0x18, kHFsUuid = 0x20, kHFeatures = 0x30, kHCrc = 0x38;
 // Fields common to the master record and a slot ("Master record", "Host slot").
 constexpr size_t kRMagic = 0x00, kRSystemUuid = 0x08, kRBootId = 0x18, kRHostname = 0x28, kRPid = 0x68,
                  kRInterval = 0x6C, kRCounter = 0x70, kRBeatTime = 0x78, kRCrc = 0xF8;
 // Master record only.
 constexpr size_t kMSince = 0x80, kMState = 0x88;
 // Slot only.
-constexpr size_t kSJoined = 0x80, kSRole = 0x88, kSState = 0x8C, kSApplied = 0x90;
+constexpr size_t kSJoined = 0x80, kSRole = 0x88, kSState = 0x8C, kSApplied = 0x90, kSReleased = 0x98;
 
 static_assert(kHCrc + 8 == kHostHeaderSize);
 static_assert(kRCrc + 8 == kHostSlotSize);
@@ -92,9 +92,10 @@ const char* host_state_name(HostState state) {
   return "unknown";
 }
 
-HostAreaHeader new_host_header(const Uuid& fs_uuid) {
+HostAreaHeader new_host_header(const Uuid& fs_uuid, uint64_t features) {
   HostAreaHeader h;
   h.fs_uuid = fs_uuid;
+  h.features = features;
   return h;
 }
 
@@ -108,6 +109,7 @@ void encode_host_header(const HostAreaHeader& h, HostHeaderBytes out) {
   store_u32(p + kHSlotOffset, h.slot_offset);
   store_u32(p + kHMasterOffset, h.master_offset);
   put_uuid(p + kHFsUuid, h.fs_uuid);
+  store_u64(p + kHFeatures, h.features);
   store_u64(p + kHCrc, crc32_of(p, kHCrc));
 }
 
@@ -121,6 +123,7 @@ HostAreaHeader decode_host_header(ConstHostHeaderBytes in) {
   h.slot_offset = load_u32(p + kHSlotOffset);
   h.master_offset = load_u32(p + kHMasterOffset);
   h.fs_uuid = get_uuid(p + kHFsUuid);
+  h.features = load_u64(p + kHFeatures);
   h.crc = load_u64(p + kHCrc);
   return h;
 }
@@ -139,6 +142,9 @@ Result<HostAreaHeader> validate_host_header(ConstHostHeaderBytes in, const Uuid&
     return Error(Errc::corrupt, "host area geometry (" + std::to_string(h.slot_count) + " slots of " +
                                     std::to_string(h.slot_size) + " bytes at " + hex(h.slot_offset) + ", master at " +
                                     hex(h.master_offset) + ") is not version 1's");
+  if (h.features & ~kKnownFeatures)
+    return Error(Errc::corrupt, "host area features " + hex(h.features) + " include bits this famfsd does not know (" +
+                                    hex(kKnownFeatures) + ")");
   if (h.fs_uuid != fs_uuid)
     return Error(Errc::corrupt, "host area belongs to file system " + h.fs_uuid.to_string() + ", not " +
                                     fs_uuid.to_string() + " (left by an earlier mkfs)");
@@ -193,6 +199,7 @@ void encode_host_slot(const HostSlot& s, RecordBytes out) {
   store_u32(p + kSRole, static_cast<uint32_t>(s.role));
   store_u32(p + kSState, static_cast<uint32_t>(s.state));
   store_u64(p + kSApplied, s.applied);
+  store_u64(p + kSReleased, s.released);
   store_u64(p + kRCrc, crc32_of(p, kRCrc));
 }
 
@@ -208,6 +215,7 @@ HostSlot decode_host_slot(ConstRecordBytes in) {
   s.role = static_cast<HostRole>(load_u32(p + kSRole));
   s.state = static_cast<HostState>(load_u32(p + kSState));
   s.applied = load_u64(p + kSApplied);
+  s.released = load_u64(p + kSReleased);
   s.crc = load_u64(p + kRCrc);
   return s;
 }

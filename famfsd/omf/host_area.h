@@ -39,6 +39,11 @@ inline constexpr uint64_t kHostAreaMagic = 0x0000A5EAF05CA1FAULL;
 inline constexpr uint64_t kMasterRecordMagic = 0x00004D53544252A7ULL;
 inline constexpr uint64_t kHostSlotMagic = 0x000048535453AB07ULL;
 inline constexpr uint32_t kHostAreaVersion = 1;
+// Header feature bits (0x30). Delete: the file system was formatted with
+// deletion enabled (docs/delete.md); only then are DELETE entries written
+// and applied.
+inline constexpr uint64_t kFeatureDelete = 1;
+inline constexpr uint64_t kKnownFeatures = kFeatureDelete;
 
 static_assert(kSuperblockSize <= kHostAreaOffset);
 static_assert(kHostAreaOffset + kHostHeaderSize <= kMasterRecordOffset);
@@ -60,6 +65,7 @@ struct HostAreaHeader {
   uint32_t slot_offset = kHostSlotOffset;
   uint32_t master_offset = kMasterRecordOffset;
   Uuid fs_uuid;
+  uint64_t features = 0;  // kFeature* bits
   uint64_t crc = 0;  // as stored; encode computes it
 
   friend bool operator==(const HostAreaHeader&, const HostAreaHeader&) = default;
@@ -110,6 +116,10 @@ struct HostSlot {
   HostRole role = HostRole::client;
   HostState state = HostState::ready;
   uint64_t applied = 0;       // log entries this host has applied (its next index)
+  // Deletion (docs/delete.md): every DELETE entry below this index is
+  // applied here and none of the files it removed is still open or mapped
+  // on this host. 0 from a famfsd that predates deletion (holds everything).
+  uint64_t released = 0;
   uint64_t counter = 0;       // bumped every beat
   uint64_t beat_time_us = 0;  // wall clock of the last beat, us since the epoch
   uint32_t interval_ms = 0;   // its heartbeat interval
@@ -144,8 +154,8 @@ Result<HostAreaHeader> validate_host_header(ConstHostHeaderBytes in, const Uuid&
 Result<MasterRecord> validate_master_record(ConstRecordBytes in);
 Result<HostSlot> validate_host_slot(ConstRecordBytes in);
 
-// The header a fresh area of file system FS_UUID carries.
-HostAreaHeader new_host_header(const Uuid& fs_uuid);
+// The header a fresh area of file system FS_UUID carries, with FEATURES.
+HostAreaHeader new_host_header(const Uuid& fs_uuid, uint64_t features = 0);
 
 // Where the probe for SYSTEM_UUID's slot starts and how it steps: slot
 // (start + k * step) % kHostSlotCount for k = 0, 1, ...; step is odd, so the

@@ -17,6 +17,9 @@ constexpr size_t kFileSize = 16, kFileFlags = 24, kFileUid = 28, kFileGid = 32, 
                  kIlvNstrips = 136, kIlvChunk = 144, kIlvStrips = 152;
 constexpr size_t kDirUid = 16, kDirGid = 20, kDirMode = 24, kDirPath = 28;
 constexpr size_t kDaxSize = 16, kDaxUuid = 24, kDaxIndex = 40;
+// DELETE (docs/delete.md): path and map at the FILE entry's offsets.
+constexpr size_t kDelTarget = 16, kDelKind = 24, kDelReserved = 28, kDelSize = 32, kDelPath = 40;
+constexpr uint32_t kDelKindFile = 0, kDelKindDir = 1;
 constexpr size_t kExtentSize = 24;
 constexpr uint32_t kPermMask = 07777;
 
@@ -31,6 +34,43 @@ void put_path(uint8_t* p, const std::string& path) { std::memcpy(p, path.data(),
 
 Problem bad(uint64_t index, ProblemKind kind, std::string msg) {
   return Problem{index, kind, std::move(msg)};
+}
+
+// The map at 120..535 (FILE and DELETE entries share its layout).
+void put_map(uint8_t* p, const FileMap& map) {
+  store_u32(p + kMapType, static_cast<uint32_t>(map.type));
+  if (map.type == MapType::simple) {
+    store_u32(p + kMapCount, static_cast<uint32_t>(map.extents.size()));
+    for (size_t i = 0; i < map.extents.size(); ++i) put_extent(p + kSimpleExt + i * kExtentSize, map.extents[i]);
+  } else {
+    store_u32(p + kMapCount, 1);  // one interleaved extent
+    store_u64(p + kIlvNstrips, map.extents.size());
+    store_u64(p + kIlvChunk, map.chunk_size);
+    for (size_t i = 0; i < map.extents.size(); ++i) put_extent(p + kIlvStrips + i * kExtentSize, map.extents[i]);
+  }
+}
+
+// Decodes the map of PATH's entry; nullopt when fine, else the message.
+std::optional<std::string> get_map(const uint8_t* p, const std::string& path, FileMap& map) {
+  uint32_t map_type = load_u32(p + kMapType);
+  uint32_t count = load_u32(p + kMapCount);
+  if (map_type == static_cast<uint32_t>(MapType::simple)) {
+    if (count == 0 || count > kMaxExtents) return path + ": " + std::to_string(count) + " extents (allowed 1..16)";
+    map.extents.reserve(count);
+    for (uint32_t i = 0; i < count; ++i) map.extents.push_back(get_extent(p + kSimpleExt + i * kExtentSize));
+    return std::nullopt;
+  }
+  if (map_type == static_cast<uint32_t>(MapType::interleaved)) {
+    if (count != 1) return path + ": " + std::to_string(count) + " interleaved extents (must be 1)";
+    uint64_t nstrips = load_u64(p + kIlvNstrips);
+    if (nstrips == 0 || nstrips > kMaxStrips) return path + ": " + std::to_string(nstrips) + " strips (allowed 1..16)";
+    map.type = MapType::interleaved;
+    map.chunk_size = load_u64(p + kIlvChunk);
+    map.extents.reserve(nstrips);
+    for (uint64_t i = 0; i < nstrips; ++i) map.extents.push_back(get_extent(p + kIlvStrips + i * kExtentSize));
+    return std::nullopt;
+  }
+  return path + ": unknown map type " + std::to_string(map_type);
 }
 
 }  // namespace
@@ -52,6 +92,15 @@ std::optional<std::string> entry_encodable(const LogEntry& entry) {
              std::to_string(f->map.extents.size());
   } else if (const auto* d = std::get_if<MkdirEntry>(&entry.body)) {
     if (auto why = path_problem(d->path)) return why;
+  } else if (const auto* x = std::get_if<DeleteEntry>(&entry.body)) {
+    if (auto why = path_problem(x->path)) return why;
+    if (x->directory) {
+      if (!x->map.extents.empty() || x->size != 0) return "a directory's DELETE carries no map and size 0";
+    } else {
+      size_t limit = x->map.type == MapType::simple ? kMaxExtents : kMaxStrips;
+      if (x->map.extents.empty() || x->map.extents.size() > limit)
+        return "a map holds 1.." + std::to_string(limit) + " extents, not " + std::to_string(x->map.extents.size());
+    }
   }
   return std::nullopt;
 }
@@ -69,26 +118,20 @@ void encode_entry(const LogEntry& entry, EntryBytes out) {
     store_u32(p + kFileGid, f->gid);
     store_u32(p + kFileMode, f->mode & kPermMask);
     put_path(p + kFilePath, f->path);
-    store_u32(p + kMapType, static_cast<uint32_t>(f->map.type));
-    if (f->map.type == MapType::simple) {
-      store_u32(p + kMapCount, static_cast<uint32_t>(f->map.extents.size()));
-      for (size_t i = 0; i < f->map.extents.size(); ++i)
-        put_extent(p + kSimpleExt + i * kExtentSize, f->map.extents[i]);
-    } else {
-      store_u32(p + kMapCount, 1);  // one interleaved extent
-      store_u64(p + kIlvNstrips, f->map.extents.size());
-      store_u64(p + kIlvChunk, f->map.chunk_size);
-      for (size_t i = 0; i < f->map.extents.size(); ++i)
-        put_extent(p + kIlvStrips + i * kExtentSize, f->map.extents[i]);
-    }
+    put_map(p, f->map);
   } else if (const auto* d = std::get_if<MkdirEntry>(&entry.body)) {
     store_u32(p + kType, kEntryMkdir);
     store_u32(p + kDirUid, d->uid);
     store_u32(p + kDirGid, d->gid);
     store_u32(p + kDirMode, d->mode & kPermMask);
     put_path(p + kDirPath, d->path);
-  } else if (std::holds_alternative<DeleteEntry>(entry.body)) {
+  } else if (const auto* x = std::get_if<DeleteEntry>(&entry.body)) {
     store_u32(p + kType, kEntryDelete);
+    store_u64(p + kDelTarget, x->target_index);
+    store_u32(p + kDelKind, x->directory ? kDelKindDir : kDelKindFile);
+    store_u64(p + kDelSize, x->size);
+    put_path(p + kDelPath, x->path);
+    if (!x->directory) put_map(p, x->map);
   } else {
     const auto& a = std::get<AddDaxdevEntry>(entry.body);
     store_u32(p + kType, kEntryAddDaxdev);
@@ -124,32 +167,7 @@ std::variant<LogEntry, Problem> decode_entry(ConstEntryBytes in, uint64_t index)
       f.mode = load_u32(p + kFileMode) & kPermMask;
       if (auto why = decode_path_field(p + kFilePath, f.path))
         return bad(index, ProblemKind::invalid_path, *why);
-      uint32_t map_type = load_u32(p + kMapType);
-      uint32_t count = load_u32(p + kMapCount);
-      if (map_type == static_cast<uint32_t>(MapType::simple)) {
-        if (count == 0 || count > kMaxExtents)
-          return bad(index, ProblemKind::invalid_map,
-                     f.path + ": " + std::to_string(count) + " extents (allowed 1..16)");
-        f.map.extents.reserve(count);
-        for (uint32_t i = 0; i < count; ++i)
-          f.map.extents.push_back(get_extent(p + kSimpleExt + i * kExtentSize));
-      } else if (map_type == static_cast<uint32_t>(MapType::interleaved)) {
-        if (count != 1)
-          return bad(index, ProblemKind::invalid_map,
-                     f.path + ": " + std::to_string(count) + " interleaved extents (must be 1)");
-        uint64_t nstrips = load_u64(p + kIlvNstrips);
-        if (nstrips == 0 || nstrips > kMaxStrips)
-          return bad(index, ProblemKind::invalid_map,
-                     f.path + ": " + std::to_string(nstrips) + " strips (allowed 1..16)");
-        f.map.type = MapType::interleaved;
-        f.map.chunk_size = load_u64(p + kIlvChunk);
-        f.map.extents.reserve(nstrips);
-        for (uint64_t i = 0; i < nstrips; ++i)
-          f.map.extents.push_back(get_extent(p + kIlvStrips + i * kExtentSize));
-      } else {
-        return bad(index, ProblemKind::invalid_map,
-                   f.path + ": unknown map type " + std::to_string(map_type));
-      }
+      if (auto why = get_map(p, f.path, f.map)) return bad(index, ProblemKind::invalid_map, *why);
       e.body = std::move(f);
       return e;
     }
@@ -163,9 +181,33 @@ std::variant<LogEntry, Problem> decode_entry(ConstEntryBytes in, uint64_t index)
       e.body = std::move(d);
       return e;
     }
-    case kEntryDelete:
-      e.body = DeleteEntry{};
+    case kEntryDelete: {
+      DeleteEntry x;
+      x.target_index = load_u64(p + kDelTarget);
+      uint32_t kind = load_u32(p + kDelKind);
+      x.size = load_u64(p + kDelSize);
+      if (auto why = decode_path_field(p + kDelPath, x.path)) return bad(index, ProblemKind::invalid_path, *why);
+      if (kind != kDelKindFile && kind != kDelKindDir)
+        return bad(index, ProblemKind::invalid_map,
+                   "DELETE " + x.path + ": kind " + std::to_string(kind) + " is neither 0 (file) nor 1 (directory)");
+      if (load_u32(p + kDelReserved) != 0)
+        return bad(index, ProblemKind::invalid_map, "DELETE " + x.path + ": reserved bytes 28..31 are not zero");
+      if (x.target_index >= index)
+        return bad(index, ProblemKind::invalid_map,
+                   "DELETE " + x.path + " names entry " + std::to_string(x.target_index) + ", not an earlier one");
+      x.directory = kind == kDelKindDir;
+      if (x.directory) {
+        for (size_t i = kMapType; i < kCrcCovered; ++i)
+          if (p[i] != 0)
+            return bad(index, ProblemKind::invalid_map, "DELETE of directory " + x.path + " carries a map or size");
+        if (x.size != 0)
+          return bad(index, ProblemKind::invalid_map, "DELETE of directory " + x.path + " carries a map or size");
+      } else if (auto why = get_map(p, x.path, x.map)) {
+        return bad(index, ProblemKind::invalid_map, "DELETE " + *why);
+      }
+      e.body = std::move(x);
       return e;
+    }
     case kEntryAddDaxdev: {
       AddDaxdevEntry a;
       a.size = load_u64(p + kDaxSize);

@@ -54,8 +54,17 @@ struct MkdirEntry {
   friend bool operator==(const MkdirEntry&, const MkdirEntry&) = default;
 };
 
-// Defined by the format, never written by the reference; carries no payload here.
+// Removes the node a FILE or MKDIR entry created (docs/delete.md). Defined by
+// the format, never written by the reference. It names what it removes so
+// that every host checks it removes the same thing: the creating entry's log
+// index, the path, and for a file its size and whole map (a directory: size
+// 0, no extents).
 struct DeleteEntry {
+  uint64_t target_index = 0;  // log index of the entry that created the node
+  bool directory = false;
+  uint64_t size = 0;
+  std::string path;
+  FileMap map;
   friend bool operator==(const DeleteEntry&, const DeleteEntry&) = default;
 };
 

@@ -17,6 +17,7 @@ std::string_view problem_kind_name(ProblemKind kind) {
     case ProblemKind::duplicate: return "duplicate";
     case ProblemKind::crosslink: return "crosslink";
     case ProblemKind::unsupported_entry: return "unsupported_entry";
+    case ProblemKind::bad_delete: return "bad_delete";
     case ProblemKind::memory_error: return "memory_error";
     case ProblemKind::publish_failed: return "publish_failed";
   }

@@ -21,7 +21,8 @@ enum class ProblemKind {
   orphan,             // parent directory missing, or parent is a file
   duplicate,          // path already exists
   crosslink,          // extent overlaps space another file already owns
-  unsupported_entry,  // valid entry type this implementation does not apply (DELETE)
+  unsupported_entry,  // valid entry type not applied here (DELETE without --enable-delete)
+  bad_delete,         // DELETE of a missing path, another node or map, a non-empty directory, held space
   memory_error,       // SIGBUS while reading the entry
   publish_failed,     // valid entry the kernel refused to show in the mount (message has the errno)
 };

@@ -1,6 +1,7 @@
 #include "service/bus_errors.h"
 
 #include "omf/path_rules.h"
+#include "service/log.h"
 #include "util/bus_name.h"
 
 namespace famfs::service {
@@ -22,8 +23,16 @@ std::string dbus_error_name(Errc code) {
     case Errc::permission_denied: name = "AccessDenied"; break;
     case Errc::unsupported: name = "Unsupported"; break;
     case Errc::busy: name = "Busy"; break;
+    case Errc::not_empty: name = "NotEmpty"; break;
   }
   return std::string(kErrorPrefix) + name;
+}
+
+void log_unexpected(const char* method, const char* what) {
+  if (what)
+    log_msg(LogLevel::err, "%s failed unexpectedly: %s", method, what);
+  else
+    log_msg(LogLevel::err, "%s failed unexpectedly", method);
 }
 
 sdbus::Error to_dbus_error(const Error& error) { return sdbus::Error(dbus_error_name(error.code()), error.message()); }

@@ -27,6 +27,29 @@ sdbus::Error named_error(const char* name, const std::string& message);
 // accepts "" (the root directory).
 void require_valid_path(const std::string& path, bool allow_root = false);
 
+// Throws STATUS's error as its named D-Bus error.
+inline void throw_if(const Status& s) {
+  if (!s) throw to_dbus_error(s.error());
+}
+
+// Runs BODY; anything but an sdbus::Error becomes org.famfs.Famfs1.Error.Failed
+// (logged with METHOD's name).
+void log_unexpected(const char* method, const char* what);
+template <typename Fn>
+auto guard_handler(const char* method, Fn&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const sdbus::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    log_unexpected(method, e.what());
+    throw named_error("Failed", std::string(method) + ": " + e.what());
+  } catch (...) {
+    log_unexpected(method, nullptr);
+    throw named_error("Failed", std::string(method) + ": unexpected failure");
+  }
+}
+
 // Reads a method's options, rejecting unknown keys and wrong types with
 // InvalidArgument. Construct with the keys the method knows and their D-Bus
 // type signatures ("u", "t", "b", "s").

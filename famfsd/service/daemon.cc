@@ -152,6 +152,12 @@ int Daemon::setup() {
   events.file_created = [this](const std::string& p, uint64_t size) {
     if (object_) object_->file_created(p, size);
   };
+  events.file_removed = [this](const std::string& p) {
+    if (object_) object_->file_removed(p);
+  };
+  events.directory_removed = [this](const std::string& p) {
+    if (object_) object_->directory_removed(p);
+  };
   events.directory_created = [this](const std::string& p) {
     if (object_) object_->directory_created(p);
   };

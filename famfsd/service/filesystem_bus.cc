@@ -25,26 +25,6 @@ namespace {
 
 constexpr const char* kInterface = org::famfs::Famfs1::Filesystem_adaptor::INTERFACE_NAME;
 
-// Runs BODY; anything but an sdbus::Error becomes org.famfs.Famfs1.Error.Failed.
-template <typename Fn>
-auto guard_handler(const char* method, Fn&& body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const sdbus::Error&) {
-    throw;
-  } catch (const std::exception& e) {
-    log_msg(LogLevel::err, "%s failed unexpectedly: %s", method, e.what());
-    throw named_error("Failed", std::string(method) + ": " + e.what());
-  } catch (...) {
-    log_msg(LogLevel::err, "%s failed unexpectedly", method);
-    throw named_error("Failed", std::string(method) + ": unexpected failure");
-  }
-}
-
-void throw_if(const Status& s) {
-  if (!s) throw to_dbus_error(s.error());
-}
-
 using Extents = std::vector<sdbus::Struct<uint64_t, uint64_t, uint64_t>>;
 
 Extents extents_of(const omf::FileMap& map) {
@@ -105,6 +85,7 @@ std::vector<std::pair<std::string, std::string>> FilesystemObject::figures() {
           {"Directories", std::to_string(Directories())},
           {"AllocatedBytes", std::to_string(AllocatedBytes())},
           {"FreeBytes", std::to_string(FreeBytes())},
+          {"PendingReleaseBytes", std::to_string(PendingReleaseBytes())},
           {"Problems", problems}};
 }
 
@@ -175,13 +156,14 @@ FileRequest FilesystemObject::file_request(const std::string& path, uint64_t siz
 
 void FilesystemObject::Format(const OptionMap& options) {
   guard_handler("Format", [&] {
-    Options o(options, {{"log_size", "t"}, {"force", "b"}});
+    Options o(options, {{"log_size", "t"}, {"force", "b"}, {"enable_delete", "b"}});
     authorized(Action::format);
     if (!daemon_.config().allow_format)
       throw named_error("Unsupported", "formatting " + daemon_.instance().settings().device_path +
                                            " is not allowed by the configuration (allow_format = false)");
     throw_if(daemon_.instance().format(o.u64("log_size").value_or(omf::kDefaultLogLen),
-                                       o.boolean("force").value_or(false)));
+                                       o.boolean("force").value_or(false),
+                                       o.boolean("enable_delete").value_or(false)));
   });
 }
 
@@ -541,6 +523,8 @@ FilesystemObject::OptionMap FilesystemObject::Check(const OptionMap& options) {
     r["sum_of_file_sizes"] = sdbus::Variant(f.sum_of_file_sizes);
     r["log_used"] = sdbus::Variant(f.entries_used);
     r["log_capacity"] = sdbus::Variant(f.entries_capacity);
+    r["pending_release_bytes"] = sdbus::Variant(v.state().allocator().pending_bytes());
+    r["pending_release_files"] = sdbus::Variant(static_cast<uint64_t>(v.state().allocator().pending().size()));
     return r;
   });
 }

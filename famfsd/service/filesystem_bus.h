@@ -32,6 +32,8 @@ class FilesystemObject final
   // Signals, forwarded from the instance's events.
   void file_created(const std::string& path, uint64_t size) { emitFileCreated(path, size); }
   void directory_created(const std::string& path) { emitDirectoryCreated(path); }
+  void file_removed(const std::string& path) { emitFileRemoved(path); }
+  void directory_removed(const std::string& path) { emitDirectoryRemoved(path); }
   void state_changed(InstanceState state, const std::string& reason);
   // PropertiesChanged of PollIntervalMs (after a reload changed it).
   void poll_interval_changed();
@@ -62,6 +64,11 @@ class FilesystemObject final
   OptionMap GetFileMap(const std::string& path, const OptionMap& options) override;
   OptionMap Check(const OptionMap& options) override;
   uint64_t Replay(const OptionMap& options) override;
+  // Deletion (filesystem_remove.cc, docs/delete.md).
+  uint32_t Remove(const std::string& path, const OptionMap& options) override;
+  bool DeleteEnabled() override;
+  uint64_t PendingReleaseBytes() override;
+  std::vector<sdbus::Struct<std::string, uint64_t, uint64_t, std::vector<std::string>>> PendingRelease() override;
 
   // Properties.
   std::string Device() override;

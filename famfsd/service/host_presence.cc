@@ -232,6 +232,7 @@ Status HostPresence::beat_slot(const HostAreaView& view, omf::HostState state, u
   mine.role = vol_.role() == Role::master ? omf::HostRole::master : omf::HostRole::client;
   mine.state = state;
   mine.applied = vol_.log_entries();
+  mine.released = s_.released ? std::min(s_.released(), mine.applied) : mine.applied;
   mine.counter = ++slot_counter_;
   mine.beat_time_us = wall;
   mine.interval_ms = s_.interval_ms;
@@ -288,6 +289,7 @@ void HostPresence::observe_hosts(const HostAreaView& view, uint64_t mono, uint64
     v.role = omf::host_role_name(r.role);
     v.state = r.state == omf::HostState::stopped ? "stopped" : s.fresh ? omf::host_state_name(r.state) : "stale";
     v.applied = r.applied;
+    v.released = r.released;
     v.last_seen_us = r.beat_time_us;
     now.push_back(std::move(v));
     seen.emplace(e.slot, s);
@@ -392,6 +394,7 @@ void HostPresence::stop() {
     mine.role = vol_.role() == Role::master ? omf::HostRole::master : omf::HostRole::client;
     mine.state = omf::HostState::stopped;
     mine.applied = vol_.log_entries();
+    mine.released = s_.released ? std::min(s_.released(), mine.applied) : mine.applied;
     mine.counter = ++slot_counter_;
     mine.beat_time_us = wall;
     mine.interval_ms = s_.interval_ms;

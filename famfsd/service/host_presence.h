@@ -27,6 +27,7 @@ struct HostView {
   std::string role;   // master, client
   std::string state;  // ready, degraded, failed, stopped, or stale (beats stopped)
   uint64_t applied = 0;       // log entries it has applied
+  uint64_t released = 0;      // DELETE entries below this are released there (docs/delete.md)
   uint64_t last_seen_us = 0;  // wall clock of its last beat
   uint32_t pid = 0;
   friend bool operator==(const HostView&, const HostView&) = default;
@@ -48,6 +49,10 @@ struct PresenceSettings {
   uint32_t interval_ms = 1000;
   uint64_t settle_us = 50'000;  // claim wait (docs/host-area.md)
   std::string instance_name;    // for log lines
+  // The index this host has released up to (docs/delete.md): every DELETE
+  // entry below it applied and none of its files still open or mapped here.
+  // Empty: the applied index.
+  std::function<uint64_t()> released;
 };
 
 class HostPresence {

@@ -165,10 +165,14 @@ void Instance::open_volume() {
 
 Status Instance::publish_new_nodes() {
   if (!volume_) return ok_status();
-  Status first = ok_status();
+  // Removals first: a path removed and created again in one replay must end
+  // as the new node (a node added and removed since the last call is not
+  // published at all).
+  Status first = unpublish_removed_nodes();
   const Namespace& ns = volume_->state().names();
   for (NodeId id : volume_->take_added_nodes()) {
     const Node& n = ns.node(id);
+    if (n.removed) continue;
     Status s = mounted_ ? backend_->publish(*volume_, n) : ok_status();
     if (!s) {
       log_msg(LogLevel::err, "%s: cannot publish %s in the mount: %s", settings_.instance_name.c_str(),
@@ -243,7 +247,7 @@ Status Instance::require_volume() const {
   return ok_status();
 }
 
-Status Instance::format(uint64_t log_len, bool force) {
+Status Instance::format(uint64_t log_len, bool force, bool enable_delete) {
   if (!device_) return require_volume();
   if (state_ == InstanceState::failed && failure_ && failure_->code() == Errc::memory_error) return require_volume();
   FormatOptions opts;
@@ -251,6 +255,7 @@ Status Instance::format(uint64_t log_len, bool force) {
   opts.system_uuid = settings_.system_uuid;
   opts.dev_name = settings_.device_path;
   opts.force = force;
+  opts.enable_delete = enable_delete;
   if (mounted_) {
     FAMFS_TRY(backend_->unmount());
     mounted_ = false;
@@ -441,6 +446,7 @@ void Instance::start_presence() {
   ps.me.pid = static_cast<uint32_t>(getpid());
   ps.interval_ms = settings_.config.heartbeat_interval_ms;
   ps.instance_name = settings_.instance_name;
+  ps.released = [this] { return released_index(); };
   PresenceEvents ev = events_.presence;
   ev.role_changed = [this] {
     settle_state();
@@ -472,6 +478,7 @@ void Instance::heartbeat() {
                       : state_ == InstanceState::degraded ? omf::HostState::degraded
                                                           : omf::HostState::ready;
   note_presence(presence_->beat(hs));
+  release_pending();
 }
 
 Result<uint32_t> Instance::forget_host(const Uuid& system_uuid) {

@@ -28,6 +28,8 @@ const char* instance_state_name(InstanceState state);
 struct InstanceEvents {
   std::function<void(const std::string& path, uint64_t size)> file_created;
   std::function<void(const std::string& path)> directory_created;
+  std::function<void(const std::string& path)> file_removed;
+  std::function<void(const std::string& path)> directory_removed;
   std::function<void(InstanceState state, const std::string& reason)> state_changed;
   // Counts, log figures or problems changed.
   std::function<void()> figures_changed;
@@ -94,7 +96,18 @@ class Instance {
   // refuses is logged already (it stays in the log and in Problems) and the
   // call fails with the backend's error, prefixed "logged, but not
   // published in the mount".
-  Status format(uint64_t log_len, bool force);
+  Status format(uint64_t log_len, bool force, bool enable_delete = false);
+  // Removes the nodes of PLAN (Volume::removal_plan(), permissions checked
+  // by the caller) with one batch of DELETE entries; returns how many.
+  Result<uint32_t> remove(const std::vector<NodeId>& plan);
+  // Deletion (docs/delete.md): the removed files whose space is not free
+  // yet, and why (one line per host holding each back).
+  struct HeldFile {
+    std::string path;
+    uint64_t delete_index = 0, bytes = 0;
+    std::vector<std::string> held_by;
+  };
+  std::vector<HeldFile> pending_release() const;
   Status create_file(const FileRequest& request, bool zero);
   // PARENTS: create missing parents, succeed if PATH is a directory already.
   Status make_directory(const DirRequest& request, bool parents);
@@ -141,6 +154,13 @@ class Instance {
   void open_volume();
   void start_presence();
   void note_presence(Status status);
+  // Deletion (instance_remove.cc): takes the nodes DELETE entries removed
+  // out of the mount and announces them; what this host has released up to
+  // (published in its slot); on the master, frees the space every live
+  // host has released.
+  Status unpublish_removed_nodes();
+  uint64_t released_index() const;
+  void release_pending();
 
   InstanceSettings settings_;
   std::unique_ptr<MountBackend> backend_;

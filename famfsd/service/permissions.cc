@@ -122,6 +122,31 @@ Status may_create_parents(const Namespace& ns, const Caller& c, std::string_view
   return ok_status();
 }
 
+// The sticky-directory rule of may_delete(): in a directory with 01000 only
+// root, the directory's owner and the node's owner remove the node.
+static Status sticky_allows(const Caller& c, const Node& dir, const Node& n) {
+  if (!(dir.mode & 01000) || c.uid == 0 || c.uid == dir.uid || c.uid == n.uid) return ok_status();
+  return Error(Errc::permission_denied, "permission denied: " + component_name(dir.path, true) +
+                                            " is sticky and the caller (uid " + std::to_string(c.uid) +
+                                            ") owns neither it nor " + component_name(n.path, n.is_dir));
+}
+
+Status may_remove(const Namespace& ns, const Caller& c, std::string_view path) {
+  if (path.empty()) return Error(Errc::invalid_argument, "the root directory cannot be removed");
+  auto dir = walk_directory(ns, c, omf::parent_path(path));
+  if (!dir) return dir.error();
+  const Node* n = ns.find(path);
+  if (n == nullptr) return Error(Errc::not_found, "no such file or directory: " + std::string(path));
+  FAMFS_TRY(check(c, **dir, kMayWrite | kMayExec));
+  return sticky_allows(c, **dir, *n);
+}
+
+Status may_remove_from(const Caller& c, const Node& dir, const Node& child) {
+  FAMFS_TRY(check(c, dir, kMayRead | kMayExec));
+  FAMFS_TRY(check(c, dir, kMayWrite | kMayExec));
+  return sticky_allows(c, dir, child);
+}
+
 bool everyone_may_search(const Namespace& ns, std::string_view dir_path) {
   for (std::string_view level = dir_path;; level = omf::parent_path(level)) {
     const Node* n = ns.find(level);

@@ -59,6 +59,18 @@ Status may_create(const Namespace& ns, const Caller& caller, std::string_view pa
 Status may_create_parents(const Namespace& ns, const Caller& caller, std::string_view path, uint32_t uid,
                           uint32_t gid, uint32_t mode);
 
+// Whether CALLER may remove PATH as unlink(2) / rmdir(2) decide it: the
+// walk to the parent (search on every level), PATH must exist (not_found),
+// the parent needs write and search, and when the parent is sticky (01000)
+// the caller must own PATH or the parent (or be root). invalid_argument for
+// the root.
+Status may_remove(const Namespace& ns, const Caller& caller, std::string_view path);
+
+// For a recursive removal, as rm -r does it: CALLER may list directory DIR
+// (read and search on it) and remove CHILD from it (write and search on
+// DIR, and the sticky rule).
+Status may_remove_from(const Caller& caller, const Node& dir, const Node& child);
+
 // Whether every caller, whoever it is, may search every directory from the
 // root to DIR_PATH inclusive (the "other" class has x on each; used where
 // the caller is not known). False when a level is missing or a file.

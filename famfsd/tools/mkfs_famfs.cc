@@ -24,6 +24,9 @@ void usage(FILE* out) {
       "This host becomes the file system's master (the only host that may write its log).\n"
       "\n"
       "Options:\n"
+      "      --enable-delete     allow files to be removed (famfsctl rm). Reference\n"
+      "                          famfs hosts ignore removals and must not mount\n"
+      "                          this file system (see docs/delete.md)\n"
       "  -f, --force             overwrite an existing famfs file system, even one\n"
       "                          owned by another host\n"
       "  -k, --kill              invalidate the famfs superblock on DEVICE and exit\n"
@@ -48,12 +51,13 @@ int fail(const std::string& msg, int code = kExitError) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool force = false, kill = false;
+  bool force = false, kill = false, enable_delete = false;
   uint64_t log_len = famfs::omf::kDefaultLogLen;
   std::optional<std::string> system_uuid;
   static const option kOptions[] = {
       {"force", no_argument, nullptr, 'f'},         {"kill", no_argument, nullptr, 'k'},
       {"log-size", required_argument, nullptr, 'l'}, {"system-uuid", required_argument, nullptr, 'u'},
+      {"enable-delete", no_argument, nullptr, 'D'},
       {"help", no_argument, nullptr, 'h'},          {"version", no_argument, nullptr, 'V'},
       {nullptr, 0, nullptr, 0},
   };
@@ -62,6 +66,7 @@ int main(int argc, char** argv) {
   while ((c = getopt_long(argc, argv, "fkl:hV", kOptions, nullptr)) != -1) {
     switch (c) {
       case 'f': force = true; break;
+      case 'D': enable_delete = true; break;
       case 'k': kill = true; break;
       case 'l': {
         auto size = famfs::parse_size(optarg);
@@ -98,6 +103,7 @@ int main(int argc, char** argv) {
   opts.system_uuid = uuid->uuid;
   opts.dev_name = path;
   opts.force = force;
+  opts.enable_delete = enable_delete;
   auto sb = famfs::format_device(**dev, opts);
   if (!sb) return fail(sb.error().message());
   const auto& g = sb->geometry;
@@ -107,6 +113,7 @@ int main(int argc, char** argv) {
   printf("  device size       %s\n", famfs::format_size(g.device_size).c_str());
   printf("  log               %s (%llu entries)\n", famfs::format_size(g.log_len).c_str(),
          static_cast<unsigned long long>(g.last_index() + 1));
+  printf("  deletion          %s\n", enable_delete ? "enabled (reference famfs hosts must not mount it)" : "disabled");
   printf("  data              %s in %llu units of %s\n", famfs::format_size(g.device_size - g.data_offset()).c_str(),
          static_cast<unsigned long long>((g.device_size - g.data_offset()) / g.alloc_unit),
          famfs::format_size(g.alloc_unit).c_str());

@@ -18,6 +18,7 @@ std::string_view errc_name(Errc code) {
     case Errc::permission_denied: return "permission_denied";
     case Errc::unsupported: return "unsupported";
     case Errc::busy: return "busy";
+    case Errc::not_empty: return "not_empty";
   }
   return "unknown";
 }

@@ -26,6 +26,7 @@ enum class Errc {
   permission_denied,  // caller lacks the right
   unsupported,        // valid request this build or device cannot serve
   busy,               // device or resource in use
+  not_empty,          // a directory still has entries
 };
 
 // Stable lower-case name of an error category (used in JSON and messages).

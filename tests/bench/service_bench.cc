@@ -507,6 +507,8 @@ class FilesystemProxy final : public sdbus::ProxyInterfaces<org::famfs::Famfs1::
  private:
   void onFileCreated(const std::string&, const uint64_t&) override {}
   void onDirectoryCreated(const std::string&) override {}
+  void onFileRemoved(const std::string&) override {}
+  void onDirectoryRemoved(const std::string&) override {}
   void onStateChanged(const std::string&, const std::string&) override {}
   void onHostAppeared(const std::string&, const std::string&, const std::string&) override {}
   void onHostStale(const std::string&, const std::string&, const uint64_t&) override {}

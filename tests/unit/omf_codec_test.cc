@@ -250,7 +250,9 @@ TEST(LogEntry, EveryTypeRoundTrips) {
       {5, simple_file()},
       {6, interleaved_file()},
       {7, MkdirEntry{1, 2, 0700, "a/b"}},
-      {8, DeleteEntry{}},
+      {8, DeleteEntry{5, false, 3 * kMiB, "a/f", simple_file().map}},
+      {10, DeleteEntry{7, true, 0, "a/b", {}}},
+      {11, DeleteEntry{6, false, 20 * kMiB, "x/ilv", interleaved_file().map}},
       {9, AddDaxdevEntry{kGiB, Uuid::random(), 3}},
   };
   for (const LogEntry& e : entries) {

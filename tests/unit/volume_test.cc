@@ -243,7 +243,7 @@ TEST_F(VolumeTest, ReplayReportsOrphansDuplicatesAndCrosslinksAndGoesOn) {
   raw_append({0, file_at("d/c", 0)});                      // over the superblock
   raw_append({0, file_at("d/e", 2 * kGiB)});               // beyond the device
   raw_append({0, omf::MkdirEntry{0, 0, 0755, "d/a/x"}});   // parent is a file
-  raw_append({0, omf::DeleteEntry{}});
+  raw_append({0, omf::DeleteEntry{0, true, 0, "d", {}}});  // deletion not enabled
   raw_append({0, file_at("d/ok", 50 * kMiB)});             // still replayed
   auto v = open_as(other_);
   EXPECT_EQ(kinds(*v), (std::vector<ProblemKind>{ProblemKind::orphan, ProblemKind::duplicate,

@@ -163,9 +163,21 @@ TEST(CliCommandLine, U32AndSecondsParsing) {
 }
 
 TEST(CliCommandLine, CommandNamesRoundTrip) {
-  EXPECT_EQ(all_commands().size(), 15u);
+  EXPECT_EQ(all_commands().size(), 16u);
   for (Command c : all_commands()) EXPECT_EQ(command_by_name(command_name(c)), c);
   EXPECT_FALSE(command_by_name("LIST"));
+}
+
+TEST(CliCommandLine, RmTakesPathsAndRecursiveAndFormatEnableDelete) {
+  Request r = parse_ok({"rm", "-r", "a", "/b/c"});
+  EXPECT_EQ(r.command, Command::rm);
+  EXPECT_TRUE(r.recursive);
+  EXPECT_EQ(r.operands, (std::vector<std::string>{"a", "/b/c"}));
+  EXPECT_FALSE(parse_ok({"rm", "a"}).recursive);
+  EXPECT_FALSE(parse_command_line({"rm"}).ok());                  // needs a PATH
+  EXPECT_FALSE(parse_command_line({"rm", "--size", "1M", "a"}).ok());  // not an rm option
+  EXPECT_TRUE(parse_ok({"format", "--enable-delete"}).enable_delete);
+  EXPECT_FALSE(parse_command_line({"create", "--enable-delete", "--size", "1M", "a"}).ok());
 }
 
 TEST(CliCommandLine, JobsHelpCatPartsAndVerboseCopies) {

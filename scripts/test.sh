@@ -60,6 +60,10 @@ tier tools "$tp" "$tf"
 python3 tests/integration/famfs_integration.py build . 2>&1 | tee "$log_dir/integration.log"
 read -r ip if_ < <(counts "$log_dir/integration.log")
 tier integ "$ip" "$if_"
+# deletion (issue 13): remove, the cross-host grace period, hosts forget
+python3 tests/integration/delete_integration.py build . 2>&1 | tee "$log_dir/delete.log"
+read -r dp df < <(counts "$log_dir/delete.log")
+tier delete "$dp" "$df"
 
 # hostile: hostile callers (raw D-Bus: wrong types, huge strings and option
 # maps, invalid UTF-8, bad paths, every kind of descriptor, connection churn,

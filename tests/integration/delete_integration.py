@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""Integration tests of deletion (issue 13, docs/delete.md): a private
+dbus-daemon with the shipped policy and three famfsd processes (three hosts)
+on one /dev/shm emulated device formatted with --enable-delete, driven
+through famfsctl. Remove on the master, gone on every client; a stopped
+client (SIGSTOP) holds the removed file's memory back until it resumes and
+applies the DELETE; `hosts forget` releases what a dead host held.
+
+Usage: delete_integration.py BUILD_DIR SOURCE_DIR
+Prints one line per check and ends with "N passed, N failed".
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from private_bus import Bus, reap  # noqa: E402
+
+BUILD, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+FAMFSD = os.path.join(BUILD, "famfsd/famfsd")
+FAMFSCTL = os.path.join(BUILD, "cli/famfsctl")
+MKFS = os.path.join(BUILD, "famfsd/tools/mkfs.famfs")
+FSCK = os.path.join(BUILD, "famfsd/tools/fsck.famfs")
+POLICY = os.path.join(SRC, "dbus/org.famfs.Famfs1.conf")
+MiB = 1 << 20
+UUID_M = "11111111-2222-4333-8444-0000000000d1"
+UUID_C1 = "22222222-2222-4333-8444-0000000000d2"
+UUID_C2 = "33333333-2222-4333-8444-0000000000d3"
+EX_NOTFOUND, EX_EXISTS, EX_NOTMASTER, EX_DENIED, EX_BUSY = 5, 6, 9, 10, 13
+NOBODY = 65534
+HB = 200  # heartbeat_interval_ms of these daemons
+CFG = "heartbeat_interval_ms = %d\n" % HB
+
+results, procs, shm_files = [], [], []
+work = tempfile.mkdtemp(prefix="famfs-del-")
+
+
+def check(name, cond, detail=""):
+    results.append(bool(cond))
+    print(("ok   " if cond else "FAIL ") + name + ("" if cond else "  -- " + str(detail)[:600]), flush=True)
+    return bool(cond)
+
+
+def shm(size):
+    fd, path = tempfile.mkstemp(prefix="famfs-del-", dir="/dev/shm")
+    os.ftruncate(fd, size)
+    os.close(fd)
+    shm_files.append(path)
+    return path
+
+
+class Daemon:
+    def __init__(self, name, device, uuid):
+        self.name, self.device, self.uuid = name, device, uuid
+        self.config = os.path.join(work, name + ".toml")
+        with open(self.config, "w") as f:
+            f.write(CFG)
+        self.log = os.path.join(work, name + ".log")
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen([FAMFSD, "--device", self.device, "--instance", self.name, "--system-uuid",
+                                      self.uuid, "--config", self.config, "--backend", "none"],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(self.log, "a"))
+        procs.append(self.proc)
+        deadline = time.time() + 10
+        while time.time() < deadline and self.proc.poll() is None:
+            if ctl("-d", self.name, "status", "--json")[0] == 0:
+                return
+            time.sleep(0.05)
+
+
+def as_user(user, cmd):
+    if user is None:
+        return cmd
+    if isinstance(user, tuple):  # (uid, gid, groups)
+        uid, gid, groups = user
+        return ["setpriv", "--reuid=%d" % uid, "--regid=%d" % gid, "--init-groups"] + cmd
+    return ["setpriv", "--reuid=%d" % user, "--regid=%d" % user, "--clear-groups"] + cmd
+
+
+def ctl(*args, user=None):
+    p = subprocess.run(as_user(user, [FAMFSCTL] + list(args)), capture_output=True, stdin=subprocess.DEVNULL,
+                       timeout=120)
+    return p.returncode, p.stdout, p.stderr.decode(errors="replace")
+
+
+def ctl_json(*args):
+    rc, out, err = ctl("--json", *args)
+    try:
+        return rc, json.loads(out), err
+    except ValueError:
+        return rc, None, err + out.decode(errors="replace")
+
+
+def status(name):
+    return ctl_json("-d", name, "status")[1] or {}
+
+
+def wait_for(pred, timeout=5.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(0.02)
+    return pred()
+
+
+def names(name, path=""):
+    rc, out, err = ctl_json("-d", name, "ls", *([path] if path else []))
+    return sorted(e["name"] for e in out["entries"]) if rc == 0 and out else ("error", rc, err)
+
+
+def extents(name, path):
+    rc, out, err = ctl_json("-d", name, "getmap", path)
+    if rc != 0 or not out:
+        return ("error", rc, err)
+    return [(e["devindex"], e["offset"], e.get("len", e.get("length"))) for e in out.get("extents") or []]
+
+
+def pending(name):
+    st = status(name)
+    return st.get("pending_release_bytes"), st.get("pending_release") or []
+
+
+class Member:
+    """A real user in the famfs group, created before the bus starts."""
+    NAME = "famfs-del-%d" % os.getpid()
+
+    def __init__(self):
+        import grp
+        import pwd
+        subprocess.run(["groupadd", "-f", "--system", "famfs"], check=True)
+        subprocess.run(["useradd", "--no-create-home", "--no-user-group", "--gid", "users", "--groups", "famfs",
+                        "--shell", "/usr/sbin/nologin", self.NAME], check=True)
+        pw = pwd.getpwnam(self.NAME)
+        self.user = (pw.pw_uid, pw.pw_gid, None)
+        self.uid = pw.pw_uid
+        assert self.NAME in grp.getgrnam("famfs").gr_mem
+
+    def remove(self):
+        subprocess.run(["userdel", self.NAME], capture_output=True)
+
+
+member = None
+try:
+    member = Member()
+    bus = Bus(work, POLICY)
+    procs.append(bus.proc)
+
+    # ---- a file system without deletion refuses, saying why ----
+    plain = shm(64 * MiB)
+    subprocess.run([MKFS, "--system-uuid", UUID_M, plain], check=True, capture_output=True)
+    p0 = Daemon("plain", plain, UUID_M)
+    ctl("-d", "plain", "create", "f", "--size", "2M")
+    rc, out, err = ctl("-d", "plain", "rm", "f")
+    check("rm without --enable-delete: Unsupported (exit 13) naming --enable-delete and the reference",
+          rc == EX_BUSY and "--enable-delete" in err and "reference" in err, (rc, err))
+    check("... and the file stays", names("plain") == [".meta", "f"], names("plain"))
+    check("status says deletion is disabled", status("plain").get("delete_enabled") is False, status("plain"))
+    p0.proc.terminate()
+    p0.proc.wait(30)
+
+    # ---- three hosts on a deletion-enabled device ----
+    dev = shm(256 * MiB)
+    mk = subprocess.run([MKFS, "--enable-delete", "--system-uuid", UUID_M, dev], capture_output=True, text=True)
+    check("mkfs.famfs --enable-delete", mk.returncode == 0 and "deletion          enabled" in mk.stdout, mk)
+    m = Daemon("dm", dev, UUID_M)
+    c1 = Daemon("dc1", dev, UUID_C1)
+    c2 = Daemon("dc2", dev, UUID_C2)
+    check("every host sees deletion enabled", all(status(n).get("delete_enabled") is True for n in ("dm", "dc1", "dc2")))
+
+    def all_hosts_released():
+        rc, out, err = ctl_json("-d", "dm", "hosts")
+        return rc == 0 and len(out["hosts"]) == 3
+
+    check("three hosts registered", wait_for(all_hosts_released, timeout=10))
+
+    # The first allocation: its space is the lowest free run, so reuse is visible in the maps.
+    check("create a 4 MiB file", ctl("-d", "dm", "create", "a", "--size", "4M")[0] == 0)
+    a_map = extents("dm", "a")
+    check("every client sees it", wait_for(lambda: all(names(n) == [".meta", "a"] for n in ("dc1", "dc2"))))
+
+    mon = subprocess.Popen([FAMFSCTL, "--json", "-d", "dc1", "monitor"], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    procs.append(mon)
+    time.sleep(0.5)
+
+    # ---- SIGSTOP one client: the space is held ----
+    c2.proc.send_signal(signal.SIGSTOP)
+    rc, out, err = ctl("-d", "dm", "rm", "a")
+    check("rm a on the master", rc == 0, err)
+    check("gone on the master at once and on the running client within its poll",
+          names("dm") == [".meta"] and wait_for(lambda: names("dc1") == [".meta"]), (names("dm"), names("dc1")))
+    b, held = pending("dm")
+    check("4 MiB pending release on the master", b == 4 * MiB and len(held) == 1 and held[0]["path"] == "a", held)
+    time.sleep(5 * HB / 1000)  # several beats: the running hosts release
+    b, held = pending("dm")
+    reasons = held[0]["held_by"] if held else []
+    check("held back by the stopped client only, and status says why",
+          b == 4 * MiB and len(reasons) == 1 and UUID_C2 in reasons[0] and "has not applied entry" in reasons[0],
+          held)
+    rc, out, err = ctl("-d", "dm", "status")
+    check("famfsctl status shows the held file and the host holding it",
+          rc == 0 and "Pending release:" in out.decode() and "held: " in out.decode()
+          and UUID_C2 in out.decode(), out.decode())
+    check("create a file of the same size while held", ctl("-d", "dm", "create", "b", "--size", "4M")[0] == 0)
+    b_map = extents("dm", "b")
+    check("it gets other memory than the removed file (maps compared)",
+          isinstance(b_map, list) and not set(b_map) & set(a_map), (a_map, b_map))
+    c2.proc.send_signal(signal.SIGCONT)
+    check("the resumed client applies the DELETE: a is gone there too",
+          wait_for(lambda: names("dc2") == [".meta", "b"], timeout=10), names("dc2"))
+    check("after it releases, nothing is pending", wait_for(lambda: pending("dm")[0] == 0, timeout=10 * HB / 1000 + 5),
+          pending("dm"))
+    check("a new file of the same size now reuses the freed memory",
+          ctl("-d", "dm", "create", "c", "--size", "4M")[0] == 0 and extents("dm", "c") == a_map,
+          (a_map, extents("dm", "c")))
+    check("every client agrees on the reused map", wait_for(
+        lambda: all(extents(n, "c") == a_map for n in ("dc1", "dc2")), timeout=10))
+    for n in ("dc1", "dc2"):
+        rc, out, err = ctl_json("-d", n, "check")
+        check(f"check on {n} is clean after create/remove/reuse", rc == 0 and out.get("clean") is True, (rc, out, err))
+
+    # ---- a dead client holds memory until root forgets it ----
+    ctl("-d", "dm", "create", "d", "--size", "2M")
+    wait_for(lambda: "d" in names("dc2"))
+    c2.proc.send_signal(signal.SIGKILL)
+    c2.proc.wait()
+    check("rm d while a client is dead", ctl("-d", "dm", "rm", "d")[0] == 0)
+    time.sleep(4 * HB / 1000)
+    b, held = pending("dm")
+    check("the dead host holds it and is named stale with the way out",
+          b == 2 * MiB and held and any("stale" in r and "hosts forget" in r for r in held[0]["held_by"]), held)
+    rc, out, err = ctl("-d", "dm", "hosts", "forget", UUID_C2, user=NOBODY)
+    check("hosts forget as nobody -> AccessDenied", rc == EX_DENIED, (rc, err))
+    rc, out, err = ctl("-d", "dm", "hosts", "forget", UUID_C2)
+    check("hosts forget (root)", rc == 0, err)
+    check("forgetting the dead host releases its hold",
+          wait_for(lambda: pending("dm")[0] == 0, timeout=10 * HB / 1000 + 5), pending("dm"))
+
+    # ---- directories, errors ----
+    ctl("-d", "dm", "mkdir", "-p", "t/u")
+    ctl("-d", "dm", "create", "t/u/f", "--size", "2M")
+    ctl("-d", "dm", "create", "t/g", "--size", "2M")
+    rc, out, err = ctl("-d", "dm", "rm", "t")
+    check("rm of a non-empty directory without -r -> NotEmpty (exit 6)", rc == EX_EXISTS and "not empty" in err,
+          (rc, err))
+    rc, out, err = ctl("-d", "dc1", "rm", "t/g")
+    check("rm on a client -> NotMaster", rc == EX_NOTMASTER, (rc, err))
+    rc, out, err = ctl("-d", "dm", "rm", "nope")
+    check("rm of a missing path -> NotFound", rc == EX_NOTFOUND, (rc, err))
+    rc, out, err = ctl("-d", "dm", "rm", ".meta")
+    check("rm .meta -> InvalidPath/InvalidArgument (exit 4)", rc == 4, (rc, err))
+    rc, out, err = ctl("--json", "-d", "dm", "rm", "-r", "t")
+    check("rm -r t removes the four nodes", rc == 0 and json.loads(out).get("removed") == 4, (rc, out, err))
+    check("gone on the client", wait_for(lambda: "t" not in names("dc1")), names("dc1"))
+    ctl("-d", "dm", "mkdir", "e")
+    check("an empty directory is removed without -r", ctl("-d", "dm", "rm", "e")[0] == 0
+          and wait_for(lambda: "e" not in names("dc1")))
+
+    # ---- permissions: as unlink(2) / rmdir(2) ----
+    uid = member.uid
+    ctl("-d", "dm", "mkdir", "--mode", "0755", "ro")
+    ctl("-d", "dm", "create", "ro/f", "--size", "2M", "--uid", str(uid))
+    rc, out, err = ctl("-d", "dm", "rm", "ro/f", user=member.user)
+    check("a famfs member may not remove its own file from a 0755 root directory (w+x on the parent)",
+          rc == EX_DENIED and "write and search" in err, (rc, err))
+    ctl("-d", "dm", "mkdir", "--mode", "0777", "open")
+    ctl("-d", "dm", "create", "open/rootfile", "--size", "2M")
+    rc, out, err = ctl("-d", "dm", "rm", "open/rootfile", user=member.user)
+    check("... but may remove root's file from a 0777 directory", rc == 0, (rc, err))
+    ctl("-d", "dm", "mkdir", "--mode", "1777", "sticky")
+    ctl("-d", "dm", "create", "sticky/rootfile", "--size", "2M")
+    ctl("-d", "dm", "create", "sticky/mine", "--size", "2M", "--uid", str(uid))
+    rc, out, err = ctl("-d", "dm", "rm", "sticky/rootfile", user=member.user)
+    check("a sticky directory: another user's file -> AccessDenied naming the sticky bit",
+          rc == EX_DENIED and "sticky" in err, (rc, err))
+    rc, out, err = ctl("-d", "dm", "rm", "sticky/mine", user=member.user)
+    check("a sticky directory: one's own file is removed", rc == 0, (rc, err))
+    ctl("-d", "dm", "mkdir", "--mode", "0777", "--uid", str(uid), "open/tree")
+    ctl("-d", "dm", "mkdir", "--mode", "0555", "--uid", str(uid), "open/tree/locked")
+    ctl("-d", "dm", "create", "open/tree/locked/f", "--size", "2M", "--uid", str(uid))
+    ctl("-d", "dm", "create", "open/tree/g", "--size", "2M", "--uid", str(uid))
+    rc, out, err = ctl("-d", "dm", "rm", "-r", "open/tree", user=member.user)
+    check("rm -r through a directory without write -> AccessDenied naming it, nothing removed",
+          rc == EX_DENIED and "open/tree/locked" in err and names("dm", "open/tree/locked") == ["f"]
+          and names("dm", "open/tree") == ["g", "locked"], (rc, err))
+    ctl("-d", "dm", "mkdir", "--mode", "0777", "--uid", str(uid), "open/mine")
+    ctl("-d", "dm", "create", "open/mine/f", "--size", "2M", "--uid", str(uid))
+    rc, out, err = ctl("-d", "dm", "rm", "-r", "open/mine", user=member.user)
+    check("rm -r of a tree the member may empty", rc == 0 and "mine" not in names("dm", "open"), (rc, err))
+    rc, out, err = ctl("-d", "dm", "rm", "open", user=NOBODY)
+    check("nobody (not in the famfs group) -> AccessDenied", rc == EX_DENIED, (rc, err))
+    check("root removes anything", ctl("-d", "dm", "rm", "-r", "open", "sticky", "ro")[0] == 0)
+
+    time.sleep(0.3)
+    mon.terminate()
+    events = [json.loads(l) for l in mon.communicate(timeout=10)[0].decode().splitlines() if l.startswith("{")]
+    check("FileRemoved and DirectoryRemoved signals on a client",
+          any(e.get("signal") == "FileRemoved" and e.get("path") == "a" for e in events)
+          and any(e.get("signal") == "DirectoryRemoved" and e.get("path") == "t" for e in events),
+          [e for e in events if "Removed" in e.get("signal", "")])
+
+    # ---- fsck.famfs on the image ----
+    p = subprocess.run([FSCK, "--json", dev], capture_output=True, timeout=60)
+    rep = json.loads(p.stdout or b"{}")
+    check("fsck.famfs: a log with DELETE entries is clean (exit 0)", p.returncode == 0, (p.returncode, p.stdout[-600:]))
+    m.proc.terminate()
+    m.proc.wait(30)
+    m.start()
+    st = status("dm")
+    check("a restarted master replays the DELETEs to the same state", st.get("state") == "ready"
+          and st.get("problems") == [] and names("dm") == names("dc1"), (st, names("dm"), names("dc1")))
+finally:
+    reap(procs)
+    for f in shm_files:
+        try:
+            os.unlink(f)
+        except OSError:
+            pass
+    if member is not None:
+        member.remove()
+
+passed, failed = results.count(True), results.count(False)
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)

@@ -100,6 +100,8 @@ std::string render_status_text(const std::string& bus_name, const PropertyMap& p
     bool on = p.at("DeleteEnabled").peekValueType() == "b" && p.at("DeleteEnabled").get<bool>();
     row("Deletion", on ? "enabled" : "disabled (formatted without --enable-delete)", {"DeleteEnabled"});
     auto pending = get_pending(p, "PendingRelease");
+    shown.insert("PendingReleaseBytes");
+    shown.insert("PendingRelease");
     if (on || !pending.empty())
       row("Pending release", size_of("PendingReleaseBytes") + " in " + std::to_string(pending.size()) + " removed file(s)",
           {"PendingReleaseBytes", "PendingRelease"});

@@ -89,6 +89,8 @@ class Allocator {
   // Bytes of the bitmap not in use.
   uint64_t free_bytes() const { return (bits_.size() - bits_.count_set()) * geo_.alloc_unit; }
   const AllocationBitmap& bitmap() const { return bits_; }
+  // The units pending release (a subset of bitmap()).
+  const AllocationBitmap& pending_bitmap() const { return pending_bits_; }
 
  private:
   struct UnitRange {

@@ -192,6 +192,37 @@ Status KernelBackend::publish(const Volume& volume, const Node& node) {
                       node.uid, node.gid, node.map, node.size, FAMFS_REG);
 }
 
+Status KernelBackend::unpublish(const RemovedNode& node) {
+  if (!mounted_) return ok_status();
+  if (node.is_dir) {
+    Status s = fs_->remove_directory(node.path);
+    if (!s && s.error().code() != Errc::not_found) return about(node.path, s.error());
+    return ok_status();
+  }
+  auto inode = fs_->inode_of(node.path);
+  if (!inode) return inode.error().code() == Errc::not_found ? ok_status() : Status(about(node.path, inode.error()));
+  Status s = fs_->remove_file(node.path);
+  if (!s && s.error().code() != Errc::not_found) return about(node.path, s.error());
+  unlinked_.push_back(Unlinked{*inode, node.delete_index});
+  return ok_status();
+}
+
+std::optional<uint64_t> KernelBackend::oldest_referenced_delete() {
+  if (unlinked_.empty()) return std::nullopt;
+  std::set<InodeId> wanted;
+  for (const Unlinked& u : unlinked_) wanted.insert(u.inode);
+  std::set<InodeId> held = fs_->referenced(wanted);
+  std::optional<uint64_t> oldest;
+  std::vector<Unlinked> still;
+  for (const Unlinked& u : unlinked_) {
+    if (!held.count(u.inode)) continue;  // nobody holds it: released here, for good
+    still.push_back(u);
+    if (!oldest || u.delete_index < *oldest) oldest = u.delete_index;
+  }
+  unlinked_ = std::move(still);
+  return oldest;
+}
+
 Status KernelBackend::unmount() {
   if (!mounted_) return ok_status();
   mounted_ = false;

@@ -58,6 +58,13 @@ class KernelBackend : public MountBackend {
   // file's MAP_GET_V2 map, size and type must equal the log's (corrupt
   // otherwise, naming both; the file is left as it is).
   Status publish(const Volume& volume, const Node& node) override;
+  // Deletion (docs/delete.md): a removed file is unlinked (its inode noted
+  // first), a removed directory rmdir'ed; not in the mount is fine.
+  Status unpublish(const RemovedNode& node) override;
+  // The lowest DELETE index of the unlinked files some process of this
+  // host still has open or mapped (a /proc scan of fds and maps for their
+  // inodes); files nobody holds any more are forgotten.
+  std::optional<uint64_t> oldest_referenced_delete() override;
   // Whether mount() adopted an existing mount.
   bool adopted() const { return adopted_; }
   // umount; when a file is still open or mapped, a lazy detach (MNT_DETACH):
@@ -85,6 +92,11 @@ class KernelBackend : public MountBackend {
   bool mounted_ = false;
   bool adopted_ = false;
   int log_fd_ = -1;  // .meta/.log: its flock (master) and health()
+  struct Unlinked {
+    InodeId inode;
+    uint64_t delete_index;
+  };
+  std::vector<Unlinked> unlinked_;  // removed files that may still be referenced
   bool master_ = false;
 };
 

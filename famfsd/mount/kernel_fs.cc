@@ -258,6 +258,17 @@ class LinuxKernelFs : public KernelFs {
     return ok_status();
   }
 
+  Status remove_directory(const std::string& rel) override {
+    if (unlinkat(root_, rel.c_str(), AT_REMOVEDIR) != 0) return errno_error("rmdir " + rel, errno);
+    return ok_status();
+  }
+
+  Result<InodeId> inode_of(const std::string& rel) override {
+    struct stat st {};
+    if (fstatat(root_, rel.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return errno_error("stat " + rel, errno);
+    return InodeId{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+  }
+
   Status lock_exclusive(int fd) override {
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) return errno_error("flock", errno);
     return ok_status();

@@ -8,7 +8,9 @@
 #include <linux/famfs_ioctl.h>
 
 #include <cstdint>
+#include <compare>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "mount/fmap_codec.h"
@@ -39,6 +41,17 @@ struct MountPointInfo {
   std::string fstype;  // mounted: the file system type (e.g. "famfs")
   std::string source;  // mounted: the mount source (device path)
 };
+
+// An inode of this host: st_dev and st_ino.
+struct InodeId {
+  uint64_t dev = 0, ino = 0;
+  friend auto operator<=>(const InodeId&, const InodeId&) = default;
+};
+
+// Of WANTED, the inodes some process of this host still has open (a
+// /proc/PID/fd entry) or mapped (a /proc/PID/maps line): what keeps an
+// unlinked file alive. Processes that vanish during the scan are skipped.
+std::set<InodeId> referenced_inodes(const std::set<InodeId>& wanted, const std::string& proc = "/proc");
 
 class KernelFs {
  public:
@@ -85,6 +98,12 @@ class KernelFs {
   virtual void close_file(int fd) = 0;
   // unlinkat(2) of a file REL (a file that could not be given its map).
   virtual Status remove_file(const std::string& rel) = 0;
+  // unlinkat(2) with AT_REMOVEDIR of directory REL (deletion).
+  virtual Status remove_directory(const std::string& rel) = 0;
+  // st_dev and st_ino of REL (fstatat(2), no symlink followed).
+  virtual Result<InodeId> inode_of(const std::string& rel) = 0;
+  // referenced_inodes() on this host.
+  virtual std::set<InodeId> referenced(const std::set<InodeId>& wanted) { return referenced_inodes(wanted); }
   // flock(FD, LOCK_EX | LOCK_NB): busy (EWOULDBLOCK) when another open file
   // holds it.
   virtual Status lock_exclusive(int fd) = 0;

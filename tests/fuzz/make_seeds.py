@@ -33,3 +33,19 @@ for name in ("basic", "interleaved"):
         tail = bytes([hflags]) + bytes(64) + bytes(master) + bytes(slot[:200])
         with open(os.path.join(out, f"{name}-hosts-{hflags:02x}"), "wb") as f:
             f.write(bytes([0x07]) + body + tail)
+    # Deletion (docs/delete.md): the header has the delete feature (hflags
+    # bit 3) and an 8th entry removes the first file of the image, naming
+    # its creating entry, size and map (seqnum and CRC fixed up, flags 0x07).
+    entries = body[248:]
+    for k in range(7):
+        e = entries[544 * k:544 * (k + 1)]
+        if struct.unpack_from("<I", e, 8)[0] != 0 or e[40:45] == b".meta":
+            continue
+        d = bytearray(544)
+        struct.pack_into("<QIIQIIQ", d, 0, 7, 2, 0, k, 0, 0, struct.unpack_from("<Q", e, 16)[0])
+        d[40:120] = e[40:120]
+        d[120:536] = e[120:536]
+        tail = bytes([0x0F]) + bytes(64) + bytes(master) + bytes(slot[:200])
+        with open(os.path.join(out, f"{name}-delete"), "wb") as f:
+            f.write(bytes([0x07]) + body + bytes(d) + tail)
+        break

@@ -11,7 +11,8 @@
 // Bytes left over after the entries (fewer than 544 when fewer than 64 entries
 // are given) fill the host area (issue 12): a fix-up byte (bit 0: valid
 // header for the superblock's fs_uuid; bit 1: reseal the master record's
-// CRC; bit 2: reseal the slot's CRC), then the header (64 bytes), the master
+// CRC; bit 2: reseal the slot's CRC; bit 3: the valid header has the
+// deletion feature, so DELETE entries are applied), then the header (64 bytes), the master
 // record (256) and the slot where the owner's probe starts.
 // Beyond "no crash, no sanitizer report", it checks replay's invariants: every
 // file in the namespace has a valid map inside the data area, no two files
@@ -42,12 +43,19 @@ constexpr uint64_t kDeviceSize = 64ULL << 20;  // metadata (10 MiB) plus 27 unit
 
 void check_invariants(const Volume& v) {
   Allocator fresh(v.geometry());
+  const Allocator& live = v.state().allocator();
   v.state().names().for_each([&](const Node& n) {
     if (omf::path_problem(n.path)) __builtin_trap();
     if (n.is_dir) return;
     if (omf::check_file_map(n.map, n.size, v.geometry())) __builtin_trap();
     if (fresh.claim(n.map) != 0) __builtin_trap();  // cross-link got through
   });
+  // Deletion: no live file's unit is pending release, every pending unit is in use.
+  const AllocationBitmap& pending = live.pending_bitmap();
+  for (uint64_t u = 0; u < pending.size(); ++u) {
+    if (!pending.test(u)) continue;
+    if (fresh.bitmap().test(u) || !live.bitmap().test(u)) __builtin_trap();
+  }
 }
 
 // Fills the host area from DATA (see the header comment) and exercises it.
@@ -76,7 +84,7 @@ void fuzz_host_area(testing::FakeDevice& dev, const uint8_t* data, size_t size) 
   }
   if (hflags & 1) {
     std::array<uint8_t, omf::kHostHeaderSize> hdr;
-    omf::encode_host_header(omf::new_host_header(fs), hdr);
+    omf::encode_host_header(omf::new_host_header(fs, (hflags & 8) ? omf::kFeatureDelete : 0), hdr);
     std::memcpy(base + omf::kHostAreaOffset, hdr.data(), hdr.size());
   }
   std::array<uint8_t, omf::kHostSlotSize> before;
@@ -190,6 +198,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     d.path = "fuzz_dir";
     (void)v.make_directory(d);
     check_invariants(v);
+    // Deletion, when enabled: remove, replay on another host, release, reuse.
+    if (v.delete_enabled()) {
+      const uint64_t pending_before = v.state().allocator().pending_bytes();
+      auto plan = v.removal_plan("fuzz_new", false);
+      if (plan && v.remove_nodes(*plan)) {
+        if (v.state().names().find("fuzz_new")) __builtin_trap();
+        if (v.state().allocator().pending_bytes() <= pending_before) __builtin_trap();
+      }
+      check_invariants(v);
+      (void)v.release_before(v.log_entries());
+      if (v.state().allocator().pending_bytes() != 0) __builtin_trap();
+      (void)v.create_file(f, /*zero=*/false);
+      check_invariants(v);
+    }
     auto again = Volume::open(dev, Uuid{});
     if (again && !(*again)->fatal()) check_invariants(**again);
   }

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,9 @@ class FakeKernelFs : public KernelFs {
     bool locked = false;                    // this fake's flock is held
     bool shut_down = false;                 // famfs.ko shut the mount down: ioctls EIO
     int open_fds = 0;
+    std::map<std::string, uint64_t> inodes;  // path -> st_ino (assigned at inode_of())
+    std::set<uint64_t> held_inodes;          // inodes "some process" still has open or mapped
+    uint64_t next_ino = 100;
   };
 
   explicit FakeKernelFs(State* state) : s_(state) {}
@@ -148,6 +152,29 @@ class FakeKernelFs : public KernelFs {
     s_->calls.push_back("unlink " + rel);
     if (!s_->nodes.erase(rel)) return errno_error("unlink " + rel, ENOENT);
     return ok_status();
+  }
+  Status remove_directory(const std::string& rel) override {
+    s_->calls.push_back("rmdir " + rel);
+    auto it = s_->nodes.find(rel);
+    if (it == s_->nodes.end()) return errno_error("rmdir " + rel, ENOENT);
+    if (!it->second.is_dir) return errno_error("rmdir " + rel, ENOTDIR);
+    for (const auto& [path, node] : s_->nodes)
+      if (path.size() > rel.size() && path.compare(0, rel.size() + 1, rel + "/") == 0)
+        return errno_error("rmdir " + rel, ENOTEMPTY);
+    s_->nodes.erase(it);
+    return ok_status();
+  }
+  Result<InodeId> inode_of(const std::string& rel) override {
+    if (!s_->nodes.count(rel)) return errno_error("stat " + rel, ENOENT);
+    auto [it, fresh] = s_->inodes.emplace(rel, s_->next_ino);
+    if (fresh) ++s_->next_ino;
+    return InodeId{7, it->second};
+  }
+  std::set<InodeId> referenced(const std::set<InodeId>& wanted) override {
+    std::set<InodeId> out;
+    for (const InodeId& id : wanted)
+      if (s_->held_inodes.count(id.ino)) out.insert(id);
+    return out;
   }
   Status lock_exclusive(int fd) override {
     s_->calls.push_back("flock " + fd_path(fd));

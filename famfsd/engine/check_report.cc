@@ -61,6 +61,15 @@ json check_report_json(const Volume& v) {
   for (const Problem& p : v.problems()) problems.push_back(problem_json(p));
   if (v.fatal())
     problems.push_back({{"index", nullptr}, {"kind", "log_header"}, {"message", v.fatal()->message()}});
+  // Deletion (docs/delete.md): what the log has removed and no host has
+  // freed yet (fsck cannot know which hosts released it: the master decides).
+  json pending = json::array();
+  for (const auto& p : v.state().allocator().pending())
+    pending.push_back({{"path", p.record->path}, {"delete_index", p.record->delete_index}, {"bytes", p.bytes},
+                       {"map", map_to_json(p.record->map)}});
+  json deletion = {{"enabled", v.delete_enabled()},
+                   {"pending_release_bytes", v.state().allocator().pending_bytes()},
+                   {"pending_release", std::move(pending)}};
   return {
       {"device", v.superblock().record.dev_name.empty() ? json(nullptr) : json(r.dev_name)},
       {"superblock",
@@ -78,6 +87,7 @@ json check_report_json(const Volume& v) {
       {"capacity",
        {{"device_size", f.device_size}, {"allocated", f.allocated}, {"free", f.free},
         {"sum_of_file_sizes", f.sum_of_file_sizes}}},
+      {"deletion", std::move(deletion)},
       {"summary",
        {{"files", f.files}, {"dirs", f.dirs}, {"bad_entries", f.bad_entries}, {"crosslinks", f.crosslinks},
         {"problems", f.problems}, {"clean", f.problems == 0}}},
@@ -106,6 +116,15 @@ std::string check_report_text(const Volume& v, bool verbose) {
   out += fmt("  %" PRIu64 " files, %" PRIu64 " directories\n", f.files, f.dirs);
   out += fmt("  device %" PRIu64 " bytes: allocated %" PRIu64 ", free %" PRIu64 ", sum of file sizes %" PRIu64 "\n",
              f.device_size, f.allocated, f.free, f.sum_of_file_sizes);
+  if (v.delete_enabled()) {
+    auto pending = v.state().allocator().pending();
+    out += fmt("  deletion enabled: %" PRIu64 " bytes of %zu removed file(s) not reused since their DELETE\n",
+               v.state().allocator().pending_bytes(), pending.size());
+    if (verbose)
+      for (const auto& p : pending)
+        out += fmt("    removed %s (entry %" PRIu64 ", %" PRIu64 " bytes)\n", p.record->path.c_str(),
+                   p.record->delete_index, p.bytes);
+  }
   if (verbose) {
     v.state().names().for_each([&](const Node& n) {
       if (Namespace::implicit(n)) return;

@@ -310,6 +310,10 @@ try:
     p = subprocess.run([FSCK, "--json", dev], capture_output=True, timeout=60)
     rep = json.loads(p.stdout or b"{}")
     check("fsck.famfs: a log with DELETE entries is clean (exit 0)", p.returncode == 0, (p.returncode, p.stdout[-600:]))
+    dl = rep.get("deletion", {})
+    check("fsck.famfs reports deletion enabled and the removed files not reused since (the last rm -r)",
+          dl.get("enabled") is True and dl.get("pending_release_bytes", 0) > 0
+          and any(x["path"] == "ro/f" for x in dl.get("pending_release", [])), dl)
     m.proc.terminate()
     m.proc.wait(30)
     m.start()

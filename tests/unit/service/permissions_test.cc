@@ -192,6 +192,62 @@ TEST_F(Permissions, CreateTable) {
     expect_outcome(may_create(ns, c.caller, c.path), c.expect, who(c.caller) + " create " + c.path);
 }
 
+// may_remove: unlink(2)/rmdir(2)'s answer (w+x on the parent, the sticky rule).
+TEST_F(Permissions, RemoveTable) {
+  mkdir(ns, "sticky", 0, 0, 01777);
+  mkfile(ns, "sticky/alices", kAlice, kAliceGroup, 0600);
+  mkfile(ns, "sticky/roots", 0, 0, 0666);
+  mkdir(ns, "bobsticky", kBob, kBobGroup, 01777);
+  mkfile(ns, "bobsticky/roots", 0, 0, 0644);
+  const std::vector<CreateCase> cases = {
+      {nobody(), "pub", kDenied},              // the root is 0755 root:root
+      {root(), "pub/readme", kOk},
+      {nobody(), "pub/readme", kDenied},       // parent 0755: no write for others
+      {alice(), "shared/denyown", kOk},        // 0777 parent: the file's own mode does not matter
+      {nobody(), "shared/denyown", kOk},
+      {nobody(), "wx/none", kNoEnt},           // w+x on the parent, but nothing there
+      {nobody(), "tx/f", kDenied},             // x alone is not enough
+      {nobody(), "priv/f", kDenied},           // no search on the parent
+      {alice(), "staff/f", kOk},               // group rwx via a supplementary group
+      {bob(), "staff/f", kDenied},
+      {bob_in_staff(), "alice/notes", kDenied},  // group r-x only
+      {alice(), "alice/notes", kOk},
+      {alice(), "alice/ro", kOk},              // an empty 0550 directory in one's own 0750 directory
+      {alice(), "sticky/alices", kOk},         // sticky: one's own file
+      {alice(), "sticky/roots", kDenied},      // sticky: another's file, even 0666
+      {bob(), "bobsticky/roots", kOk},         // sticky: the directory's owner
+      {root(), "sticky/roots", kOk},
+      {root(), "pub/readme/x", kNotDir},
+      {root(), "missing/x", kNoEnt},
+      {root(), "", Errc::invalid_argument},
+  };
+  for (const CreateCase& c : cases)
+    expect_outcome(may_remove(ns, c.caller, c.path), c.expect, who(c.caller) + " remove " + c.path);
+  auto sticky = may_remove(ns, alice(), "sticky/roots");
+  ASSERT_FALSE(sticky.ok());
+  EXPECT_NE(sticky.error().message().find("sticky"), std::string::npos) << sticky.error().message();
+}
+
+// may_remove_from: what rm -r needs on each directory it empties.
+TEST_F(Permissions, RemoveFromNeedsReadWriteAndSearchOnTheDirectory) {
+  mkdir(ns, "alice/rwx", kAlice, kStaff, 0700);
+  mkfile(ns, "alice/rwx/f", 0, 0, 0600);
+  mkdir(ns, "alice/wx", kAlice, kStaff, 0300);
+  mkfile(ns, "alice/wx/f", kAlice, kStaff, 0600);
+  const Node& rwx = *ns.find("alice/rwx");
+  const Node& wx = *ns.find("alice/wx");
+  const Node& ro = *ns.find("alice/ro");
+  EXPECT_TRUE(may_remove_from(alice(), rwx, *ns.find("alice/rwx/f")).ok());  // root's file, alice's directory
+  auto no_read = may_remove_from(alice(), wx, *ns.find("alice/wx/f"));
+  ASSERT_FALSE(no_read.ok());  // rm -r cannot list it
+  EXPECT_NE(no_read.error().message().find("read"), std::string::npos) << no_read.error().message();
+  auto no_write = may_remove_from(alice(), ro, *ns.find("alice/notes"));
+  ASSERT_FALSE(no_write.ok());
+  EXPECT_NE(no_write.error().message().find("write"), std::string::npos) << no_write.error().message();
+  EXPECT_FALSE(may_remove_from(bob(), rwx, *ns.find("alice/rwx/f")).ok());
+  EXPECT_TRUE(may_remove_from(root(), wx, *ns.find("alice/wx/f")).ok());
+}
+
 struct ParentsCase {
   Caller caller;
   const char* path;

@@ -21,14 +21,15 @@ static int famfs_pmem_notify_failure(struct dax_device *dax_dev, u64 offset,
 	if (!fsi)
 		return -EOPNOTSUPP;
 #ifdef MF_MEM_PRE_REMOVE
+	/* 6.6+: kill_dax() tells the holder before the device goes */
 	if (mf_flags & MF_MEM_PRE_REMOVE) {
-		famfs_shutdown(fsi, "device is being removed");
+		famfs_shutdown(fsi, FAMFS_REASON_DEVICE_GONE, 0, 0);
 		return 0;
 	}
 #endif
 	pr_err("famfs: %s: memory failure at offset %#llx len %#llx\n",
 	       fsi->dev_name, offset, len);
-	famfs_shutdown(fsi, "memory failure");
+	famfs_shutdown(fsi, FAMFS_REASON_MEMORY_FAILURE, offset, len);
 	return 0;
 }
 
@@ -58,6 +59,15 @@ int famfs_pmem_open(struct famfs_fs_info *fsi, const char *path, bool rdonly)
 	if (fsi->dev_size < FAMFS_LOG_OFFSET + FAMFS_MIN_LOG_LEN)
 		return -EINVAL;
 	return 0;
+}
+
+/*
+ * Shutdown step 4: no dax holder, no block device. Every user of dax_dev
+ * and bdev checks the shutdown flag inside an SRCU section first.
+ */
+void famfs_pmem_release(struct famfs_fs_info *fsi)
+{
+	famfs_pmem_close(fsi);
 }
 
 void famfs_pmem_close(struct famfs_fs_info *fsi)

@@ -150,8 +150,66 @@ famfsd_poison() {
 	check "$tag" "madvise(MADV_HWPOISON) on a page of victim" $T poison "$MNT/victim" 8192
 	check "$tag" "famfsd notices the shutdown: state failed" state_is "$inst" failed
 	check "$tag" "the reason names the shutdown" grep -q "shut the mount $MNT down" /tmp/status.txt
+	check "$tag" "the reason is famfs.ko's (FAMFSIOC_GET_STATE): memory failure" \
+		grep -q "memory failure reported by the kernel at device offset" /tmp/status.txt
 	check "$tag" "SIGTERM: famfsd exits 0" stop_famfsd
 	check "$tag" "the mount point is free after the stop" unmounted
+}
+
+# timed_unbind NAME: unbind NAME from device_dax within 5 s (time printed)
+timed_unbind() {
+	s=$($T now)
+	timeout 30 sh -c "echo $1 >/sys/bus/dax/drivers/device_dax/unbind"
+	rc=$?
+	e=$($T now)
+	ms=$(((e - s) / 1000000))
+	echo "unbind of $1: exit $rc after $ms ms"
+	$T say "INFO famfsd-unbind: device-dax unbind with famfsd running and a file mapped: $ms ms"
+	[ $rc -eq 0 ] && [ $ms -lt 5000 ]
+}
+
+# famfsd_exits STATUS: famfsd ended by itself (within 10 s) with STATUS
+famfsd_exits() {
+	i=0
+	while kill -0 "$FAMFSD_PID" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -0 "$FAMFSD_PID" 2>/dev/null && { echo "famfsd still running"; return 1; }
+	wait "$FAMFSD_PID"
+	rc=$?
+	echo "famfsd exit status $rc"
+	[ $rc -eq "$1" ]
+}
+
+no_hung_task() {
+	! dmesg | grep "blocked for more than"
+}
+
+# famfsd_unbind DEV (devdax): the device is unbound while famfsd serves it
+# and a process maps a file: the unbind returns at once, famfsd shuts the
+# mount down, unmounts and exits 3, the process gets SIGBUS, no hung task
+famfsd_unbind() {
+	dev=$1 inst=$(basename "$1") tag=famfsd-unbind
+	echo 2 >/proc/sys/kernel/hung_task_timeout_secs
+	check "$tag" "mkfs.famfs $dev" mkfs.famfs --force --system-uuid "$MASTER_UUID" "$dev" || return
+	check "$tag" "famfsd --backend kernel on $dev" start_famfsd "$dev" "$MASTER_UUID" || return
+	check "$tag" "famfsctl create held --size 4M" famfsctl -d "$inst" create held --size 4M || return
+	$T mmap-wait "$tag" "mapping of held (never satisfied)" "$MNT/held" 0 NEVER 120 &
+	mapper=$!
+	sleep 1
+	check "$tag" "device-dax unbind returns within 5 s" timed_unbind "$inst"
+	check "$tag" "famfsd exits 3 by itself (device removed)" famfsd_exits 3
+	check "$tag" "famfsd logged the removal and state failed" \
+		grep -q "state failed: the device was removed (udev unbind of dax device $inst" /tmp/famfsd.log
+	check "$tag" "the mount is gone" unmounted
+	wait "$mapper"
+	mrc=$?
+	$T check "$tag" "the mapping process got SIGBUS (exit $mrc)" "$([ $mrc -eq 135 ] && echo 0 || echo 1)"
+	sleep 5
+	check "$tag" "no \"blocked for more than\" in the kernel log" no_hung_task
+	check "$tag" "bind $inst again" sh -c "echo $inst >/sys/bus/dax/drivers/device_dax/bind"
+	check "$tag" "$dev present again" wait_for "$dev"
 }
 
 # refused_at DEV DIR WHY: famfsd with mount point DIR fails the instance
@@ -234,6 +292,7 @@ famfsd_main() {
 	check famfsd "/dev/dax0.0 present" wait_for /dev/dax0.0 || return
 	famfsd_single devdax /dev/dax0.0
 	famfsd_numbers /dev/dax0.0
+	famfsd_unbind /dev/dax0.0
 	# last: the poisoned page stays poisoned
 	check famfsd "ndctl create-namespace -f -e $ns --mode=fsdax --align=2M" \
 		ndctl create-namespace -f -e "$ns" --mode=fsdax --align=2M || return

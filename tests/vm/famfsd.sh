@@ -4,7 +4,9 @@
 # $T) for the modes
 #   famfsd    pmem (memmap=), then devdax on the same memory: master mounts,
 #             creates, copies; bytes through read(2), mmap and the raw device;
-#             stop with a file open; restart replays into a fresh mount
+#             stop with a file open; restart replays into a fresh mount;
+#             a device-dax unbind under famfsd with a file mapped (famfsd
+#             exits 3, the unbind returns); pmem memory failure -> failed
 #   famfsd-a  two guests on one nvdimm backing file: A is the master ...
 #   famfsd-b  ... B the client, booted once A printed FAMFSD-A-READY; each
 #             sees the other's stores through mmap, B's mount shows A's new

@@ -92,7 +92,8 @@ main)
 		$T stress /dev/dax0.0 /mnt 3
 		$T bench /dev/dax0.0 /mnt
 		$T shutdown devdax /dev/dax0.0 /mnt
-		$T remove devdax /dev/dax0.0 /mnt dax0.0
+		$T remove devdax /dev/dax0.0 /mnt "$ns"
+		$T remove devdax-ns /dev/dax0.0 /mnt "$ns"
 	fi
 	check main "rmmod famfs" rmmod famfs
 	;;

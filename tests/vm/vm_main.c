@@ -9,7 +9,7 @@
  *   famfs-vmtest small-dev DEV MNT
  *   famfs-vmtest hwpoison PMEMDEV MNT
  *   famfs-vmtest shutdown pmem|devdax DEV MNT          (vm_remove.c)
- *   famfs-vmtest remove pmem|devdax DEV MNT NAMESPACE  (vm_remove.c)
+ *   famfs-vmtest remove pmem|devdax|devdax-ns DEV MNT NAMESPACE  (vm_remove.c)
  *   famfs-vmtest bench DAXDEV MNT
  *   famfs-vmtest async PMEMDEV MNT     virtio-pmem: MAP_SYNC refused
  *   famfs-vmtest stress DEV MNT SECONDS
@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "shutdown") && argc == 5)
 		rc = cmd_shutdown(!strcmp(argv[2], "devdax"), argv[3], argv[4]);
 	else if (!strcmp(cmd, "remove") && argc == 6)
-		rc = cmd_remove(!strcmp(argv[2], "devdax"), argv[3], argv[4], argv[5]);
+		rc = cmd_remove(argv[2], argv[3], argv[4], argv[5]);
 	else if (!strcmp(cmd, "stress") && argc == 5)
 		rc = cmd_stress(argv[2], argv[3], atoi(argv[4]));
 	else if (!strcmp(cmd, "async") && argc == 4)

@@ -4,10 +4,15 @@
  * holds a famfs file mapped (module alone).
  *
  *   famfs-vmtest shutdown pmem|devdax DEV MNT
- *   famfs-vmtest remove pmem|devdax DEV MNT NAMESPACE
+ *   famfs-vmtest remove pmem|devdax|devdax-ns DEV MNT NAMESPACE
  *
- * remove: pmem by `ndctl disable-namespace NAMESPACE` (enabled again at the
- * end), devdax by an unbind from device_dax (bound again at the end). The
+ * remove: pmem by an unbind of NAMESPACE from nd_pmem (what `ndctl
+ * disable-namespace` does after its own check, which refuses while famfs
+ * holds the block device exclusively, as for any mounted file system; the
+ * refusal is checked first), devdax by an unbind of the dax device from
+ * device_dax, devdax-ns by `ndctl disable-namespace NAMESPACE` of the devdax
+ * namespace (no such check for a character device). Everything is enabled
+ * or bound again at the end. The
  * removal must return within a few seconds, the mapping process must get
  * SIGBUS on its next touch, no task may stay in D state and the kernel log
  * must not gain a "blocked for more than" hung-task report (the hung-task
@@ -272,8 +277,18 @@ static pid_t start_removal(char *const argv[], const char *path, const char *tex
 	_exit(write_file(path, text) ? 1 : 0);
 }
 
-int cmd_remove(bool devdax, const char *dev, const char *mnt, const char *ns)
+static int run_argv(char *const argv[])
 {
+	pid_t pid = start_removal(argv, NULL, NULL);
+	int st = -1;
+
+	waitpid(pid, &st, 0);
+	return st;
+}
+
+int cmd_remove(const char *kind, const char *dev, const char *mnt, const char *ns)
+{
+	bool devdax = strncmp(kind, "devdax", 6) == 0, by_ndctl = strcmp(kind, "devdax-ns") == 0;
 	struct tmap m = { .ftype = FAMFS_REG, .n = 1, .off = { 120 * MiB },
 			  .len = { 4 * MiB }, .size = 4 * MiB };
 	const char *name = strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev;
@@ -283,7 +298,7 @@ int cmd_remove(bool devdax, const char *dev, const char *mnt, const char *ns)
 	double t0, took = -1;
 	char c;
 
-	set_tag(devdax ? "remove-devdax" : "remove-pmem");
+	set_tag(by_ndctl ? "remove-devdax-ndctl" : devdax ? "remove-devdax" : "remove-pmem");
 	mkdir(mnt, 0755);
 	if (write_file("/proc/sys/kernel/hung_task_timeout_secs", "2"))
 		info("cannot lower hung_task_timeout_secs: %s", errname(errno));
@@ -305,22 +320,39 @@ int cmd_remove(bool devdax, const char *dev, const char *mnt, const char *ns)
 	if (!report(read(ready[0], &c, 1) == 1, "a live process maps and stores into a file", NULL))
 		return 1;
 
+	if (!devdax) {
+		char *argv[] = { "ndctl", "disable-namespace", (char *)ns, NULL };
+
+		st = run_argv(argv);
+		report(WIFEXITED(st) && WEXITSTATUS(st) != 0,
+		       "ndctl disable-namespace refuses the mounted fsdax namespace (exclusive holder)",
+		       "status %#x", st);
+		expect_state(mnt, 0, FAMFS_REASON_NONE, "the mount still serves after the refusal");
+	}
 	t0 = now_sec();
-	if (devdax) {
-		rp = start_removal(NULL, "/sys/bus/dax/drivers/device_dax/unbind", name);
-	} else {
+	if (by_ndctl) {
 		char *argv[] = { "ndctl", "disable-namespace", (char *)ns, NULL };
 
 		rp = start_removal(argv, NULL, NULL);
+	} else if (devdax) {
+		rp = start_removal(NULL, "/sys/bus/dax/drivers/device_dax/unbind", name);
+	} else {
+		rp = start_removal(NULL, "/sys/bus/nd/drivers/nd_pmem/unbind", ns);
 	}
 	for (i = 0; i < 600 && (w = waitpid(rp, &st, WNOHANG)) == 0; i++)
 		usleep(50000);
 	if (w == rp)
 		took = now_sec() - t0;
-	info("%s while a process maps a file: %.3f s", devdax ? "device-dax unbind" : "ndctl disable-namespace",
-	     took);
-	report(w == rp && took < REMOVE_LIMIT_SEC, devdax ? "device-dax unbind returns within 5 s" :
-	       "ndctl disable-namespace returns within 5 s", "took %.1f s (or still running)", w == rp ? took : 30.0);
+	{
+		const char *what = by_ndctl ? "ndctl disable-namespace (devdax namespace)" :
+				   devdax ? "device-dax unbind" : "nd_pmem unbind of the namespace";
+		char name2[128];
+
+		info("%s while a process maps a file: %.3f s", what, took);
+		snprintf(name2, sizeof(name2), "%s returns within 5 s", what);
+		report(w == rp && took < REMOVE_LIMIT_SEC, name2, "took %.1f s (or still running)",
+		       w == rp ? took : 30.0);
+	}
 	report(w == rp && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the removal succeeded", "status %#x", st);
 	expect_state(mnt, FAMFS_STATE_SHUTDOWN | FAMFS_STATE_RELEASED, FAMFS_REASON_DEVICE_GONE,
 		     "GET_STATE: shut down, released, reason device_gone");
@@ -352,14 +384,13 @@ int cmd_remove(bool devdax, const char *dev, const char *mnt, const char *ns)
 	}
 
 	/* bring the device back for the tests that follow */
-	if (devdax) {
+	if (devdax && !by_ndctl) {
 		expect_rc(mount_famfs(dev, mnt, 0, NULL), ENXIO, "mount of the unbound device-dax device -> ENXIO");
 		expect_rc(write_file("/sys/bus/dax/drivers/device_dax/bind", name), 0, "bind %s again", name);
 	} else {
 		char *argv[] = { "ndctl", "enable-namespace", (char *)ns, NULL };
 
-		rp = start_removal(argv, NULL, NULL);
-		waitpid(rp, &st, 0);
+		st = run_argv(argv);
 		report(WIFEXITED(st) && WEXITSTATUS(st) == 0, "ndctl enable-namespace again", "status %#x", st);
 	}
 	for (i = 0; i < 100 && access(dev, F_OK); i++)

@@ -111,7 +111,7 @@ int cmd_small_dev(const char *dev, const char *mnt);
 int cmd_hwpoison(const char *dev, const char *mnt);
 /* vm_remove.c: the shutdown ioctl, device removal while mapped */
 int cmd_shutdown(bool devdax, const char *dev, const char *mnt);
-int cmd_remove(bool devdax, const char *dev, const char *mnt, const char *ns);
+int cmd_remove(const char *kind, const char *dev, const char *mnt, const char *ns);
 int cmd_async(const char *dev, const char *mnt);
 int cmd_stress(const char *dev, const char *mnt, int seconds);
 int cmd_bench(const char *dev, const char *mnt);

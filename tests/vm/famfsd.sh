@@ -158,14 +158,15 @@ famfsd_poison() {
 	check "$tag" "the mount point is free after the stop" unmounted
 }
 
-# timed_unbind NAME: unbind NAME from device_dax within 5 s (time printed)
+# timed_unbind DRIVER NAME: unbind NAME from DRIVER (a sysfs driver
+# directory) within 5 s; the time is left in /tmp/unbind.ms
 timed_unbind() {
 	s=$($T now)
-	timeout 30 sh -c "echo $1 >/sys/bus/dax/drivers/device_dax/unbind"
+	timeout 30 sh -c "echo $2 >$1/unbind"
 	rc=$?
 	e=$($T now)
 	ms=$(((e - s) / 1000000))
-	echo "unbind of $1: exit $rc after $ms ms"
+	echo "unbind of $2: exit $rc after $ms ms"
 	echo "$ms" >/tmp/unbind.ms
 	[ $rc -eq 0 ] && [ $ms -lt 5000 ]
 }
@@ -188,11 +189,20 @@ no_hung_task() {
 	! dmesg | grep "blocked for more than"
 }
 
-# famfsd_unbind DEV (devdax): the device is unbound while famfsd serves it
-# and a process maps a file: the unbind returns at once, famfsd shuts the
-# mount down, unmounts and exits 3, the process gets SIGBUS, no hung task
+# famfsd_unbind DEV [NAMESPACE]: the device is unbound while famfsd serves
+# it and a process maps a file (devdax: dax device from device_dax; pmem:
+# NAMESPACE from nd_pmem, which removes the block device): the unbind
+# returns at once, famfsd shuts the mount down, unmounts and exits 3, the
+# process gets SIGBUS, no hung task. The device is brought back at the end.
 famfsd_unbind() {
-	dev=$1 inst=$(basename "$1") tag=famfsd-unbind
+	dev=$1 inst=$(basename "$1") ns=$2
+	if [ -n "$ns" ]; then
+		tag=famfsd-unbind-pmem drv=/sys/bus/nd/drivers/nd_pmem name=$ns
+		event="udev remove of block device $inst"
+	else
+		tag=famfsd-unbind drv=/sys/bus/dax/drivers/device_dax name=$inst
+		event="udev unbind of dax device $inst"
+	fi
 	echo 2 >/proc/sys/kernel/hung_task_timeout_secs
 	check "$tag" "mkfs.famfs $dev" mkfs.famfs --force --system-uuid "$MASTER_UUID" "$dev" || return
 	check "$tag" "famfsd --backend kernel on $dev" start_famfsd "$dev" "$MASTER_UUID" || return
@@ -200,18 +210,18 @@ famfsd_unbind() {
 	$T mmap-wait "$tag" "mapping of held (never satisfied)" "$MNT/held" 0 NEVER 120 &
 	mapper=$!
 	sleep 1
-	check "$tag" "device-dax unbind returns within 5 s" timed_unbind "$inst"
-	$T say "INFO famfsd-unbind: device-dax unbind with famfsd running and a file mapped: $(cat /tmp/unbind.ms) ms"
+	check "$tag" "unbind of $name from $(basename $drv) returns within 5 s" timed_unbind "$drv" "$name"
+	$T say "INFO $tag: unbind of $name with famfsd running and a file mapped: $(cat /tmp/unbind.ms) ms"
 	check "$tag" "famfsd exits 3 by itself (device removed)" famfsd_exits 3
 	check "$tag" "famfsd logged the removal and state failed" \
-		grep -q "state failed: the device was removed (udev unbind of dax device $inst" /tmp/famfsd.log
+		grep -q "state failed: the device was removed ($event" /tmp/famfsd.log
 	check "$tag" "the mount is gone" unmounted
 	wait "$mapper"
 	mrc=$?
 	$T check "$tag" "the mapping process got SIGBUS (exit $mrc)" "$([ $mrc -eq 135 ] && echo 0 || echo 1)"
 	sleep 5
 	check "$tag" "no \"blocked for more than\" in the kernel log" no_hung_task
-	check "$tag" "bind $inst again" sh -c "echo $inst >/sys/bus/dax/drivers/device_dax/bind"
+	check "$tag" "bind $name again" sh -c "echo $name >$drv/bind"
 	check "$tag" "$dev present again" wait_for "$dev"
 }
 
@@ -290,6 +300,7 @@ famfsd_main() {
 	umount /tmp/busy
 	famfsd_single pmem /dev/pmem0
 	ns=$(ns_of_pmem pmem0)
+	famfsd_unbind /dev/pmem0 "$ns"
 	check famfsd "ndctl create-namespace -f -e $ns --mode=devdax --align=2M" \
 		ndctl create-namespace -f -e "$ns" --mode=devdax --align=2M || return
 	check famfsd "/dev/dax0.0 present" wait_for /dev/dax0.0 || return

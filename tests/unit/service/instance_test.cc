@@ -458,56 +458,6 @@ TEST_F(InstanceTest, AMountTheModuleShutDownFailsTheInstanceAndStillUnmounts) {
   EXPECT_FALSE(fs.mounted) << "unmount still works";
 }
 
-TEST_F(InstanceTest, AFamfsKoWithoutGetStateIsProbedWithMapGet) {
-  format();
-  mount::FakeKernelFs::State fs;
-  fs.has_get_state = false;
-  auto master = make_mounted(kMaster, fs);
-  master->start();
-  master->check_mount();
-  EXPECT_EQ(master->state(), InstanceState::ready);
-  fs.shut_down = true;
-  master->check_mount();
-  EXPECT_EQ(master->state(), InstanceState::failed);
-  EXPECT_EQ(master->state_reason().rfind("famfs.ko shut the mount /run/famfs/test down (memory failure or a vanished "
-                                         "device): FAMFSIOC_MAP_GET_V2: Input/output error (EIO)",
-                                         0),
-            0u)
-      << master->state_reason();
-}
-
-TEST_F(InstanceTest, ADeviceRemovalShutsTheMountDownAndFails) {
-  format();
-  mount::FakeKernelFs::State fs;
-  auto master = make_mounted(kMaster, fs);
-  master->start();
-  ASSERT_EQ(master->state(), InstanceState::ready);
-  master->device_removed("udev remove of block device pmem0");
-  EXPECT_EQ(fs.shutdowns, 1);
-  EXPECT_EQ(master->state(), InstanceState::failed);
-  EXPECT_EQ(master->state_reason(),
-            "the device was removed (udev remove of block device pmem0); famfs.ko shut the mount /run/famfs/test "
-            "down: shut down by FAMFSIOC_SHUTDOWN (an administrator or famfsd)");
-  auto problems = master->problems();
-  ASSERT_FALSE(problems.empty());
-  EXPECT_EQ(problems.back().kind, ProblemKind::memory_error);
-  master->stop();
-  EXPECT_FALSE(fs.mounted) << "unmounted after the shutdown";
-}
-
-TEST_F(InstanceTest, AShutdownByTheModuleKeepsItsReason) {
-  format();
-  mount::FakeKernelFs::State fs;
-  auto master = make_mounted(kMaster, fs);
-  master->start();
-  fs.shut_down = true;  // the module's watch saw the device dying first
-  fs.shutdown_reason = FAMFS_REASON_DEVICE_GONE;
-  master->device_removed("udev unbind of dax device dax0.0");
-  EXPECT_EQ(master->state_reason(),
-            "the device was removed (udev unbind of dax device dax0.0); famfs.ko shut the mount /run/famfs/test "
-            "down: the device went away (unbound or removed)");
-}
-
 TEST_F(InstanceTest, AClientNoticesTheShutdownWhenItPolls) {
   format();
   mount::FakeKernelFs::State fs;

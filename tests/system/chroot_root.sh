@@ -57,7 +57,9 @@ install -m 755 "$o/guest_shared.sh" "$r/usr/local/sbin/famfs-guest-shared"
 # depmod as dkms install runs it: systemd-modules-load loads it at boot.
 if [[ -f $o/guest-module/kver ]]; then
     kver=$(cat "$o/guest-module/kver")
-    (cd "$o/guest-module" && tar --exclude=./kver -cf - .) | tar -xf - -C "$r"
+    # (/lib is a symlink to usr/lib in the root: copy into it, never over it)
+    mkdir -p "$r/lib/modules" && cp -a "$o/guest-module/lib/modules/." "$r/lib/modules/"
+    install -D -m 644 "$o/guest-module/usr/lib/modules-load.d/famfs.conf" "$r/usr/lib/modules-load.d/famfs.conf"
     chroot "$r" depmod "$kver"
     chroot "$r" modprobe -S "$kver" --show-depends famfs
 fi

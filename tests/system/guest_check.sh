@@ -32,14 +32,6 @@ done_() {
     sleep 10
 }
 
-# Two guests on one nvdimm (shared_check.sh) run guest_shared.sh instead.
-case " $(cat /proc/cmdline) " in
-*" famfs_systest="*)
-    . /usr/local/sbin/famfs-guest-shared
-    done_
-    ;;
-esac
-
 # ---- famfs.ko, built by DKMS for this kernel, loaded at boot
 ko=$(modinfo -n famfs 2>&1)
 if [ "$ko" = "/lib/modules/$(uname -r)/updates/dkms/famfs.ko" ] && grep -q '^famfs ' /proc/modules &&
@@ -48,6 +40,14 @@ if [ "$ko" = "/lib/modules/$(uname -r)/updates/dkms/famfs.ko" ] && grep -q '^fam
 else
     fail "famfs.ko at boot: modinfo -n: $ko; /proc/modules: $(grep -c '^famfs ' /proc/modules); $(journalctl -b -u systemd-modules-load --no-pager 2>&1 | tail -n 5 | tr '\n' '|')"
 fi
+
+# Two guests on one nvdimm (shared_check.sh) run guest_shared.sh instead.
+case " $(cat /proc/cmdline) " in
+*" famfs_systest="*)
+    . /usr/local/sbin/famfs-guest-shared
+    done_
+    ;;
+esac
 
 # ---- pmem without famfs: no instance
 if wait_for 60 test -b /dev/pmem0; then pass "udev: /dev/pmem0 appeared"; else

@@ -47,8 +47,9 @@ echo "systemd-analyze verify --root=<chroot> famfs@dax0.0.service famfs@pmem0.se
 
 [[ $boot == 1 ]] || exit 0
 
-# What a node has besides: udev, and ndctl to turn pmem into devdax.
-chroot "$r" "${apt[@]}" install udev ndctl
+# What a node has besides: udev, ndctl to turn pmem into devdax, and kmod
+# (depmod, modinfo; famfs-dkms pulls it in through dkms).
+chroot "$r" "${apt[@]}" install udev ndctl kmod
 install -m 755 "$o/guest_check.sh" "$r/usr/local/sbin/famfs-guest-check"
 install -m 755 "$o/guest_mount.sh" "$r/usr/local/sbin/famfs-guest-mount"
 install -m 755 "$o/guest_shared.sh" "$r/usr/local/sbin/famfs-guest-shared"

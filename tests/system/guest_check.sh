@@ -117,7 +117,8 @@ fi
 pid=$(prop famfs@pmem0.service MainPID)
 [ "$(status_field "$pid" Seccomp)" = 2 ] && pass "famfsd runs under a seccomp filter" || fail "Seccomp: $(status_field "$pid" Seccomp)"
 [ "$(status_field "$pid" NoNewPrivs)" = 1 ] && pass "famfsd: NoNewPrivs" || fail "NoNewPrivs: $(status_field "$pid" NoNewPrivs)"
-[ "$(status_field "$pid" CapBnd)" = 0000000000200000 ] && pass "famfsd: capability bounding set is CAP_SYS_ADMIN only" ||
+[ "$(status_field "$pid" CapBnd)" = 000000000020001b ] &&
+    pass "famfsd: capability bounding set is CAP_SYS_ADMIN, CAP_CHOWN, CAP_FOWNER, CAP_FSETID, CAP_DAC_OVERRIDE only" ||
     fail "CapBnd: $(status_field "$pid" CapBnd)"
 if [ "$(readlink "/proc/$pid/ns/mnt")" = "$(readlink /proc/1/ns/mnt)" ]; then
     pass "famfsd shares the host's mount namespace (its mounts are the host's)"

@@ -185,7 +185,7 @@ unit_wiring() {
     local u=$units/famfs@.service ok=0
     for line in 'Type=notify' 'BindsTo=dev-%i.device' 'After=dev-%i.device' 'Before=run-famfs-%i.mount' \
         'PartOf=famfs.target' 'WantedBy=famfs.target' 'Restart=on-failure' 'DevicePolicy=closed' \
-        'DeviceAllow=/dev/%I rw' 'CapabilityBoundingSet=CAP_SYS_ADMIN' 'RestrictAddressFamilies=AF_UNIX' \
+        'DeviceAllow=/dev/%I rw' 'CapabilityBoundingSet=CAP_SYS_ADMIN CAP_CHOWN CAP_FOWNER CAP_FSETID CAP_DAC_OVERRIDE' 'RestrictAddressFamilies=AF_UNIX' \
         'NoNewPrivileges=yes'; do
         grep -qxF "$line" "$u" || {
             echo "missing: $line"

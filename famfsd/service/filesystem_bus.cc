@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
 
 #include "engine/check_report.h"
@@ -294,6 +295,7 @@ struct CopyState {
   std::atomic<uint64_t> done{0};
   std::atomic<bool> cancel{false};
   Status outcome;
+  double copy_ms = 0;  // the worker's copy and flush, for the log line
   ~CopyState() {
     if (fd >= 0) close(fd);
   }
@@ -349,19 +351,27 @@ void FilesystemObject::CopyIn(sdbus::Result<sdbus::ObjectPath>&& result, std::st
           [state, dev] {
             std::atomic<uint64_t>& done = state->job ? state->job->done : state->done;
             std::atomic<bool>& cancel = state->job ? state->job->cancel : state->cancel;
+            const auto t0 = std::chrono::steady_clock::now();
             state->outcome = copy_fd_into_map(*dev, state->pending.map, state->fd, state->size, done, cancel);
+            state->copy_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
           },
           [state, self] {
             service::Instance& inst = self->daemon_.instance();
             Status s = state->outcome;
+            const auto t0 = std::chrono::steady_clock::now();
             if (s) {
               s = inst.commit_copy(std::move(state->pending));
             } else {
               if (s.error().code() == Errc::memory_error) inst.report_device_error(s.error());
               inst.abandon_copy(std::move(state->pending));
             }
-            if (s) log_msg(LogLevel::info, "copied %llu bytes into %s", static_cast<unsigned long long>(state->size),
-                           state->pending.request.path.c_str());
+            const double commit_ms =
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+            if (s)
+              log_msg(LogLevel::info, "copied %llu bytes into %s (copy %.1f ms, %.0f MiB/s; commit %.1f ms)",
+                      static_cast<unsigned long long>(state->size), state->pending.request.path.c_str(),
+                      state->copy_ms, state->copy_ms > 0 ? state->size / 1048576.0 / (state->copy_ms / 1000) : 0.0,
+                      commit_ms);
             if (state->job) {
               state->job->complete(s.ok(), s ? "" : dbus_error_name(s.error().code()), s ? "" : s.error().message());
             } else if (state->reply) {

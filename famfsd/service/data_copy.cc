@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -169,7 +170,13 @@ Status read_into_mapping(int fd, uint8_t* dst, uint64_t len, uint64_t offset) {
 }  // namespace
 
 Status copy_fd_into_map(Device& dev, const omf::FileMap& map, int src_fd, uint64_t size,
-                        std::atomic<uint64_t>& done, const std::atomic<bool>& cancel) {
+                        std::atomic<uint64_t>& done, const std::atomic<bool>& cancel, CopyTimes* times) {
+  CopyTimes local;
+  CopyTimes& t = times ? *times : local;
+  using Clock = std::chrono::steady_clock;
+  auto ms_since = [](Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  };
   struct stat st {};
   if (fstat(src_fd, &st) != 0) return sys_error("source file");
   if (static_cast<uint64_t>(st.st_size) < size)
@@ -177,16 +184,17 @@ Status copy_fd_into_map(Device& dev, const omf::FileMap& map, int src_fd, uint64
                                      " during the copy");
   if (!dev.writable())
     return Error(Errc::permission_denied, "copy refused: " + dev.path() + " is open read-only");
-  // Mapped devices: pread straight into the device mapping, 64 MiB per call
+  // Device-dax: pread straight into the device mapping, 64 MiB per call
   // (one copy, done by the kernel from the page cache), then one write-back
-  // of the range (clwb, else clflushopt, else clflush; msync for
-  // page-cache-backed devices) before the bytes count as done. Measured in
-  // the famfsd guest (tests/vm famfsd-bench): about memcpy speed, where the
-  // earlier bounce buffer + streaming stores cost a second copy (0.2-0.4 of
-  // memcpy). The source is never mapped (a fault per 4 KiB costs more than
-  // the copy). Only a piece that is not 4 KiB aligned on both sides (the
-  // file's tail, a device without a mapping) goes through the bounce buffer.
-  uint8_t* base = dev.map_view();
+  // of the range (clwb, else clflushopt, else clflush) before the bytes
+  // count as done: one copy where the bounce buffer + streaming stores make
+  // two (tests/vm famfsd-bench measures both sides). The source is never
+  // mapped (a fault per 4 KiB costs more than the copy). The bounce buffer
+  // stays for a piece that is not 4 KiB aligned on both sides (the file's
+  // tail) and for the other devices: on page-cache-backed ones (the
+  // /dev/shm files of tests and service_bench) the first read into fresh
+  // shmem pages measured 3x slower than streaming stores; pmem has no map.
+  uint8_t* base = dev.kind() == DeviceKind::devdax ? dev.map_view() : nullptr;
   std::optional<Buffer> bounce;
   auto bounce_copy = [&](uint64_t device_offset, uint64_t file_offset, uint64_t n) -> Status {
     if (!bounce) {
@@ -203,7 +211,9 @@ Status copy_fd_into_map(Device& dev, const omf::FileMap& map, int src_fd, uint64
       result = Error(Errc::invalid_argument, "copy: the file's map leaves the device");
       return false;
     }
+    auto t0 = Clock::now();
     dev.populate(seg.device_offset, seg.len, true);  // page tables for the whole extent in one call
+    t.populate_ms += ms_since(t0);
     for (uint64_t k = 0; k < seg.len;) {
       if (cancel.load(std::memory_order_relaxed)) {
         result = Error(Errc::busy, "cancelled");
@@ -215,11 +225,17 @@ Status copy_fd_into_map(Device& dev, const omf::FileMap& map, int src_fd, uint64
           base != nullptr && ((reinterpret_cast<uintptr_t>(base + dev_off) | file_off) & (kBlock - 1)) == 0;
       if (aligned && n >= kBlock) {
         n &= ~(kBlock - 1);
+        t0 = Clock::now();
         result = read_into_mapping(src_fd, base + dev_off, n, file_off);
+        t.read_ms += ms_since(t0);
+        t0 = Clock::now();
         if (result) result = dev.flush(dev_off, n);
+        t.flush_ms += ms_since(t0);
       } else {
         n = std::min(n, kCopyPiece);
+        t0 = Clock::now();
         result = bounce_copy(dev_off, file_off, n);
+        t.read_ms += ms_since(t0);
       }
       if (!result) return false;
       done.fetch_add(n, std::memory_order_relaxed);

@@ -296,6 +296,7 @@ struct CopyState {
   std::atomic<bool> cancel{false};
   Status outcome;
   double copy_ms = 0;  // the worker's copy and flush, for the log line
+  CopyTimes times;
   ~CopyState() {
     if (fd >= 0) close(fd);
   }
@@ -352,7 +353,8 @@ void FilesystemObject::CopyIn(sdbus::Result<sdbus::ObjectPath>&& result, std::st
             std::atomic<uint64_t>& done = state->job ? state->job->done : state->done;
             std::atomic<bool>& cancel = state->job ? state->job->cancel : state->cancel;
             const auto t0 = std::chrono::steady_clock::now();
-            state->outcome = copy_fd_into_map(*dev, state->pending.map, state->fd, state->size, done, cancel);
+            state->outcome =
+                copy_fd_into_map(*dev, state->pending.map, state->fd, state->size, done, cancel, &state->times);
             state->copy_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
           },
           [state, self] {
@@ -368,10 +370,12 @@ void FilesystemObject::CopyIn(sdbus::Result<sdbus::ObjectPath>&& result, std::st
             const double commit_ms =
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
             if (s)
-              log_msg(LogLevel::info, "copied %llu bytes into %s (copy %.1f ms, %.0f MiB/s; commit %.1f ms)",
+              log_msg(LogLevel::info,
+                      "copied %llu bytes into %s (copy %.1f ms, %.0f MiB/s: page tables %.1f, read %.1f, write-back "
+                      "%.1f; commit %.1f ms)",
                       static_cast<unsigned long long>(state->size), state->pending.request.path.c_str(),
                       state->copy_ms, state->copy_ms > 0 ? state->size / 1048576.0 / (state->copy_ms / 1000) : 0.0,
-                      commit_ms);
+                      state->times.populate_ms, state->times.read_ms, state->times.flush_ms, commit_ms);
             if (state->job) {
               state->job->complete(s.ok(), s ? "" : dbus_error_name(s.error().code()), s ? "" : s.error().message());
             } else if (state->reply) {

@@ -371,11 +371,11 @@ void FilesystemObject::CopyIn(sdbus::Result<sdbus::ObjectPath>&& result, std::st
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
             if (s)
               log_msg(LogLevel::info,
-                      "copied %llu bytes into %s (copy %.1f ms, %.0f MiB/s: page tables %.1f, read %.1f, write-back "
-                      "%.1f; commit %.1f ms)",
+                      "copied %llu bytes into %s (copy %.1f ms, %.0f MiB/s: page tables %.1f, read %.1f, stores and "
+                      "write-back %.1f; commit %.1f ms)",
                       static_cast<unsigned long long>(state->size), state->pending.request.path.c_str(),
                       state->copy_ms, state->copy_ms > 0 ? state->size / 1048576.0 / (state->copy_ms / 1000) : 0.0,
-                      state->times.populate_ms, state->times.read_ms, state->times.flush_ms, commit_ms);
+                      state->times.populate_ms, state->times.read_ms, state->times.store_ms, commit_ms);
             if (state->job) {
               state->job->complete(s.ok(), s ? "" : dbus_error_name(s.error().code()), s ? "" : s.error().message());
             } else if (state->reply) {

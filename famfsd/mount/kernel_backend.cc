@@ -95,26 +95,25 @@ Status KernelBackend::publish_file(const std::string& rel, uint32_t mode, uint32
   if (!fd && fd.error().code() == Errc::exists) return verify_existing(rel, map, size, type);
   if (!fd) return about(rel, fd.error());
   Status s = fs_->map_create(*fd, *encoded);
-  fs_->close_file(*fd);
   if (!s) {
+    fs_->close_file(*fd);
     (void)fs_->remove_file(rel);  // an unmapped file would only fail every read (ENODATA)
     return about(rel, s.error());
   }
-  // Owner first: chown clears set-user-ID and set-group-ID, the mode then sets them.
-  if (Status o = fs_->set_owner(rel, uid, gid); !o) return about(rel, o.error());
-  if (Status m = fs_->set_mode(rel, mode); !m) return about(rel, m.error());
+  // Through the descriptor: no second and third walk of the path.
+  s = fs_->set_attributes(*fd, rel, uid, gid, mode);
+  fs_->close_file(*fd);
+  if (!s) return about(rel, s.error());
   return ok_status();
 }
 
 Status KernelBackend::publish_directory(const std::string& rel, uint32_t mode, uint32_t uid, uint32_t gid) {
-  if (Status s = fs_->make_directory(rel, 0700); !s) {
+  if (Status s = fs_->make_directory(rel, mode, uid, gid); !s) {
     if (s.error().code() != Errc::exists) return about(rel, s.error());
     auto kind = fs_->lookup(rel);
     if (kind && *kind == KernelFs::Kind::directory) return ok_status();  // adopted mount
     return Error(Errc::exists, rel + ": already in the mount, and not a directory");
   }
-  if (Status o = fs_->set_owner(rel, uid, gid); !o) return about(rel, o.error());
-  if (Status m = fs_->set_mode(rel, mode); !m) return about(rel, m.error());
   return ok_status();
 }
 

@@ -11,9 +11,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <unordered_set>
 
 namespace famfs::mount {
 
@@ -177,6 +179,7 @@ class LinuxKernelFs : public KernelFs {
       (void)umount2(dir.c_str(), UMOUNT_NOFOLLOW);
       return e;
     }
+    note_fresh_mount(true);
     return ok_status();
   }
 
@@ -190,6 +193,7 @@ class LinuxKernelFs : public KernelFs {
     }
     if (root_ >= 0) ::close(root_);
     root_ = fd;
+    note_fresh_mount(false);
     return ok_status();
   }
 
@@ -222,8 +226,23 @@ class LinuxKernelFs : public KernelFs {
     return ok_status();
   }
 
-  Status make_directory(const std::string& rel, uint32_t mode) override {
-    if (mkdirat(root_, rel.c_str(), mode) != 0) return errno_error("mkdir " + rel, errno);
+  Status make_directory(const std::string& rel, uint32_t mode, uint32_t uid, uint32_t gid) override {
+    mode &= 07777;
+    const size_t slash = rel.rfind('/');
+    const bool parent_setgid =
+        slash == std::string::npos ? root_setgid_ : setgid_dirs_.count(rel.substr(0, slash)) != 0;
+    // What mkdir(2) makes by itself: mode & ~umask, famfsd's fsuid and fsgid
+    // (root's), the parent's group and set-group-ID when the parent has it.
+    const bool exact = made_here_ && umask_ >= 0 && (mode & 07000) == 0 && (mode & static_cast<uint32_t>(umask_)) == 0 &&
+                       uid == euid_ && gid == egid_ && !parent_setgid;
+    if (exact) {
+      if (mkdirat(root_, rel.c_str(), mode) != 0) return errno_error("mkdir " + rel, errno);
+      return ok_status();
+    }
+    if (mkdirat(root_, rel.c_str(), 0700) != 0) return errno_error("mkdir " + rel, errno);
+    if (fchownat(root_, rel.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0) return errno_error("chown " + rel, errno);
+    if (fchmodat(root_, rel.c_str(), mode, 0) != 0) return errno_error("chmod " + rel, errno);
+    if (mode & S_ISGID) setgid_dirs_.insert(rel);
     return ok_status();
   }
 
@@ -287,18 +306,37 @@ class LinuxKernelFs : public KernelFs {
 
   void unlock(int fd) override { (void)flock(fd, LOCK_UN); }
 
-  Status set_owner(const std::string& rel, uint32_t uid, uint32_t gid) override {
-    if (fchownat(root_, rel.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0) return errno_error("chown " + rel, errno);
-    return ok_status();
-  }
-
-  Status set_mode(const std::string& rel, uint32_t mode) override {
-    if (fchmodat(root_, rel.c_str(), mode, 0) != 0) return errno_error("chmod " + rel, errno);
+  Status set_attributes(int fd, const std::string& rel, uint32_t uid, uint32_t gid, uint32_t mode) override {
+    if (fchown(fd, uid, gid) != 0) return errno_error("chown " + rel, errno);
+    if (fchmod(fd, mode) != 0) return errno_error("chmod " + rel, errno);
     return ok_status();
   }
 
  private:
+  // The umask, without changing it (threads may create files meanwhile): -1
+  // when /proc does not say, and every directory then takes the long way.
+  static int read_umask() {
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    while (std::getline(in, line))
+      if (line.rfind("Umask:", 0) == 0) return static_cast<int>(std::strtol(line.c_str() + 6, nullptr, 8));
+    return -1;
+  }
+
+  // After a mount of our own: the root's set-group-ID, and no directory
+  // known to have one yet. An adopted mount's directories are not known.
+  void note_fresh_mount(bool fresh) {
+    made_here_ = fresh;
+    setgid_dirs_.clear();
+    struct stat st {};
+    root_setgid_ = fstat(root_, &st) != 0 || (st.st_mode & S_ISGID) != 0;
+  }
+
   int root_ = -1;
+  const int umask_ = read_umask();
+  const uint32_t euid_ = geteuid(), egid_ = getegid();
+  bool made_here_ = false, root_setgid_ = true;
+  std::unordered_set<std::string> setgid_dirs_;  // made here with set-group-ID
 };
 
 }  // namespace

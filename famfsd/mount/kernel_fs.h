@@ -80,9 +80,14 @@ class KernelFs {
   // busy (EBUSY) when a file in it is open or mapped and DETACH is false.
   virtual Status unmount(const std::string& dir, bool detach) = 0;
 
-  // mkdirat(2) of REL under the root, then nothing else (mode is subject to
-  // the umask: callers set the final mode with set_mode()).
-  virtual Status make_directory(const std::string& rel, uint32_t mode) = 0;
+  // A new directory REL under the root with exactly MODE (07777 bits) and
+  // owner UID:GID, never more open than that on the way. The real one makes
+  // it with one mkdirat(2) when mkdir would give exactly that already (the
+  // umask takes nothing from MODE, no special bits, famfsd's own uid and gid,
+  // a parent without set-group-ID, in a mount it made itself); otherwise
+  // mkdirat 0700, fchownat, fchmodat (the owner first: chown clears
+  // set-group-ID).
+  virtual Status make_directory(const std::string& rel, uint32_t mode, uint32_t uid, uint32_t gid) = 0;
   // openat(2) REL with O_CREAT|O_EXCL|O_RDWR: a new empty file; returns its fd.
   virtual Result<int> create_file(const std::string& rel, uint32_t mode) = 0;
   // FAMFSIOC_MAP_CREATE_V2 on FD with MAP (pointers bound here).
@@ -115,9 +120,10 @@ class KernelFs {
   virtual Status lock_exclusive(int fd) = 0;
   // flock(FD, LOCK_UN).
   virtual void unlock(int fd) = 0;
-  // fchownat(2) / fchmodat(2) of REL (AT_SYMLINK_NOFOLLOW for the owner).
-  virtual Status set_owner(const std::string& rel, uint32_t uid, uint32_t gid) = 0;
-  virtual Status set_mode(const std::string& rel, uint32_t mode) = 0;
+  // fchown(2) then fchmod(2) of the open file FD: owner UID:GID, then MODE
+  // (chown clears set-user-ID and set-group-ID, the mode then sets them).
+  // REL names the file in errors.
+  virtual Status set_attributes(int fd, const std::string& rel, uint32_t uid, uint32_t gid, uint32_t mode) = 0;
 };
 
 // The real system calls.

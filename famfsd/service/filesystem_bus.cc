@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <exception>
 
 #include "engine/check_report.h"
@@ -276,6 +277,8 @@ struct CopyState {
   std::atomic<uint64_t> done{0};
   std::atomic<bool> cancel{false};
   Status outcome;
+  double copy_ms = 0;  // the worker's copy and flush, for the log line
+  CopyTimes times;
   ~CopyState() {
     if (fd >= 0) close(fd);
   }
@@ -331,19 +334,30 @@ void FilesystemObject::CopyIn(sdbus::Result<sdbus::ObjectPath>&& result, std::st
           [state, dev] {
             std::atomic<uint64_t>& done = state->job ? state->job->done : state->done;
             std::atomic<bool>& cancel = state->job ? state->job->cancel : state->cancel;
-            state->outcome = copy_fd_into_map(*dev, state->pending.map, state->fd, state->size, done, cancel);
+            const auto t0 = std::chrono::steady_clock::now();
+            state->outcome =
+                copy_fd_into_map(*dev, state->pending.map, state->fd, state->size, done, cancel, &state->times);
+            state->copy_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
           },
           [state, self] {
             service::Instance& inst = self->daemon_.instance();
             Status s = state->outcome;
+            const auto t0 = std::chrono::steady_clock::now();
             if (s) {
               s = inst.commit_copy(std::move(state->pending));
             } else {
               if (s.error().code() == Errc::memory_error) inst.report_device_error(s.error());
               inst.abandon_copy(std::move(state->pending));
             }
-            if (s) log_msg(LogLevel::info, "copied %llu bytes into %s", static_cast<unsigned long long>(state->size),
-                           state->pending.request.path.c_str());
+            const double commit_ms =
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+            if (s)
+              log_msg(LogLevel::info,
+                      "copied %llu bytes into %s (copy %.1f ms, %.0f MiB/s: page tables %.1f, read %.1f, stores and "
+                      "write-back %.1f; commit %.1f ms)",
+                      static_cast<unsigned long long>(state->size), state->pending.request.path.c_str(),
+                      state->copy_ms, state->copy_ms > 0 ? state->size / 1048576.0 / (state->copy_ms / 1000) : 0.0,
+                      state->times.populate_ms, state->times.read_ms, state->times.store_ms, commit_ms);
             if (state->job) {
               state->job->complete(s.ok(), s ? "" : dbus_error_name(s.error().code()), s ? "" : s.error().message());
             } else if (state->reply) {

@@ -270,20 +270,7 @@ famfsd_numbers() {
 	if [ "${ms_k:-0}" -gt 0 ] && [ "${ms_n:-0}" -gt 0 ]; then
 		$T say "BENCH famfsctl create x100 (one famfsctl per call): kernel backend $ms_k ms, none $ms_n ms, rate ratio kernel/none $(awk "BEGIN {printf \"%.2f\", $ms_n / $ms_k}") (target >= 0.5)"
 	fi
-	# CopyIn of 256 MiB (the guest's device is 512 MiB) against memcpy
-	check famfsd-numbers "mkfs.famfs $dev again (space for the copy)" \
-		mkfs.famfs --force --system-uuid "$MASTER_UUID" "$dev" || return
-	check famfsd-numbers "famfsd on $dev for the copy" start_famfsd "$dev" "$MASTER_UUID" || return
-	$T pattern-file /tmp/big 268435456 9
-	t0=$($T now)
-	check famfsd-numbers "famfsctl cp of 256 MiB" famfsctl -d "$inst" cp /tmp/big big
-	t1=$($T now)
-	check famfsd-numbers "the 256 MiB copy reads back equal" cmp /tmp/big "$MNT/big"
-	rm -f /tmp/big
-	mc=$($T memcpy-bw 256)
-	ms=$(((t1 - t0) / 1000000))
-	[ "$ms" -gt 0 ] && $T say "BENCH CopyIn of 256 MiB into devdax: $((256 * 1000 / ms)) MiB/s, memcpy $mc MiB/s, ratio $(awk "BEGIN {printf \"%.2f\", 256 * 1000 / $ms / $mc}") (target >= 0.7; famfsctl start included)"
-	check famfsd-numbers "SIGTERM: famfsd exits 0" stop_famfsd
+	# CopyIn against memcpy: 1 GiB in the famfsd-bench guest (famfsd_bench.sh)
 }
 
 famfsd_main() {

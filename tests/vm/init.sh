@@ -8,6 +8,7 @@
 #   share-a  nvdimm on a shared backing file: write files (fsdax, devdax)
 #   share-b  same backing file, booted after share-a: read them back
 #   famfsd, famfsd-a, famfsd-b  famfsd mounting through famfs.ko (famfsd.sh)
+#   famfsd-bench  issue 11's numbers on a 1280 MiB devdax (famfsd_bench.sh)
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -134,6 +135,11 @@ famfsd-a)
 famfsd-b)
 	. /bin/famfsd-guest.sh
 	famfsd_share_b
+	;;
+famfsd-bench)
+	. /bin/famfsd-guest.sh
+	. /bin/famfsd-bench.sh
+	famfsd_bench_main
 	;;
 *)
 	$T check boot "known mode '$mode'" 1

@@ -15,6 +15,7 @@
  *   famfs-vmtest stress DEV MNT SECONDS
  *   famfs-vmtest share-write|share-read pmem|devdax DEV MNT
  *   famfs-vmtest pattern-file|mmap-cmp|raw-cmp|mmap-put|mmap-wait|poison|bench-mmap|now|memcpy-bw ...  (vm_famfsd.c)
+ *   famfs-vmtest mktree|count-tree|copy-parts ...  (vm_tree.c)
  *   famfs-vmtest check TAG NAME RC     report a check made by the init script
  *   famfs-vmtest say TEXT              print TEXT, wait until the tty sent it
  */
@@ -69,6 +70,13 @@ int main(int argc, char **argv)
 		rc = cmd_now();
 	else if (!strcmp(cmd, "memcpy-bw") && argc == 3)
 		rc = cmd_memcpy_bw(strtoull(argv[2], NULL, 0));
+	else if (!strcmp(cmd, "mktree") && argc == 7)
+		rc = cmd_mktree(argv[2], strtoull(argv[3], NULL, 0), strtoull(argv[4], NULL, 0),
+				strtoull(argv[5], NULL, 0), strtoull(argv[6], NULL, 0));
+	else if (!strcmp(cmd, "count-tree") && argc == 3)
+		rc = cmd_count_tree(argv[2]);
+	else if (!strcmp(cmd, "copy-parts") && argc == 4)
+		rc = cmd_copy_parts(argv[2], argv[3]);
 	else if (!strcmp(cmd, "bench-mmap") && argc == 5)
 		rc = cmd_bench_mmap(argv[2], argv[3], argv[4]);
 	else if (!strcmp(cmd, "poison") && argc == 4)

@@ -128,5 +128,9 @@ int cmd_now(void);
 int cmd_memcpy_bw(uint64_t mib);
 int cmd_mmap_wait(const char *tag, const char *name, const char *file, uint64_t off, const char *text,
 		  int seconds);
+/* vm_tree.c: the trees of the client-start benchmark */
+int cmd_mktree(const char *dir, uint64_t ntop, uint64_t nsub, uint64_t nfiles, uint64_t bytes);
+int cmd_count_tree(const char *dir);
+int cmd_copy_parts(const char *src, const char *dev);
 
 #endif /* FAMFS_VMTEST_H */

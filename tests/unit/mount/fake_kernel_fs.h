@@ -96,10 +96,11 @@ class FakeKernelFs : public KernelFs {
     s_->nodes.clear();
     return ok_status();
   }
-  Status make_directory(const std::string& rel, uint32_t mode) override {
-    s_->calls.push_back("mkdir " + rel + " " + octal(mode));
+  Status make_directory(const std::string& rel, uint32_t mode, uint32_t uid, uint32_t gid) override {
+    s_->calls.push_back("mkdir " + rel + " " + octal(mode) + " " + std::to_string(uid) + ":" + std::to_string(gid));
     if (int e = check_new(rel, "mkdir")) return errno_error("mkdir " + rel, e);
-    s_->nodes[rel] = FakeNode{true, mode, 0, 0, false, {}};
+    if (int e = injected("chown", rel)) return errno_error("chown " + rel, e);
+    s_->nodes[rel] = FakeNode{true, mode, uid, gid, false, {}};
     return ok_status();
   }
   Result<int> create_file(const std::string& rel, uint32_t mode) override {
@@ -210,21 +211,17 @@ class FakeKernelFs : public KernelFs {
     s_->calls.push_back("funlock " + fd_path(fd));
     s_->locked = false;
   }
-  Status set_owner(const std::string& rel, uint32_t uid, uint32_t gid) override {
+  Status set_attributes(int fd, const std::string& rel, uint32_t uid, uint32_t gid, uint32_t mode) override {
+    const std::string& path = fd_path(fd);
+    if (path != rel) return errno_error("chown " + rel + " (the descriptor is " + path + ")", EBADF);
     s_->calls.push_back("chown " + rel + " " + std::to_string(uid) + ":" + std::to_string(gid));
     if (int e = injected("chown", rel)) return errno_error("chown " + rel, e);
-    auto it = s_->nodes.find(rel);
-    if (it == s_->nodes.end()) return errno_error("chown " + rel, ENOENT);
-    it->second.uid = uid;
-    it->second.gid = gid;
-    if (!it->second.is_dir) it->second.mode &= ~06000u;  // as Linux does on chown
-    return ok_status();
-  }
-  Status set_mode(const std::string& rel, uint32_t mode) override {
+    FakeNode& n = s_->nodes.at(rel);
+    n.uid = uid;
+    n.gid = gid;
+    n.mode &= ~06000u;  // as Linux does on chown
     s_->calls.push_back("chmod " + rel + " " + octal(mode));
-    auto it = s_->nodes.find(rel);
-    if (it == s_->nodes.end()) return errno_error("chmod " + rel, ENOENT);
-    it->second.mode = mode;
+    n.mode = mode;
     return ok_status();
   }
 

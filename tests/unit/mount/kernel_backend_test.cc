@@ -91,9 +91,7 @@ TEST_F(KernelBackendTest, MountCreatesTheMountPointAndPublishesSuperblockAndLogF
       std::string("inspect ") + kDir,
       std::string("make_directories ") + kDir,
       "mount " + path_ + " " + kDir,
-      "mkdir .meta 0700",
-      "chown .meta 0:0",
-      "chmod .meta 0700",
+      "mkdir .meta 0700 0:0",
       "create .meta/.superblock 0600",
       "map_create .meta/.superblock",
       "chown .meta/.superblock 0:0",
@@ -133,7 +131,7 @@ TEST_F(KernelBackendTest, NodesArePublishedInLogOrderWithTheLogsOwnerModeAndMap)
   fs_.calls.clear();
   EXPECT_TRUE(publish_all().empty());
   std::vector<std::string> want = {
-      "mkdir d 0700", "chown d 1000:100", "chmod d 0750",
+      "mkdir d 0750 1000:100",
       "create d/f 0600", "map_create d/f", "chown d/f 1001:101", "chmod d/f 4640",
       "create g 0600", "map_create g", "chown g 1001:101", "chmod g 0600",
   };

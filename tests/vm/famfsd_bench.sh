@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: GPL-2.0
+# famfs VM tests: issue 11's numbers that need a bigger guest (mode
+# famfsd-bench, run.sh job_famfsd_bench: 1280 MiB of memmap= pmem above
+# 4 GiB, turned devdax). Sourced after famfsd.sh (start_bus, stop_famfsd,
+# $MNT, the UUIDs). Printed as BENCH lines, never asserted; both sides of
+# each ratio are measured in this guest run (under TCG only ratios mean
+# something):
+#   client start: famfsd as a client on a 64 MiB log of ~123,000 entries
+#     (replay + publish of every directory and file into the famfs.ko
+#     mount) against making the same tree on tmpfs;
+#   CopyIn of 1 GiB into a devdax-backed file against memcpy.
+
+# The tree: 350 x 350 directories and 200 files, 123,051 entries with the
+# top directory: all a 64 MiB log holds (123,361) but a margin. Files
+# cannot be empty in famfs (each takes a 2 MiB unit; famfs.ko maps at
+# least one extent), so the log is mostly directories.
+BENCH_NTOP=350 BENCH_NSUB=350 BENCH_NFILES=200
+
+# famfsd_on DEV UUID BACKEND LOG: famfsd started, ready once it serves its
+# bus name (after replay and publishing everything)
+famfsd_on() {
+	: >"$4"
+	famfsd --device "$1" --system-uuid "$2" --backend "$3" --mountpoint "$MNT" >>"$4" 2>&1 &
+	FAMFSD_PID=$!
+	until grep -q "serving as" "$4"; do
+		kill -0 "$FAMFSD_PID" 2>/dev/null || { tail -n 20 "$4"; return 1; }
+		sleep 0.02
+	done
+}
+
+ms_between() { echo $((($2 - $1) / 1000000)); }
+ratio() { awk "BEGIN {printf \"%.2f\", $1 / $2}"; }
+
+famfsd_bench_start() {
+	dev=$1 inst=$(basename "$1") tag=famfsd-bench-start
+	dirs=$((BENCH_NTOP + BENCH_NTOP * BENCH_NSUB)) files=$BENCH_NFILES
+	# tmpfs: the same tree, empty files
+	mkdir -p /mnt/tmpfs-bench
+	check $tag "mount a tmpfs" mount -t tmpfs tmpfs /mnt/tmpfs-bench || return
+	ms_tmpfs=$($T mktree /mnt/tmpfs-bench/tree $BENCH_NTOP $BENCH_NSUB $BENCH_NFILES 0)
+	check $tag "the tree on tmpfs: $dirs directories, $files files" \
+		sh -c "[ \"\$($T count-tree /mnt/tmpfs-bench/tree)\" = '$dirs $files' ]"
+	umount /mnt/tmpfs-bench
+	# the log, through the master's CreateFiles batches (famfsctl cp -r)
+	$T mktree /tmp/tree $BENCH_NTOP $BENCH_NSUB $BENCH_NFILES 1 >/dev/null
+	check $tag "mkfs.famfs --log-size 64M $dev" \
+		mkfs.famfs --force --log-size 64M --system-uuid "$MASTER_UUID" "$dev" || return
+	check $tag "famfsd master (backend none) on $dev" \
+		famfsd_on "$dev" "$MASTER_UUID" none /tmp/famfsd-fill.log || return
+	t0=$($T now)
+	check $tag "famfsctl cp -r of the tree: $((dirs + files + 1)) log entries" \
+		famfsctl -d "$inst" --timeout 600 cp -r /tmp/tree tree
+	t1=$($T now)
+	$T say "famfsd-bench: filled the 64 MiB log in $(ms_between "$t0" "$t1") ms"
+	check $tag "SIGTERM: the master exits 0" stop_famfsd
+	rm -rf /tmp/tree
+	# the client: replay, mount, publish every node, then serve
+	t0=$($T now)
+	check $tag "famfsd client (backend kernel) starts on the full log" \
+		famfsd_on "$dev" "$CLIENT_UUID" kernel /tmp/famfsd-client.log || return
+	t1=$($T now)
+	ms_client=$(ms_between "$t0" "$t1")
+	check $tag "the client mount holds the tree: $dirs directories, $files files" \
+		sh -c "[ \"\$($T count-tree $MNT/tree)\" = '$dirs $files' ]"
+	check $tag "the client is ready (nothing refused by the mount)" \
+		sh -c "famfsctl -d $inst status >/tmp/status.txt && grep -q 'State.*ready' /tmp/status.txt"
+	grep 'log entries' /tmp/famfsd-client.log | sed 's/^/  famfsd: /'
+	[ "$ms_tmpfs" -gt 0 ] &&
+		$T say "BENCH client start on a 64 MiB log ($((dirs + files + 1)) entries: $dirs dirs, $files files): famfsd replay + publish into famfs.ko $ms_client ms, the same tree on tmpfs $ms_tmpfs ms, ratio $(ratio "$ms_client" "$ms_tmpfs") (target <= 2)"
+	check $tag "SIGTERM: the client exits 0" stop_famfsd
+	check $tag "the mount point is free after the stop" unmounted
+}
+
+# copied_ms LOG: famfsd's own copy time of the 1 GiB file "big" ("copied
+# 1073741824 bytes into big (copy X ms, ...)"), whole milliseconds
+copied_ms() { sed -n 's/.*copied 1073741824 bytes into big (copy \([0-9]*\).*/\1/p' "$1"; }
+
+famfsd_bench_copy() {
+	dev=$1 inst=$(basename "$1") tag=famfsd-bench-copy
+	check $tag "mkfs.famfs $dev" mkfs.famfs --force --system-uuid "$MASTER_UUID" "$dev" || return
+	check $tag "famfsd master (backend kernel) on $dev" \
+		famfsd_on "$dev" "$MASTER_UUID" kernel /tmp/famfsd-copy.log || return
+	$T pattern-file /tmp/big 1073741824 9
+	t0=$($T now)
+	check $tag "famfsctl cp of 1 GiB" famfsctl -d "$inst" cp /tmp/big big
+	t1=$($T now)
+	$T mmap-cmp $tag "$MNT/big" /tmp/big
+	check $tag "SIGTERM: famfsd exits 0" stop_famfsd
+	grep 'copied 1073741824' /tmp/famfsd-copy.log | sed 's/^/  famfsd: /'
+	# the same copy without the famfs.ko mount (backend none): famfsd's copy
+	# path alone
+	check $tag "mkfs.famfs $dev again" mkfs.famfs --force --system-uuid "$MASTER_UUID" "$dev" || return
+	check $tag "famfsd master (backend none) on $dev" \
+		famfsd_on "$dev" "$MASTER_UUID" none /tmp/famfsd-copy-none.log || return
+	t2=$($T now)
+	check $tag "famfsctl cp of 1 GiB (backend none)" famfsctl -d "$inst" cp /tmp/big big
+	t3=$($T now)
+	check $tag "SIGTERM: famfsd exits 0" stop_famfsd
+	grep 'copied 1073741824' /tmp/famfsd-copy-none.log | sed 's/^/  famfsd: /'
+	# where the time goes, each part alone on the same memory (the file
+	# system on it is done with)
+	$T say "famfsd-bench: copy parts: $($T copy-parts /tmp/big "$dev")"
+	rm -f /tmp/big
+	mc=$($T memcpy-bw 1024)
+	ms=$(ms_between "$t0" "$t1") ms_none=$(ms_between "$t2" "$t3") inner=$(copied_ms /tmp/famfsd-copy.log) none=$(copied_ms /tmp/famfsd-copy-none.log)
+	own="famfsd did not log its copy time"
+	[ "${inner:-0}" -gt 0 ] &&
+		own="famfsd's copy alone $((1024 * 1000 / inner)) MiB/s, ratio $(ratio $((1024 * 1000 / inner)) "$mc")"
+	own="$own; backend none (no famfs.ko mount): famfsctl cp $((1024 * 1000 / ms_none)) MiB/s, ratio $(ratio $((1024 * 1000 / ms_none)) "$mc")"
+	[ "${none:-0}" -gt 0 ] &&
+		own="$own, famfsd's copy alone $((1024 * 1000 / none)) MiB/s, ratio $(ratio $((1024 * 1000 / none)) "$mc")"
+	[ "$ms" -gt 0 ] &&
+		$T say "BENCH CopyIn of 1 GiB into devdax: famfsctl cp $((1024 * 1000 / ms)) MiB/s, ratio $(ratio $((1024 * 1000 / ms)) "$mc") (famfsctl and D-Bus start-up, commit included); $own; memcpy $mc MiB/s (target >= 0.7)"
+}
+
+famfsd_bench_main() {
+	start_bus || { $T check famfsd-bench "private dbus-daemon" 1; return; }
+	check famfsd-bench "/dev/pmem0 present" wait_for /dev/pmem0 || return
+	ns=$(ns_of_pmem pmem0)
+	check famfsd-bench "ndctl create-namespace -f -e $ns --mode=devdax --align=2M" \
+		ndctl create-namespace -f -e "$ns" --mode=devdax --align=2M || return
+	check famfsd-bench "/dev/dax0.0 present" wait_for /dev/dax0.0 || return
+	b0=$($T now)
+	famfsd_bench_start /dev/dax0.0
+	b1=$($T now)
+	famfsd_bench_copy /dev/dax0.0
+	b2=$($T now)
+	$T say "famfsd-bench: client start part $(ms_between "$b0" "$b1") ms, copy part $(ms_between "$b1" "$b2") ms"
+}

@@ -21,7 +21,8 @@
 # Env: FAMFS_VM_JOBS     guests run at once (default: number of CPUs)
 #      FAMFS_VM_TIMEOUT  seconds per guest boot (default 300)
 #      FAMFS_VM_GUESTS   space-separated guest jobs to limit the run to
-#                        (main share famfsd famfsd-share oldest; default all)
+#                        (main share famfsd famfsd-share oldest; default all;
+#                        oldest: the main and famfsd guests on the oldest 6.1)
 #      FAMFS_VM_KERNELS  space-separated kernel versions to limit the run to
 #      FAMFS_BUILD_DIR   meson build tree with famfsd, famfsctl, mkfs.famfs for
 #                        the famfsd guests (default: build)
@@ -496,8 +497,8 @@ for kver in "${READY[@]}"; do
 done
 [[ -n ${OLDEST_READY:-} ]] && rm -rf "$OUT/run-$OLDEST_READY"
 running=0
-for job in ${OLDEST_READY:+main:$OLDEST_READY} "${READY[@]/#/main:}" "${READY[@]/#/share:}" \
-	"${READY[@]/#/famfsd:}"; do
+for job in ${OLDEST_READY:+main:$OLDEST_READY famfsd:$OLDEST_READY} "${READY[@]/#/main:}" \
+	"${READY[@]/#/share:}" "${READY[@]/#/famfsd:}"; do
 	[[ $job == *: ]] && continue
 	want_guest "${job%%:*}" || [[ ${job#*:} == "${OLDEST_READY:-}" ]] || continue
 	if ((running >= JOBS)); then
@@ -564,8 +565,10 @@ evaluate() { # DIR LABEL
 
 if [[ -n ${OLDEST_READY:-} ]]; then
 	evaluate "$OUT/run-$OLDEST_READY/main" "$OLDEST_READY main (oldest 6.1)"
+	evaluate "$OUT/run-$OLDEST_READY/famfsd" "$OLDEST_READY famfsd (oldest 6.1)"
 	read -r _ osecs <"$OUT/run-$OLDEST_READY/main/status" 2>/dev/null
-	echo "     oldest 6.1 guest ($OLDEST_READY): ${osecs:-?} s of guest time added (in parallel with the others, $JOBS at a time)"
+	read -r _ fsecs <"$OUT/run-$OLDEST_READY/famfsd/status" 2>/dev/null
+	echo "     oldest 6.1 guests ($OLDEST_READY): main ${osecs:-?} s + famfsd ${fsecs:-?} s of guest time added (run $JOBS at a time with the others)"
 elif want_guest oldest; then
 	fail "the oldest 6.1 kernel apt offers (${OLDEST:-none}) booted"
 fi

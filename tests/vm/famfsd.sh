@@ -195,12 +195,13 @@ no_hung_task() {
 # returns at once, famfsd shuts the mount down, unmounts and exits 3, the
 # process gets SIGBUS, no hung task. The device is brought back at the end.
 famfsd_unbind() {
-	dev=$1 inst=$(basename "$1") ns=$2
-	if [ -n "$ns" ]; then
-		tag=famfsd-unbind-pmem drv=/sys/bus/nd/drivers/nd_pmem name=$ns
+	# not tag/name/rc (check() sets those) nor ns (famfsd_main's)
+	dev=$1 inst=$(basename "$1") unbind_ns=$2
+	if [ -n "$unbind_ns" ]; then
+		tag=famfsd-unbind-pmem drv=/sys/bus/nd/drivers/nd_pmem obj=$unbind_ns
 		event="udev remove of block device $inst"
 	else
-		tag=famfsd-unbind drv=/sys/bus/dax/drivers/device_dax name=$inst
+		tag=famfsd-unbind drv=/sys/bus/dax/drivers/device_dax obj=$inst
 		event="udev unbind of dax device $inst"
 	fi
 	echo 2 >/proc/sys/kernel/hung_task_timeout_secs
@@ -210,8 +211,8 @@ famfsd_unbind() {
 	$T mmap-wait "$tag" "mapping of held (never satisfied)" "$MNT/held" 0 NEVER 120 &
 	mapper=$!
 	sleep 1
-	check "$tag" "unbind of $name from $(basename $drv) returns within 5 s" timed_unbind "$drv" "$name"
-	$T say "INFO $tag: unbind of $name with famfsd running and a file mapped: $(cat /tmp/unbind.ms) ms"
+	check "$tag" "unbind of $obj from $(basename $drv) returns within 5 s" timed_unbind "$drv" "$obj"
+	$T say "INFO $tag: unbind of $obj with famfsd running and a file mapped: $(cat /tmp/unbind.ms) ms"
 	check "$tag" "famfsd exits 3 by itself (device removed)" famfsd_exits 3
 	check "$tag" "famfsd logged the removal and state failed" \
 		grep -q "state failed: the device was removed ($event" /tmp/famfsd.log
@@ -221,7 +222,7 @@ famfsd_unbind() {
 	$T check "$tag" "the mapping process got SIGBUS (exit $mrc)" "$([ $mrc -eq 135 ] && echo 0 || echo 1)"
 	sleep 5
 	check "$tag" "no \"blocked for more than\" in the kernel log" no_hung_task
-	check "$tag" "bind $name again" sh -c "echo $name >$drv/bind"
+	check "$tag" "bind $obj again" sh -c "echo $obj >$drv/bind"
 	check "$tag" "$dev present again" wait_for "$dev"
 }
 

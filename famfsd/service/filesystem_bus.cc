@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <exception>
 
-#include "engine/check_report.h"
+#include "engine/check_figures.h"
 #include "omf/layout.h"
 #include "omf/path_rules.h"
 #include "service/bus_errors.h"

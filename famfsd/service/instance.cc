@@ -30,6 +30,11 @@ Instance::~Instance() {
   volume_.reset();  // the volume refers to the device
 }
 
+std::optional<Role> Instance::role() const {
+  if (!volume_) return std::nullopt;
+  return volume_->role();
+}
+
 std::string Instance::role_name() const { return volume_ ? famfs::role_name(volume_->role()) : ""; }
 
 std::vector<Problem> Instance::problems() const {

@@ -82,7 +82,9 @@ class Instance {
   const Volume* volume() const { return volume_.get(); }
   Device* device() { return device_.get(); }
   uint64_t device_size() const { return device_ ? device_->size() : 0; }
-  // "master", "client" or "" (no volume).
+  // The volume's role, nullopt without a volume.
+  std::optional<Role> role() const;
+  // "master", "client" or "" (no volume): role() as text, for logs and the Role property.
   std::string role_name() const;
   // Volume problems, nodes the mount backend refused (publish_failed, with
   // the errno), plus the failure that made the instance fail (if any).

@@ -19,6 +19,8 @@ std::string_view problem_kind_name(ProblemKind kind) {
     case ProblemKind::unsupported_entry: return "unsupported_entry";
     case ProblemKind::memory_error: return "memory_error";
     case ProblemKind::publish_failed: return "publish_failed";
+    case ProblemKind::device: return "device";
+    case ProblemKind::mount: return "mount";
   }
   return "unknown";
 }

@@ -24,6 +24,8 @@ enum class ProblemKind {
   unsupported_entry,  // valid entry type this implementation does not apply (DELETE)
   memory_error,       // SIGBUS while reading the entry
   publish_failed,     // valid entry the kernel refused to show in the mount (message has the errno)
+  device,             // the device cannot be opened or read (famfsd's failure, not the metadata's)
+  mount,              // the mount backend failed: mount refused, or the mount shut down
 };
 
 // Stable snake_case name of a kind (JSON "kind" field).

@@ -132,6 +132,8 @@ class Instance {
   Status publish_new_nodes();
   // Tells the listener that counts, log figures or problems changed.
   void figures_changed();
+  // Records ERROR as the failure of the instance, of KIND (see problems()).
+  void set_failure(ProblemKind kind, Error error);
   // The backend's log lock, counted: taken by the first of the master
   // operations in progress (a copy holds it from prepare to commit, since
   // its space is allocated but not logged yet), released by the last.
@@ -153,7 +155,10 @@ class Instance {
   std::string presence_error_;              // last registry error logged
   InstanceState state_ = InstanceState::starting;
   std::string reason_;
+  // What failed the instance, and where (a memory error is always
+  // memory_error; otherwise device, superblock, log_header or mount).
   std::optional<Error> failure_;
+  ProblemKind failure_kind_ = ProblemKind::superblock;
   std::vector<Problem> publish_problems_;
   bool mounted_ = false;
   int log_lock_holders_ = 0;

@@ -2,10 +2,11 @@
 # Installs the famfs .deb into a throwaway root: an overlay over the cached
 # debootstrap base, so the base stays pristine. Called by run.sh as
 #   unshare -m chroot_root.sh BASE OUTDIR ARCHIVES DEB BOOT
-# OUTDIR holds DEB, installed_check.sh and guest_check.sh, and gets upper/,
+# OUTDIR holds DEB, installed_check.sh and the guest_*.sh scripts (and, when
+# run.sh made them, famfs-mmap-check and guest-module/), and gets upper/,
 # work/ and root/ (the overlay). With BOOT=1 the installed root also gets udev,
-# ndctl and the guest test unit, and becomes OUTDIR/root.img (ext4) for
-# boot_check.sh.
+# ndctl, the guest test unit, famfs.ko for the guest kernel and the mmap
+# checker, and becomes OUTDIR/root.img (ext4) for boot_check.sh.
 set -euo pipefail
 
 base=$1 o=$2 archives=$3 deb=$4 boot=$5
@@ -46,9 +47,23 @@ echo "systemd-analyze verify --root=<chroot> famfs@dax0.0.service famfs@pmem0.se
 
 [[ $boot == 1 ]] || exit 0
 
-# What a node has besides: udev, and ndctl to turn pmem into devdax.
-chroot "$r" "${apt[@]}" install udev ndctl
+# What a node has besides: udev, ndctl to turn pmem into devdax, and kmod
+# (depmod, modinfo; famfs-dkms pulls it in through dkms).
+chroot "$r" "${apt[@]}" install udev ndctl kmod
 install -m 755 "$o/guest_check.sh" "$r/usr/local/sbin/famfs-guest-check"
+install -m 755 "$o/guest_mount.sh" "$r/usr/local/sbin/famfs-guest-mount"
+install -m 755 "$o/guest_shared.sh" "$r/usr/local/sbin/famfs-guest-shared"
+[[ ! -f $o/famfs-mmap-check ]] || install -m 755 "$o/famfs-mmap-check" "$r/usr/local/bin/famfs-mmap-check"
+# famfs.ko as installing famfs-dkms leaves it (run.sh's guest_module), and
+# depmod as dkms install runs it: systemd-modules-load loads it at boot.
+if [[ -f $o/guest-module/kver ]]; then
+    kver=$(cat "$o/guest-module/kver")
+    # (/lib is a symlink to usr/lib in the root: copy into it, never over it)
+    mkdir -p "$r/lib/modules" && cp -a "$o/guest-module/lib/modules/." "$r/lib/modules/"
+    install -D -m 644 "$o/guest-module/usr/lib/modules-load.d/famfs.conf" "$r/usr/lib/modules-load.d/famfs.conf"
+    chroot "$r" depmod "$kver"
+    chroot "$r" modprobe -S "$kver" --show-depends famfs
+fi
 printf '%s\n' '[Unit]' 'Description=famfs system test inside the guest' 'After=multi-user.target' \
     '[Service]' 'Type=oneshot' 'ExecStart=/usr/local/sbin/famfs-guest-check' \
     'StandardOutput=journal+console' 'StandardError=journal+console' \

@@ -32,6 +32,23 @@ done_() {
     sleep 10
 }
 
+# ---- famfs.ko, built by DKMS for this kernel, loaded at boot
+ko=$(modinfo -n famfs 2>&1)
+if [ "$ko" = "/lib/modules/$(uname -r)/updates/dkms/famfs.ko" ] && grep -q '^famfs ' /proc/modules &&
+    [ "$(systemctl is-active systemd-modules-load.service)" = active ]; then
+    pass "systemd-modules-load loaded famfs.ko ($ko, modules-load.d/famfs.conf)"
+else
+    fail "famfs.ko at boot: modinfo -n: $ko; /proc/modules: $(grep -c '^famfs ' /proc/modules); $(journalctl -b -u systemd-modules-load --no-pager 2>&1 | tail -n 5 | tr '\n' '|')"
+fi
+
+# Two guests on one nvdimm (shared_check.sh) run guest_shared.sh instead.
+case " $(cat /proc/cmdline) " in
+*" famfs_systest="*)
+    . /usr/local/sbin/famfs-guest-shared
+    done_
+    ;;
+esac
+
 # ---- pmem without famfs: no instance
 if wait_for 60 test -b /dev/pmem0; then pass "udev: /dev/pmem0 appeared"; else
     fail "udev: no /dev/pmem0"
@@ -67,6 +84,11 @@ else
     fail "famfs@pmem0.service not active: $(systemctl status --no-pager famfs@pmem0.service 2>&1 | tail -n 15 | tr '\n' '|')"
     done_
 fi
+if [ "$(findmnt -n -o FSTYPE --mountpoint /run/famfs/pmem0)" = famfs ]; then
+    pass "famfs@pmem0 mounts famfs at the default /run/famfs/pmem0"
+else
+    fail "no famfs at /run/famfs/pmem0: $(findmnt -n --mountpoint /run/famfs/pmem0) $(famfsctl -d pmem0 status 2>&1 | tr '\n' '|')"
+fi
 [ "$(prop famfs@pmem0.service Type)" = notify ] && pass "famfs@pmem0: Type=notify" || fail "Type=$(prop famfs@pmem0.service Type)"
 status=$(prop famfs@pmem0.service StatusText)
 [ -n "$status" ] && pass "famfs@pmem0: STATUS= '$status'" || fail "famfs@pmem0: no STATUS="
@@ -95,7 +117,8 @@ fi
 pid=$(prop famfs@pmem0.service MainPID)
 [ "$(status_field "$pid" Seccomp)" = 2 ] && pass "famfsd runs under a seccomp filter" || fail "Seccomp: $(status_field "$pid" Seccomp)"
 [ "$(status_field "$pid" NoNewPrivs)" = 1 ] && pass "famfsd: NoNewPrivs" || fail "NoNewPrivs: $(status_field "$pid" NoNewPrivs)"
-[ "$(status_field "$pid" CapBnd)" = 0000000000200000 ] && pass "famfsd: capability bounding set is CAP_SYS_ADMIN only" ||
+[ "$(status_field "$pid" CapBnd)" = 000000000020001b ] &&
+    pass "famfsd: capability bounding set is CAP_SYS_ADMIN, CAP_CHOWN, CAP_FOWNER, CAP_FSETID, CAP_DAC_OVERRIDE only" ||
     fail "CapBnd: $(status_field "$pid" CapBnd)"
 if [ "$(readlink "/proc/$pid/ns/mnt")" = "$(readlink /proc/1/ns/mnt)" ]; then
     pass "famfsd shares the host's mount namespace (its mounts are the host's)"
@@ -147,6 +170,9 @@ if ndctl create-namespace -f -e namespace0.0 --mode=devdax --align=2M >/tmp/ndct
         fail "famfs@dax0.0: started $(prop famfs@dax0.0.service ExecMainStartTimestampMonotonic) state $(systemctl is-active famfs@dax0.0.service) status $(prop famfs@dax0.0.service ExecMainStatus) restarts $(prop famfs@dax0.0.service NRestarts)"
     fi
     mkfs.famfs /dev/dax0.0 >/dev/null 2>&1 || fail "mkfs.famfs /dev/dax0.0"
+    # Mounted elsewhere than the default /run/famfs/dax0.0.
+    mnt=/mnt/famfs
+    printf '\n[devices."dax0.0"]\nmountpoint = "%s"\n' "$mnt" >>/etc/famfs/famfs.toml
     systemctl reset-failed famfs@dax0.0.service
     systemctl start famfs@dax0.0.service
     if is_active famfs@dax0.0.service && famfsctl -d dax0.0 status >/dev/null 2>&1; then
@@ -154,13 +180,8 @@ if ndctl create-namespace -f -e namespace0.0 --mode=devdax --align=2M >/tmp/ndct
     else
         fail "famfs@dax0.0: $(systemctl status --no-pager famfs@dax0.0.service 2>&1 | tail -n 8 | tr '\n' '|')"
     fi
-    # BindsTo=dev-dax0.0.device: the device goes, the daemon stops.
-    ndctl disable-namespace namespace0.0 >/dev/null 2>&1
-    if wait_for 60 is_inactive famfs@dax0.0.service; then
-        pass "BindsTo: famfs@dax0.0 stops when /dev/dax0.0 goes away"
-    else
-        fail "famfs@dax0.0 is $(systemctl is-active famfs@dax0.0.service) after the device went away"
-    fi
+    # The mount, files, mmap, stop, and the device going (BindsTo).
+    . /usr/local/sbin/famfs-guest-mount
 else
     fail "ndctl create-namespace --mode=devdax: $(tr '\n' '|' </tmp/ndctl.out)"
 fi

@@ -80,7 +80,7 @@ fi
 host_packages() {
     echo systemd udev dbus pkg-config python3 meson ninja-build scdoc man-db groff-base \
         bash-completion rpm dpkg-dev debhelper dh-dkms fakeroot debootstrap util-linux \
-        dkms make kmod
+        dkms make kmod gcc libc6-dev qemu-system-x86 busybox-static
     sed -n '/^Build-Depends:/,/^[A-Z]/p' "$root/debian/control" | sed '1s/^Build-Depends://;$d' |
         tr ',' '\n' | sed 's/([^)]*)//g; s/<[^>]*>//g; s/\[[^]]*\]//g' | tr -d ' \t' | grep -v '^$'
 }
@@ -185,7 +185,7 @@ unit_wiring() {
     local u=$units/famfs@.service ok=0
     for line in 'Type=notify' 'BindsTo=dev-%i.device' 'After=dev-%i.device' 'Before=run-famfs-%i.mount' \
         'PartOf=famfs.target' 'WantedBy=famfs.target' 'Restart=on-failure' 'DevicePolicy=closed' \
-        'DeviceAllow=/dev/%I rw' 'CapabilityBoundingSet=CAP_SYS_ADMIN' 'RestrictAddressFamilies=AF_UNIX' \
+        'DeviceAllow=/dev/%I rw' 'CapabilityBoundingSet=CAP_SYS_ADMIN CAP_CHOWN CAP_FOWNER CAP_FSETID CAP_DAC_OVERRIDE' 'RestrictAddressFamilies=AF_UNIX' \
         'NoNewPrivileges=yes'; do
         grep -qxF "$line" "$u" || {
             echo "missing: $line"
@@ -484,6 +484,31 @@ if [[ -n $kdir && -d /lib/modules/${kdir#/usr/src/linux-headers-}/build ]]; then
             modinfo "$d/tree/famfs/$famfs_version/$kver/x86_64/module/famfs.ko" | grep -E '^(name|vermagic)'
     }
     check "dkms build of famfs-dkms for $(basename "$kdir")" dkms_build
+
+    # What installing famfs-dkms leaves on a host running that kernel:
+    # famfs.ko where dkms.conf's DEST_MODULE_LOCATION says, under
+    # /lib/modules/KVER, and the package's modules-load.d file; the kernel's
+    # modules.builtin* and modules.order beside it for depmod (run in
+    # chroot_root.sh). The guest boots this kernel (kernel_tree.sh).
+    guest_module() {
+        local kver=${kdir#/usr/src/linux-headers-} d=$out/dkms g=$out/guest-module ktree dest
+        ktree=$("$here/kernel_tree.sh" "$cache")/tree/lib/modules/$kver || return 1
+        dest=$(sed -n 's/^DEST_MODULE_LOCATION\[0\]="\(.*\)"$/\1/p' "$d/root/usr/src/famfs-$famfs_version/dkms.conf")
+        [[ $dest == /* ]] || { echo "dkms.conf: no DEST_MODULE_LOCATION[0]"; return 1; }
+        rm -rf "$g" && mkdir -p "$g/lib/modules/$kver$dest" "$g/usr/lib/modules-load.d" &&
+            cp "$d/tree/famfs/$famfs_version/$kver/x86_64/module/famfs.ko" "$g/lib/modules/$kver$dest/" &&
+            cp "$ktree"/modules.{builtin,builtin.modinfo,order} "$g/lib/modules/$kver/" &&
+            cp "$d/root/usr/lib/modules-load.d/famfs.conf" "$g/usr/lib/modules-load.d/famfs.conf" || return 1
+        # famfs.ko needs nothing but the kernel image (DAX is built in).
+        [[ -z $(modinfo -F depends "$g/lib/modules/$kver$dest/famfs.ko") ]] || {
+            echo "famfs.ko depends on modules: $(modinfo -F depends "$g/lib/modules/$kver$dest/famfs.ko")"
+            return 1
+        }
+        echo "$kver" >"$g/kver"
+        (cd "$g" && find . -type f | sort)
+        cat "$g/usr/lib/modules-load.d/famfs.conf"
+    }
+    check "famfs.ko for the guest: in /lib/modules/KVER/updates/dkms as dkms install puts it, modules-load.d from famfs-dkms" guest_module
 else
     skip "dkms build of famfs-dkms" "no /usr/src/linux-headers-*-amd64 with /lib/modules/*/build"
 fi
@@ -505,17 +530,30 @@ check "debootstrap --variant=minbase --include=systemd $suite (cached in $cache)
 # systemd-analyze --root, and (unless FAMFS_SYSTEST_BOOT=0) makes the root a
 # bootable ext4 image for boot_check.sh (chroot_root.sh does the work).
 boot=${FAMFS_SYSTEST_BOOT:-1}
+# The mmap checker the guests run (they have no compiler).
+build_mmap_check() {
+    cc -O2 -Wall -Wextra -Werror -static -o "$out/famfs-mmap-check" "$here/mmap_check.c" &&
+        file "$out/famfs-mmap-check" | grep 'statically linked'
+}
+[[ $boot == 1 ]] && check "cc -static tests/system/mmap_check.c (famfs-mmap-check for the guests)" build_mmap_check
 chroot_install() {
     local o=$out/chroot
     mkdir -p "$cache/archives/partial"
     rm -rf "$o" && mkdir -p "$o/upper" "$o/work" "$o/root" &&
-        cp "$deb_main" "$here/installed_check.sh" "$here/guest_check.sh" "$o/" &&
+        cp "$deb_main" "$here/installed_check.sh" "$here/guest_check.sh" "$here/guest_mount.sh" \
+            "$here/guest_shared.sh" "$o/" &&
+        { [[ ! -x $out/famfs-mmap-check ]] || cp "$out/famfs-mmap-check" "$o/"; } &&
+        { [[ ! -d $out/guest-module ]] || cp -a "$out/guest-module" "$o/"; } &&
         unshare -m "$here/chroot_root.sh" "$base" "$o" "$cache/archives" "$(basename "$deb_main")" "$boot"
 }
 check "apt-get install the .deb into a throwaway $suite root: files in place, --help runs, units verify" chroot_install
 
 # ---------------------------------------------------------------- boot
 # The installed root booted in qemu: real systemd, udev and the system bus.
+console_clean() { # console_clean LOG
+    [[ -s $1 ]] || { echo "no console log $1"; return 1; }
+    ! grep -E 'Oops|BUG:|WARNING:|blocked for more than|Call Trace' "$1"
+}
 if [[ $boot != 1 ]]; then
     skip "boot the installed root in qemu" "FAMFS_SYSTEST_BOOT=0"
 elif [[ ! -f $out/chroot/root.img ]]; then
@@ -531,6 +569,23 @@ else
             check "guest: $name" false
         fi
     done < <(sed -n 's/^.*BOOTCHECK \(PASS\|FAIL\) /\1 /p' "$out/guest-console.log" 2>/dev/null | tr -d '\r')
+    check "guest console free of Oops, BUG, WARNING and hung tasks" console_clean "$out/guest-console.log"
+
+    # Two guests on one nvdimm backing file (two hosts sharing CXL memory):
+    # the master formats and writes, the client's instance (started by udev
+    # at boot) shows the files.
+    check "two systemd guests on one nvdimm backing file (logs: out/shared-{master,client}-console.log)" \
+        "$here/shared_check.sh" "$out/chroot/root.img" "$out" "$cache"
+    for role in master client; do
+        while read -r verdict name; do
+            if [[ $verdict == PASS ]]; then
+                check "$role guest: $name" true
+            else
+                check "$role guest: $name" false
+            fi
+        done < <(sed -n 's/^.*BOOTCHECK \(PASS\|FAIL\) /\1 /p' "$out/shared-$role-console.log" 2>/dev/null | tr -d '\r')
+        check "$role guest console free of Oops, BUG, WARNING and hung tasks" console_clean "$out/shared-$role-console.log"
+    done
 fi
 
 finish

@@ -4,7 +4,8 @@
 // so all access goes through read()/write()/zero() which copy under a SIGBUS
 // guard: a memory error becomes Errc::memory_error, never a dead process.
 // Nothing outside device/ dereferences device memory directly, except through
-// map_view() whose users must hold a MemoryGuard themselves.
+// map_view() whose users wrap every access in guarded_run() themselves
+// (memory_guard.h).
 #pragma once
 
 #include <cstddef>
@@ -72,7 +73,7 @@ class Device {
   }
 
   // Raw pointer to the mapping of byte 0, for bulk copies done by callers that
-  // wrap every access in a MemoryGuard (see memory_guard.h). nullptr if the
+  // wrap every access in guarded_run() (see memory_guard.h). nullptr if the
   // device is not mapped.
   virtual uint8_t* map_view() = 0;
 };

@@ -1,9 +1,9 @@
-// MemoryGuard: turns a SIGBUS raised while this thread touches device memory
+// The SIGBUS guard: turns a SIGBUS raised while this thread touches device memory
 // into an error value instead of a dead process.
 //
 // Device memory can fail under us: a poisoned line (machine check reported as
 // SIGBUS/BUS_MCEERR_AR), a backing file truncated by someone else, a device
-// that went away. Every access to a device mapping runs inside guarded_copy()
+// that went away. Every access to a device mapping runs inside guarded_call()
 // or guarded_run(); a SIGBUS whose address lies in the guarded range unwinds
 // to the guard, which returns memory_error. A SIGBUS anywhere else is a real
 // bug and is re-raised with the default action.

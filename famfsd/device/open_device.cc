@@ -34,18 +34,17 @@ Status check_device_range(uint64_t offset, uint64_t len, uint64_t size, const ch
 }
 
 Error errno_error(int err, const std::string& path, const std::string& what) {
-  Errc code = Errc::io_error;
-  if (err == ENOENT || err == ENODEV || err == ENXIO) code = Errc::not_found;
-  if (err == EACCES || err == EPERM || err == EROFS) code = Errc::permission_denied;
-  if (err == EBUSY) code = Errc::busy;
+  // Opening a device node whose device is gone (ENODEV, ENXIO) is a missing
+  // device, not an unsupported request.
+  Errc code = err == ENODEV || err == ENXIO ? Errc::not_found : errc_from_errno(err);
   return Error(code, path + ": " + what + ": " + std::strerror(err));
 }
 
 Result<std::unique_ptr<Device>> open_file_device(const std::string& path, int fd, uint64_t size, OpenMode mode) {
   if (size == 0) {
     close(fd);
-    return Error(Errc::invalid_argument, path + ": the file is empty (an emulated device needs a size: truncate -s 4G " +
-                                             path + ")");
+    return Error(Errc::invalid_argument,
+                 path + ": the file is empty (an emulated device needs a size: truncate -s 4G " + path + ")");
   }
   struct statfs fs {};
   bool tmpfs = fstatfs(fd, &fs) == 0 && (fs.f_type == TMPFS_MAGIC || fs.f_type == HUGETLBFS_MAGIC);

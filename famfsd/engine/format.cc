@@ -1,10 +1,10 @@
 #include "engine/format.h"
 
-
 #include <array>
 #include <span>
 
 #include "engine/host_registry.h"
+#include "engine/superblock_read.h"
 #include "omf/host_area.h"
 #include "omf/log_header.h"
 #include "util/size_parse.h"
@@ -12,30 +12,29 @@
 namespace famfs {
 
 Result<Probe> probe_superblock(Device& dev) {
-  std::array<uint8_t, omf::kSuperblockSize> raw;
-  if (dev.size() < raw.size()) return Probe{};
-  FAMFS_TRY(dev.invalidate(0, raw.size()));
-  FAMFS_TRY(dev.read(0, raw.data(), raw.size()));
   Probe p;
-  auto v = omf::validate_superblock(raw, dev.size());
+  if (dev.size() < omf::kSuperblockSize) return p;
+  auto v = read_superblock(dev);
   if (v) {
     p.what = Probe::What::valid;
     p.superblock = std::move(v.value());
-  } else if (v.error().code() != Errc::not_famfs) {
+  } else if (v.error().code() == Errc::corrupt) {
     p.what = Probe::What::invalid;
     p.why = v.error().message();
+  } else if (v.error().code() != Errc::not_famfs) {
+    return v.error();  // the device failed
   }
   return p;
 }
 
 Result<omf::ValidSuperblock> format_device(Device& dev, const FormatOptions& opts) {
   if (!omf::is_power_of_two(opts.log_len) || opts.log_len < omf::kMinLogLen)
-    return Error(Errc::invalid_argument, "log size " + size_text(opts.log_len) +
-                                             " is not a power of two of at least 8 MiB");
-  if (dev.size() < omf::min_device_size(opts.log_len))
     return Error(Errc::invalid_argument,
-                 "device " + dev.path() + " has " + size_text(dev.size()) + "; a log of " + size_text(opts.log_len) +
-                     " needs at least " + size_text(omf::min_device_size(opts.log_len)));
+                 "log size " + size_text(opts.log_len) + " is not a power of two of at least 8 MiB");
+  if (dev.size() < omf::min_device_size(opts.log_len))
+    return Error(Errc::invalid_argument, "device " + dev.path() + " has " + size_text(dev.size()) + "; a log of " +
+                                             size_text(opts.log_len) + " needs at least " +
+                                             size_text(omf::min_device_size(opts.log_len)));
   auto probe = probe_superblock(dev);
   if (!probe) return probe.error();
   if (probe->what == Probe::What::valid && !opts.force) {
@@ -43,9 +42,8 @@ Result<omf::ValidSuperblock> format_device(Device& dev, const FormatOptions& opt
     std::string owner = r.system_uuid == opts.system_uuid
                             ? "this host"
                             : "another host (system UUID " + r.system_uuid.to_string() + ")";
-    return Error(Errc::exists, dev.path() + " already holds famfs file system " +
-                                   r.fs_uuid.to_string() + " owned by " + owner +
-                                   "; use --force to overwrite it");
+    return Error(Errc::exists, dev.path() + " already holds famfs file system " + r.fs_uuid.to_string() + " owned by " +
+                                   owner + "; use --force to overwrite it");
   }
 
   omf::SuperblockRecord sb;
@@ -78,8 +76,7 @@ Result<omf::ValidSuperblock> format_device(Device& dev, const FormatOptions& opt
 Status kill_superblock(Device& dev) {
   auto probe = probe_superblock(dev);
   if (!probe) return probe.error();
-  if (probe->what == Probe::What::none)
-    return Error(Errc::not_famfs, dev.path() + " holds no famfs superblock");
+  if (probe->what == Probe::What::none) return Error(Errc::not_famfs, dev.path() + " holds no famfs superblock");
   // Zero magic (0x00) and CRC (0x60): no reader accepts the record any more.
   const uint8_t zeros[8] = {};
   FAMFS_TRY(dev.write(0, zeros, sizeof zeros));

@@ -1,11 +1,19 @@
 #include "engine/host_registry.h"
 
+#include <time.h>
+
 #include <array>
 #include <span>
 
 #include "omf/bytes.h"
 
 namespace famfs {
+
+uint64_t wall_clock_us() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
+}
 namespace {
 
 using omf::kHostSlotSize;
@@ -75,7 +83,8 @@ Result<RecordRead<omf::MasterRecord>> read_master_record(Device& dev) {
 }
 
 Result<RecordRead<omf::HostSlot>> read_host_slot(Device& dev, uint32_t slot) {
-  if (slot >= omf::kHostSlotCount) return Error(Errc::invalid_argument, "slot " + std::to_string(slot) + " out of range");
+  if (slot >= omf::kHostSlotCount)
+    return Error(Errc::invalid_argument, "slot " + std::to_string(slot) + " out of range");
   std::array<uint8_t, kHostSlotSize> raw;
   FAMFS_TRY(read_fresh(dev, omf::host_slot_offset(slot), raw.data(), raw.size()));
   return classify<omf::HostSlot>(raw.data(), omf::validate_host_slot);
@@ -102,14 +111,16 @@ Status write_master_record(Device& dev, const omf::MasterRecord& record) {
 }
 
 Status write_host_slot(Device& dev, uint32_t slot, const omf::HostSlot& record) {
-  if (slot >= omf::kHostSlotCount) return Error(Errc::invalid_argument, "slot " + std::to_string(slot) + " out of range");
+  if (slot >= omf::kHostSlotCount)
+    return Error(Errc::invalid_argument, "slot " + std::to_string(slot) + " out of range");
   std::array<uint8_t, kHostSlotSize> raw;
   omf::encode_host_slot(record, raw);
   return dev.write_flushed(omf::host_slot_offset(slot), raw.data(), raw.size());
 }
 
 Status clear_host_slot(Device& dev, uint32_t slot) {
-  if (slot >= omf::kHostSlotCount) return Error(Errc::invalid_argument, "slot " + std::to_string(slot) + " out of range");
+  if (slot >= omf::kHostSlotCount)
+    return Error(Errc::invalid_argument, "slot " + std::to_string(slot) + " out of range");
   const std::array<uint8_t, kHostSlotSize> zeros{};
   return dev.write_flushed(omf::host_slot_offset(slot), zeros.data(), zeros.size());
 }

@@ -17,6 +17,10 @@
 
 namespace famfs {
 
+// Wall clock (CLOCK_REALTIME) in microseconds since the epoch: the clock of
+// the host records' beat times.
+uint64_t wall_clock_us();
+
 // A host (or the master) is stale when its counter has not moved for 2.5 of
 // its heartbeat intervals: one late beat is tolerated, two missed ones are
 // not. A host with the master's system UUID takes the master role over when
@@ -39,10 +43,10 @@ struct SlotEntry {
 
 // The whole area as one host saw it at one moment.
 struct HostAreaView {
-  std::optional<omf::HostAreaHeader> header;  // nullopt: treated as an empty area
-  std::string header_problem;                 // why there is no valid header
-  RecordRead<omf::MasterRecord> master;       // only read with a valid header
-  std::vector<SlotEntry> hosts;               // valid slots, in slot order
+  std::optional<omf::HostAreaHeader> header;                // nullopt: treated as an empty area
+  std::string header_problem;                               // why there is no valid header
+  RecordRead<omf::MasterRecord> master;                     // only read with a valid header
+  std::vector<SlotEntry> hosts;                             // valid slots, in slot order
   std::vector<std::pair<uint32_t, std::string>> bad_slots;  // neither empty nor valid
 };
 

@@ -1,11 +1,10 @@
 #include "engine/volume.h"
 
-#include <array>
 #include <cstdio>
-#include <span>
 
 #include "engine/host_registry.h"
 #include "engine/log_writer.h"
+#include "engine/superblock_read.h"
 
 namespace famfs {
 
@@ -34,12 +33,7 @@ void Volume::allow_writes() {
 }
 
 Result<std::unique_ptr<Volume>> Volume::open(Device& dev, const Uuid& system_uuid) {
-  std::array<uint8_t, omf::kSuperblockSize> raw;
-  if (dev.size() < raw.size())
-    return Error(Errc::not_famfs, dev.path() + " is too small to hold a famfs superblock");
-  FAMFS_TRY(dev.invalidate(0, raw.size()));
-  FAMFS_TRY(dev.read(0, raw.data(), raw.size()));
-  auto sb = omf::validate_superblock(raw, dev.size());
+  auto sb = read_superblock(dev);
   if (!sb) return sb.error();
   Role role = sb->record.system_uuid == system_uuid ? Role::master : Role::client;
   std::unique_ptr<Volume> v(new Volume(dev, std::move(sb.value()), role));

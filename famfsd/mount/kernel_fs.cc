@@ -30,23 +30,7 @@ const char* device_class_name(DeviceClass c) {
 }
 
 Error errno_error(const std::string& what, int err) {
-  Errc code = Errc::io_error;
-  switch (err) {
-    case EEXIST: code = Errc::exists; break;
-    case ENOENT: code = Errc::not_found; break;
-    case ENOTDIR: code = Errc::not_directory; break;
-    case EPERM:
-    case EACCES: code = Errc::permission_denied; break;
-    case EBUSY:
-    case EWOULDBLOCK: code = Errc::busy; break;
-    case EINVAL: code = Errc::invalid_argument; break;
-    case ENODEV:
-    case ENOTBLK:
-    case ENOTTY:
-    case EOPNOTSUPP: code = Errc::unsupported; break;
-    case ENOSPC: code = Errc::no_space; break;
-    default: break;
-  }
+  Errc code = errc_from_errno(err);
   const char* name = strerrorname_np(err);
   return Error(code, what + ": " + strerror(err) + " (" + (name ? name : std::to_string(err).c_str()) + ")");
 }

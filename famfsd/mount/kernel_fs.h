@@ -130,8 +130,7 @@ class KernelFs {
 std::unique_ptr<KernelFs> make_linux_kernel_fs();
 
 // An Error for the failed call WHAT (e.g. "mkdir a/b") with errno ERR:
-// "WHAT: File exists (EEXIST)", its code from the errno (EEXIST -> exists,
-// ENOENT -> not_found, EBUSY -> busy, EPERM/EACCES -> permission_denied, ...).
+// "WHAT: File exists (EEXIST)", its code errc_from_errno(ERR) (util/result.h).
 Error errno_error(const std::string& what, int err);
 // Whether E was made by errno_error() for errno ERR.
 bool is_errno(const Error& e, int err);

@@ -20,6 +20,8 @@ std::string_view problem_kind_name(ProblemKind kind) {
     case ProblemKind::bad_delete: return "bad_delete";
     case ProblemKind::memory_error: return "memory_error";
     case ProblemKind::publish_failed: return "publish_failed";
+    case ProblemKind::device: return "device";
+    case ProblemKind::mount: return "mount";
   }
   return "unknown";
 }

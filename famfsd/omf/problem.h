@@ -25,6 +25,8 @@ enum class ProblemKind {
   bad_delete,         // DELETE of a missing path, another node or map, a non-empty directory, held space
   memory_error,       // SIGBUS while reading the entry
   publish_failed,     // valid entry the kernel refused to show in the mount (message has the errno)
+  device,             // the device cannot be opened or read (famfsd's failure, not the metadata's)
+  mount,              // the mount backend failed: mount refused, or the mount shut down
 };
 
 // Stable snake_case name of a kind (JSON "kind" field).

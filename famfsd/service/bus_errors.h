@@ -1,14 +1,10 @@
-// The boundary between famfs errors and D-Bus errors, and typed access to a
-// method's a{sv} options.
+// The boundary between famfs errors and D-Bus errors (a method's a{sv}
+// options are read by bus_options.h).
 #pragma once
 
 #include <sdbus-c++/sdbus-c++.h>
 
-#include <cstdint>
-#include <map>
-#include <optional>
 #include <string>
-#include <vector>
 
 #include "util/result.h"
 
@@ -49,22 +45,5 @@ auto guard_handler(const char* method, Fn&& body) -> decltype(body()) {
     throw named_error("Failed", std::string(method) + ": unexpected failure");
   }
 }
-
-// Reads a method's options, rejecting unknown keys and wrong types with
-// InvalidArgument. Construct with the keys the method knows and their D-Bus
-// type signatures ("u", "t", "b", "s").
-class Options {
- public:
-  Options(const std::map<std::string, sdbus::Variant>& options,
-          std::initializer_list<std::pair<const char*, const char*>> known);
-
-  std::optional<uint32_t> u32(const char* key) const;
-  std::optional<uint64_t> u64(const char* key) const;
-  std::optional<bool> boolean(const char* key) const;
-
- private:
-  const sdbus::Variant* find(const char* key) const;
-  const std::map<std::string, sdbus::Variant>& options_;
-};
 
 }  // namespace famfs::service

@@ -15,8 +15,8 @@
 namespace famfs::service {
 namespace {
 
-constexpr std::array<const char*, 8> kLogLevelNames = {
-    "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"};
+constexpr std::array<const char*, 8> kLogLevelNames = {"emerg",   "alert",  "crit", "err",
+                                                       "warning", "notice", "info", "debug"};
 constexpr std::array<const char*, 3> kBackendNames = {"auto", "kernel", "none"};
 
 constexpr uint32_t kMinPollIntervalMs = 1;
@@ -54,8 +54,7 @@ std::string quoted(std::string_view text) { return "\"" + escaped(text, '"') + "
 std::string toml_key(std::string_view key) {
   bool bare = !key.empty();
   for (char c : key) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
     bare = bare && ok;
   }
   return bare ? std::string(key) : quoted(key);
@@ -90,8 +89,7 @@ class Problems {
 
   void report(const toml::source_region& where, std::string what) {
     const toml::source_position& pos = where.begin;
-    if (first_ && !(pos.line < first_pos_.line ||
-                    (pos.line == first_pos_.line && pos.column < first_pos_.column)))
+    if (first_ && !(pos.line < first_pos_.line || (pos.line == first_pos_.line && pos.column < first_pos_.column)))
       return;
     first_pos_ = pos;
     first_ = at(source_, pos) + what;
@@ -134,8 +132,7 @@ void set_log_level(const Setting& s, InstanceConfig& c) {
     c.log_level = *level;
     return;
   }
-  s.fail("unknown log level " + quoted(*text) +
-         " (expected emerg, alert, crit, err, warning, notice, info or debug)");
+  s.fail("unknown log level " + quoted(*text) + " (expected emerg, alert, crit, err, warning, notice, info or debug)");
 }
 
 void set_system_uuid(const Setting& s, InstanceConfig& c) {
@@ -286,8 +283,7 @@ constexpr auto kKeyNames = key_names();
 // Applies every key of TABLE to CONFIG. TABLE_NAME is "" for the top level
 // (whose "devices" the caller handles), else the TOML path of the table
 // (devices."dax0.0"). Nodes are never copied: a copy loses its source position.
-void apply_table(const toml::table& table, const std::string& table_name, InstanceConfig& config,
-                 Problems& problems) {
+void apply_table(const toml::table& table, const std::string& table_name, InstanceConfig& config, Problems& problems) {
   for (auto&& [key, node] : table) {
     if (table_name.empty() && key.str() == "devices") continue;
     const KeyRule* rule = nullptr;
@@ -298,23 +294,18 @@ void apply_table(const toml::table& table, const std::string& table_name, Instan
       if (!table_name.empty()) {
         what += " in [" + table_name + "]";
         // [devices.dax0.0] makes a table "0" inside devices.dax0.
-        if (node.is_table())
-          what += "; quote an instance name that contains dots, as in [devices.\"dax0.0\"]";
+        if (node.is_table()) what += "; quote an instance name that contains dots, as in [devices.\"dax0.0\"]";
       }
       problems.report(key.source(), what);
       continue;
     }
-    std::string name = table_name.empty() ? toml_key(key.str())
-                                          : table_name + "." + toml_key(key.str());
+    std::string name = table_name.empty() ? toml_key(key.str()) : table_name + "." + toml_key(key.str());
     rule->apply(Setting{node, std::move(name), problems}, config);
   }
 }
 
 Error file_error(const std::string& path, const char* doing, int err) {
-  Errc code = Errc::io_error;
-  if (err == ENOENT) code = Errc::not_found;
-  if (err == EACCES || err == EPERM) code = Errc::permission_denied;
-  return Error(code, path + ": " + doing + ": " + std::strerror(err));
+  return Error(errc_from_errno(err), path + ": " + doing + ": " + std::strerror(err));
 }
 
 }  // namespace
@@ -360,8 +351,7 @@ Result<Config> parse_config(std::string_view text, std::string source_name) {
   try {
     doc = toml::parse(text, source_name);
   } catch (const toml::parse_error& e) {
-    return Error(Errc::invalid_argument,
-                 at(source_name, e.source().begin) + escaped(e.description()));
+    return Error(Errc::invalid_argument, at(source_name, e.source().begin) + escaped(e.description()));
   }
 
   Config config;
@@ -374,9 +364,8 @@ Result<Config> parse_config(std::string_view text, std::string source_name) {
   if (const toml::node* devices = doc.get("devices")) {
     const toml::table* table = devices->as_table();
     if (!table) {
-      problems.report(devices->source(),
-                      "devices: expected a table of [devices.\"<instance>\"] tables, found " +
-                          std::string(type_phrase(*devices)));
+      problems.report(devices->source(), "devices: expected a table of [devices.\"<instance>\"] tables, found " +
+                                             std::string(type_phrase(*devices)));
     } else {
       for (auto&& [key, node] : *table) {
         std::string table_name = "devices." + toml_key(key.str());
@@ -386,8 +375,7 @@ Result<Config> parse_config(std::string_view text, std::string source_name) {
         }
         const toml::table* device = node.as_table();
         if (!device) {
-          problems.report(node.source(), table_name + ": expected a table, found " +
-                                             std::string(type_phrase(node)));
+          problems.report(node.source(), table_name + ": expected a table, found " + std::string(type_phrase(node)));
           continue;
         }
         InstanceConfig instance = config.defaults_;

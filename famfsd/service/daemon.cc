@@ -292,7 +292,7 @@ void Daemon::update_poll_timer() {
   // while jobs report progress (idle, it sleeps).
   uint64_t want = 0;
   const bool watch = instance_->state() != InstanceState::failed &&
-                     ((instance_->volume() && instance_->role_name() == "client") ||
+                     (instance_->role() == Role::client ||
                       !instance_->backend().mountpoint().empty());
   if (watch)
     want = uint64_t{config_.poll_interval_ms} * 1000;
@@ -361,7 +361,7 @@ void Daemon::loop() {
     if (fds[2].revents & POLLIN) {
       drain_fd(poll_timer_fd_);
       // Only clients need to look: the master's own appends update its state.
-      if (instance_->volume() && instance_->role_name() == "client")
+      if (instance_->role() == Role::client)
         instance_->poll();
       else
         instance_->check_mount();

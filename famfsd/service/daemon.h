@@ -68,8 +68,6 @@ class Daemon {
   // When every worker is taken the pair waits in a queue (FIFO) for one;
   // busy when that queue is full too (or no thread can be started).
   Status spawn(std::function<void()> fn, std::function<void()> done);
-  // Asks for PropertiesChanged of the figures (coalesced).
-  void figures_changed() { figures_dirty_ = true; }
   // A flag that is set when SENDER (a unique bus name) leaves the bus, or
   // when famfsd stops: transfers to a caller watch it so that a caller that
   // went away cannot keep a worker. Call unwatch_caller(ID) when done

@@ -8,10 +8,11 @@
 #include <chrono>
 #include <exception>
 
-#include "engine/check_report.h"
+#include "engine/check_figures.h"
 #include "omf/layout.h"
 #include "omf/path_rules.h"
 #include "service/bus_errors.h"
+#include "service/bus_options.h"
 #include "util/bus_name.h"
 #include "util/size_parse.h"
 #include "service/daemon.h"

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <thread>
 
-#include "engine/host_area_report.h"
+#include "engine/host_registry.h"
 #include "service/log.h"
 
 namespace famfs::service {
@@ -36,8 +36,7 @@ std::string ms(uint64_t us) { return std::to_string(us / 1000) + " ms"; }
 Result<Uuid> read_boot_id() {
   std::ifstream in("/proc/sys/kernel/random/boot_id");
   std::string text;
-  if (!in || !std::getline(in, text))
-    return Error(Errc::io_error, "cannot read /proc/sys/kernel/random/boot_id");
+  if (!in || !std::getline(in, text)) return Error(Errc::io_error, "cannot read /proc/sys/kernel/random/boot_id");
   auto u = Uuid::parse(text);
   if (!u) return Error(Errc::corrupt, "/proc/sys/kernel/random/boot_id holds no UUID: \"" + text + "\"");
   return *u;
@@ -49,7 +48,11 @@ bool process_alive(uint32_t pid) {
 }
 
 HostPresence::HostPresence(Device& dev, Volume& volume, PresenceSettings settings, PresenceEvents events)
-    : dev_(dev), vol_(volume), s_(std::move(settings)), events_(std::move(events)), candidate_(volume.owns_superblock()) {}
+    : dev_(dev),
+      vol_(volume),
+      s_(std::move(settings)),
+      events_(std::move(events)),
+      candidate_(volume.owns_superblock()) {}
 
 ClaimRules HostPresence::rules() const {
   ClaimRules r;
@@ -87,8 +90,8 @@ void HostPresence::refuse(std::string why) {
 }
 
 void HostPresence::lose(const omf::HostIdentity& holder) {
-  log_msg(LogLevel::err, "%s: lost the master role to %s: no more log appends from this host",
-          s_.instance_name.c_str(), describe(holder).c_str());
+  log_msg(LogLevel::err, "%s: lost the master role to %s: no more log appends from this host", s_.instance_name.c_str(),
+          describe(holder).c_str());
   refuse("the master role was taken over by " + describe(holder) + " while this host's beats were late");
 }
 
@@ -110,7 +113,8 @@ Status HostPresence::claim_master(const RecordRead<omf::MasterRecord>& decided_o
   if (!*kept) {
     auto now = read_master_record(dev_);
     if (!now) return now.error();
-    if (now->record) refuse("the master role is held by " + describe(now->record->host) + " (it claimed it at the same time)");
+    if (now->record)
+      refuse("the master role is held by " + describe(now->record->host) + " (it claimed it at the same time)");
     return ok_status();
   }
   const bool was_refused = !refusal_.empty();
@@ -135,13 +139,15 @@ Status HostPresence::try_master(const RecordRead<omf::MasterRecord>& read, uint6
   if (m.host.same_host(s_.me) && (m.host.pid == s_.me.pid || !process_alive(m.host.pid)))
     return claim_master(read, mono, wall, "");  // this host's own earlier famfsd
   // Another host (or another live famfsd here) beats with this system UUID.
-  uint64_t silent = master_seen_ && same_process(master_seen_->host, m.host) ? mono - master_seen_->changed_mono_us
-                                                                              : mono - first_sight(m.beat_time_us, mono, wall);
+  uint64_t silent = master_seen_ && same_process(master_seen_->host, m.host)
+                        ? mono - master_seen_->changed_mono_us
+                        : mono - first_sight(m.beat_time_us, mono, wall);
   uint64_t timeout = takeover_after_us(std::max(m.interval_ms, s_.interval_ms));
-  if (silent >= timeout)
-    return claim_master(read, mono, wall, describe(m.host) + ", silent for " + ms(silent));
-  refuse("the master role is held by " + describe(m.host) + ", which is still beating (this host has the master's system UUID "
-         "but boot id " + s_.me.boot_id.to_string() + ", hostname " + s_.me.hostname + ", pid " + std::to_string(s_.me.pid) +
+  if (silent >= timeout) return claim_master(read, mono, wall, describe(m.host) + ", silent for " + ms(silent));
+  refuse("the master role is held by " + describe(m.host) +
+         ", which is still beating (this host has the master's system UUID "
+         "but boot id " +
+         s_.me.boot_id.to_string() + ", hostname " + s_.me.hostname + ", pid " + std::to_string(s_.me.pid) +
          "; it takes over after " + ms(timeout) + " of silence)");
   return ok_status();
 }
@@ -161,7 +167,8 @@ Status HostPresence::beat_master(const RecordRead<omf::MasterRecord>& read, uint
 
 Status HostPresence::confirm_master() {
   if (!candidate_ || area_problem_ != "") return ok_status();  // no registry to consult
-  if (!holding_) return Error(Errc::not_master, refusal_.empty() ? "this host does not hold the master role" : refusal_);
+  if (!holding_)
+    return Error(Errc::not_master, refusal_.empty() ? "this host does not hold the master role" : refusal_);
   auto read = read_master_record(dev_);
   if (!read) return read.error();
   if (read->record && !same_process(read->record->host, s_.me)) {
@@ -174,7 +181,8 @@ Status HostPresence::confirm_master() {
     holding_ = false;
     FAMFS_TRY(claim_master(*read, mono, wall, ""));
     if (!holding_)
-      return Error(Errc::not_master, refusal_.empty() ? "this host's master record changed under it; try again" : refusal_);
+      return Error(Errc::not_master,
+                   refusal_.empty() ? "this host's master record changed under it; try again" : refusal_);
   }
   return ok_status();
 }
@@ -199,7 +207,8 @@ void HostPresence::observe_master(const RecordRead<omf::MasterRecord>& read, uin
       master_seen_->counter = m.counter;
       master_seen_->changed_mono_us = mono;
     }
-    alive = m.state == omf::MasterState::beating && mono - master_seen_->changed_mono_us <= stale_after_us(m.interval_ms);
+    alive =
+        m.state == omf::MasterState::beating && mono - master_seen_->changed_mono_us <= stale_after_us(m.interval_ms);
     last_seen = m.beat_time_us;
     who = m.host.system_uuid.to_string();
     host = m.host.hostname;
@@ -400,8 +409,9 @@ void HostPresence::stop() {
     mine.interval_ms = s_.interval_ms;
     mine.joined_us = joined_us_;
     Status s = write_host_slot(dev_, *slot_, mine);
-    if (!s) log_msg(LogLevel::warning, "%s: cannot mark host slot %u stopped: %s", s_.instance_name.c_str(), *slot_,
-                    s.error().message().c_str());
+    if (!s)
+      log_msg(LogLevel::warning, "%s: cannot mark host slot %u stopped: %s", s_.instance_name.c_str(), *slot_,
+              s.error().message().c_str());
   }
   if (holding_) {
     auto read = read_master_record(dev_);
@@ -410,8 +420,9 @@ void HostPresence::stop() {
       m.counter = ++master_counter_;
       m.state = omf::MasterState::stopped;
       Status s = write_master_record(dev_, m);
-      if (!s) log_msg(LogLevel::warning, "%s: cannot mark the master record stopped: %s", s_.instance_name.c_str(),
-                      s.error().message().c_str());
+      if (!s)
+        log_msg(LogLevel::warning, "%s: cannot mark the master record stopped: %s", s_.instance_name.c_str(),
+                s.error().message().c_str());
     }
     holding_ = false;
   }
@@ -428,16 +439,18 @@ Result<uint32_t> HostPresence::forget(const Uuid& system_uuid) {
   for (const SlotEntry& e : view->hosts) {
     if (e.record.host.system_uuid != system_uuid) continue;
     auto seen = seen_.find(e.slot);
-    const bool fresh = seen != seen_.end() && same_process(seen->second.host, e.record.host) ? seen->second.fresh
-                       : e.record.state != omf::HostState::stopped &&
-                             wall_clock_us() - std::min(wall_clock_us(), e.record.beat_time_us) <=
-                                 stale_after_us(e.record.interval_ms);
+    const bool fresh = seen != seen_.end() && same_process(seen->second.host, e.record.host)
+                           ? seen->second.fresh
+                           : e.record.state != omf::HostState::stopped &&
+                                 wall_clock_us() - std::min(wall_clock_us(), e.record.beat_time_us) <=
+                                     stale_after_us(e.record.interval_ms);
     if (fresh && e.record.state != omf::HostState::stopped)
       return Error(Errc::busy, "host " + e.record.host.hostname + " (" + system_uuid.to_string() + ") in slot " +
                                    std::to_string(e.slot) + " is still beating");
     slots.push_back(e.slot);
   }
-  if (slots.empty()) return Error(Errc::not_found, "no host with system UUID " + system_uuid.to_string() + " is registered");
+  if (slots.empty())
+    return Error(Errc::not_found, "no host with system UUID " + system_uuid.to_string() + " is registered");
   for (uint32_t slot : slots) {
     FAMFS_TRY(clear_host_slot(dev_, slot));
     log_msg(LogLevel::notice, "%s: forgot host %s (slot %u)", s_.instance_name.c_str(), system_uuid.to_string().c_str(),

@@ -30,7 +30,17 @@ Instance::~Instance() {
   volume_.reset();  // the volume refers to the device
 }
 
+std::optional<Role> Instance::role() const {
+  if (!volume_) return std::nullopt;
+  return volume_->role();
+}
+
 std::string Instance::role_name() const { return volume_ ? famfs::role_name(volume_->role()) : ""; }
+
+void Instance::set_failure(ProblemKind kind, Error error) {
+  failure_kind_ = kind;
+  failure_ = std::move(error);
+}
 
 std::vector<Problem> Instance::problems() const {
   std::vector<Problem> all;
@@ -38,7 +48,7 @@ std::vector<Problem> Instance::problems() const {
   all.insert(all.end(), publish_problems_.begin(), publish_problems_.end());
   if (failure_) {
     Problem p;
-    p.kind = failure_->code() == Errc::memory_error ? ProblemKind::memory_error : ProblemKind::superblock;
+    p.kind = failure_->code() == Errc::memory_error ? ProblemKind::memory_error : failure_kind_;
     p.message = failure_->message();
     all.push_back(std::move(p));
   }
@@ -61,7 +71,7 @@ void Instance::set_state(InstanceState state, std::string reason) {
 void Instance::settle_state() {
   if (state_ == InstanceState::failed || state_ == InstanceState::stopping || !volume_) return;
   if (volume_->fatal()) {
-    failure_ = Error(volume_->fatal()->code(), "log unreadable: " + volume_->fatal()->message());
+    set_failure(ProblemKind::log_header, Error(volume_->fatal()->code(), "log unreadable: " + volume_->fatal()->message()));
     set_state(InstanceState::failed, failure_->message());
     return;
   }
@@ -81,7 +91,7 @@ void Instance::settle_state() {
 
 Error Instance::note(Error error) {
   if (error.code() == Errc::memory_error && state_ != InstanceState::failed) {
-    failure_ = error;
+    set_failure(ProblemKind::memory_error, error);
     set_state(InstanceState::failed, "device memory error: " + error.message());
     figures_changed();
   }
@@ -114,7 +124,7 @@ void Instance::start() {
   if (!dev && dev.error().code() == Errc::permission_denied)
     dev = open_device(settings_.device_path, OpenMode::read_only);
   if (!dev) {
-    failure_ = dev.error();
+    set_failure(ProblemKind::device, dev.error());
     set_state(InstanceState::failed, dev.error().message());
     return;
   }
@@ -128,7 +138,7 @@ void Instance::open_volume() {
   publish_problems_.clear();
   auto probe = probe_superblock(*device_);
   if (!probe) {
-    failure_ = probe.error();
+    set_failure(ProblemKind::device, probe.error());
     set_state(InstanceState::failed, probe.error().message());
     return;
   }
@@ -138,7 +148,7 @@ void Instance::open_volume() {
   }
   auto vol = Volume::open(*device_, settings_.system_uuid);
   if (!vol) {
-    failure_ = vol.error();
+    set_failure(ProblemKind::superblock, vol.error());
     set_state(InstanceState::failed, "invalid superblock: " + vol.error().message());
     return;
   }
@@ -149,7 +159,7 @@ void Instance::open_volume() {
           volume_->state().names().file_count(), volume_->state().names().directory_count());
   Status m = backend_->mount(*volume_);
   if (!m) {
-    failure_ = m.error();
+    set_failure(ProblemKind::mount, m.error());
     set_state(InstanceState::failed, "mount failed: " + m.error().message());
     return;
   }
@@ -202,7 +212,7 @@ void Instance::check_mount() {
   if (!mounted_ || state_ == InstanceState::failed || state_ == InstanceState::stopping) return;
   Status h = backend_->health();
   if (h) return;
-  failure_ = h.error();
+  set_failure(ProblemKind::mount, h.error());
   set_state(InstanceState::failed, h.error().message());
   figures_changed();
 }
@@ -216,7 +226,7 @@ uint64_t Instance::poll() {
   if (!stats) {
     Error e = stats.error();
     if (e.code() != Errc::memory_error) e = Error(e.code(), "log replay stopped: " + e.message());
-    failure_ = e;
+    set_failure(ProblemKind::log_header, e);
     set_state(InstanceState::failed, e.message());
     figures_changed();
     return 0;

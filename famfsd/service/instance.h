@@ -88,7 +88,9 @@ class Instance {
   const Volume* volume() const { return volume_.get(); }
   Device* device() { return device_.get(); }
   uint64_t device_size() const { return device_ ? device_->size() : 0; }
-  // "master", "client" or "" (no volume).
+  // The volume's role, nullopt without a volume.
+  std::optional<Role> role() const;
+  // "master", "client" or "" (no volume): role() as text, for logs and the Role property.
   std::string role_name() const;
   // Volume problems, nodes the mount backend refused (publish_failed, with
   // the errno), plus the failure that made the instance fail (if any).
@@ -147,6 +149,8 @@ class Instance {
   Status publish_new_nodes();
   // Tells the listener that counts, log figures or problems changed.
   void figures_changed();
+  // Records ERROR as the failure of the instance, of KIND (see problems()).
+  void set_failure(ProblemKind kind, Error error);
   // The backend's log lock, counted: taken by the first of the master
   // operations in progress (a copy holds it from prepare to commit, since
   // its space is allocated but not logged yet), released by the last.
@@ -175,7 +179,10 @@ class Instance {
   std::string presence_error_;              // last registry error logged
   InstanceState state_ = InstanceState::starting;
   std::string reason_;
+  // What failed the instance, and where (a memory error is always
+  // memory_error; otherwise device, superblock, log_header or mount).
   std::optional<Error> failure_;
+  ProblemKind failure_kind_ = ProblemKind::superblock;
   std::vector<Problem> publish_problems_;
   bool mounted_ = false;
   int log_lock_holders_ = 0;

@@ -2,6 +2,7 @@
 
 #include "omf/path_rules.h"
 #include "service/bus_errors.h"
+#include "service/bus_options.h"
 #include "service/daemon.h"
 #include "service/permissions.h"
 

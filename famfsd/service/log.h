@@ -17,8 +17,3 @@ void log_msg(LogLevel level, const char* fmt, ...) __attribute__((format(printf,
 
 }  // namespace famfs::service
 
-#define FAMFS_LOG_ERR(...) ::famfs::service::log_msg(::famfs::service::LogLevel::err, __VA_ARGS__)
-#define FAMFS_LOG_WARN(...) ::famfs::service::log_msg(::famfs::service::LogLevel::warning, __VA_ARGS__)
-#define FAMFS_LOG_NOTICE(...) ::famfs::service::log_msg(::famfs::service::LogLevel::notice, __VA_ARGS__)
-#define FAMFS_LOG_INFO(...) ::famfs::service::log_msg(::famfs::service::LogLevel::info, __VA_ARGS__)
-#define FAMFS_LOG_DEBUG(...) ::famfs::service::log_msg(::famfs::service::LogLevel::debug, __VA_ARGS__)

@@ -3,8 +3,8 @@
 // Called by udev/60-famfs.rules as IMPORT{program}="famfs_probe $devnode":
 // on a valid superblock it prints udev properties (KEY=value lines) and exits
 // 0; otherwise it prints nothing to stdout and exits non-zero, so udev imports
-// nothing. It reads the superblock record once through the same device layer
-// and validation as famfsd, writes nothing and returns at once (udev must not
+// nothing. It reads the superblock record once with famfsd's own reader
+// (engine/superblock_read.h), writes nothing and returns at once (udev must not
 // wait on it).
 #include <getopt.h>
 
@@ -12,8 +12,7 @@
 #include <string>
 
 #include "device/device.h"
-#include "omf/layout.h"
-#include "omf/superblock.h"
+#include "engine/superblock_read.h"
 
 namespace {
 
@@ -52,20 +51,19 @@ int probe(const std::string& path) {
     fprintf(stderr, "famfs_probe: %s\n", dev.error().message().c_str());
     return kUnreadable;
   }
-  if ((*dev)->size() < famfs::omf::kSuperblockSize) {
-    fprintf(stderr, "famfs_probe: %s: too small for a famfs superblock\n", path.c_str());
-    return kNotFamfs;
-  }
-  famfs::omf::SuperblockBytes bytes{};
-  famfs::Status read = (*dev)->read(0, bytes.data(), bytes.size());
-  if (!read) {
-    fprintf(stderr, "famfs_probe: %s\n", read.error().message().c_str());
-    return kUnreadable;
-  }
-  auto sb = famfs::omf::validate_superblock(bytes, (*dev)->size());
+  auto sb = famfs::read_superblock(**dev);
   if (!sb) {
-    fprintf(stderr, "famfs_probe: %s: %s\n", path.c_str(), sb.error().message().c_str());
-    return sb.error().code() == famfs::Errc::not_famfs ? kNotFamfs : kInvalid;
+    // Validation messages do not name the device; device errors do.
+    const std::string& why = sb.error().message();
+    if (why.rfind(path, 0) == 0)
+      fprintf(stderr, "famfs_probe: %s\n", why.c_str());
+    else
+      fprintf(stderr, "famfs_probe: %s: %s\n", path.c_str(), why.c_str());
+    switch (sb.error().code()) {
+      case famfs::Errc::not_famfs: return kNotFamfs;
+      case famfs::Errc::corrupt: return kInvalid;
+      default: return kUnreadable;
+    }
   }
   const famfs::omf::SuperblockRecord& rec = sb->record;
   std::string uuid = rec.fs_uuid.to_string();

@@ -6,10 +6,10 @@
 #include <string>
 
 #include "device/device.h"
-#include "engine/check_report.h"
-#include "engine/host_area_report.h"
 #include "engine/host_registry.h"
 #include "engine/volume.h"
+#include "tools/check_report.h"
+#include "tools/host_area_report.h"
 
 namespace {
 
@@ -56,8 +56,10 @@ int operational(const std::string& device, const famfs::Error& e, bool json) {
 int main(int argc, char** argv) {
   bool json = false, verbose = false;
   static const option kOptions[] = {
-      {"json", no_argument, nullptr, 'j'}, {"verbose", no_argument, nullptr, 'v'},
-      {"help", no_argument, nullptr, 'h'}, {"version", no_argument, nullptr, 'V'},
+      {"json", no_argument, nullptr, 'j'},
+      {"verbose", no_argument, nullptr, 'v'},
+      {"help", no_argument, nullptr, 'h'},
+      {"version", no_argument, nullptr, 'V'},
       {nullptr, 0, nullptr, 0},
   };
   opterr = 0;

@@ -55,10 +55,13 @@ int main(int argc, char** argv) {
   uint64_t log_len = famfs::omf::kDefaultLogLen;
   std::optional<std::string> system_uuid;
   static const option kOptions[] = {
-      {"force", no_argument, nullptr, 'f'},         {"kill", no_argument, nullptr, 'k'},
-      {"log-size", required_argument, nullptr, 'l'}, {"system-uuid", required_argument, nullptr, 'u'},
+      {"force", no_argument, nullptr, 'f'},
+      {"kill", no_argument, nullptr, 'k'},
+      {"log-size", required_argument, nullptr, 'l'},
+      {"system-uuid", required_argument, nullptr, 'u'},
       {"enable-delete", no_argument, nullptr, 'D'},
-      {"help", no_argument, nullptr, 'h'},          {"version", no_argument, nullptr, 'V'},
+      {"help", no_argument, nullptr, 'h'},
+      {"version", no_argument, nullptr, 'V'},
       {nullptr, 0, nullptr, 0},
   };
   opterr = 0;
@@ -78,8 +81,7 @@ int main(int argc, char** argv) {
       case 'h': usage(stdout); return kExitOk;
       case 'V': printf("mkfs.famfs %s\n", FAMFS_VERSION); return kExitOk;
       default:
-        return fail(std::string("unknown or incomplete option ") + argv[optind - 1] +
-                        " (see mkfs.famfs --help)",
+        return fail(std::string("unknown or incomplete option ") + argv[optind - 1] + " (see mkfs.famfs --help)",
                     kExitUsage);
     }
   }

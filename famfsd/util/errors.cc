@@ -1,5 +1,7 @@
 #include "util/result.h"
 
+#include <cerrno>
+
 namespace famfs {
 
 std::string_view errc_name(Errc code) {
@@ -21,6 +23,26 @@ std::string_view errc_name(Errc code) {
     case Errc::not_empty: return "not_empty";
   }
   return "unknown";
+}
+
+Errc errc_from_errno(int err) {
+  switch (err) {
+    case EEXIST: return Errc::exists;
+    case ENOENT: return Errc::not_found;
+    case ENOTDIR: return Errc::not_directory;
+    case EPERM:
+    case EACCES:
+    case EROFS: return Errc::permission_denied;
+    case EBUSY:
+    case EWOULDBLOCK: return Errc::busy;
+    case EINVAL: return Errc::invalid_argument;
+    case ENODEV:
+    case ENOTBLK:
+    case ENOTTY:
+    case EOPNOTSUPP: return Errc::unsupported;
+    case ENOSPC: return Errc::no_space;
+    default: return Errc::io_error;
+  }
 }
 
 }  // namespace famfs

@@ -32,6 +32,13 @@ enum class Errc {
 // Stable lower-case name of an error category (used in JSON and messages).
 std::string_view errc_name(Errc code);
 
+// The category of a failed system call's errno, the same for every layer
+// (device, mount, config): EEXIST exists, ENOENT not_found, ENOTDIR
+// not_directory, EPERM/EACCES/EROFS permission_denied, EBUSY/EWOULDBLOCK busy,
+// EINVAL invalid_argument, ENODEV/ENOTBLK/ENOTTY/EOPNOTSUPP unsupported,
+// ENOSPC no_space, anything else io_error.
+Errc errc_from_errno(int err);
+
 // An expected failure: a category plus one human-readable line.
 class Error {
  public:
@@ -48,21 +55,33 @@ class Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
 
-  T& value() & { assert(ok()); return std::get<0>(v_); }
-  const T& value() const& { assert(ok()); return std::get<0>(v_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(ok());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(ok());
+    return std::get<0>(std::move(v_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const Error& error() const { assert(!ok()); return std::get<1>(v_); }
+  const Error& error() const {
+    assert(!ok());
+    return std::get<1>(v_);
+  }
 
  private:
   std::variant<T, Error> v_;
@@ -76,7 +95,10 @@ class [[nodiscard]] Status {
 
   bool ok() const { return !failed_; }
   explicit operator bool() const { return ok(); }
-  const Error& error() const { assert(failed_); return error_; }
+  const Error& error() const {
+    assert(failed_);
+    return error_;
+  }
 
  private:
   Error error_{Errc::io_error, {}};
@@ -88,8 +110,8 @@ inline Status ok_status() { return Status(); }
 }  // namespace famfs
 
 // Propagate a failed Status/Result from the current function.
-#define FAMFS_TRY(expr)                              \
-  do {                                               \
-    auto&& famfs_try_r_ = (expr);                    \
+#define FAMFS_TRY(expr)                                  \
+  do {                                                   \
+    auto&& famfs_try_r_ = (expr);                        \
     if (!famfs_try_r_.ok()) return famfs_try_r_.error(); \
   } while (0)

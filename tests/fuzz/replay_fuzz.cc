@@ -26,8 +26,6 @@
 
 #include "../unit/fake_device.h"
 #include "engine/allocator.h"
-#include "engine/check_report.h"
-#include "engine/host_area_report.h"
 #include "engine/host_registry.h"
 #include "engine/volume.h"
 #include "omf/bytes.h"
@@ -35,6 +33,8 @@
 #include "omf/host_area.h"
 #include "omf/layout.h"
 #include "omf/path_rules.h"
+#include "tools/check_report.h"
+#include "tools/host_area_report.h"
 
 namespace {
 

@@ -12,7 +12,7 @@ constexpr uint64_t kMiB = 1ULL << 20, kGiB = 1ULL << 30, kAu = 2 * kMiB;
 
 omf::Geometry geo(uint64_t size) { return {size, omf::kLogOffset, omf::kDefaultLogLen, kAu}; }
 
-TEST(AllocationBitmap, SetClearCountAndSearch) {
+TEST(AllocationBitmap, SetRangeReturnsBitsAlreadySetClipsAtTheEndAndSearchesAreFirstFit) {
   AllocationBitmap b(200);
   EXPECT_EQ(b.set_range(10, 100), 0u);
   EXPECT_EQ(b.count_set(), 100u);

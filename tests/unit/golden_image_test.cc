@@ -3,7 +3,7 @@
 
 #include <array>
 
-#include "engine/check_report.h"
+#include "tools/check_report.h"
 #include "engine/volume.h"
 #include "golden.h"
 #include "omf/bytes.h"
@@ -58,8 +58,7 @@ TEST_P(GoldenImage, DecodesToItsJson) {
 
   json report = check_report_json(v);
   ASSERT_EQ(report["dirs"].size(), want["dirs"].size());
-  for (size_t i = 0; i < want["dirs"].size(); ++i)
-    EXPECT_EQ(report["dirs"][i], want["dirs"][i]) << "dir " << i;
+  for (size_t i = 0; i < want["dirs"].size(); ++i) EXPECT_EQ(report["dirs"][i], want["dirs"][i]) << "dir " << i;
   ASSERT_EQ(report["files"].size(), want["files"].size());
   for (size_t i = 0; i < want["files"].size(); ++i) {
     json w = want["files"][i];
@@ -107,8 +106,7 @@ TEST_P(GoldenImage, EveryRecordReencodesByteForByte) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Reference, GoldenImage,
-                         ::testing::Values("basic", "interleaved", "biglog", "fulllog"));
+INSTANTIATE_TEST_SUITE_P(Reference, GoldenImage, ::testing::Values("basic", "interleaved", "biglog", "fulllog"));
 
 }  // namespace
 }  // namespace famfs

@@ -10,10 +10,10 @@
 #include <thread>
 
 #include "engine/format.h"
-#include "engine/host_area_report.h"
 #include "engine/host_registry.h"
 #include "fake_device.h"
 #include "omf/bytes.h"
+#include "tools/host_area_report.h"
 
 namespace famfs {
 namespace {
@@ -66,11 +66,21 @@ class SharedDevice final : public Device {
   const std::string& path() const override { return d_.path(); }
   uint64_t size() const override { return d_.size(); }
   bool writable() const override { return true; }
-  Status read(uint64_t o, void* p, size_t n) override { return locked([&] { return d_.read(o, p, n); }); }
-  Status write(uint64_t o, const void* p, size_t n) override { return locked([&] { return d_.write(o, p, n); }); }
-  Status zero(uint64_t o, uint64_t n) override { return locked([&] { return d_.zero(o, n); }); }
-  Status flush(uint64_t o, uint64_t n) override { return locked([&] { return d_.flush(o, n); }); }
-  Status invalidate(uint64_t o, uint64_t n) override { return locked([&] { return d_.invalidate(o, n); }); }
+  Status read(uint64_t o, void* p, size_t n) override {
+    return locked([&] { return d_.read(o, p, n); });
+  }
+  Status write(uint64_t o, const void* p, size_t n) override {
+    return locked([&] { return d_.write(o, p, n); });
+  }
+  Status zero(uint64_t o, uint64_t n) override {
+    return locked([&] { return d_.zero(o, n); });
+  }
+  Status flush(uint64_t o, uint64_t n) override {
+    return locked([&] { return d_.flush(o, n); });
+  }
+  Status invalidate(uint64_t o, uint64_t n) override {
+    return locked([&] { return d_.invalidate(o, n); });
+  }
   uint8_t* map_view() override { return d_.map_view(); }
 
  private:
@@ -98,7 +108,8 @@ TEST(HostArea, InitZeroesStaleBytesAndWritesTheHeader) {
   EXPECT_TRUE(view->bad_slots.empty());
   // The header was written back.
   bool flushed = false;
-  for (const auto& f : dev.flushes) flushed |= f.offset <= omf::kHostAreaOffset && f.offset + f.len >= omf::kHostAreaOffset + 64;
+  for (const auto& f : dev.flushes)
+    flushed |= f.offset <= omf::kHostAreaOffset && f.offset + f.len >= omf::kHostAreaOffset + 64;
   EXPECT_TRUE(flushed);
 }
 
@@ -302,7 +313,8 @@ TEST(SlotClaim, TwoHostsJoiningAtTheSameInstantEndInDifferentSlots) {
 TEST(SlotClaim, FullTableIsNoSpace) {
   FakeDevice dev(kDevSize);
   ASSERT_TRUE(init_host_area(dev, uuid_of(1)));
-  for (uint32_t i = 0; i < omf::kHostSlotCount; ++i) ASSERT_TRUE(write_host_slot(dev, i, slot_for(uuid_of(1000 + i), 1)));
+  for (uint32_t i = 0; i < omf::kHostSlotCount; ++i)
+    ASSERT_TRUE(write_host_slot(dev, i, slot_for(uuid_of(1000 + i), 1)));
   auto slot = claim_host_slot(dev, slot_for(uuid_of(5), 10), quick_rules());
   ASSERT_FALSE(slot);
   EXPECT_EQ(slot.error().code(), Errc::no_space);

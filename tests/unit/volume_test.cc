@@ -6,7 +6,7 @@
 #include <array>
 #include <cstring>
 
-#include "engine/check_report.h"
+#include "tools/check_report.h"
 #include "engine/format.h"
 #include "fake_device.h"
 #include "volume_fixture.h"

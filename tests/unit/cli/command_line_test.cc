@@ -59,7 +59,7 @@ TEST(CliCommandLine, InterleaveOptionsGoTogether) {
   EXPECT_NE(parse_error({"cp", "x", "y", "--chunk-size", "2M"}).find("go together"), std::string::npos);
 }
 
-TEST(CliCommandLine, FormatOptions) {
+TEST(CliCommandLine, FormatTakesLogSizeAndForceWhichDefaultToUnsetAndOff) {
   Request r = parse_ok({"format", "--log-size", "16M", "--force"});
   EXPECT_EQ(r.command, Command::format);
   EXPECT_EQ(r.log_size, 16u << 20);

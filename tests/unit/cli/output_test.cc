@@ -7,7 +7,7 @@
 namespace famfs::cli {
 namespace {
 
-TEST(CliOutput, HumanSizes) {
+TEST(CliOutput, HumanSizeIsIecWithOneDecimalAndBytesAndHumanShowsBothFromOneKiB) {
   EXPECT_EQ(human_size(0), "0 B");
   EXPECT_EQ(human_size(1023), "1023 B");
   EXPECT_EQ(human_size(1024), "1 KiB");

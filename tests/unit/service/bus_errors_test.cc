@@ -1,58 +1,39 @@
+// The boundary between famfs errors and D-Bus errors.
 #include "service/bus_errors.h"
 
 #include <gtest/gtest.h>
 
-#include <map>
 #include <string>
 
 namespace famfs::service {
 namespace {
 
-using OptionMap = std::map<std::string, sdbus::Variant>;
+TEST(BusErrors, EveryErrorCategoryHasItsOwnName) {
+  EXPECT_EQ(dbus_error_name(Errc::invalid_argument), "org.famfs.Famfs1.Error.InvalidArgument");
+  EXPECT_EQ(dbus_error_name(Errc::memory_error), "org.famfs.Famfs1.Error.DeviceFailed");
+  EXPECT_EQ(dbus_error_name(Errc::not_famfs), "org.famfs.Famfs1.Error.NotFormatted");
+  EXPECT_EQ(dbus_error_name(Errc::permission_denied), "org.famfs.Famfs1.Error.AccessDenied");
+  EXPECT_EQ(dbus_error_name(Errc::busy), "org.famfs.Famfs1.Error.Busy");
+}
 
-// The InvalidArgument message Options gives for OPTIONS (or "" if none).
-std::string refusal(const OptionMap& options) {
-  try {
-    Options o(options, {{"mode", "u"}, {"zero", "b"}});
-  } catch (const sdbus::Error& e) {
-    EXPECT_EQ(e.getName(), "org.famfs.Famfs1.Error.InvalidArgument");
-    return e.getMessage();
+TEST(BusErrors, AnErrorKeepsItsMessage) {
+  sdbus::Error e = to_dbus_error(Error(Errc::exists, "a/b already exists"));
+  EXPECT_EQ(e.getName(), "org.famfs.Famfs1.Error.Exists");
+  EXPECT_EQ(e.getMessage(), "a/b already exists");
+}
+
+TEST(BusErrors, InvalidPathIsRefusedAndTheRootOnlyWhenAllowed) {
+  EXPECT_NO_THROW(require_valid_path("a/b"));
+  EXPECT_NO_THROW(require_valid_path("", true));
+  for (const char* bad : {"", "/a", "a/../b", "a//b"}) {
+    try {
+      require_valid_path(bad);
+      ADD_FAILURE() << "accepted \"" << bad << "\"";
+    } catch (const sdbus::Error& e) {
+      EXPECT_EQ(e.getName(), "org.famfs.Famfs1.Error.InvalidPath") << bad;
+      EXPECT_FALSE(e.getMessage().empty());
+    }
   }
-  return "";
-}
-
-TEST(Options, AcceptKnownKeysOfTheirType) {
-  OptionMap m{{"mode", sdbus::Variant(uint32_t{0600})}, {"zero", sdbus::Variant(false)}};
-  Options o(m, {{"mode", "u"}, {"zero", "b"}});
-  EXPECT_EQ(o.u32("mode"), 0600u);
-  EXPECT_EQ(o.boolean("zero"), false);
-}
-
-TEST(Options, UnknownKeyIsNamedWithTheKnownOnes) {
-  std::string m = refusal({{"colour", sdbus::Variant(std::string("blue"))}});
-  EXPECT_EQ(m, "unknown option 'colour' (known: mode, zero)");
-}
-
-TEST(Options, WrongTypeIsNamed) {
-  EXPECT_EQ(refusal({{"mode", sdbus::Variant(std::string("0644"))}}), "option 'mode' must be of type u, got s");
-}
-
-TEST(Options, HostileKeysGiveAShortOneLineMessage) {
-  std::string huge(1 << 20, 'k');
-  std::string m = refusal({{huge, sdbus::Variant(true)}});
-  EXPECT_LT(m.size(), 200u) << m;
-  EXPECT_NE(m.find("'" + std::string(64, 'k') + "'... (1048576 bytes)"), std::string::npos) << m;
-  m = refusal({{"line\nbreak\\", sdbus::Variant(true)}});
-  EXPECT_EQ(m.find('\n'), std::string::npos);
-  EXPECT_NE(m.find("'line\\x0abreak\\x5c'"), std::string::npos) << m;
-}
-
-TEST(Options, LongKeysAreCutAtACharacterBoundary) {
-  // 63 ASCII bytes, then a 2-byte character straddling the 64-byte cut.
-  std::string key = std::string(63, 'a') + "\xc3\xa9" + "tail";
-  std::string m = refusal({{key, sdbus::Variant(true)}});
-  EXPECT_NE(m.find("'" + std::string(63, 'a') + "'..."), std::string::npos) << m;
-  EXPECT_EQ(m.find('\xc3'), std::string::npos) << m;
 }
 
 }  // namespace

@@ -11,7 +11,7 @@
 
 #include "../fake_device.h"
 #include "engine/format.h"
-#include "engine/host_area_report.h"
+#include "engine/host_registry.h"
 #include "service/log.h"
 
 namespace famfs::service {

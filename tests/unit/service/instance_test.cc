@@ -78,9 +78,11 @@ TEST_F(InstanceTest, UnformattedDeviceIsReportedAndCanBeFormatted) {
   inst->start();
   EXPECT_EQ(inst->state(), InstanceState::unformatted);
   EXPECT_EQ(inst->role_name(), "");
+  EXPECT_EQ(inst->role(), std::nullopt);
   ASSERT_TRUE(inst->format(8 * kMiB, false).ok());
   EXPECT_EQ(inst->state(), InstanceState::ready);
   EXPECT_EQ(inst->role_name(), "master");
+  EXPECT_EQ(inst->role(), Role::master);
   Status again = inst->format(8 * kMiB, false);
   ASSERT_FALSE(again.ok()) << "a valid file system is not overwritten without force";
   EXPECT_EQ(again.error().code(), Errc::exists);
@@ -94,6 +96,7 @@ TEST_F(InstanceTest, ClientSeesWhatTheMasterCreatesAfterPolling) {
   auto client = make(kClient);
   client->start();
   ASSERT_EQ(client->role_name(), "client");
+  EXPECT_EQ(client->role(), Role::client);
   ASSERT_TRUE(master->make_directory(DirRequest{"a/b", 0755, 0, 0}, true).ok());
   FileRequest f;
   f.path = "a/b/file";

@@ -1,6 +1,4 @@
-#include "engine/host_area_report.h"
-
-#include <time.h>
+#include "tools/host_area_report.h"
 
 #include <cinttypes>
 #include <cstdio>
@@ -10,12 +8,6 @@
 namespace famfs {
 
 using nlohmann::json;
-
-uint64_t wall_clock_us() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
-}
 
 namespace {
 
@@ -31,8 +23,10 @@ std::string age(uint64_t beat_us, uint64_t now_us) {
 }
 
 json identity_json(const omf::HostIdentity& h) {
-  return {{"system_uuid", h.system_uuid.to_string()}, {"boot_id", h.boot_id.to_string()},
-          {"hostname", h.hostname}, {"pid", h.pid}};
+  return {{"system_uuid", h.system_uuid.to_string()},
+          {"boot_id", h.boot_id.to_string()},
+          {"hostname", h.hostname},
+          {"pid", h.pid}};
 }
 
 }  // namespace
@@ -50,7 +44,8 @@ std::vector<HostAreaNote> host_area_notes(const HostAreaView& view, const omf::S
                                              ", the superblock's master is " + sb.system_uuid.to_string()});
     if (m->state == omf::MasterState::beating && stale(m->beat_time_us, m->interval_ms, now_us))
       notes.push_back({"stale_master", "master " + m->host.hostname + " (" + m->host.system_uuid.to_string() +
-                                           ") last beat " + age(m->beat_time_us, now_us) + " and did not stop cleanly"});
+                                           ") last beat " + age(m->beat_time_us, now_us) +
+                                           " and did not stop cleanly"});
   }
   for (const auto& [slot, why] : view.bad_slots)
     notes.push_back({"bad_slot", "slot " + std::to_string(slot) + ": " + why});
@@ -102,7 +97,8 @@ json host_area_json(const HostAreaView& view, const omf::SuperblockRecord& sb, u
   }
   out["hosts"] = std::move(hosts);
   json notes = json::array();
-  for (const HostAreaNote& n : host_area_notes(view, sb, now_us)) notes.push_back({{"kind", n.kind}, {"message", n.message}});
+  for (const HostAreaNote& n : host_area_notes(view, sb, now_us))
+    notes.push_back({{"kind", n.kind}, {"message", n.message}});
   out["notes"] = std::move(notes);
   return out;
 }
@@ -125,8 +121,7 @@ std::string host_area_text(const HostAreaView& view, const omf::SuperblockRecord
       const omf::HostSlot& s = e.record;
       snprintf(buf, sizeof buf, "  host slot %u: %s %s %s %s, applied %" PRIu64 ", last beat %s\n", e.slot,
                s.host.hostname.c_str(), s.host.system_uuid.to_string().c_str(), omf::host_role_name(s.role),
-               omf::host_state_name(s.state),
-               s.applied, age(s.beat_time_us, now_us).c_str());
+               omf::host_state_name(s.state), s.applied, age(s.beat_time_us, now_us).c_str());
       out += buf;
     }
   }

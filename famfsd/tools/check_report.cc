@@ -1,4 +1,4 @@
-#include "engine/check_report.h"
+#include "tools/check_report.h"
 
 #include <cinttypes>
 #include <cstdio>
@@ -6,23 +6,6 @@
 namespace famfs {
 
 using nlohmann::json;
-
-CheckFigures check_figures(const Volume& v) {
-  const ReplayedState& s = v.state();
-  CheckFigures f;
-  f.files = s.names().file_count();
-  f.dirs = s.names().directory_count();
-  f.entries_used = v.log_entries();
-  f.entries_capacity = v.log_capacity();
-  f.bad_entries = s.bad_entries();
-  f.crosslinks = s.crosslinks();
-  f.problems = v.problems().size() + (v.fatal() ? 1 : 0);
-  f.device_size = v.geometry().device_size;
-  f.allocated = s.allocator().allocated_bytes();
-  f.free = s.allocator().free_bytes();
-  f.sum_of_file_sizes = s.names().sum_of_file_sizes();
-  return f;
-}
 
 static json extents_json(const std::vector<omf::Extent>& xs) {
   json out = json::array();
@@ -54,8 +37,14 @@ json check_report_json(const Volume& v) {
     if (n.is_dir) {
       dirs.push_back({{"index", n.log_index}, {"path", n.path}, {"mode", n.mode}, {"uid", n.uid}, {"gid", n.gid}});
     } else {
-      files.push_back({{"index", n.log_index}, {"path", n.path}, {"size", n.size}, {"mode", n.mode},
-                       {"uid", n.uid}, {"gid", n.gid}, {"flags", n.flags}, {"map", map_to_json(n.map)}});
+      files.push_back({{"index", n.log_index},
+                       {"path", n.path},
+                       {"size", n.size},
+                       {"mode", n.mode},
+                       {"uid", n.uid},
+                       {"gid", n.gid},
+                       {"flags", n.flags},
+                       {"map", map_to_json(n.map)}});
     }
   });
   for (const Problem& p : v.problems()) problems.push_back(problem_json(p));
@@ -73,24 +62,41 @@ json check_report_json(const Volume& v) {
   return {
       {"device", v.superblock().record.dev_name.empty() ? json(nullptr) : json(r.dev_name)},
       {"superblock",
-       {{"magic", r.magic}, {"version", r.version}, {"log_offset", r.log_offset}, {"log_len", r.log_len},
-        {"alloc_unit", r.alloc_unit}, {"omf_major", r.omf_major}, {"omf_minor", r.omf_minor},
-        {"fs_uuid", r.fs_uuid.to_string()}, {"dev_uuid", r.dev_uuid.to_string()},
-        {"system_uuid", r.system_uuid.to_string()}, {"crc", r.crc}, {"dev_size", r.dev_size},
+       {{"magic", r.magic},
+        {"version", r.version},
+        {"log_offset", r.log_offset},
+        {"log_len", r.log_len},
+        {"alloc_unit", r.alloc_unit},
+        {"omf_major", r.omf_major},
+        {"omf_minor", r.omf_minor},
+        {"fs_uuid", r.fs_uuid.to_string()},
+        {"dev_uuid", r.dev_uuid.to_string()},
+        {"system_uuid", r.system_uuid.to_string()},
+        {"crc", r.crc},
+        {"dev_size", r.dev_size},
         {"dev_name", r.dev_name}}},
       {"log",
-       {{"next_index", h.next_index}, {"next_seqnum", h.next_seqnum}, {"last_index", h.last_index},
-        {"used", f.entries_used}, {"capacity", f.entries_capacity}}},
+       {{"next_index", h.next_index},
+        {"next_seqnum", h.next_seqnum},
+        {"last_index", h.last_index},
+        {"used", f.entries_used},
+        {"capacity", f.entries_capacity}}},
       {"dirs", std::move(dirs)},
       {"files", std::move(files)},
       {"problems", std::move(problems)},
       {"capacity",
-       {{"device_size", f.device_size}, {"allocated", f.allocated}, {"free", f.free},
+       {{"device_size", f.device_size},
+        {"allocated", f.allocated},
+        {"free", f.free},
         {"sum_of_file_sizes", f.sum_of_file_sizes}}},
       {"deletion", std::move(deletion)},
       {"summary",
-       {{"files", f.files}, {"dirs", f.dirs}, {"bad_entries", f.bad_entries}, {"crosslinks", f.crosslinks},
-        {"problems", f.problems}, {"clean", f.problems == 0}}},
+       {{"files", f.files},
+        {"dirs", f.dirs},
+        {"bad_entries", f.bad_entries},
+        {"crosslinks", f.crosslinks},
+        {"problems", f.problems},
+        {"clean", f.problems == 0}}},
   };
 }
 
@@ -108,11 +114,11 @@ std::string check_report_text(const Volume& v, bool verbose) {
   const omf::SuperblockRecord& r = v.superblock().record;
   CheckFigures f = check_figures(v);
   std::string out;
-  out += fmt("famfs file system %s (version %" PRIu64 ", OMF %u.%u)\n", r.fs_uuid.to_string().c_str(),
-             r.version, r.omf_major, r.omf_minor);
+  out += fmt("famfs file system %s (version %" PRIu64 ", OMF %u.%u)\n", r.fs_uuid.to_string().c_str(), r.version,
+             r.omf_major, r.omf_minor);
   out += fmt("  master system UUID %s\n", r.system_uuid.to_string().c_str());
-  out += fmt("  log: %" PRIu64 " of %" PRIu64 " entries used (%" PRIu64 " bytes)\n", f.entries_used,
-             f.entries_capacity, r.log_len);
+  out += fmt("  log: %" PRIu64 " of %" PRIu64 " entries used (%" PRIu64 " bytes)\n", f.entries_used, f.entries_capacity,
+             r.log_len);
   out += fmt("  %" PRIu64 " files, %" PRIu64 " directories\n", f.files, f.dirs);
   out += fmt("  device %" PRIu64 " bytes: allocated %" PRIu64 ", free %" PRIu64 ", sum of file sizes %" PRIu64 "\n",
              f.device_size, f.allocated, f.free, f.sum_of_file_sizes);
@@ -137,8 +143,8 @@ std::string check_report_text(const Volume& v, bool verbose) {
   auto problems = v.problems();
   for (const Problem& p : problems) {
     std::string where = p.index == kNoIndex ? "" : fmt("entry %" PRIu64 ": ", p.index);
-    out += fmt("  problem (%s): %s%s\n", std::string(problem_kind_name(p.kind)).c_str(), where.c_str(),
-               p.message.c_str());
+    out +=
+        fmt("  problem (%s): %s%s\n", std::string(problem_kind_name(p.kind)).c_str(), where.c_str(), p.message.c_str());
   }
   if (v.fatal()) out += "  problem (log_header): " + v.fatal()->message() + "\n";
   out += f.problems == 0 ? "clean\n" : fmt("%" PRIu64 " problem(s) found\n", f.problems);

@@ -27,7 +27,4 @@ nlohmann::json host_area_json(const HostAreaView& view, const omf::SuperblockRec
 // The same as indented text lines ("  host area: ...").
 std::string host_area_text(const HostAreaView& view, const omf::SuperblockRecord& sb, uint64_t now_us);
 
-// Wall clock (CLOCK_REALTIME) in microseconds since the epoch.
-uint64_t wall_clock_us();
-
 }  // namespace famfs

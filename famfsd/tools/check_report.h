@@ -1,23 +1,15 @@
-// fsck's view of a volume: figures, listing and problems, as JSON and text.
+// fsck's report of a volume (fsck.famfs --json and its text form): superblock,
+// log, listing, problems and figures. Part of the tools, not the engine.
 #pragma once
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "engine/check_figures.h"
 #include "engine/volume.h"
 
 namespace famfs {
-
-// Capacity and log figures (all derived from the volume, nothing cached).
-struct CheckFigures {
-  uint64_t files = 0, dirs = 0;
-  uint64_t entries_used = 0, entries_capacity = 0;
-  uint64_t bad_entries = 0, crosslinks = 0, problems = 0;
-  uint64_t device_size = 0, allocated = 0, free = 0, sum_of_file_sizes = 0;
-};
-
-CheckFigures check_figures(const Volume& volume);
 
 // JSON form of a file map: {type: "simple", extents: [...]} or
 // {type: "interleaved", nstrips, chunk_size, strips: [...]}.

@@ -10,6 +10,8 @@
 #include <linux/fs.h>
 #include <linux/mutex.h>
 #include <linux/rbtree.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
 #include <linux/iomap.h>
 #include <linux/famfs_ioctl.h>
 
@@ -92,8 +94,18 @@ struct famfs_fs_info {
 	 */
 	struct rb_root mapped_ranges;
 
-	/* set once on memory failure or device removal; never cleared */
+	/*
+	 * Shutdown (famfs_shutdown.c). shutdown is set once, never cleared;
+	 * it and the fields after it change under state_lock.
+	 */
 	bool shutdown;
+	spinlock_t state_lock;
+	bool released;		/* mappings zapped, device references dropped */
+	u32 reason;		/* enum famfs_shutdown_reason */
+	u64 fail_offset;	/* memory failure: what the kernel reported */
+	u64 fail_len;
+	bool watching;		/* watch queued until unmount */
+	struct delayed_work watch;	/* device poll and shutdown steps 2-4 */
 };
 
 static inline struct famfs_fs_info *FAMFS_SB(struct super_block *sb)
@@ -112,8 +124,19 @@ static inline struct famfs_file_map *famfs_inode_map(struct inode *inode)
 	return smp_load_acquire((struct famfs_file_map **)&inode->i_private);
 }
 
-/* famfs_super.c */
-void famfs_shutdown(struct famfs_fs_info *fsi, const char *why);
+/* famfs_shutdown.c */
+void famfs_shutdown(struct famfs_fs_info *fsi, u32 reason, u64 off, u64 len);
+int famfs_io_begin(void);
+void famfs_io_end(int idx);
+const char *famfs_reason_name(u32 reason);
+void famfs_get_state(struct famfs_fs_info *fsi, struct famfs_ioc_state *st);
+long famfs_sb_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+void famfs_watch_init(struct famfs_fs_info *fsi);
+void famfs_watch_start(struct famfs_fs_info *fsi);
+void famfs_watch_stop(struct famfs_fs_info *fsi);
+int famfs_shutdown_init(void);
+void famfs_shutdown_exit(void);
+extern const struct file_operations famfs_dir_operations;
 
 /* famfs_map.c */
 long famfs_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
@@ -128,12 +151,15 @@ extern const struct address_space_operations famfs_dax_aops;
 /* famfs_pmem.c */
 int famfs_pmem_open(struct famfs_fs_info *fsi, const char *path, bool rdonly);
 void famfs_pmem_close(struct famfs_fs_info *fsi);
+void famfs_pmem_release(struct famfs_fs_info *fsi);
 
 /* famfs_devdax.c */
 int famfs_devdax_open(struct famfs_fs_info *fsi, const char *path,
 		      bool rdonly);
 void famfs_devdax_close(struct famfs_fs_info *fsi);
 bool famfs_devdax_alive(struct famfs_fs_info *fsi);
+bool famfs_devdax_dying(struct famfs_fs_info *fsi);
+void famfs_devdax_release(struct famfs_fs_info *fsi);
 phys_addr_t famfs_devdax_phys(struct famfs_fs_info *fsi, u64 dev_off);
 void *famfs_devdax_kaddr(struct famfs_fs_info *fsi, u64 dev_off);
 bool famfs_devdax_synchronous(struct famfs_fs_info *fsi);

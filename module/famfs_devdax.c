@@ -11,8 +11,8 @@
  * get_dev_pagemap() that the range is ZONE_DEVICE memory of type
  * MEMORY_DEVICE_GENERIC (device-dax; pmem in fs-dax mode is FS_DAX and
  * System RAM has no pagemap). The pagemap reference, a device reference
- * and the open file are held until unmount: an unbind of the device waits
- * for the unmount instead of freeing memory famfs still serves.
+ * and the open file are held until the mount shuts down (at the latest
+ * when the watch sees the device dying, famfs_shutdown.c) or unmounts.
  */
 
 #include <linux/dax.h>
@@ -46,6 +46,7 @@ struct famfs_devdax {
 	phys_addr_t phys;
 	u64 size;
 	void *kaddr;			/* direct map of [phys, phys + size) */
+	bool released;			/* refs dropped: only claim/devt left */
 };
 
 /* device-dax devices mounted by famfs: one mount per device */
@@ -213,6 +214,35 @@ int famfs_devdax_open(struct famfs_fs_info *fsi, const char *path,
 	return 0;
 }
 
+static void famfs_devdax_put_refs(struct famfs_devdax *dd)
+{
+	if (dd->pgmap)
+		put_dev_pagemap(dd->pgmap);
+	dd->pgmap = NULL;
+	if (dd->dev)
+		put_device(dd->dev);
+	dd->dev = NULL;
+	if (dd->file)
+		filp_close(dd->file, NULL);
+	dd->file = NULL;
+	dd->dax_dev = NULL;	/* lived as long as the file */
+	dd->kaddr = NULL;
+}
+
+/*
+ * Shutdown step 4. The claim stays until unmount: the device cannot be
+ * mounted twice while this super block exists.
+ */
+void famfs_devdax_release(struct famfs_fs_info *fsi)
+{
+	struct famfs_devdax *dd = fsi->devdax;
+
+	if (!dd)
+		return;
+	WRITE_ONCE(dd->released, true);
+	famfs_devdax_put_refs(dd);
+}
+
 void famfs_devdax_close(struct famfs_fs_info *fsi)
 {
 	struct famfs_devdax *dd = fsi->devdax;
@@ -220,14 +250,22 @@ void famfs_devdax_close(struct famfs_fs_info *fsi)
 	if (!dd)
 		return;
 	famfs_devdax_unclaim(dd);
-	if (dd->pgmap)
-		put_dev_pagemap(dd->pgmap);
-	if (dd->dev)
-		put_device(dd->dev);
-	if (dd->file)
-		filp_close(dd->file, NULL);
+	famfs_devdax_put_refs(dd);
 	kfree(dd);
 	fsi->devdax = NULL;
+}
+
+/*
+ * Being unbound: kill_dev_dax() calls kill_dax(), and memunmap_pages()
+ * kills the pagemap's ref before it waits for it. Watch work only.
+ */
+bool famfs_devdax_dying(struct famfs_fs_info *fsi)
+{
+	struct famfs_devdax *dd = fsi->devdax;
+
+	if (!dd || dd->released || !dd->pgmap)
+		return true;
+	return percpu_ref_is_dying(&dd->pgmap->ref) || !famfs_devdax_alive(fsi);
 }
 
 bool famfs_devdax_alive(struct famfs_fs_info *fsi)
@@ -236,6 +274,8 @@ bool famfs_devdax_alive(struct famfs_fs_info *fsi)
 	bool alive;
 	int id;
 
+	if (READ_ONCE(dd->released) || !dd->dax_dev)
+		return false;
 	id = dax_read_lock();
 	alive = dax_alive(dd->dax_dev);
 	dax_read_unlock(id);
@@ -244,7 +284,7 @@ bool famfs_devdax_alive(struct famfs_fs_info *fsi)
 
 bool famfs_devdax_synchronous(struct famfs_fs_info *fsi)
 {
-	return dax_synchronous(fsi->devdax->dax_dev);
+	return fsi->devdax->dax_dev && dax_synchronous(fsi->devdax->dax_dev);
 }
 
 phys_addr_t famfs_devdax_phys(struct famfs_fs_info *fsi, u64 dev_off)

@@ -23,11 +23,10 @@
 
 /*
  * Common checks before any data access: returns the map or an error.
- * @may_shutdown: not in page faults, where tearing down mappings of the
- * faulting mm is not wanted; the fault just fails.
+ * Callers are inside famfs_io_begin()/famfs_io_end(): a shutdown waits for
+ * them before it zaps mappings and drops the device (famfs_shutdown.c).
  */
-static struct famfs_file_map *famfs_check_map(struct inode *inode,
-					      bool may_shutdown)
+static struct famfs_file_map *famfs_data_map(struct inode *inode)
 {
 	struct famfs_fs_info *fsi = FAMFS_SB(inode->i_sb);
 	struct famfs_file_map *map;
@@ -35,24 +34,13 @@ static struct famfs_file_map *famfs_check_map(struct inode *inode,
 	if (famfs_is_shutdown(fsi))
 		return ERR_PTR(-EIO);
 	if (fsi->kind == FAMFS_DEV_DEVDAX && !famfs_devdax_alive(fsi)) {
-		if (may_shutdown)
-			famfs_shutdown(fsi, "device-dax device went away");
+		famfs_shutdown(fsi, FAMFS_REASON_DEVICE_GONE, 0, 0);
 		return ERR_PTR(-EIO);
 	}
 	map = famfs_inode_map(inode);
 	if (!map)
 		return ERR_PTR(-ENODATA);
 	return map;
-}
-
-static struct famfs_file_map *famfs_data_map(struct inode *inode)
-{
-	return famfs_check_map(inode, true);
-}
-
-static struct famfs_file_map *famfs_fault_map(struct inode *inode)
-{
-	return famfs_check_map(inode, false);
 }
 
 /* ---- pmem: iomap ---- */
@@ -62,7 +50,7 @@ static int famfs_iomap_begin(struct inode *inode, loff_t pos, loff_t length,
 			     struct iomap *srcmap)
 {
 	struct famfs_fs_info *fsi = FAMFS_SB(inode->i_sb);
-	struct famfs_file_map *map = famfs_fault_map(inode);
+	struct famfs_file_map *map = famfs_data_map(inode);
 	u64 dev_off, len;
 	int rc;
 
@@ -147,10 +135,13 @@ static ssize_t famfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	loff_t size;
 	ssize_t rc;
 
+	int idx;
+
 	if (!iov_iter_count(to))
 		return 0;
 
 	inode_lock_shared(inode);
+	idx = famfs_io_begin();
 	map = famfs_data_map(inode);
 	if (IS_ERR(map)) {
 		rc = PTR_ERR(map);
@@ -168,6 +159,7 @@ static ssize_t famfs_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	else
 		rc = famfs_devdax_rw(iocb, to, map);
 out:
+	famfs_io_end(idx);
 	inode_unlock_shared(inode);
 	if (rc > 0)
 		file_accessed(iocb->ki_filp);
@@ -181,8 +173,10 @@ static ssize_t famfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	struct famfs_file_map *map;
 	loff_t size;
 	ssize_t rc;
+	int idx;
 
 	inode_lock(inode);
+	idx = famfs_io_begin();
 	map = famfs_data_map(inode);
 	if (IS_ERR(map)) {
 		rc = PTR_ERR(map);
@@ -211,6 +205,7 @@ static ssize_t famfs_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	else
 		rc = famfs_devdax_rw(iocb, from, map);
 out:
+	famfs_io_end(idx);
 	inode_unlock(inode);
 	return rc;
 }
@@ -226,10 +221,14 @@ static vm_fault_t famfs_pmem_huge_fault(struct vm_fault *vmf,
 	struct famfs_file_map *map;
 	vm_fault_t ret;
 	pfn_t pfn;
+	int idx;
 
-	map = famfs_fault_map(inode);
-	if (IS_ERR(map))
+	idx = famfs_io_begin();
+	map = famfs_data_map(inode);
+	if (IS_ERR(map)) {
+		famfs_io_end(idx);
 		return VM_FAULT_SIGBUS;
+	}
 
 	if (write) {
 		sb_start_pagefault(inode->i_sb);
@@ -240,6 +239,7 @@ static vm_fault_t famfs_pmem_huge_fault(struct vm_fault *vmf,
 		ret = dax_finish_sync_fault(vmf, size, pfn);
 	if (write)
 		sb_end_pagefault(inode->i_sb);
+	famfs_io_end(idx);
 	return ret;
 }
 
@@ -304,12 +304,12 @@ static vm_fault_t famfs_devdax_pmd_fault(struct vm_fault *vmf,
 	return vmf_insert_pfn_pmd(vmf, pfn, vmf->flags & FAULT_FLAG_WRITE);
 }
 
-static vm_fault_t famfs_devdax_huge_fault(struct vm_fault *vmf,
-					  famfs_fault_size_t size)
+static vm_fault_t famfs_devdax_do_fault(struct vm_fault *vmf,
+					famfs_fault_size_t size)
 {
 	struct inode *inode = file_inode(vmf->vma->vm_file);
 	struct famfs_fs_info *fsi = FAMFS_SB(inode->i_sb);
-	struct famfs_file_map *map = famfs_fault_map(inode);
+	struct famfs_file_map *map = famfs_data_map(inode);
 
 	if (IS_ERR(map))
 		return VM_FAULT_SIGBUS;
@@ -329,6 +329,16 @@ static vm_fault_t famfs_devdax_huge_fault(struct vm_fault *vmf,
 	return VM_FAULT_FALLBACK;
 }
 
+static vm_fault_t famfs_devdax_huge_fault(struct vm_fault *vmf,
+					  famfs_fault_size_t size)
+{
+	int idx = famfs_io_begin();
+	vm_fault_t ret = famfs_devdax_do_fault(vmf, size);
+
+	famfs_io_end(idx);
+	return ret;
+}
+
 static vm_fault_t famfs_devdax_fault(struct vm_fault *vmf)
 {
 	return famfs_devdax_huge_fault(vmf, FAMFS_FAULT_PTE);
@@ -341,7 +351,7 @@ static const struct vm_operations_struct famfs_devdax_vm_ops = {
 
 /* ---- mmap ---- */
 
-static int famfs_mmap(struct file *file, struct vm_area_struct *vma)
+static int famfs_do_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct inode *inode = file_inode(file);
 	struct famfs_fs_info *fsi = FAMFS_SB(inode->i_sb);
@@ -379,6 +389,15 @@ static int famfs_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
+static int famfs_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	int idx = famfs_io_begin();
+	int rc = famfs_do_mmap(file, vma);
+
+	famfs_io_end(idx);
+	return rc;
+}
+
 /*
  * device-dax: stores through a mapping may still sit in this CPU's caches;
  * write back [start, end] of the file so the memory (and other hosts
@@ -412,12 +431,17 @@ static int famfs_fsync(struct file *file, loff_t start, loff_t end,
 	struct inode *inode = file_inode(file);
 	struct famfs_fs_info *fsi = FAMFS_SB(inode->i_sb);
 
+	int idx, rc;
+
 	if (famfs_is_shutdown(fsi))
 		return -EIO;
 	/* pmem: flush CPU caches of the pages dirtied through mmap */
 	if (fsi->kind == FAMFS_DEV_PMEM)
 		return file_write_and_wait_range(file, start, end);
-	return famfs_devdax_fsync(inode, start, end);
+	idx = famfs_io_begin();
+	rc = famfs_devdax_fsync(inode, start, end);
+	famfs_io_end(idx);
+	return rc;
 }
 
 const struct file_operations famfs_file_operations = {
@@ -443,10 +467,16 @@ static int famfs_writepages(struct address_space *mapping,
 			    struct writeback_control *wbc)
 {
 	struct famfs_fs_info *fsi = FAMFS_SB(mapping->host->i_sb);
+	int idx, rc = 0;
 
-	if (fsi->kind != FAMFS_DEV_PMEM || !fsi->dax_dev)
+	if (fsi->kind != FAMFS_DEV_PMEM)
 		return 0;
-	return dax_writeback_mapping_range(mapping, fsi->dax_dev, wbc);
+	idx = famfs_io_begin();
+	/* after a shutdown the DAX entries are gone and dax_dev with them */
+	if (!famfs_is_shutdown(fsi) && fsi->dax_dev)
+		rc = dax_writeback_mapping_range(mapping, fsi->dax_dev, wbc);
+	famfs_io_end(idx);
+	return rc;
 }
 
 const struct address_space_operations famfs_dax_aops = {

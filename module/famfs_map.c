@@ -472,9 +472,13 @@ long famfs_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct inode *inode = file_inode(file);
 	struct famfs_fs_info *fsi = FAMFS_SB(inode->i_sb);
 	void __user *uarg = (void __user *)arg;
+	long rc;
 
 	if (cmd == FAMFSIOC_NOP)
 		return 0;
+	rc = famfs_sb_ioctl(file, cmd, arg);
+	if (rc != -ENOIOCTLCMD)
+		return rc;
 	if (famfs_is_shutdown(fsi))
 		return -EIO;
 

@@ -13,6 +13,20 @@
 
 #include "famfs.h"
 
+/*
+ * kill_dax() of a device being removed tells the holder first: on 6.6+ with
+ * MF_MEM_PRE_REMOVE (an enum, not a macro), and on the Debian 6.1 kernels
+ * (a stable backport) as a "failure" of the whole device, [0, U64_MAX).
+ */
+static bool famfs_pmem_pre_remove(u64 offset, u64 len, int mf_flags)
+{
+#if FAMFS_KVER_OF(6, 6) <= FAMFS_KVER
+	if (mf_flags & MF_MEM_PRE_REMOVE)
+		return true;
+#endif
+	return offset == 0 && len == U64_MAX;
+}
+
 static int famfs_pmem_notify_failure(struct dax_device *dax_dev, u64 offset,
 				     u64 len, int mf_flags)
 {
@@ -20,15 +34,13 @@ static int famfs_pmem_notify_failure(struct dax_device *dax_dev, u64 offset,
 
 	if (!fsi)
 		return -EOPNOTSUPP;
-#ifdef MF_MEM_PRE_REMOVE
-	if (mf_flags & MF_MEM_PRE_REMOVE) {
-		famfs_shutdown(fsi, "device is being removed");
+	if (famfs_pmem_pre_remove(offset, len, mf_flags)) {
+		famfs_shutdown(fsi, FAMFS_REASON_DEVICE_GONE, 0, 0);
 		return 0;
 	}
-#endif
 	pr_err("famfs: %s: memory failure at offset %#llx len %#llx\n",
 	       fsi->dev_name, offset, len);
-	famfs_shutdown(fsi, "memory failure");
+	famfs_shutdown(fsi, FAMFS_REASON_MEMORY_FAILURE, offset, len);
 	return 0;
 }
 
@@ -58,6 +70,15 @@ int famfs_pmem_open(struct famfs_fs_info *fsi, const char *path, bool rdonly)
 	if (fsi->dev_size < FAMFS_LOG_OFFSET + FAMFS_MIN_LOG_LEN)
 		return -EINVAL;
 	return 0;
+}
+
+/*
+ * Shutdown step 4: no dax holder, no block device. Every user of dax_dev
+ * and bdev checks the shutdown flag inside an SRCU section first.
+ */
+void famfs_pmem_release(struct famfs_fs_info *fsi)
+{
+	famfs_pmem_close(fsi);
 }
 
 void famfs_pmem_close(struct famfs_fs_info *fsi)

@@ -49,7 +49,7 @@ static struct inode *famfs_new_inode(struct super_block *sb,
 		break;
 	case S_IFDIR:
 		inode->i_op = &famfs_dir_inode_operations;
-		inode->i_fop = &simple_dir_operations;
+		inode->i_fop = &famfs_dir_operations;
 		/* "." entry */
 		inc_nlink(inode);
 		break;
@@ -171,6 +171,8 @@ static int famfs_show_options(struct seq_file *m, struct dentry *root)
 	if (o->set_gid)
 		seq_printf(m, ",gid=%u",
 			   from_kgid_munged(&init_user_ns, o->root_gid));
+	if (famfs_is_shutdown(fsi))
+		seq_printf(m, ",shutdown=%s", famfs_reason_name(fsi->reason));
 	return 0;
 }
 
@@ -180,46 +182,6 @@ static const struct super_operations famfs_super_ops = {
 	.evict_inode	= famfs_evict_inode,
 	.show_options	= famfs_show_options,
 };
-
-/*
- * Stop all data access: later I/O fails with EIO and faults with SIGBUS.
- * Existing user mappings are torn down so the next touch faults.
- */
-void famfs_shutdown(struct famfs_fs_info *fsi, const char *why)
-{
-	struct super_block *sb = fsi->sb;
-	struct inode *inode, *prev = NULL;
-
-	if (xchg(&fsi->shutdown, true))
-		return;
-
-	pr_err("famfs: %s: %s; file system shut down\n", fsi->dev_name, why);
-
-	spin_lock(&sb->s_inode_list_lock);
-	list_for_each_entry(inode, &sb->s_inodes, i_sb_list) {
-		spin_lock(&inode->i_lock);
-		if ((inode->i_state & (I_FREEING | I_WILL_FREE | I_NEW)) ||
-		    !S_ISREG(inode->i_mode)) {
-			spin_unlock(&inode->i_lock);
-			continue;
-		}
-		/*
-		 * What __iget() does; Debian 6.1 kernels before 6.1.0-5x do
-		 * not export __iget (modpost: undefined).
-		 */
-		atomic_inc(&inode->i_count);
-		spin_unlock(&inode->i_lock);
-		spin_unlock(&sb->s_inode_list_lock);
-
-		unmap_mapping_range(inode->i_mapping, 0, 0, 1);
-		iput(prev);
-		prev = inode;
-
-		spin_lock(&sb->s_inode_list_lock);
-	}
-	spin_unlock(&sb->s_inode_list_lock);
-	iput(prev);
-}
 
 static int famfs_fill_super(struct super_block *sb, struct fs_context *fc)
 {
@@ -277,6 +239,7 @@ static int famfs_fill_super(struct super_block *sb, struct fs_context *fc)
 	if (!sb->s_root)
 		return -ENOMEM;
 
+	famfs_watch_start(fsi);
 	pr_info("famfs: mounted %s (%s, %llu bytes)\n", fsi->dev_name,
 		fsi->kind == FAMFS_DEV_PMEM ? "fs-dax" : "device-dax",
 		fsi->dev_size);
@@ -412,6 +375,8 @@ static int famfs_reconfigure(struct fs_context *fc)
 	 * file systems with an s_bdev; famfs has none, so check here (the
 	 * same answer a read-write mount of that device gets).
 	 */
+	if (to_rw && famfs_is_shutdown(fsi))
+		return -EIO;
 	if (to_rw && sb_rdonly(sb) && fsi->kind == FAMFS_DEV_PMEM &&
 	    bdev_read_only(fsi->bdev))
 		return -EACCES;
@@ -435,6 +400,7 @@ static int famfs_init_fs_context(struct fs_context *fc)
 	if (!fsi)
 		return -ENOMEM;
 	mutex_init(&fsi->map_lock);
+	famfs_watch_init(fsi);
 	fsi->mapped_ranges = RB_ROOT;
 	fsi->opts.root_mode = FAMFS_ROOT_MODE_DEFAULT;
 	fsi->opts.root_uid = current_fsuid();
@@ -450,6 +416,8 @@ static void famfs_kill_sb(struct super_block *sb)
 	/* no root: fill_super failed, this is the cleanup of a failed mount */
 	bool was_mounted = sb->s_root;
 
+	if (fsi)
+		famfs_watch_stop(fsi);
 	/* evicts every inode (and frees the maps) while fsi is still valid */
 	kill_litter_super(sb);
 	if (!fsi)
@@ -474,12 +442,20 @@ MODULE_ALIAS_FS(FAMFS_NAME);
 
 static int __init famfs_init(void)
 {
-	return register_filesystem(&famfs_fs_type);
+	int rc = famfs_shutdown_init();
+
+	if (rc)
+		return rc;
+	rc = register_filesystem(&famfs_fs_type);
+	if (rc)
+		famfs_shutdown_exit();
+	return rc;
 }
 
 static void __exit famfs_exit(void)
 {
 	unregister_filesystem(&famfs_fs_type);
+	famfs_shutdown_exit();
 }
 
 module_init(famfs_init);

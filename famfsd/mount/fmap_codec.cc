@@ -10,6 +10,8 @@ static_assert(sizeof(famfs_ioc_simple_extent) == 24);
 static_assert(sizeof(famfs_ioc_interleaved_ext) == 32);
 static_assert(sizeof(famfs_ioc_fmap) == 32);
 static_assert(sizeof(famfs_ioc_get_fmap) == 448);
+static_assert(sizeof(famfs_ioc_state) == 32);
+static_assert(offsetof(famfs_ioc_state, fs_fail_offset) == 8);
 static_assert(offsetof(famfs_ioc_fmap, fioc_file_size) == 0);
 static_assert(offsetof(famfs_ioc_fmap, fioc_file_type) == 8);
 static_assert(offsetof(famfs_ioc_fmap, fioc_ext_type) == 12);

@@ -1,6 +1,7 @@
 #include "mount/kernel_backend.h"
 
 #include <cerrno>
+#include <cstdio>
 
 #include "omf/layout.h"
 
@@ -161,7 +162,29 @@ Status KernelBackend::mount(Volume& volume) {
   return ok_status();
 }
 
+std::string shutdown_reason_text(const famfs_ioc_state& st) {
+  char buf[160];
+  switch (st.fs_reason) {
+    case FAMFS_REASON_ADMIN: return "shut down by FAMFSIOC_SHUTDOWN (an administrator or famfsd)";
+    case FAMFS_REASON_MEMORY_FAILURE:
+      snprintf(buf, sizeof buf, "memory failure reported by the kernel at device offset %#llx, %llu bytes",
+               static_cast<unsigned long long>(st.fs_fail_offset), static_cast<unsigned long long>(st.fs_fail_len));
+      return buf;
+    case FAMFS_REASON_DEVICE_GONE: return "the device went away (unbound or removed)";
+    default: return "reason " + std::to_string(st.fs_reason);
+  }
+}
+
 Status KernelBackend::health() {
+  if (!mounted_) return ok_status();
+  auto st = fs_->get_state();
+  if (st) {
+    if (!(st->fs_state & FAMFS_STATE_SHUTDOWN)) return ok_status();
+    return Error(Errc::memory_error,
+                 "famfs.ko shut the mount " + options_.mountpoint + " down: " + shutdown_reason_text(*st));
+  }
+  if (!is_errno(st.error(), ENOTTY))
+    return Error(st.error().code(), "checking the mount: " + st.error().message());
   if (log_fd_ < 0) return ok_status();
   auto got = fs_->map_get(log_fd_);
   if (got) return ok_status();
@@ -170,6 +193,11 @@ Status KernelBackend::health() {
                                          " down (memory failure or a vanished device): " + got.error().message() +
                                          " on " + kLogFile);
   return Error(got.error().code(), "checking the mount: " + got.error().message());
+}
+
+Status KernelBackend::shutdown() {
+  if (!mounted_) return ok_status();
+  return fs_->shutdown();
 }
 
 Status KernelBackend::lock_log() {

@@ -37,6 +37,8 @@ inline constexpr const char* kLogFile = ".meta/.log";
 // The mode a file of the log gets in the mount: MODE's permission bits, minus
 // the write bits on a client unless CLIENT_FILES_WRITABLE.
 uint32_t published_file_mode(uint32_t mode, Role role, bool client_files_writable);
+// Why famfs.ko shut a mount down, from FAMFSIOC_GET_STATE, in words.
+std::string shutdown_reason_text(const famfs_ioc_state& st);
 
 class KernelBackend : public MountBackend {
  public:
@@ -67,9 +69,12 @@ class KernelBackend : public MountBackend {
   // flock(LOCK_EX | LOCK_NB) of .meta/.log (master: opened at mount).
   Status lock_log() override;
   void unlock_log() override;
-  // FAMFSIOC_MAP_GET_V2 on the open .meta/.log: after a shutdown famfs.ko
-  // answers every file ioctl but NOP with EIO.
+  // FAMFSIOC_GET_STATE: memory_error naming famfs.ko's reason once it shut
+  // the mount down. A famfs.ko without it (ENOTTY): FAMFSIOC_MAP_GET_V2 on
+  // the open .meta/.log, which answers EIO after a shutdown.
   Status health() override;
+  // FAMFSIOC_SHUTDOWN.
+  Status shutdown() override;
 
  private:
   // Whether the mount point holds our device's famfs mount already (adopt).

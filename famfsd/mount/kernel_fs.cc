@@ -245,6 +245,17 @@ class LinuxKernelFs : public KernelFs {
     return got;
   }
 
+  Result<famfs_ioc_state> get_state() override {
+    famfs_ioc_state st{};
+    if (ioctl(root_, FAMFSIOC_GET_STATE, &st) != 0) return errno_error("FAMFSIOC_GET_STATE", errno);
+    return st;
+  }
+
+  Status shutdown() override {
+    if (ioctl(root_, FAMFSIOC_SHUTDOWN) != 0) return errno_error("FAMFSIOC_SHUTDOWN", errno);
+    return ok_status();
+  }
+
   Result<int> open_file(const std::string& rel) override {
     int fd = openat(root_, rel.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) return errno_error("open " + rel, errno);

@@ -76,6 +76,12 @@ class KernelFs {
   virtual Status map_create(int fd, KernelMap& map) = 0;
   // FAMFSIOC_MAP_GET_V2 on FD.
   virtual Result<famfs_ioc_get_fmap> map_get(int fd) = 0;
+  // FAMFSIOC_GET_STATE on the root: whether (and why) famfs.ko shut the
+  // mount down. ENOTTY from a famfs.ko that predates it.
+  virtual Result<famfs_ioc_state> get_state() = 0;
+  // FAMFSIOC_SHUTDOWN on the root: mappings zapped, later I/O EIO, the
+  // device released (returns once it is).
+  virtual Status shutdown() = 0;
   // Opens REL (O_RDONLY), for map_get().
   virtual Result<int> open_file(const std::string& rel) = 0;
   // What is at REL: fstatat(2) without following a symlink.

@@ -37,6 +37,9 @@ class MountBackend {
   // Whether the mount still serves: memory_error once famfs.ko has shut it
   // down (pmem memory failure, dead device-dax device). Cheap: one ioctl.
   virtual Status health() { return ok_status(); }
+  // Ends data access on the mount now (the device is going away): mappings
+  // zapped, the device released. Safe to call when not mounted.
+  virtual Status shutdown() { return ok_status(); }
 };
 
 // The metadata-only backend.

@@ -226,6 +226,13 @@ int Daemon::setup() {
     watchdog_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     arm_timer(watchdog_fd_, watchdog_us / 2);
   }
+  // famfsd's own watch of its device (a regular file has none)
+  if (auto w = DeviceWatch::open(options_.device)) {
+    device_watch_ = std::move(w.value());
+  } else if (w.error().code() != Errc::unsupported) {
+    log_msg(LogLevel::warning, "%s: %s; a removal of the device is noticed only through the unit's BindsTo=",
+            instance_name_.c_str(), w.error().message().c_str());
+  }
   sd_notify(0, "READY=1");
   notify_status();
   return -1;  // keep running
@@ -268,9 +275,9 @@ int Daemon::run() {
     log_msg(LogLevel::warning, "%s: %zu transfer(s) still blocked after 10 s; exiting without them",
             instance_name_.c_str(), workers_.size());
     fflush(stderr);
-    _exit(0);  // the threads cannot be joined; exit without running destructors under them
+    _exit(exit_status_);  // the threads cannot be joined; exit without running destructors under them
   }
-  return 0;
+  return exit_status_;
 }
 
 void Daemon::update_poll_timer() {
@@ -314,14 +321,16 @@ void Daemon::loop() {
       int wait = due <= now ? 0 : static_cast<int>((due - now + 999) / 1000);
       if (timeout_ms < 0 || wait < timeout_ms) timeout_ms = wait;
     }
-    pollfd fds[6] = {{pd.fd, pd.events, 0},     {signal_fd_, POLLIN, 0},    {poll_timer_fd_, POLLIN, 0},
-                     {wake_fd_, POLLIN, 0},      {heartbeat_fd_, POLLIN, 0}, {watchdog_fd_, POLLIN, 0}};
+    // poll(2) skips the entries whose descriptor is -1
+    pollfd fds[7] = {{pd.fd, pd.events, 0},     {signal_fd_, POLLIN, 0},    {poll_timer_fd_, POLLIN, 0},
+                     {wake_fd_, POLLIN, 0},      {heartbeat_fd_, POLLIN, 0}, {watchdog_fd_, POLLIN, 0},
+                     {device_watch_ ? device_watch_->fd() : -1, POLLIN, 0}};
     if (trim_due_) {
       uint64_t due = last_trim_us_ + kTrimEveryUs;
       int wait = due <= now ? 0 : static_cast<int>((due - now + 999) / 1000);
       if (timeout_ms < 0 || wait < timeout_ms) timeout_ms = wait;
     }
-    int n = poll(fds, watchdog_fd_ >= 0 ? 6 : 5, timeout_ms);
+    int n = poll(fds, 7, timeout_ms);
     // No request waiting (timers may have fired: a client's poll timer
     // always does) after a burst: give the memory it used back.
     if (trim_due_ && fds[0].revents == 0 && now_us() >= last_trim_us_ + kTrimEveryUs) {
@@ -335,6 +344,10 @@ void Daemon::loop() {
     }
     bus_ready = fds[0].revents != 0 || (pd.timeout_usec != UINT64_MAX && pd.timeout_usec <= now_us());
     if (fds[1].revents & POLLIN) handle_signals();
+    if (fds[6].revents & POLLIN) {
+      handle_device_removal();
+      if (!running_) break;
+    }
     if (fds[3].revents & POLLIN) {
       drain_fd(wake_fd_);
       drain_completions();
@@ -359,6 +372,23 @@ void Daemon::loop() {
     }
     flush_properties(false);
   }
+}
+
+void Daemon::handle_device_removal() {
+  std::optional<std::string> what = device_watch_->take_removal();
+  if (!what) return;
+  log_msg(LogLevel::err, "%s: %s: udev %s; shutting the mount down, unmounting and exiting (status %d)",
+          instance_name_.c_str(), options_.device.c_str(), what->c_str(), kExitDeviceRemoved);
+  instance_->device_removed("udev " + *what);
+  flush_properties(true);
+  if (connection_) {
+    try {
+      connection_->processPendingRequest();  // send StateChanged before the name goes
+    } catch (const sdbus::Error&) {
+    }
+  }
+  exit_status_ = kExitDeviceRemoved;
+  running_ = false;
 }
 
 void Daemon::handle_signals() {

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "service/device_watch.h"
 #include "service/authorization.h"
 #include "service/config.h"
 #include "service/instance.h"
@@ -87,6 +88,8 @@ class Daemon {
   int setup();
   void loop();
   void handle_signals();
+  // The device went away: shut down, report, leave the loop (exit 3).
+  void handle_device_removal();
   void drain_completions();
   void reload_config();
   void flush_properties(bool force);
@@ -111,6 +114,8 @@ class Daemon {
   int signal_fd_ = -1, poll_timer_fd_ = -1, watchdog_fd_ = -1, wake_fd_ = -1;
   int heartbeat_fd_ = -1;  // host registry beat, every heartbeat_interval_ms
   bool running_ = true;
+  int exit_status_ = 0;                 // run()'s result after the loop
+  std::unique_ptr<DeviceWatch> device_watch_;  // udev remove/unbind of the device
   bool figures_dirty_ = false;
   uint64_t last_flush_us_ = 0;
   bool trim_due_ = false;       // requests were handled since the last malloc_trim

@@ -224,6 +224,21 @@ uint64_t Instance::poll() {
   return stats->entries;
 }
 
+void Instance::device_removed(const std::string& what) {
+  std::string reason = "the device was removed (" + what + ")";
+  if (mounted_) {
+    Status s = backend_->shutdown();
+    if (!s)
+      log_msg(LogLevel::warning, "%s: shutting the mount down: %s", settings_.instance_name.c_str(),
+              s.error().message().c_str());
+    Status h = backend_->health();
+    if (!h) reason += "; " + h.error().message();
+  }
+  failure_ = Error(Errc::memory_error, reason);
+  set_state(InstanceState::failed, reason);
+  figures_changed();
+}
+
 void Instance::stop() {
   if (presence_) presence_->stop();
   set_state(InstanceState::stopping, "");

@@ -66,6 +66,10 @@ class Instance {
   void check_mount();
   // Unmounts; state stopping.
   void stop();
+  // The device went away (WHAT: the udev event, e.g. "remove of block device
+  // pmem0"): shuts the mount down (FAMFSIOC_SHUTDOWN) and moves the instance
+  // to failed with the reason, famfs.ko's too. stop() unmounts afterwards.
+  void device_removed(const std::string& what);
   // Host registry heartbeat (every heartbeat_interval_ms): this host's slot,
   // the master record when it holds the master role, the others' liveness.
   void heartbeat();

@@ -4,7 +4,9 @@
 # $T) for the modes
 #   famfsd    pmem (memmap=), then devdax on the same memory: master mounts,
 #             creates, copies; bytes through read(2), mmap and the raw device;
-#             stop with a file open; restart replays into a fresh mount
+#             stop with a file open; restart replays into a fresh mount;
+#             a device-dax unbind under famfsd with a file mapped (famfsd
+#             exits 3, the unbind returns); pmem memory failure -> failed
 #   famfsd-a  two guests on one nvdimm backing file: A is the master ...
 #   famfsd-b  ... B the client, booted once A printed FAMFSD-A-READY; each
 #             sees the other's stores through mmap, B's mount shows A's new
@@ -150,8 +152,77 @@ famfsd_poison() {
 	check "$tag" "madvise(MADV_HWPOISON) on a page of victim" $T poison "$MNT/victim" 8192
 	check "$tag" "famfsd notices the shutdown: state failed" state_is "$inst" failed
 	check "$tag" "the reason names the shutdown" grep -q "shut the mount $MNT down" /tmp/status.txt
+	check "$tag" "the reason is famfs.ko's (FAMFSIOC_GET_STATE): memory failure" \
+		grep -q "memory failure reported by the kernel at device offset" /tmp/status.txt
 	check "$tag" "SIGTERM: famfsd exits 0" stop_famfsd
 	check "$tag" "the mount point is free after the stop" unmounted
+}
+
+# timed_unbind DRIVER NAME: unbind NAME from DRIVER (a sysfs driver
+# directory) within 5 s; the time is left in /tmp/unbind.ms
+timed_unbind() {
+	s=$($T now)
+	timeout 30 sh -c "echo $2 >$1/unbind"
+	rc=$?
+	e=$($T now)
+	ms=$(((e - s) / 1000000))
+	echo "unbind of $2: exit $rc after $ms ms"
+	echo "$ms" >/tmp/unbind.ms
+	[ $rc -eq 0 ] && [ $ms -lt 5000 ]
+}
+
+# famfsd_exits STATUS: famfsd ended by itself (within 10 s) with STATUS
+famfsd_exits() {
+	i=0
+	while kill -0 "$FAMFSD_PID" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -0 "$FAMFSD_PID" 2>/dev/null && { echo "famfsd still running"; return 1; }
+	wait "$FAMFSD_PID"
+	rc=$?
+	echo "famfsd exit status $rc"
+	[ $rc -eq "$1" ]
+}
+
+no_hung_task() {
+	! dmesg | grep "blocked for more than"
+}
+
+# famfsd_unbind DEV [NAMESPACE]: the device is unbound while famfsd serves
+# it and a process maps a file (devdax: dax device from device_dax; pmem:
+# NAMESPACE from nd_pmem, which removes the block device): the unbind
+# returns at once, famfsd shuts the mount down, unmounts and exits 3, the
+# process gets SIGBUS, no hung task. The device is brought back at the end.
+famfsd_unbind() {
+	dev=$1 inst=$(basename "$1") ns=$2
+	if [ -n "$ns" ]; then
+		tag=famfsd-unbind-pmem drv=/sys/bus/nd/drivers/nd_pmem name=$ns
+		event="udev remove of block device $inst"
+	else
+		tag=famfsd-unbind drv=/sys/bus/dax/drivers/device_dax name=$inst
+		event="udev unbind of dax device $inst"
+	fi
+	echo 2 >/proc/sys/kernel/hung_task_timeout_secs
+	check "$tag" "mkfs.famfs $dev" mkfs.famfs --force --system-uuid "$MASTER_UUID" "$dev" || return
+	check "$tag" "famfsd --backend kernel on $dev" start_famfsd "$dev" "$MASTER_UUID" || return
+	check "$tag" "famfsctl create held --size 4M" famfsctl -d "$inst" create held --size 4M || return
+	$T mmap-wait "$tag" "mapping of held (never satisfied)" "$MNT/held" 0 NEVER 120 &
+	mapper=$!
+	sleep 1
+	check "$tag" "unbind of $name from $(basename $drv) returns within 5 s" timed_unbind "$drv" "$name"
+	$T say "INFO $tag: unbind of $name with famfsd running and a file mapped: $(cat /tmp/unbind.ms) ms"
+	check "$tag" "famfsd exits 3 by itself (device removed)" famfsd_exits 3
+	check "$tag" "famfsd logged the removal and state failed" \
+		grep -q "state failed: the device was removed ($event" /tmp/famfsd.log
+	check "$tag" "the mount is gone" unmounted
+	wait "$mapper"
+	mrc=$?
+	$T check "$tag" "the mapping process got SIGBUS (exit $mrc)" "$([ $mrc -eq 135 ] && echo 0 || echo 1)"
+	sleep 5
+	check "$tag" "no \"blocked for more than\" in the kernel log" no_hung_task
+	check "$tag" "bind $name again" sh -c "echo $name >$drv/bind"
+	check "$tag" "$dev present again" wait_for "$dev"
 }
 
 # refused_at DEV DIR WHY: famfsd with mount point DIR fails the instance
@@ -229,11 +300,13 @@ famfsd_main() {
 	umount /tmp/busy
 	famfsd_single pmem /dev/pmem0
 	ns=$(ns_of_pmem pmem0)
+	famfsd_unbind /dev/pmem0 "$ns"
 	check famfsd "ndctl create-namespace -f -e $ns --mode=devdax --align=2M" \
 		ndctl create-namespace -f -e "$ns" --mode=devdax --align=2M || return
 	check famfsd "/dev/dax0.0 present" wait_for /dev/dax0.0 || return
 	famfsd_single devdax /dev/dax0.0
 	famfsd_numbers /dev/dax0.0
+	famfsd_unbind /dev/dax0.0
 	# last: the poisoned page stays poisoned
 	check famfsd "ndctl create-namespace -f -e $ns --mode=fsdax --align=2M" \
 		ndctl create-namespace -f -e "$ns" --mode=fsdax --align=2M || return

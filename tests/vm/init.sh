@@ -82,6 +82,8 @@ main)
 	$T stress /dev/pmem0 /mnt 3
 	$T hwpoison /dev/pmem0 /mnt
 	ns=$(ns_of_pmem pmem0)
+	$T shutdown pmem /dev/pmem0 /mnt
+	$T remove pmem /dev/pmem0 /mnt "$ns"
 	check main "ndctl create-namespace -f -e $ns --mode=devdax --align=2M" \
 		ndctl create-namespace -f -e "$ns" --mode=devdax --align=2M
 	if check main "/dev/dax0.0 present" wait_for /dev/dax0.0; then
@@ -89,7 +91,9 @@ main)
 		$T interop devdax /dev/dax0.0 /mnt
 		$T stress /dev/dax0.0 /mnt 3
 		$T bench /dev/dax0.0 /mnt
-		$T unbind /dev/dax0.0 /mnt
+		$T shutdown devdax /dev/dax0.0 /mnt
+		$T remove devdax /dev/dax0.0 /mnt "$ns"
+		$T remove devdax-ns /dev/dax0.0 /mnt "$ns"
 	fi
 	check main "rmmod famfs" rmmod famfs
 	;;

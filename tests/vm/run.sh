@@ -20,6 +20,8 @@
 # Run as root on Debian 12, no stdin needed:   bash tests/vm/run.sh
 # Env: FAMFS_VM_JOBS     guests run at once (default: number of CPUs)
 #      FAMFS_VM_TIMEOUT  seconds per guest boot (default 300)
+#      FAMFS_VM_GUESTS   space-separated guest jobs to limit the run to
+#                        (main share famfsd famfsd-share oldest; default all)
 #      FAMFS_VM_KERNELS  space-separated kernel versions to limit the run to
 #      FAMFS_BUILD_DIR   meson build tree with famfsd, famfsctl, mkfs.famfs for
 #                        the famfsd guests (default: build)
@@ -40,6 +42,8 @@ JOBS=${FAMFS_VM_JOBS:-$(nproc)}
 BUILD=${FAMFS_BUILD_DIR:-$ROOT/build}
 [[ $BUILD == /* ]] || BUILD=$ROOT/$BUILD
 TIMEOUT=${FAMFS_VM_TIMEOUT:-300}
+GUESTS=${FAMFS_VM_GUESTS:-main share famfsd famfsd-share oldest}
+want_guest() { [[ " $GUESTS " == *" $1 "* ]]; }
 export DEBIAN_FRONTEND=noninteractive
 APT=(apt-get -o DPkg::Lock::Timeout=600 -o APT::Sandbox::User=root -q -y)
 
@@ -207,6 +211,9 @@ MODS="libnvdimm nd_btt nd_pmem nd_e820 nfit device_dax dax_pmem brd virtio_pci v
 fetch_kernel() {
 	local kver=$1 kd=$OUT/kernel-$1 hver m f base stamp
 	hver=$(dpkg-query -W -f '${Version}' "linux-headers-$kver" 2>/dev/null)
+	# a kernel whose headers are not installed (the oldest 6.1): apt's candidate
+	[[ -n $hver ]] || hver=$(apt-cache policy "linux-image-$kver" 2>/dev/null |
+		awk '/Candidate:/ {print $2; exit}')
 	# cache key: headers version and the module list
 	stamp=$kd/.ok-$hver-$(echo "$MODS pvh" | md5sum | cut -c1-8)
 	[[ -f $stamp ]] && return 0
@@ -368,6 +375,8 @@ build_module_oldest() { # KVER
 	if ((rc == 0)) && { grep -qi 'warning' "$log" || [[ ! -f $tmp/famfs.ko ]]; }; then
 		rc=1
 	fi
+	# for the guest booting this kernel (fetch_kernel made the directory)
+	((rc == 0)) && [[ -d $OUT/kernel-$kver ]] && cp "$tmp/famfs.ko" "$OUT/kernel-$kver/famfs.ko"
 	rm -rf "$tmp"
 	((rc == 0)) || cat "$log"
 	return $rc
@@ -376,8 +385,18 @@ OLDEST=$(oldest_61)
 if [[ -z $OLDEST ]]; then
 	fail "apt offers a Debian 6.1 headers package (apt-cache search linux-headers-6.1.0-*-amd64)"
 elif [[ ! -d /usr/src/linux-headers-$OLDEST ]]; then
+	# the oldest 6.1 also boots (main suite guest: module tests, removal)
+	if want_guest oldest && [[ -f $OUT/famfs-vmtest ]]; then
+		check "kernel image and modules for $OLDEST (apt-get download, cached)" fetch_kernel "$OLDEST" ||
+			OLDEST_BOOT=0
+	fi
+	rm -f "$OUT/kernel-$OLDEST/famfs.ko"
 	check "build famfs.ko against the oldest 6.1 headers apt offers ($OLDEST), no warnings" \
 		build_module_oldest "$OLDEST"
+	if want_guest oldest && [[ -f $OUT/kernel-$OLDEST/famfs.ko && ${OLDEST_BOOT:-1} == 1 ]]; then
+		check "initramfs for $OLDEST" build_initramfs "$OLDEST" && OLDEST_READY=$OLDEST
+		rm -f "$OUT/kernel-$OLDEST/famfs.ko"
+	fi
 fi
 
 READY=()
@@ -475,9 +494,12 @@ echo "== vm tier: guests ($((SECONDS - T0)) s elapsed; ${READY[*]:-none}; $JOBS 
 for kver in "${READY[@]}"; do
 	rm -rf "$OUT/run-$kver"
 done
+[[ -n ${OLDEST_READY:-} ]] && rm -rf "$OUT/run-$OLDEST_READY"
 running=0
-for job in "${READY[@]/#/main:}" "${READY[@]/#/share:}" "${READY[@]/#/famfsd:}"; do
+for job in ${OLDEST_READY:+main:$OLDEST_READY} "${READY[@]/#/main:}" "${READY[@]/#/share:}" \
+	"${READY[@]/#/famfsd:}"; do
 	[[ $job == *: ]] && continue
+	want_guest "${job%%:*}" || [[ ${job#*:} == "${OLDEST_READY:-}" ]] || continue
 	if ((running >= JOBS)); then
 		wait -n
 		running=$((running - 1))
@@ -488,9 +510,11 @@ done
 wait
 # two guests at once each: one pair at a time, after the rest (under TCG a
 # starved guest stalls, and the pair must not slow the others down)
-for kver in "${READY[@]}"; do
-	job_famfsd_share "$kver"
-done
+if want_guest famfsd-share; then
+	for kver in "${READY[@]}"; do
+		job_famfsd_share "$kver"
+	done
+fi
 
 # ---------------------------------------------------------------- verdicts
 
@@ -538,16 +562,27 @@ evaluate() { # DIR LABEL
 	fi
 }
 
+if [[ -n ${OLDEST_READY:-} ]]; then
+	evaluate "$OUT/run-$OLDEST_READY/main" "$OLDEST_READY main (oldest 6.1)"
+	read -r _ osecs <"$OUT/run-$OLDEST_READY/main/status" 2>/dev/null
+	echo "     oldest 6.1 guest ($OLDEST_READY): ${osecs:-?} s of guest time added (in parallel with the others, $JOBS at a time)"
+elif want_guest oldest; then
+	fail "the oldest 6.1 kernel apt offers (${OLDEST:-none}) booted"
+fi
 for kver in "${READY[@]}"; do
-	evaluate "$OUT/run-$kver/main" "$kver main"
-	evaluate "$OUT/run-$kver/share-a" "$kver share-A"
-	evaluate "$OUT/run-$kver/share-b" "$kver share-B"
-	evaluate "$OUT/run-$kver/famfsd" "$kver famfsd"
-	evaluate "$OUT/run-$kver/famfsd-a" "$kver famfsd-A"
-	if [[ -d $OUT/run-$kver/famfsd-b ]]; then
-		evaluate "$OUT/run-$kver/famfsd-b" "$kver famfsd-B"
-	else
-		fail "[$kver famfsd-B] booted (guest A never printed FAMFSD-A-READY)"
+	want_guest main && evaluate "$OUT/run-$kver/main" "$kver main"
+	if want_guest share; then
+		evaluate "$OUT/run-$kver/share-a" "$kver share-A"
+		evaluate "$OUT/run-$kver/share-b" "$kver share-B"
+	fi
+	want_guest famfsd && evaluate "$OUT/run-$kver/famfsd" "$kver famfsd"
+	if want_guest famfsd-share; then
+		evaluate "$OUT/run-$kver/famfsd-a" "$kver famfsd-A"
+		if [[ -d $OUT/run-$kver/famfsd-b ]]; then
+			evaluate "$OUT/run-$kver/famfsd-b" "$kver famfsd-B"
+		else
+			fail "[$kver famfsd-B] booted (guest A never printed FAMFSD-A-READY)"
+		fi
 	fi
 done
 

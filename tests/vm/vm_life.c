@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * famfs VM tests: mount errors, small devices, pmem memory failure,
- * device-dax unbind while mounted, the two-guest sharing test, and the
+ * the two-guest sharing test (device removal: vm_remove.c), and the
  * mmap read bandwidth benchmark.
  */
 #include "vmtest.h"
@@ -162,6 +162,14 @@ int cmd_hwpoison(const char *dev, const char *mnt)
 
 	expect_rc(madvise(p + 8192, 4096, MADV_HWPOISON), 0, "madvise(MADV_HWPOISON) on a mapped famfs page");
 	expect_rc(pread(fd, buf, sizeof(buf), 0), EIO, "read after memory failure -> EIO");
+	{
+		struct famfs_ioc_state st;
+
+		expect_rc(ioctl(fd, FAMFSIOC_GET_STATE, &st), 0, "GET_STATE after memory failure");
+		report((st.fs_state & FAMFS_STATE_SHUTDOWN) && st.fs_reason == FAMFS_REASON_MEMORY_FAILURE,
+		       "GET_STATE: shut down, reason memory_failure", "state %#x reason %u", st.fs_state,
+		       st.fs_reason);
+	}
 	expect_rc(pwrite(fd, buf, sizeof(buf), 0), EIO, "write after memory failure -> EIO");
 	expect_rc(ioctl(fd, FAMFSIOC_MAP_GET_V2, &g), EIO, "MAP_GET_V2 after memory failure -> EIO");
 	expect_rc(ioctl(fd, FAMFSIOC_NOP), 0, "NOP after memory failure -> 0");
@@ -195,23 +203,6 @@ int cmd_hwpoison(const char *dev, const char *mnt)
 	return g_fail ? 1 : 0;
 }
 
-struct unbind_arg {
-	const char *name;
-	int fd;
-	void *map;
-	size_t len;
-};
-
-static int unbind_child(void *arg)
-{
-	struct unbind_arg *u = arg;
-
-	/* the fork inherited the file and the mapping: let them go first */
-	munmap(u->map, u->len);
-	close(u->fd);
-	return write_file("/sys/bus/dax/drivers/device_dax/unbind", u->name) ? 1 : 0;
-}
-
 /* virtio-pmem is asynchronous: fs-dax works, MAP_SYNC must be refused */
 int cmd_async(const char *dev, const char *mnt)
 {
@@ -241,73 +232,6 @@ int cmd_async(const char *dev, const char *mnt)
 		close(fd);
 	}
 	expect_rc(umount2(mnt, 0), 0, "umount");
-	return g_fail ? 1 : 0;
-}
-
-int cmd_unbind(const char *dev, const char *mnt)
-{
-	struct tmap m = { .ftype = FAMFS_REG, .n = 1, .off = { 240 * MiB },
-			  .len = { 4 * MiB }, .size = 4 * MiB };
-	const char *name = strrchr(dev, '/') ? strrchr(dev, '/') + 1 : dev;
-	char buf[4096];
-	int fd, st = -1, i;
-	pid_t pid, w = 0;
-	uint8_t *p;
-	ssize_t n = 0;
-
-	set_tag("devdax-unbind");
-	mkdir(mnt, 0755);
-	if (!expect_rc(mount_famfs(dev, mnt, 0, NULL), 0, "mount"))
-		return 1;
-	fd = open_mapped(mnt, "u", &m);
-	if (fd < 0)
-		return 1;
-	p = mmap(NULL, m.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (!report(p != MAP_FAILED, "mmap", "%s", errname(errno)))
-		return 1;
-	memset(p, 0x22, m.size);
-
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		struct unbind_arg u = { name, fd, p, m.size };
-
-		_exit(unbind_child(&u));
-	}
-	/* the unbind kills the dax device first, then waits for famfs */
-	for (i = 0; i < 200; i++) {
-		n = pread(fd, buf, sizeof(buf), 0);
-		if (n < 0)
-			break;
-		usleep(50000);
-	}
-	expect_rc(n, EIO, "read after the device-dax unbind started -> EIO");
-	w = waitpid(pid, &st, WNOHANG);
-	report(w == 0, "unbind waits while famfs still holds the device", "unbind finished early, status %#x", st);
-	report(touch_sigbus(p, false), "load through a mapping after the unbind -> SIGBUS", NULL);
-	expect_rc(fsync(fd), EIO, "fsync after the unbind -> EIO");
-	munmap(p, m.size);
-	close(fd);
-	expect_rc(umount2(mnt, 0), 0, "umount while the unbind waits");
-	if (w == 0) {
-		for (i = 0; i < 200 && (w = waitpid(pid, &st, WNOHANG)) == 0; i++)
-			usleep(50000);
-		if (w == 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, &st, 0);
-		}
-	}
-	report(WIFEXITED(st) && WEXITSTATUS(st) == 0, "unbind completes after umount", "status %#x", st);
-	{
-		char path[256];
-		struct stat sb;
-
-		snprintf(path, sizeof(path), "/sys/bus/dax/devices/%s/driver", name);
-		report(lstat(path, &sb) != 0, "device-dax driver unbound", NULL);
-	}
-	expect_rc(mount_famfs(dev, mnt, 0, NULL), ENXIO, "mount of the unbound device-dax device -> ENXIO");
-	expect_rc(famfs_unload(), 0, "rmmod after the unbind");
-	expect_rc(famfs_load(), 0, "insmod again");
 	return g_fail ? 1 : 0;
 }
 

@@ -8,7 +8,8 @@
  *   famfs-vmtest interop pmem|devdax DEV MNT   mount options, private maps, overlaps
  *   famfs-vmtest small-dev DEV MNT
  *   famfs-vmtest hwpoison PMEMDEV MNT
- *   famfs-vmtest unbind DAXDEV MNT
+ *   famfs-vmtest shutdown pmem|devdax DEV MNT          (vm_remove.c)
+ *   famfs-vmtest remove pmem|devdax|devdax-ns DEV MNT NAMESPACE  (vm_remove.c)
  *   famfs-vmtest bench DAXDEV MNT
  *   famfs-vmtest async PMEMDEV MNT     virtio-pmem: MAP_SYNC refused
  *   famfs-vmtest stress DEV MNT SECONDS
@@ -45,8 +46,10 @@ int main(int argc, char **argv)
 		rc = cmd_small_dev(argv[2], argv[3]);
 	else if (!strcmp(cmd, "hwpoison") && argc == 4)
 		rc = cmd_hwpoison(argv[2], argv[3]);
-	else if (!strcmp(cmd, "unbind") && argc == 4)
-		rc = cmd_unbind(argv[2], argv[3]);
+	else if (!strcmp(cmd, "shutdown") && argc == 5)
+		rc = cmd_shutdown(!strcmp(argv[2], "devdax"), argv[3], argv[4]);
+	else if (!strcmp(cmd, "remove") && argc == 6)
+		rc = cmd_remove(argv[2], argv[3], argv[4], argv[5]);
 	else if (!strcmp(cmd, "stress") && argc == 5)
 		rc = cmd_stress(argv[2], argv[3], atoi(argv[4]));
 	else if (!strcmp(cmd, "async") && argc == 4)

@@ -109,7 +109,9 @@ int cmd_fs(bool devdax, const char *dev, const char *mnt);
 int cmd_mount_errors(const char *pmem, const char *mnt);
 int cmd_small_dev(const char *dev, const char *mnt);
 int cmd_hwpoison(const char *dev, const char *mnt);
-int cmd_unbind(const char *dev, const char *mnt);
+/* vm_remove.c: the shutdown ioctl, device removal while mapped */
+int cmd_shutdown(bool devdax, const char *dev, const char *mnt);
+int cmd_remove(const char *kind, const char *dev, const char *mnt, const char *ns);
 int cmd_async(const char *dev, const char *mnt);
 int cmd_stress(const char *dev, const char *mnt, int seconds);
 int cmd_bench(const char *dev, const char *mnt);

@@ -37,6 +37,10 @@ class FakeKernelFs : public KernelFs {
     bool locked_elsewhere = false;          // another process holds the flock
     bool locked = false;                    // this fake's flock is held
     bool shut_down = false;                 // famfs.ko shut the mount down: ioctls EIO
+    uint32_t shutdown_reason = 0;           // what GET_STATE reports then (FAMFS_REASON_*)
+    uint64_t fail_offset = 0, fail_len = 0;  // memory failure: where
+    bool has_get_state = true;              // false: a famfs.ko without GET_STATE (ENOTTY)
+    int shutdowns = 0;                      // FAMFSIOC_SHUTDOWN calls
     int open_fds = 0;
   };
 
@@ -135,6 +139,26 @@ class FakeKernelFs : public KernelFs {
     const FakeNode& n = s_->nodes.at(fd_path(fd));
     if (!n.mapped) return errno_error("FAMFSIOC_MAP_GET_V2", ENODATA);
     return n.map;
+  }
+  Result<famfs_ioc_state> get_state() override {
+    if (!s_->mounted) return errno_error("FAMFSIOC_GET_STATE", EBADF);
+    if (!s_->has_get_state) return errno_error("FAMFSIOC_GET_STATE", ENOTTY);
+    famfs_ioc_state st{};
+    if (s_->shut_down) {
+      st.fs_state = FAMFS_STATE_SHUTDOWN | FAMFS_STATE_RELEASED;
+      st.fs_reason = s_->shutdown_reason;
+      st.fs_fail_offset = s_->fail_offset;
+      st.fs_fail_len = s_->fail_len;
+    }
+    return st;
+  }
+  Status shutdown() override {
+    if (!s_->mounted) return errno_error("FAMFSIOC_SHUTDOWN", EBADF);
+    ++s_->shutdowns;
+    s_->calls.push_back("shutdown");
+    if (!s_->shut_down) s_->shutdown_reason = FAMFS_REASON_ADMIN;
+    s_->shut_down = true;
+    return ok_status();
   }
   Result<int> open_file(const std::string& rel) override {
     if (!s_->nodes.count(rel)) return errno_error("open " + rel, ENOENT);

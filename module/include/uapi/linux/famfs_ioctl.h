@@ -134,6 +134,33 @@ struct famfs_ioc_map {
 	struct famfs_extent ext_list[FAMFS_MAX_EXTENTS];
 };
 
+/* ---- shutdown and state (famfs.ko extensions, not in the reference) ---- */
+
+/* famfs_ioc_state.fs_state flags */
+#define FAMFS_STATE_SHUTDOWN	0x1	/* data access ends: read/write EIO, faults SIGBUS */
+#define FAMFS_STATE_RELEASED	0x2	/* mappings zapped, no device reference held */
+
+/* famfs_ioc_state.fs_reason: why the mount was shut down (the first cause) */
+enum famfs_shutdown_reason {
+	FAMFS_REASON_NONE = 0,		/* not shut down */
+	FAMFS_REASON_ADMIN = 1,		/* FAMFSIOC_SHUTDOWN */
+	FAMFS_REASON_MEMORY_FAILURE = 2,	/* pmem: the kernel reported poisoned memory */
+	FAMFS_REASON_DEVICE_GONE = 3,	/* the device is being unbound or removed */
+};
+
+/*
+ * Result of FAMFSIOC_GET_STATE: 32 bytes. fs_fail_offset/fs_fail_len: the
+ * first memory failure the kernel reported (device byte offset and length;
+ * 0/0 for other reasons).
+ */
+struct famfs_ioc_state {
+	__u32 fs_state;		/* FAMFS_STATE_* */
+	__u32 fs_reason;	/* enum famfs_shutdown_reason */
+	__u64 fs_fail_offset;
+	__u64 fs_fail_len;
+	__u64 fs_reserved;	/* 0 */
+};
+
 #define FAMFSIOC_MAGIC 'u'
 
 /* v1 */
@@ -146,5 +173,16 @@ struct famfs_ioc_map {
 /* v2 */
 #define FAMFSIOC_MAP_CREATE_V2	_IOW(FAMFSIOC_MAGIC, 0x54, struct famfs_ioc_fmap)
 #define FAMFSIOC_MAP_GET_V2	_IOR(FAMFSIOC_MAGIC, 0x55, struct famfs_ioc_get_fmap)
+
+/*
+ * On the root directory or any file of a mount. SHUTDOWN (CAP_SYS_ADMIN,
+ * EPERM otherwise): like ext4/XFS "going down": every mapping of every file
+ * is zapped, later read/write fail with EIO and faults with SIGBUS, and the
+ * module drops its device references (an unbind or namespace removal no
+ * longer waits for the mount); umount still works. Idempotent.
+ * GET_STATE: anyone who can open a file of the mount.
+ */
+#define FAMFSIOC_SHUTDOWN	_IO(FAMFSIOC_MAGIC, 0x56)
+#define FAMFSIOC_GET_STATE	_IOR(FAMFSIOC_MAGIC, 0x57, struct famfs_ioc_state)
 
 #endif /* _UAPI_LINUX_FAMFS_IOCTL_H */

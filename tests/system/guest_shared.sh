@@ -102,10 +102,12 @@ client)
         done_
     fi
     wait_for 120 is_active "$unit"
-    # Pulled in by the device unit (udev's SYSTEMD_WANTS), nothing else.
-    if prop "$unit" WantedBy | grep -qw dev-dax0.0.device &&
+    # Pulled in by the device unit (udev's SYSTEMD_WANTS), nothing else:
+    # systemd names it by its sysfs path (sys-devices-...-dax0.0.device),
+    # dev-dax0.0.device being an alias.
+    if prop "$unit" WantedBy | grep -Eq '(^| )sys-devices-[^ ]*-dax0\.0\.device( |$)' &&
         [ "$(prop "$unit" ExecMainStartTimestampMonotonic)" -lt "$(prop famfs-guest-check.service ExecMainStartTimestampMonotonic)" ]; then
-        pass "udev started famfs@dax0.0 at boot (WantedBy=dev-dax0.0.device, before this check ran)"
+        pass "udev started famfs@dax0.0 at boot (WantedBy= the dax0.0 device unit, started before this check ran)"
     else
         fail "famfs@dax0.0 not started at boot by udev: WantedBy=$(prop "$unit" WantedBy) $(why)"
     fi

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "service/bus_errors.h"
+#include "service/bus_options.h"
 #include "service/daemon.h"
 #include "service/filesystem_bus.h"
 #include "service/permissions.h"

@@ -131,8 +131,8 @@ class Parser {
       }
       if (!spec->applies_to(*request_.command))
         return usage(std::string(command_name(*request_.command)) + ": unknown option --" +
-                     std::string(spec->long_name) + " (see famfsctl " +
-                     std::string(command_name(*request_.command)) + " --help)");
+                     std::string(spec->long_name) + " (see famfsctl " + std::string(command_name(*request_.command)) +
+                     " --help)");
     }
     if (request_.show_help || request_.show_version) return request_;
     if (!request_.command) return usage("missing command (see famfsctl --help)");
@@ -301,7 +301,8 @@ Result<uint32_t> parse_owner(std::string_view text, bool user) {
 
 Result<double> parse_seconds(std::string_view text) {
   auto bad = [&] {
-    return Error(Errc::invalid_argument, "invalid timeout \"" + std::string(text) + "\": expected seconds, e.g. 10 or 0.5");
+    return Error(Errc::invalid_argument,
+                 "invalid timeout \"" + std::string(text) + "\": expected seconds, e.g. 10 or 0.5");
   };
   if (text.empty() || !(text[0] >= '0' && text[0] <= '9')) return bad();
   std::string copy(text);

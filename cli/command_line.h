@@ -11,7 +11,24 @@
 
 namespace famfs::cli {
 
-enum class Command { list, status, format, create, mkdir, cp, cat, ls, stat, getmap, check, monitor, jobs, help, hosts, rm };
+enum class Command {
+  list,
+  status,
+  format,
+  create,
+  mkdir,
+  cp,
+  cat,
+  ls,
+  stat,
+  getmap,
+  check,
+  monitor,
+  jobs,
+  help,
+  hosts,
+  rm
+};
 
 // The command's name as typed ("getmap").
 std::string_view command_name(Command command);
@@ -22,9 +39,9 @@ const std::vector<Command>& all_commands();
 
 // Options that apply to every command.
 struct GlobalOptions {
-  std::optional<std::string> instance;  // -d: instance name, escaped suffix or device path
-  bool json = false;                     // --json
-  std::optional<double> timeout_seconds; // --timeout (0: wait forever)
+  std::optional<std::string> instance;    // -d: instance name, escaped suffix or device path
+  bool json = false;                      // --json
+  std::optional<double> timeout_seconds;  // --timeout (0: wait forever)
 };
 
 // Everything one invocation asks for. Plain data; only the fields of the

@@ -16,9 +16,7 @@
 namespace famfs::cli {
 namespace {
 
-void print(const std::string& text) {
-  fwrite(text.data(), 1, text.size(), stdout);
-}
+void print(const std::string& text) { fwrite(text.data(), 1, text.size(), stdout); }
 
 void print_json(const nlohmann::json& j) { print(dump_json(j, true) + "\n"); }
 
@@ -125,8 +123,7 @@ void report_failure(ExitCode code, const std::string& message, const std::string
     return;
   }
   std::string name = error_name.empty() ? std::string(exit_code_name(code)) : error_name;
-  std::string line =
-      dump_json({{"error", name}, {"message", message}, {"exit_code", to_int(code)}}, false) + "\n";
+  std::string line = dump_json({{"error", name}, {"message", message}, {"exit_code", to_int(code)}}, false) + "\n";
   fflush(stdout);
   fwrite(line.data(), 1, line.size(), stderr);
 }
@@ -152,18 +149,14 @@ ExitCode run_command(Session& s) {
         print(render_status_text(s.bus_name, props));
       return ExitCode::ok;
     }
-    case Command::format:
-      fs.Format(format_options(r));
-      return ExitCode::ok;
+    case Command::format: fs.Format(format_options(r)); return ExitCode::ok;
     case Command::create:
       if (r.operands.size() == 1) {
         fs.CreateFile(path, *r.size, create_options(r));
         return ExitCode::ok;
       }
       return create_many(fs, r);
-    case Command::mkdir:
-      fs.Mkdir(path, mkdir_options(r));
-      return ExitCode::ok;
+    case Command::mkdir: fs.Mkdir(path, mkdir_options(r)); return ExitCode::ok;
     case Command::cat: {
       fflush(stdout);
       OptionMap part;
@@ -212,8 +205,7 @@ ExitCode run_command(Session& s) {
         print(render_check_text(report));
       return check_is_clean(report) ? ExitCode::ok : ExitCode::problems_found;
     }
-    case Command::jobs:
-      return run_jobs(s);
+    case Command::jobs: return run_jobs(s);
     case Command::rm: {
       OptionMap options;
       if (r.recursive) options["recursive"] = sdbus::Variant(true);
@@ -225,8 +217,10 @@ ExitCode run_command(Session& s) {
     case Command::hosts: {
       if (!r.operands.empty()) {  // hosts forget UUID
         uint32_t n = fs.ForgetHost(r.operands[1], {});
-        if (!json) print("forgot " + std::to_string(n) + " host slot(s) of " + r.operands[1] + "\n");
-        else print_json({{"system_uuid", r.operands[1]}, {"slots", n}});
+        if (!json)
+          print("forgot " + std::to_string(n) + " host slot(s) of " + r.operands[1] + "\n");
+        else
+          print_json({{"system_uuid", r.operands[1]}, {"slots", n}});
         return ExitCode::ok;
       }
       PropertyMap props = fs.get_all();
@@ -240,8 +234,7 @@ ExitCode run_command(Session& s) {
     case Command::list:
     case Command::cp:
     case Command::monitor:
-    case Command::help:
-      break;
+    case Command::help: break;
   }
   return ExitCode::failed;
 }

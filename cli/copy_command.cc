@@ -24,9 +24,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // Completed signals of every job object, recorded as they are dispatched.
 // Subscribed before the first CopyIn so a job that ends at once is not missed.
@@ -42,10 +40,9 @@ class JobCompletions {
   };
 
   explicit JobCompletions(sdbus::IConnection& connection) {
-    slot_ = connection.addMatch(
-        "type='signal',interface='org.famfs.Famfs1.Job',member='Completed',path_namespace='" +
-            std::string(kJobsObjectPath) + "'",
-        [this](sdbus::Message& message) { record(message); });
+    slot_ = connection.addMatch("type='signal',interface='org.famfs.Famfs1.Job',member='Completed',path_namespace='" +
+                                    std::string(kJobsObjectPath) + "'",
+                                [this](sdbus::Message& message) { record(message); });
   }
 
   // The outcome of job PATH of SENDER (a unique name), once it is known.
@@ -89,8 +86,7 @@ void clear_line() {
 
 class Copier {
  public:
-  explicit Copier(Session& s)
-      : s_(s), fs_(s.bus.connection(), s.bus_name), tty_(isatty(STDERR_FILENO) == 1) {}
+  explicit Copier(Session& s) : s_(s), fs_(s.bus.connection(), s.bus_name), tty_(isatty(STDERR_FILENO) == 1) {}
 
   ExitCode run(const CopyPlan& plan) {
     const OptionMap file_options = copy_options(s_.request);
@@ -112,8 +108,8 @@ class Copier {
         }
       } catch (const sdbus::Error& e) {
         // Name the step that failed and what exists because of this command.
-        throw sdbus::Error(e.getName(), "cp: \"" + step.local + "\" -> \"" + step.target + "\": " +
-                                            one_line(e.getMessage()) + created_so_far(created));
+        throw sdbus::Error(e.getName(), "cp: \"" + step.local + "\" -> \"" + step.target +
+                                            "\": " + one_line(e.getMessage()) + created_so_far(created));
       }
       created.push_back(step.target);
       if (s_.request.verbose) printf("'%s' -> 'famfs:%s'\n", step.local.c_str(), step.target.c_str());
@@ -187,8 +183,7 @@ class Copier {
             bad_name = name;
             bad_message = std::get<1>(results[i - begin]);
           }
-          if (merged && s_.request.verbose)
-            printf("'%s' -> 'famfs:%s'\n", step.local.c_str(), step.target.c_str());
+          if (merged && s_.request.verbose) printf("'%s' -> 'famfs:%s'\n", step.local.c_str(), step.target.c_str());
           continue;  // an existing directory is used, not created by this command
         }
         created.push_back(step.target);
@@ -281,8 +276,7 @@ class Copier {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
       if (wait_for_bus(s_.bus.connection(), interrupts, static_cast<int>(left) + 1) == WaitResult::interrupted) break;
     }
-    while (interrupts.take() != 0) {
-    }  // consumed here, so none is delivered when the signals are unblocked
+    while (interrupts.take() != 0) {}  // consumed here, so none is delivered when the signals are unblocked
     auto outcome = completions_->find(owner_, job);
     if (outcome && outcome->success)
       print_error("interrupted; the copy to \"" + target + "\" had completed already");
@@ -346,8 +340,8 @@ class Exporter {
       fs_.ReadFile(path, dest, {});
     } catch (const sdbus::Error& e) {
       unlink(temp.c_str());
-      throw sdbus::Error(e.getName(), "cp: \"famfs:" + path + "\" -> \"" + target + "\": " +
-                                          one_line(e.getMessage()) + created_so_far(created_));
+      throw sdbus::Error(e.getName(), "cp: \"famfs:" + path + "\" -> \"" + target + "\": " + one_line(e.getMessage()) +
+                                          created_so_far(created_));
     }
     if (rename(temp.c_str(), target.c_str()) != 0) {
       int err = errno;

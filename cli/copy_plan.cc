@@ -106,7 +106,8 @@ Result<CopyPlan> plan_copy(const std::vector<std::string>& sources, const std::s
     if (dest_kind == DestKind::directory) {
       target = contents_only ? dest : join_famfs_path(dest, name);
     } else if (src.is_dir && dest_kind == DestKind::file) {
-      return Error(Errc::io_error, "cannot overwrite non-directory \"" + shown + "\" with directory \"" + src.path + "\"");
+      return Error(Errc::io_error,
+                   "cannot overwrite non-directory \"" + shown + "\" with directory \"" + src.path + "\"");
     } else if (!src.is_dir && typed_slash) {
       return Error(Errc::io_error, "cannot create \"" + shown + "\": not a directory (it does not exist)");
     } else {

@@ -11,7 +11,9 @@ Failure describe_error(const std::string& name, const std::string& message, cons
   std::string text = one_line(message);
   std::string shown = typed.empty() ? std::string(instance_suffix(bus_name)) : typed;
   std::string instance = bus_name.empty() ? "famfsd" : "famfsd instance \"" + shown + "\"";
-  auto bus_error = [&](std::string_view short_name) { return name == "org.freedesktop.DBus.Error." + std::string(short_name); };
+  auto bus_error = [&](std::string_view short_name) {
+    return name == "org.freedesktop.DBus.Error." + std::string(short_name);
+  };
 
   if (name.starts_with("org.famfs.Famfs1.Error.")) {
     if (text.empty()) text = name.substr(std::string("org.famfs.Famfs1.Error.").size());

@@ -10,16 +10,16 @@ namespace famfs::cli {
 
 enum class ExitCode : int {
   ok = 0,
-  failed = 1,           // Error.Failed, IoError, unknown errors, local failures
-  usage = 2,            // bad command line
-  no_instance = 3,      // no bus, no instance, instance not found, ambiguous
-  invalid_argument = 4, // InvalidArgument, InvalidPath
-  not_found = 5,        // NotFound, NotDirectory
-  exists = 6,           // Exists, NotEmpty
+  failed = 1,            // Error.Failed, IoError, unknown errors, local failures
+  usage = 2,             // bad command line
+  no_instance = 3,       // no bus, no instance, instance not found, ambiguous
+  invalid_argument = 4,  // InvalidArgument, InvalidPath
+  not_found = 5,         // NotFound, NotDirectory
+  exists = 6,            // Exists, NotEmpty
   no_space = 7,
   log_full = 8,
   not_master = 9,
-  access_denied = 10,   // famfsd's AccessDenied and the bus policy's
+  access_denied = 10,  // famfsd's AccessDenied and the bus policy's
   not_formatted = 11,
   device_failed = 12,   // DeviceFailed, Corrupt
   busy = 13,            // Busy, Unsupported

@@ -19,7 +19,10 @@ constexpr const char* kPropertiesInterface = "org.freedesktop.DBus.Properties";
 
 PropertyMap get_all_of(sdbus::IProxy& proxy, const char* interface) {
   PropertyMap result;
-  proxy.callMethod("GetAll").onInterface(kPropertiesInterface).withArguments(std::string(interface)).storeResultsTo(result);
+  proxy.callMethod("GetAll")
+      .onInterface(kPropertiesInterface)
+      .withArguments(std::string(interface))
+      .storeResultsTo(result);
   return result;
 }
 
@@ -51,7 +54,10 @@ std::vector<std::string> FamfsBus::list_names() {
 
 std::string FamfsBus::name_owner(const std::string& bus_name) {
   std::string owner;
-  bus_daemon_->callMethod("GetNameOwner").onInterface("org.freedesktop.DBus").withArguments(bus_name).storeResultsTo(owner);
+  bus_daemon_->callMethod("GetNameOwner")
+      .onInterface("org.freedesktop.DBus")
+      .withArguments(bus_name)
+      .storeResultsTo(owner);
   return owner;
 }
 

@@ -36,8 +36,7 @@ std::string shown_names(FamfsBus& bus, const std::vector<std::string>& names) {
     std::string shown(instance_suffix(n));
     try {
       shown = FilesystemProxy(bus.connection(), n).Instance();
-    } catch (const sdbus::Error&) {
-    }
+    } catch (const sdbus::Error&) {}
     list += (list.empty() ? "" : ", ") + shown;
   }
   return list;
@@ -94,8 +93,7 @@ std::string with_running_instances(FamfsBus& bus, std::string message) {
   try {
     auto names = famfs_bus_names(bus.list_names());
     message += names.empty() ? "; no famfsd instance is running" : "; running: " + shown_names(bus, names);
-  } catch (const sdbus::Error&) {
-  }
+  } catch (const sdbus::Error&) {}
   return message;
 }
 
@@ -151,8 +149,8 @@ int main(int argc, char** argv) {
   try {
     Session session{*bus, request, {}};
     // list and monitor without -d cover every instance.
-    const bool every_instance = request.command == Command::list ||
-                                (request.command == Command::monitor && !request.global.instance);
+    const bool every_instance =
+        request.command == Command::list || (request.command == Command::monitor && !request.global.instance);
     if (!every_instance) {
       auto chosen = choose_bus_name(*bus, request);
       if (auto* failure = std::get_if<Failure>(&chosen)) return fail(failure->code, failure->message);

@@ -46,32 +46,33 @@ constexpr std::array kDocs = {
                "interleaved files.\n"},
     CommandDoc{Command::mkdir, "[-p] [--mode M] [--uid U] [--gid G] PATH", "create a directory",
                "Calls Mkdir. -p creates missing parents and is no error when PATH exists.\n"},
-    CommandDoc{Command::cp,
-               "[-r] [-v] [--mode M] [--uid U] [--gid G] [--nstrips N --chunk-size C] SRC... DEST\n"
-               "  famfsctl [GLOBAL] cp [-r] [-v] famfs:PATH... LOCAL",
-               "copy local files into famfs, or famfs files out (famfs:PATH)",
-               "Copy in: calls CopyIn once per file, passing the file open for reading;\n"
-               "famfsd copies it and publishes the new file only when all its bytes are in\n"
-               "place. DEST is a famfs path and the rules are cp(1)'s: when DEST is an\n"
-               "existing directory (the root always is), each SRC lands in it under its base\n"
-               "name (cp small.bin data -> data/small.bin; cp -r tree data -> data/tree/...).\n"
-               "When DEST does not exist, one SRC file becomes DEST, and one SRC directory\n"
-               "with -r becomes DEST with the directory's contents (cp -r src/tree data/tree\n"
-               "-> data/tree/...). Several SRCs need DEST to be an existing directory.\n"
-               "Directories are made first (the top one with Mkdir -p, the others with\n"
-               "CreateFiles, 1024 per call; existing ones are merged into); each file stays\n"
-               "one CopyIn, so none is visible before its bytes are complete. Symlinks and\n"
-               "special files inside them are skipped with a warning. --mode, --uid, --gid and the interleave options apply\n"
-               "to every file copied (directories get the default mode).\n"
-               "Copy out: SRCs written famfs:PATH are read with ReadFile into LOCAL (a new or\n"
-               "existing local file, or an existing local directory to copy into under the\n"
-               "base name); -r copies famfs directories (ListDirectory, then each file).\n"
-               "-v prints each file and directory as it is copied ('SRC' -> 'DEST').\n"
-               "A large copy in runs as a famfsd job: on a terminal a progress bar\n"
-               "(percentage, bytes, rate) is drawn on stderr; otherwise nothing is printed\n"
-               "until it ends. Ctrl-C cancels the job (nothing is created) and exits with 130.\n"
-               "cp stops at the first error, naming the file that failed and the files and\n"
-               "directories it created before it (they stay).\n"},
+    CommandDoc{
+        Command::cp,
+        "[-r] [-v] [--mode M] [--uid U] [--gid G] [--nstrips N --chunk-size C] SRC... DEST\n"
+        "  famfsctl [GLOBAL] cp [-r] [-v] famfs:PATH... LOCAL",
+        "copy local files into famfs, or famfs files out (famfs:PATH)",
+        "Copy in: calls CopyIn once per file, passing the file open for reading;\n"
+        "famfsd copies it and publishes the new file only when all its bytes are in\n"
+        "place. DEST is a famfs path and the rules are cp(1)'s: when DEST is an\n"
+        "existing directory (the root always is), each SRC lands in it under its base\n"
+        "name (cp small.bin data -> data/small.bin; cp -r tree data -> data/tree/...).\n"
+        "When DEST does not exist, one SRC file becomes DEST, and one SRC directory\n"
+        "with -r becomes DEST with the directory's contents (cp -r src/tree data/tree\n"
+        "-> data/tree/...). Several SRCs need DEST to be an existing directory.\n"
+        "Directories are made first (the top one with Mkdir -p, the others with\n"
+        "CreateFiles, 1024 per call; existing ones are merged into); each file stays\n"
+        "one CopyIn, so none is visible before its bytes are complete. Symlinks and\n"
+        "special files inside them are skipped with a warning. --mode, --uid, --gid and the interleave options apply\n"
+        "to every file copied (directories get the default mode).\n"
+        "Copy out: SRCs written famfs:PATH are read with ReadFile into LOCAL (a new or\n"
+        "existing local file, or an existing local directory to copy into under the\n"
+        "base name); -r copies famfs directories (ListDirectory, then each file).\n"
+        "-v prints each file and directory as it is copied ('SRC' -> 'DEST').\n"
+        "A large copy in runs as a famfsd job: on a terminal a progress bar\n"
+        "(percentage, bytes, rate) is drawn on stderr; otherwise nothing is printed\n"
+        "until it ends. Ctrl-C cancels the job (nothing is created) and exits with 130.\n"
+        "cp stops at the first error, naming the file that failed and the files and\n"
+        "directories it created before it (they stay).\n"},
     CommandDoc{Command::cat, "[--offset SIZE] [--length SIZE] PATH", "write a file's bytes to standard output",
                "Calls ReadFile, passing famfsctl's standard output: famfsd writes the bytes\n"
                "into it directly. Waits without a timeout unless --timeout is given.\n"
@@ -177,8 +178,10 @@ std::string option_lines(bool global, std::optional<Command> command) {
     if (global != o.global()) continue;
     if (!global && command && !o.applies_to(*command)) continue;
     std::string left = "  " + option_usage(o);
-    if (left.size() < kIndent) left.append(kIndent - left.size(), ' ');
-    else left += "\n" + std::string(kIndent, ' ');
+    if (left.size() < kIndent)
+      left.append(kIndent - left.size(), ' ');
+    else
+      left += "\n" + std::string(kIndent, ' ');
     std::string help = o.help;
     if (!global && !command) help += " [" + commands_of(o) + "]";
     out += left + wrap(help, kIndent, kIndent) + "\n";

@@ -72,8 +72,7 @@ ExitCode run_jobs(Session& s) {
     try {
       JobProxy job(s.bus.connection(), s.bus_name, row.object_path);
       row.path = job.GetPath({});
-    } catch (const sdbus::Error&) {
-    }
+    } catch (const sdbus::Error&) {}
   }
   std::string out = r.global.json ? dump_json(render_jobs_json(rows), true) + "\n" : render_jobs_text(rows);
   fwrite(out.data(), 1, out.size(), stdout);

@@ -27,8 +27,9 @@ class Monitor {
   ExitCode run() {
     sdbus::IConnection& connection = s_.bus.connection();
     // Owner changes first, so a restart between the two calls is not missed.
-    std::string rule = "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
-                       "member='NameOwnerChanged',";
+    std::string rule =
+        "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
+        "member='NameOwnerChanged',";
     rule += all_ ? "arg0namespace='" + std::string(kBusNamePrefix.substr(0, kBusNamePrefix.size() - 1)) + "'"
                  : "arg0='" + s_.bus_name + "'";
     owner_slot_ = connection.addMatch(rule, [this](sdbus::Message& m) { on_owner_changed(m); });
@@ -73,11 +74,9 @@ class Monitor {
     try {
       FilesystemProxy fs(s_.bus.connection(), name);
       w.instance = fs.Instance();
-    } catch (const sdbus::Error&) {
-    }
-    w.slot = s_.bus.connection().addMatch(
-        "type='signal',sender='" + owner + "',path='" + kFilesystemObjectPath + "'",
-        [this, name](sdbus::Message& m) { on_signal(name, m); });
+    } catch (const sdbus::Error&) {}
+    w.slot = s_.bus.connection().addMatch("type='signal',sender='" + owner + "',path='" + kFilesystemObjectPath + "'",
+                                          [this, name](sdbus::Message& m) { on_signal(name, m); });
   }
 
   void on_signal(const std::string& name, sdbus::Message& m) noexcept {
@@ -91,7 +90,9 @@ class Monitor {
         m >> path >> size;
         event.fields.emplace_back("path", path);
         event.fields.emplace_back("size", size);
-      } else if (interface == kFilesystemInterface && (event.signal == "DirectoryCreated" || event.signal == "FileRemoved" || event.signal == "DirectoryRemoved")) {
+      } else if (interface == kFilesystemInterface &&
+                 (event.signal == "DirectoryCreated" || event.signal == "FileRemoved" ||
+                  event.signal == "DirectoryRemoved")) {
         std::string path;
         m >> path;
         event.fields.emplace_back("path", path);
@@ -106,7 +107,8 @@ class Monitor {
         event.fields.emplace_back("system_uuid", uuid);
         event.fields.emplace_back("hostname", host);
         event.fields.emplace_back("role", role);
-      } else if (interface == kFilesystemInterface && (event.signal == "HostStale" || event.signal == "MasterStopped")) {
+      } else if (interface == kFilesystemInterface &&
+                 (event.signal == "HostStale" || event.signal == "MasterStopped")) {
         std::string uuid, host;
         uint64_t last_seen = 0;
         m >> uuid >> host >> last_seen;
@@ -127,8 +129,7 @@ class Monitor {
       emit(event);
     } catch (const sdbus::Error& e) {
       print_warning("monitor: cannot decode a " + m.getMemberName() + " signal: " + e.getMessage());
-    } catch (...) {
-    }
+    } catch (...) {}
   }
 
   void on_owner_changed(sdbus::Message& m) noexcept {
@@ -138,13 +139,12 @@ class Monitor {
       if (all_ ? famfs_bus_names({name}).empty() : name != s_.bus_name) return;
       auto it = watched_.find(name);
       std::string instance = it != watched_.end() && !it->second.instance.empty() ? it->second.instance
-                                                                                 : std::string(instance_suffix(name));
+                                                                                  : std::string(instance_suffix(name));
       if (!old_owner.empty()) emit({now_ms(), "InstanceStopped", {{"instance", instance}}});
       if (!new_owner.empty()) emit({now_ms(), "InstanceStarted", {{"instance", instance}}});
       // Matches cannot be changed from inside a match callback; the loop does it.
       pending_.emplace_back(name, new_owner);
-    } catch (...) {
-    }
+    } catch (...) {}
   }
 
   void emit(const MonitorEvent& event) {
@@ -157,7 +157,7 @@ class Monitor {
   bool json_;
   bool all_;
   sdbus::Slot owner_slot_;
-  std::map<std::string, Watched> watched_;                 // bus name -> what is followed
+  std::map<std::string, Watched> watched_;                    // bus name -> what is followed
   std::vector<std::pair<std::string, std::string>> pending_;  // owner changes for the loop
 };
 

@@ -11,9 +11,27 @@
 namespace famfs::cli {
 
 enum class OptionId {
-  instance, json, timeout, help, version,
-  log_size, force, enable_delete, size, mode, uid, gid, nstrips, chunk_size, no_zero, parents, recursive, long_listing, verbose,
-  offset, length,
+  instance,
+  json,
+  timeout,
+  help,
+  version,
+  log_size,
+  force,
+  enable_delete,
+  size,
+  mode,
+  uid,
+  gid,
+  nstrips,
+  chunk_size,
+  no_zero,
+  parents,
+  recursive,
+  long_listing,
+  verbose,
+  offset,
+  length,
 };
 
 // One option: its names, whether it takes a value (value_name non-null), its
@@ -24,7 +42,7 @@ struct OptionSpec {
   char short_name;         // 0: long form only
   const char* value_name;  // nullptr: a flag
   const char* help;
-  uint32_t commands;       // bit mask of Command values; 0 = global
+  uint32_t commands;  // bit mask of Command values; 0 = global
 
   bool global() const { return commands == 0; }
   bool applies_to(Command c) const { return global() || (commands & (1u << static_cast<unsigned>(c))); }

@@ -143,8 +143,12 @@ nlohmann::json variant_to_json(const sdbus::Variant& v) {
   if (sig == "a(sssstt)") {
     auto out = nlohmann::json::array();
     for (const auto& h : get_hosts_of(v))
-      out.push_back({{"system_uuid", h.system_uuid}, {"hostname", h.hostname}, {"role", h.role}, {"state", h.state},
-                     {"applied", h.applied}, {"last_seen_us", h.last_seen_us}});
+      out.push_back({{"system_uuid", h.system_uuid},
+                     {"hostname", h.hostname},
+                     {"role", h.role},
+                     {"state", h.state},
+                     {"applied", h.applied},
+                     {"last_seen_us", h.last_seen_us}});
     return out;
   }
   if (sig == "a(sttas)") {

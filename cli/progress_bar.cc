@@ -30,7 +30,7 @@ std::string render_progress(const ProgressSnapshot& s, int width) {
   // label  pct [bar] tail: give the bar at least 10 columns, then the label what is left.
   constexpr int kMinBar = 10;
   int fixed = static_cast<int>(pct.size() + tail.size()) + 3;  // " [" + "]"
-  int label_room = width - fixed - kMinBar - 2;               // "  " after the label
+  int label_room = width - fixed - kMinBar - 2;                // "  " after the label
   std::string label = s.label;
   if (label_room < 4) {
     label.clear();

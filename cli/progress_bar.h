@@ -26,10 +26,10 @@ class RateMeter {
 
 // What one progress line shows.
 struct ProgressSnapshot {
-  std::string label;   // the famfs path being written
+  std::string label;  // the famfs path being written
   uint64_t done = 0;
   uint64_t total = 0;
-  double rate = 0;     // bytes per second
+  double rate = 0;  // bytes per second
 };
 
 // One line of at most WIDTH columns (no newline, no '\r'):

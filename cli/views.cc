@@ -103,7 +103,8 @@ std::string render_status_text(const std::string& bus_name, const PropertyMap& p
     shown.insert("PendingReleaseBytes");
     shown.insert("PendingRelease");
     if (on || !pending.empty())
-      row("Pending release", size_of("PendingReleaseBytes") + " in " + std::to_string(pending.size()) + " removed file(s)",
+      row("Pending release",
+          size_of("PendingReleaseBytes") + " in " + std::to_string(pending.size()) + " removed file(s)",
           {"PendingReleaseBytes", "PendingRelease"});
     for (const auto& f : pending) {
       held_lines.push_back("  " + one_line(f.path) + " (entry " + std::to_string(f.delete_index) + ", " +
@@ -118,7 +119,8 @@ std::string render_status_text(const std::string& bus_name, const PropertyMap& p
     row("Master", master_line(p, status_now_ms()), {"MasterAlive", "MasterLastSeen"});
     row("Hosts", std::to_string(get_hosts(p, "Hosts").size()) + " registered (famfsctl hosts)", {"Hosts"});
   }
-  if (auto ms = get_u64(p, "HeartbeatIntervalMs")) row("Heartbeat", std::to_string(*ms) + " ms", {"HeartbeatIntervalMs"});
+  if (auto ms = get_u64(p, "HeartbeatIntervalMs"))
+    row("Heartbeat", std::to_string(*ms) + " ms", {"HeartbeatIntervalMs"});
   shown.insert("Problems");
   // Properties a newer famfsd may add still show up.
   for (const auto& [key, value] : p)
@@ -197,8 +199,8 @@ nlohmann::json render_jobs_json(const std::vector<JobRow>& jobs) {
 nlohmann::json render_ls_json(const std::string& path, const std::vector<DirEntry>& entries) {
   auto list = nlohmann::json::array();
   for (const auto& e : entries)
-    list.push_back({{"name", e.name}, {"type", e.type}, {"size", e.size}, {"mode", e.mode}, {"uid", e.uid},
-                    {"gid", e.gid}});
+    list.push_back(
+        {{"name", e.name}, {"type", e.type}, {"size", e.size}, {"mode", e.mode}, {"uid", e.uid}, {"gid", e.gid}});
   return {{"path", path}, {"entries", std::move(list)}};
 }
 
@@ -250,7 +252,8 @@ std::string extent_table(const std::vector<Extent>& extents) {
   for (size_t i = 0; i < extents.size(); ++i) {
     char offset[32];
     snprintf(offset, sizeof offset, "0x%llx", static_cast<unsigned long long>(extents[i].offset));
-    rows.push_back({std::to_string(i), std::to_string(extents[i].devindex), offset, bytes_and_human(extents[i].length)});
+    rows.push_back(
+        {std::to_string(i), std::to_string(extents[i].devindex), offset, bytes_and_human(extents[i].length)});
   }
   std::string table = render_table(rows, {0, 1, 2});
   std::string out;
@@ -278,8 +281,8 @@ std::string render_getmap_text(const std::string& path, const PropertyMap& map) 
     auto extents = get_extents(map, key);
     uint64_t total = 0;
     for (const auto& e : extents) total += e.length;
-    out += std::string(key[0] == 'e' ? "Extents" : "Strip extents") + ": " + std::to_string(extents.size()) +
-           ", " + human_size(total) + " in all\n";
+    out += std::string(key[0] == 'e' ? "Extents" : "Strip extents") + ": " + std::to_string(extents.size()) + ", " +
+           human_size(total) + " in all\n";
     out += extent_table(extents);
   }
   for (const auto& [key, value] : map)
@@ -308,12 +311,21 @@ std::string render_check_text(const PropertyMap& r) {
       {"Space:", size_of("allocated") + " allocated, " + size_of("free") + " free"},
       {"Sum of file sizes:", size_of("sum_of_file_sizes")},
       {"Log:", num("log_used") + " of " + num("log_capacity") + " entries used"},
-      {"Pending release:", size_of("pending_release_bytes") + " in " + num("pending_release_files") + " removed file(s)"},
+      {"Pending release:",
+       size_of("pending_release_bytes") + " in " + num("pending_release_files") + " removed file(s)"},
       {"Problems:", problems.empty() ? "none" : std::to_string(problems.size())},
   };
-  static const std::set<std::string> known = {"clean", "problems", "files", "dirs", "allocated", "free",
-                                              "sum_of_file_sizes", "log_used", "log_capacity",
-                                              "pending_release_bytes", "pending_release_files"};
+  static const std::set<std::string> known = {"clean",
+                                              "problems",
+                                              "files",
+                                              "dirs",
+                                              "allocated",
+                                              "free",
+                                              "sum_of_file_sizes",
+                                              "log_used",
+                                              "log_capacity",
+                                              "pending_release_bytes",
+                                              "pending_release_files"};
   for (const auto& [key, value] : r)
     if (!known.count(key)) rows.push_back({key + ":", variant_to_text(value)});
   std::string out = render_table(rows, {});
@@ -334,8 +346,10 @@ std::string text_field(const std::string& key, const nlohmann::json& value) {
   out += dump_json(value, false);
   bool is_size = key == "size" || key.ends_with("Bytes") || key == "DeviceSize";
   std::optional<uint64_t> bytes;
-  if (value.is_number_unsigned()) bytes = value.get<uint64_t>();
-  else if (value.is_number_integer() && value.get<int64_t>() >= 0) bytes = static_cast<uint64_t>(value.get<int64_t>());
+  if (value.is_number_unsigned())
+    bytes = value.get<uint64_t>();
+  else if (value.is_number_integer() && value.get<int64_t>() >= 0)
+    bytes = static_cast<uint64_t>(value.get<int64_t>());
   if (is_size && bytes && *bytes >= 1024) out += " (" + human_size(*bytes) + ")";
   return out;
 }
@@ -427,8 +441,12 @@ nlohmann::json render_hosts_json(const PropertyMap& p, int64_t now_ms) {
   const uint64_t head = log_head(p, hosts);
   auto list = nlohmann::json::array();
   for (const auto& h : hosts)
-    list.push_back({{"system_uuid", h.system_uuid}, {"hostname", h.hostname}, {"role", h.role}, {"state", h.state},
-                    {"applied", h.applied}, {"behind", head - std::min(head, h.applied)},
+    list.push_back({{"system_uuid", h.system_uuid},
+                    {"hostname", h.hostname},
+                    {"role", h.role},
+                    {"state", h.state},
+                    {"applied", h.applied},
+                    {"behind", head - std::min(head, h.applied)},
                     {"last_seen_us", h.last_seen_us}});
   auto alive = get_bool(p, "MasterAlive");
   (void)now_ms;

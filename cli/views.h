@@ -45,7 +45,7 @@ nlohmann::json render_ls_json(const std::string& path, const std::vector<DirEntr
 
 // One org.famfs.Famfs1.Job object, as `jobs` shows it.
 struct JobRow {
-  uint64_t number = 0;  // N of /org/famfs/Famfs1/jobs/N
+  uint64_t number = 0;                       // N of /org/famfs/Famfs1/jobs/N
   std::string object_path, operation, path;  // path "" when hidden
   uint64_t bytes_done = 0, bytes_total = 0;
   double progress = 0;
@@ -71,7 +71,7 @@ nlohmann::json render_hosts_json(const PropertyMap& props, int64_t now_ms);
 // A signal seen by `monitor`: its name and arguments as JSON fields in order.
 struct MonitorEvent {
   int64_t unix_ms;
-  std::string signal;                                       // FileCreated, PropertiesChanged, ...
+  std::string signal;                                          // FileCreated, PropertiesChanged, ...
   std::vector<std::pair<std::string, nlohmann::json>> fields;  // path, size, ...
 };
 // "12:34:56.789 FileCreated path=a/b size=4194304 (4 MiB)".

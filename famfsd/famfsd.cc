@@ -61,12 +61,17 @@ int main(int argc, char** argv) {
   using namespace famfs::service;
   DaemonOptions opts;
   static const option kOptions[] = {
-      {"device", required_argument, nullptr, 'd'},      {"instance", required_argument, nullptr, 'i'},
-      {"config", required_argument, nullptr, 'c'},      {"system-uuid", required_argument, nullptr, 'u'},
-      {"mountpoint", required_argument, nullptr, 'm'},  {"backend", required_argument, nullptr, 'b'},
-      {"log-level", required_argument, nullptr, 'l'},   {"help", no_argument, nullptr, 'h'},
+      {"device", required_argument, nullptr, 'd'},
+      {"instance", required_argument, nullptr, 'i'},
+      {"config", required_argument, nullptr, 'c'},
+      {"system-uuid", required_argument, nullptr, 'u'},
+      {"mountpoint", required_argument, nullptr, 'm'},
+      {"backend", required_argument, nullptr, 'b'},
+      {"log-level", required_argument, nullptr, 'l'},
+      {"help", no_argument, nullptr, 'h'},
       {"boot-id", required_argument, nullptr, 'B'},
-      {"version", no_argument, nullptr, 'V'},           {nullptr, 0, nullptr, 0},
+      {"version", no_argument, nullptr, 'V'},
+      {nullptr, 0, nullptr, 0},
   };
   opterr = 0;
   int c;

@@ -8,8 +8,9 @@ pkgs=(meson ninja-build pkg-config g++ python3 xz-utils
       libtomlplusplus-dev nlohmann-json3-dev zlib1g-dev libisal-dev libgtest-dev libgmock-dev dbus scdoc)
 if [[ "${1:-}" == "--test" ]]; then
   # git: the system tier lists the tree's files; build-essential: the .deb
-  # build checks it (dpkg-buildpackage: "Unmet build dependencies").
-  pkgs+=(clang libclang-rt-14-dev systemd util-linux git build-essential)
+  # build checks it (dpkg-buildpackage: "Unmet build dependencies");
+  # clang-format: the format tier (scripts/check-format.sh).
+  pkgs+=(clang clang-format libclang-rt-14-dev systemd util-linux git build-essential)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs every test tier:
-#   unit (GoogleTest), tools (mkfs/fsck end to end), integration (famfsd +
+#   unit (GoogleTest), format (clang-format), tools (mkfs/fsck end to end), integration (famfsd +
 #   famfsctl on a private bus), hostile (raw hostile D-Bus callers),
 #   asan (unit, integration and hostile built with ASan+UBSan), fuzz (libFuzzer, bounded),
 #   bench (engine and service benchmarks: print numbers, fail only on wrong
@@ -49,6 +49,14 @@ uf=$(grep -oE '\[  FAILED  \] [0-9]+ test' "$log_dir/unit.log" | grep -oE '[0-9]
 uf=${uf:-0}
 if [[ $rc -ne 0 && $uf -eq 0 ]]; then uf=1; fi
 tier unit "${up:-0}" "$uf"
+
+# format: every C++ file matches .clang-format (scripts/check-format.sh)
+if scripts/check-format.sh >"$log_dir/format.log" 2>&1; then
+  tier format 1 0
+else
+  tail -n 40 "$log_dir/format.log"
+  tier format 0 1
+fi
 
 # tools
 python3 tests/tools/tools_test.py build tests/data/famfs-images 2>&1 | tee "$log_dir/tools.log"

@@ -29,10 +29,10 @@ Features detect() {
     has_clflushopt = (b >> 23) & 1;
     has_clwb = (b >> 24) & 1;
   }
-  f.writeback = has_clwb ? Writeback::clwb
+  f.writeback = has_clwb         ? Writeback::clwb
                 : has_clflushopt ? Writeback::clflushopt
-                : has_clflush ? Writeback::clflush
-                              : Writeback::none;
+                : has_clflush    ? Writeback::clflush
+                                 : Writeback::none;
   f.evict = has_clflushopt ? Evict::clflushopt : has_clflush ? Evict::clflush : Evict::none;
 #endif
   return f;

@@ -80,8 +80,9 @@ Result<std::unique_ptr<Device>> open_devdax_device(const std::string& path, int 
   }
   if (info->system_ram) {
     close(fd);
-    return Error(Errc::unsupported, path + ": the dax device is onlined as system RAM (daxctl reconfigure-device "
-                                           "--mode=devdax first)");
+    return Error(Errc::unsupported, path +
+                                        ": the dax device is onlined as system RAM (daxctl reconfigure-device "
+                                        "--mode=devdax first)");
   }
   if (info->size == 0) {
     close(fd);

@@ -68,9 +68,7 @@ class Device {
   // Hint before a bulk access of [offset, offset+len): builds the page
   // tables in one go (mapped devices) so the copy does not take a fault per
   // page. Never fails; errors surface in the access itself.
-  virtual void populate(uint64_t offset, uint64_t len, bool for_write) {
-    (void)offset, (void)len, (void)for_write;
-  }
+  virtual void populate(uint64_t offset, uint64_t len, bool for_write) { (void)offset, (void)len, (void)for_write; }
 
   // Raw pointer to the mapping of byte 0, for bulk copies done by callers that
   // wrap every access in guarded_run() (see memory_guard.h). nullptr if the

@@ -12,10 +12,10 @@ namespace famfs {
 struct MappingSpec {
   DeviceKind kind;
   std::string path;
-  int fd = -1;             // owned; closed on destruction (-1: none)
-  uint8_t* base = nullptr; // owned mapping of map_len bytes
+  int fd = -1;              // owned; closed on destruction (-1: none)
+  uint8_t* base = nullptr;  // owned mapping of map_len bytes
   uint64_t map_len = 0;
-  uint64_t size = 0;       // usable bytes (<= map_len)
+  uint64_t size = 0;  // usable bytes (<= map_len)
   bool writable = false;
   bool msync_on_flush = false;  // page-cache-backed file on a real file system
 };

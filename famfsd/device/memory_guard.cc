@@ -16,7 +16,7 @@ namespace {
 struct GuardFrame {
   sigjmp_buf env;
   GuardFrame* outer = nullptr;  // the enclosing guard of this thread
-  uintptr_t lo = 0, hi = 0;  // guarded device range [lo, hi)
+  uintptr_t lo = 0, hi = 0;     // guarded device range [lo, hi)
   uintptr_t fault_addr = 0;
   int fault_code = 0;
 };
@@ -40,8 +40,7 @@ void on_sigbus(int sig, siginfo_t* info, void* ctx) {
   // Not ours: behave as if we had never been installed.
   if (g_previous.sa_flags & SA_SIGINFO) {
     if (g_previous.sa_sigaction != nullptr) return g_previous.sa_sigaction(sig, info, ctx);
-  } else if (g_previous.sa_handler != SIG_DFL && g_previous.sa_handler != SIG_IGN &&
-             g_previous.sa_handler != nullptr) {
+  } else if (g_previous.sa_handler != SIG_DFL && g_previous.sa_handler != SIG_IGN && g_previous.sa_handler != nullptr) {
     return g_previous.sa_handler(sig);
   }
   signal(SIGBUS, SIG_DFL);
@@ -55,8 +54,7 @@ std::string describe(const GuardFrame& f, const char* what) {
   else if (f.fault_code == BUS_ADRERR)
     cause = "address not backed by the device (device shrunk, truncated or removed)";
   char buf[64];
-  snprintf(buf, sizeof buf, " at device offset 0x%llx",
-           static_cast<unsigned long long>(f.fault_addr - f.lo));
+  snprintf(buf, sizeof buf, " at device offset 0x%llx", static_cast<unsigned long long>(f.fault_addr - f.lo));
   return std::string("SIGBUS while ") + what + ": " + cause + buf;
 }
 

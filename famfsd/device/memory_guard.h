@@ -29,8 +29,9 @@ Status guarded_call(const void* base, size_t len, const char* what, void (*fn)(v
 // guarded_call for any callable (no allocation: FN is called by reference).
 template <typename Fn>
 Status guarded_run(const void* base, size_t len, const char* what, Fn&& fn) {
-  return guarded_call(base, len, what, [](void* f) { (*static_cast<std::remove_reference_t<Fn>*>(f))(); },
-                      const_cast<void*>(static_cast<const void*>(&fn)));
+  return guarded_call(
+      base, len, what, [](void* f) { (*static_cast<std::remove_reference_t<Fn>*>(f))(); },
+      const_cast<void*>(static_cast<const void*>(&fn)));
 }
 
 // Number of SIGBUS signals turned into errors so far in this process.

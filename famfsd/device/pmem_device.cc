@@ -20,8 +20,8 @@ namespace famfs {
 
 namespace {
 
-constexpr uint64_t kBlock = 4096;             // direct I/O alignment used for every transfer
-constexpr uint64_t kBounce = 8ULL << 20;      // largest single transfer
+constexpr uint64_t kBlock = 4096;         // direct I/O alignment used for every transfer
+constexpr uint64_t kBounce = 8ULL << 20;  // largest single transfer
 
 class PmemDevice : public Device {
  public:

@@ -1,6 +1,5 @@
 #include "engine/allocator.h"
 
-
 #include <algorithm>
 #include <numeric>
 #include <string>
@@ -151,19 +150,19 @@ Result<FileMap> Allocator::allocate(uint64_t size, const std::optional<Interleav
   if (size == 0) return Error(Errc::invalid_argument, "size must be at least 1 byte");
   const uint64_t au = geo_.alloc_unit;
   if (size > geo_.device_size)
-    return Error(Errc::no_space, "size " + size_text(size) + " exceeds the device (" + size_text(geo_.device_size) +
-                                     ")");
+    return Error(Errc::no_space,
+                 "size " + size_text(size) + " exceeds the device (" + size_text(geo_.device_size) + ")");
   if (ilv) {
     const InterleaveParams& p = *ilv;
     if (p.nstrips == 0 || p.nstrips > omf::kMaxStrips)
       return Error(Errc::invalid_argument, "nstrips must be 1..16, not " + std::to_string(p.nstrips));
     if (!omf::is_power_of_two(p.chunk_size) || p.chunk_size % au != 0)
-      return Error(Errc::invalid_argument, "chunk size " + size_text(p.chunk_size) +
-                                               " is not a power-of-two multiple of " + size_text(au));
+      return Error(Errc::invalid_argument,
+                   "chunk size " + size_text(p.chunk_size) + " is not a power-of-two multiple of " + size_text(au));
     uint32_t nb = p.nbuckets ? p.nbuckets : p.nstrips;
     if (nb < p.nstrips || nb > bits_.size() - data_unit_)
-      return Error(Errc::invalid_argument, "nbuckets " + std::to_string(nb) +
-                                               " must be at least nstrips and fit the device");
+      return Error(Errc::invalid_argument,
+                   "nbuckets " + std::to_string(nb) + " must be at least nstrips and fit the device");
     if (size > p.chunk_size) return allocate_interleaved(size, InterleaveParams{p.nstrips, p.chunk_size, nb});
   }
   return allocate_simple((size + au - 1) / au);
@@ -200,8 +199,7 @@ Result<FileMap> Allocator::allocate_fragmented(uint64_t units) {
   }
   if (covered < units) {  // then the largest runs
     std::vector<UnitRange> big = runs;
-    std::stable_sort(big.begin(), big.end(),
-                     [](const UnitRange& a, const UnitRange& b) { return a.count > b.count; });
+    std::stable_sort(big.begin(), big.end(), [](const UnitRange& a, const UnitRange& b) { return a.count > b.count; });
     chosen.clear();
     covered = 0;
     for (const UnitRange& r : big) {
@@ -209,8 +207,7 @@ Result<FileMap> Allocator::allocate_fragmented(uint64_t units) {
       chosen.push_back(r);
       covered += r.count;
     }
-    std::sort(chosen.begin(), chosen.end(),
-              [](const UnitRange& a, const UnitRange& b) { return a.first < b.first; });
+    std::sort(chosen.begin(), chosen.end(), [](const UnitRange& a, const UnitRange& b) { return a.first < b.first; });
   }
   if (covered < units) {
     if (total_free < units)
@@ -251,8 +248,7 @@ Result<FileMap> Allocator::allocate_interleaved(uint64_t size, const InterleaveP
     uint64_t end = b + 1 == p.nbuckets ? bits_.size() : first + bucket_units;
     buckets.push_back({first, end, (end - first) - bits_.count_range(first, end - first), b});
   }
-  std::stable_sort(buckets.begin(), buckets.end(),
-                   [](const Bucket& a, const Bucket& b) { return a.free > b.free; });
+  std::stable_sort(buckets.begin(), buckets.end(), [](const Bucket& a, const Bucket& b) { return a.free > b.free; });
   FileMap map;
   map.type = omf::MapType::interleaved;
   map.chunk_size = p.chunk_size;
@@ -267,9 +263,8 @@ Result<FileMap> Allocator::allocate_interleaved(uint64_t size, const InterleaveP
   if (map.extents.size() < p.nstrips) {
     size_t placed = map.extents.size();
     release(map);
-    return Error(Errc::no_space, "only " + std::to_string(placed) + " of " +
-                                     std::to_string(p.nstrips) + " buckets have room for a strip of " +
-                                     size_text(strip_len));
+    return Error(Errc::no_space, "only " + std::to_string(placed) + " of " + std::to_string(p.nstrips) +
+                                     " buckets have room for a strip of " + size_text(strip_len));
   }
   uint64_t next = bits_.next_clear(hint_, bits_.size());
   hint_ = next == AllocationBitmap::npos ? bits_.size() : next;

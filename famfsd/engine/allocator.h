@@ -107,10 +107,10 @@ class Allocator {
 
   omf::Geometry geo_;
   AllocationBitmap bits_;
-  AllocationBitmap pending_bits_;          // subset of bits_: pending release
-  std::vector<PendingRelease> pending_;    // in DELETE order
-  uint64_t data_unit_;     // first unit after the log
-  uint64_t hint_;          // no free unit below this
+  AllocationBitmap pending_bits_;        // subset of bits_: pending release
+  std::vector<PendingRelease> pending_;  // in DELETE order
+  uint64_t data_unit_;                   // first unit after the log
+  uint64_t hint_;                        // no free unit below this
 };
 
 }  // namespace famfs

@@ -29,9 +29,8 @@ Result<ReplayStats> LogCursor::replay(Device& dev, ReplayedState& state) {
     for (const Problem& p : header->warnings) state.report(p);
   }
   if (header->next_index < position_)
-    return Error(Errc::corrupt, "log next_index went back from " + std::to_string(position_) +
-                                    " to " + std::to_string(header->next_index) +
-                                    " (reformatted or damaged)");
+    return Error(Errc::corrupt, "log next_index went back from " + std::to_string(position_) + " to " +
+                                    std::to_string(header->next_index) + " (reformatted or damaged)");
   const uint64_t end = header->next_index;
   const bool incremental = position_ != 0;
   if (end - position_ > 4096) state.names().reserve(end);

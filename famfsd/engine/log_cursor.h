@@ -13,8 +13,8 @@
 namespace famfs {
 
 struct ReplayStats {
-  uint64_t entries = 0;   // slots read this call
-  uint64_t rejected = 0;  // of which reported as problems
+  uint64_t entries = 0;        // slots read this call
+  uint64_t rejected = 0;       // of which reported as problems
   omf::ValidLogHeader header;  // as read at the start of the call
 };
 

@@ -12,8 +12,7 @@ Result<uint64_t> check_append_point(Device& dev, const omf::Geometry& geo, const
   auto header = read_log_header(dev, geo);
   if (!header) return header.error();
   const omf::LogHeaderRecord& h = header->record;
-  if (!header->warnings.empty())
-    return Error(Errc::corrupt, "refusing to append: " + header->warnings.front().message);
+  if (!header->warnings.empty()) return Error(Errc::corrupt, "refusing to append: " + header->warnings.front().message);
   if (h.next_index != cursor.position())
     return Error(Errc::busy, "log holds " + std::to_string(h.next_index) + " entries, this host has replayed " +
                                  std::to_string(cursor.position()) + " (another writer?)");
@@ -46,8 +45,7 @@ Status commit_entry_slots(Device& dev, const omf::Geometry& geo, uint64_t first,
   return dev.flush(hdr_off, sizeof counters);
 }
 
-Status append_entry(Device& dev, const omf::Geometry& geo, const LogCursor& cursor,
-                    omf::LogEntry& entry) {
+Status append_entry(Device& dev, const omf::Geometry& geo, const LogCursor& cursor, omf::LogEntry& entry) {
   if (auto why = omf::entry_encodable(entry)) return Error(Errc::invalid_argument, *why);
   auto next = check_append_point(dev, geo, cursor);
   if (!next) return next.error();

@@ -20,8 +20,7 @@ namespace famfs {
 // next_seqnum == next_index. Errors: log_full (nothing written), corrupt,
 // busy (someone else appended), memory_error. On success ENTRY.seqnum holds
 // the slot index.
-Status append_entry(Device& dev, const omf::Geometry& geo, const LogCursor& cursor,
-                    omf::LogEntry& entry);
+Status append_entry(Device& dev, const omf::Geometry& geo, const LogCursor& cursor, omf::LogEntry& entry);
 
 // The same protocol for several entries (a batch): check_append_point()
 // once, write_entry_slot() for each entry into consecutive slots (not

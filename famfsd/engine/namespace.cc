@@ -44,8 +44,8 @@ Status Namespace::check_new(std::string_view path, uint64_t hash, NodeId& parent
     }
   }
   if (p == PathIndex::kNone)
-    return Error(Errc::not_found, "parent directory " + std::string(up) + " of " + std::string(path) +
-                                      " does not exist");
+    return Error(Errc::not_found,
+                 "parent directory " + std::string(up) + " of " + std::string(path) + " does not exist");
   if (!nodes_[p].is_dir)
     return Error(Errc::not_directory, "parent " + std::string(up) + " of " + std::string(path) + " is a file");
   parent = p;
@@ -55,8 +55,9 @@ Status Namespace::check_new(std::string_view path, uint64_t hash, NodeId& parent
 Status Namespace::can_add(std::string_view path) const {
   if (auto why = omf::path_problem(path)) return Error(Errc::invalid_argument, *why);
   if (path == kMetaDirectory)
-    return Error(Errc::exists, std::string(path) + " already exists (every famfs file system has it: the reference "
-                                                   "famfs keeps its metadata files there)");
+    return Error(Errc::exists, std::string(path) +
+                                   " already exists (every famfs file system has it: the reference "
+                                   "famfs keeps its metadata files there)");
   NodeId parent;
   return check_new(path, PathIndex::hash(path), parent);
 }

@@ -98,7 +98,7 @@ class Namespace {
   std::deque<Node> nodes_;  // deque: nodes never move
   PathIndex index_;
   size_t files_ = 0;
-  size_t removed_ = 0;  // nodes a DELETE removed
+  size_t removed_ = 0;        // nodes a DELETE removed
   bool meta_logged_ = false;  // a MKDIR ".meta" entry gave .meta its metadata
   uint64_t sum_sizes_ = 0;
   // The parent check_new() found last (see there).

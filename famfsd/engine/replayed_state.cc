@@ -75,8 +75,7 @@ ApplyOutcome ReplayedState::apply(uint64_t index, std::variant<omf::LogEntry, Pr
     if (overlap) {
       ++crosslinks_;
       return reject(ProblemKind::crosslink,
-                    file->path + ": " + std::to_string(overlap) +
-                        " allocation unit(s) already belong to another file");
+                    file->path + ": " + std::to_string(overlap) + " allocation unit(s) already belong to another file");
     }
     auto added = names_.add_file(std::move(*file), index, /*path_checked=*/true);
     if (!added) return reject(kind_of(added.error().code()), added.error().message());

@@ -64,8 +64,8 @@ Status Volume::check_writable() {
   if (role_ != Role::master && !refused_.empty()) return Error(Errc::not_master, refused_);
   if (role_ != Role::master)
     return Error(Errc::not_master, "this host is a client of " + sb_.record.fs_uuid.to_string() +
-                                       "; only the master (system UUID " +
-                                       sb_.record.system_uuid.to_string() + ") may change it");
+                                       "; only the master (system UUID " + sb_.record.system_uuid.to_string() +
+                                       ") may change it");
   if (fatal_) return Error(fatal_->code(), "volume unusable: " + fatal_->message());
   if (!dev_.writable()) return Error(Errc::permission_denied, dev_.path() + " is open read-only");
   if (write_check_) FAMFS_TRY(write_check_());
@@ -156,8 +156,7 @@ Result<NodeId> Volume::make_directory(const DirRequest& request) {
   FAMFS_TRY(state_.names().can_add(request.path));
   if (request.mode & ~07777u)
     return Error(Errc::invalid_argument, "mode 0" + octal(request.mode) + " has bits beyond 07777");
-  return append_and_apply(
-      omf::LogEntry{0, omf::MkdirEntry{request.uid, request.gid, request.mode, request.path}});
+  return append_and_apply(omf::LogEntry{0, omf::MkdirEntry{request.uid, request.gid, request.mode, request.path}});
 }
 
 }  // namespace famfs

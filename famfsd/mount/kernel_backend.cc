@@ -40,9 +40,7 @@ Result<bool> KernelBackend::check_mount_point(Volume& volume) {
   auto info = fs_->inspect(dir);
   if (!info) return info.error();
   switch (info->state) {
-    case MountPointState::missing:
-      FAMFS_TRY(fs_->make_directories(dir));
-      return false;
+    case MountPointState::missing: FAMFS_TRY(fs_->make_directories(dir)); return false;
     case MountPointState::empty_directory: return false;
     case MountPointState::not_directory:
       return Error(Errc::not_directory, "mount point " + dir + " is not a directory");
@@ -151,8 +149,10 @@ Status KernelBackend::mount(Volume& volume) {
   master_ = volume.role() == Role::master;
   if (meta) {
     auto fd = fs_->open_file(kLogFile);
-    if (fd) log_fd_ = *fd;
-    else meta = fd.error();
+    if (fd)
+      log_fd_ = *fd;
+    else
+      meta = fd.error();
   }
   if (!meta) {
     (void)unmount();
@@ -182,8 +182,7 @@ Status KernelBackend::health() {
     return Error(Errc::memory_error,
                  "famfs.ko shut the mount " + options_.mountpoint + " down: " + shutdown_reason_text(*st));
   }
-  if (!is_errno(st.error(), ENOTTY))
-    return Error(st.error().code(), "checking the mount: " + st.error().message());
+  if (!is_errno(st.error(), ENOTTY)) return Error(st.error().code(), "checking the mount: " + st.error().message());
   if (log_fd_ < 0) return ok_status();
   auto got = fs_->map_get(log_fd_);
   if (got) return ok_status();
@@ -203,8 +202,8 @@ Status KernelBackend::lock_log() {
   if (log_fd_ < 0 || !master_) return ok_status();  // a client never appends
   Status s = fs_->lock_exclusive(log_fd_);
   if (!s && s.error().code() == Errc::busy)
-    return Error(Errc::busy, "the log is locked by another writer on this host (flock of " + options_.mountpoint +
-                                 "/" + kLogFile + ", e.g. the reference famfs CLI); try again");
+    return Error(Errc::busy, "the log is locked by another writer on this host (flock of " + options_.mountpoint + "/" +
+                                 kLogFile + ", e.g. the reference famfs CLI); try again");
   return s;
 }
 

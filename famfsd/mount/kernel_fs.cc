@@ -125,8 +125,7 @@ class LinuxKernelFs : public KernelFs {
       f >> id >> parent >> devno >> root >> point;
       if (unescape_mountinfo(point) != resolved) continue;
       std::string word;
-      while (f >> word && word != "-") {
-      }
+      while (f >> word && word != "-") {}
       f >> info.fstype >> info.source;
       info.source = unescape_mountinfo(info.source);
       info.state = MountPointState::mounted;  // the last match is the visible mount
@@ -182,7 +181,8 @@ class LinuxKernelFs : public KernelFs {
   }
 
   bool same_device(const std::string& a, const std::string& b) override {
-    struct stat sa {}, sb {};
+    struct stat sa {
+    }, sb{};
     if (stat(a.c_str(), &sa) != 0 || stat(b.c_str(), &sb) != 0) return a == b;
     if ((S_ISBLK(sa.st_mode) || S_ISCHR(sa.st_mode)) && (sa.st_mode & S_IFMT) == (sb.st_mode & S_IFMT))
       return sa.st_rdev == sb.st_rdev;
@@ -217,8 +217,8 @@ class LinuxKernelFs : public KernelFs {
         slash == std::string::npos ? root_setgid_ : setgid_dirs_.count(rel.substr(0, slash)) != 0;
     // What mkdir(2) makes by itself: mode & ~umask, famfsd's fsuid and fsgid
     // (root's), the parent's group and set-group-ID when the parent has it.
-    const bool exact = made_here_ && umask_ >= 0 && (mode & 07000) == 0 && (mode & static_cast<uint32_t>(umask_)) == 0 &&
-                       uid == euid_ && gid == egid_ && !parent_setgid;
+    const bool exact = made_here_ && umask_ >= 0 && (mode & 07000) == 0 &&
+                       (mode & static_cast<uint32_t>(umask_)) == 0 && uid == euid_ && gid == egid_ && !parent_setgid;
     if (exact) {
       if (mkdirat(root_, rel.c_str(), mode) != 0) return errno_error("mkdir " + rel, errno);
       return ok_status();

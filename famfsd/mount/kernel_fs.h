@@ -33,7 +33,7 @@ enum class MountPointState {
   empty_directory,  // usable
   not_directory,
   not_empty,
-  mounted,          // a mount point already (fstype/source say which)
+  mounted,  // a mount point already (fstype/source say which)
 };
 
 struct MountPointInfo {

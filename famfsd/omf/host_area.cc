@@ -64,7 +64,8 @@ Status check_record(const uint8_t* p, uint64_t magic, const char* what) {
   uint32_t want = crc32_of(p, kRCrc);
   uint64_t crc = load_u64(p + kRCrc);
   if (crc != want)
-    return Error(Errc::corrupt, std::string(what) + " CRC mismatch (stored " + hex(crc) + ", computed " + hex(want) + ")");
+    return Error(Errc::corrupt,
+                 std::string(what) + " CRC mismatch (stored " + hex(crc) + ", computed " + hex(want) + ")");
   const uint8_t* name = p + kRHostname;
   size_t n = 0;
   while (n < kHostnameLen && name[n] != 0) {
@@ -134,7 +135,8 @@ Result<HostAreaHeader> validate_host_header(ConstHostHeaderBytes in, const Uuid&
     return Error(Errc::corrupt, "host area magic " + hex(h.magic) + " is not " + hex(kHostAreaMagic));
   uint32_t want = crc32_of(in.data(), kHCrc);
   if (h.crc != want)
-    return Error(Errc::corrupt, "host area header CRC mismatch (stored " + hex(h.crc) + ", computed " + hex(want) + ")");
+    return Error(Errc::corrupt,
+                 "host area header CRC mismatch (stored " + hex(h.crc) + ", computed " + hex(want) + ")");
   if (h.version != kHostAreaVersion)
     return Error(Errc::corrupt, "host area version " + std::to_string(h.version) + " is not supported (1)");
   if (h.slot_count != kHostSlotCount || h.slot_size != kHostSlotSize || h.slot_offset != kHostSlotOffset ||

@@ -66,7 +66,7 @@ struct HostAreaHeader {
   uint32_t master_offset = kMasterRecordOffset;
   Uuid fs_uuid;
   uint64_t features = 0;  // kFeature* bits
-  uint64_t crc = 0;  // as stored; encode computes it
+  uint64_t crc = 0;       // as stored; encode computes it
 
   friend bool operator==(const HostAreaHeader&, const HostAreaHeader&) = default;
 };
@@ -92,10 +92,10 @@ enum class MasterState : uint32_t { beating = 1, stopped = 2 };
 struct MasterRecord {
   uint64_t magic = kMasterRecordMagic;
   HostIdentity host;
-  uint32_t interval_ms = 0;     // its heartbeat interval
-  uint64_t counter = 0;         // bumped every beat
-  uint64_t beat_time_us = 0;    // wall clock (CLOCK_REALTIME) of the last beat, us since the epoch
-  uint64_t since_us = 0;        // when it took the role
+  uint32_t interval_ms = 0;   // its heartbeat interval
+  uint64_t counter = 0;       // bumped every beat
+  uint64_t beat_time_us = 0;  // wall clock (CLOCK_REALTIME) of the last beat, us since the epoch
+  uint64_t since_us = 0;      // when it took the role
   MasterState state = MasterState::beating;
   uint64_t crc = 0;
 
@@ -115,7 +115,7 @@ struct HostSlot {
   HostIdentity host;
   HostRole role = HostRole::client;
   HostState state = HostState::ready;
-  uint64_t applied = 0;       // log entries this host has applied (its next index)
+  uint64_t applied = 0;  // log entries this host has applied (its next index)
   // Deletion (docs/delete.md): every DELETE entry below this index is
   // applied here and none of the files it removed is still open or mapped
   // on this host. 0 from a famfsd that predates deletion (holds everything).

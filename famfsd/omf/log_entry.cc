@@ -12,9 +12,9 @@ namespace {
 
 // Entry field offsets (on-media-format.md, "Log entry").
 constexpr size_t kSeq = 0, kType = 8, kCrc = 536, kCrcCovered = 536;
-constexpr size_t kFileSize = 16, kFileFlags = 24, kFileUid = 28, kFileGid = 32, kFileMode = 36,
-                 kFilePath = 40, kMapType = 120, kMapCount = 128, kSimpleExt = 136,
-                 kIlvNstrips = 136, kIlvChunk = 144, kIlvStrips = 152;
+constexpr size_t kFileSize = 16, kFileFlags = 24, kFileUid = 28, kFileGid = 32, kFileMode = 36, kFilePath = 40,
+                 kMapType = 120, kMapCount = 128, kSimpleExt = 136, kIlvNstrips = 136, kIlvChunk = 144,
+                 kIlvStrips = 152;
 constexpr size_t kDirUid = 16, kDirGid = 20, kDirMode = 24, kDirPath = 28;
 constexpr size_t kDaxSize = 16, kDaxUuid = 24, kDaxIndex = 40;
 // DELETE (docs/delete.md): path and map at the FILE entry's offsets.
@@ -32,9 +32,7 @@ Extent get_extent(const uint8_t* p) { return {load_u64(p), load_u64(p + 8), load
 
 void put_path(uint8_t* p, const std::string& path) { std::memcpy(p, path.data(), path.size()); }
 
-Problem bad(uint64_t index, ProblemKind kind, std::string msg) {
-  return Problem{index, kind, std::move(msg)};
-}
+Problem bad(uint64_t index, ProblemKind kind, std::string msg) { return Problem{index, kind, std::move(msg)}; }
 
 // The map at 120..535 (FILE and DELETE entries share its layout).
 void put_map(uint8_t* p, const FileMap& map) {
@@ -88,8 +86,7 @@ std::optional<std::string> entry_encodable(const LogEntry& entry) {
     if (auto why = path_problem(f->path)) return why;
     size_t limit = f->map.type == MapType::simple ? kMaxExtents : kMaxStrips;
     if (f->map.extents.empty() || f->map.extents.size() > limit)
-      return "a map holds 1.." + std::to_string(limit) + " extents, not " +
-             std::to_string(f->map.extents.size());
+      return "a map holds 1.." + std::to_string(limit) + " extents, not " + std::to_string(f->map.extents.size());
   } else if (const auto* d = std::get_if<MkdirEntry>(&entry.body)) {
     if (auto why = path_problem(d->path)) return why;
   } else if (const auto* x = std::get_if<DeleteEntry>(&entry.body)) {
@@ -148,13 +145,12 @@ std::variant<LogEntry, Problem> decode_entry(ConstEntryBytes in, uint64_t index)
   uint32_t crc = crc32_of(p, kCrcCovered);
   if (stored != crc)
     return bad(index, ProblemKind::bad_crc,
-               "CRC mismatch (stored " + std::to_string(stored) + ", computed " +
-                   std::to_string(crc) + ")");
+               "CRC mismatch (stored " + std::to_string(stored) + ", computed " + std::to_string(crc) + ")");
   LogEntry e;
   e.seqnum = load_u64(p + kSeq);
   if (e.seqnum != index)
-    return bad(index, ProblemKind::bad_seqnum, "seqnum " + std::to_string(e.seqnum) +
-                                                   " in slot " + std::to_string(index));
+    return bad(index, ProblemKind::bad_seqnum,
+               "seqnum " + std::to_string(e.seqnum) + " in slot " + std::to_string(index));
   uint32_t type = load_u32(p + kType);
   switch (type) {
     case kEntryFile: {
@@ -165,8 +161,7 @@ std::variant<LogEntry, Problem> decode_entry(ConstEntryBytes in, uint64_t index)
       f.gid = load_u32(p + kFileGid);
       // The reference stores permission bits only; never let stray type bits through.
       f.mode = load_u32(p + kFileMode) & kPermMask;
-      if (auto why = decode_path_field(p + kFilePath, f.path))
-        return bad(index, ProblemKind::invalid_path, *why);
+      if (auto why = decode_path_field(p + kFilePath, f.path)) return bad(index, ProblemKind::invalid_path, *why);
       if (auto why = get_map(p, f.path, f.map)) return bad(index, ProblemKind::invalid_map, *why);
       e.body = std::move(f);
       return e;
@@ -176,8 +171,7 @@ std::variant<LogEntry, Problem> decode_entry(ConstEntryBytes in, uint64_t index)
       d.uid = load_u32(p + kDirUid);
       d.gid = load_u32(p + kDirGid);
       d.mode = load_u32(p + kDirMode) & kPermMask;
-      if (auto why = decode_path_field(p + kDirPath, d.path))
-        return bad(index, ProblemKind::invalid_path, *why);
+      if (auto why = decode_path_field(p + kDirPath, d.path)) return bad(index, ProblemKind::invalid_path, *why);
       e.body = std::move(d);
       return e;
     }
@@ -216,8 +210,7 @@ std::variant<LogEntry, Problem> decode_entry(ConstEntryBytes in, uint64_t index)
       e.body = a;
       return e;
     }
-    default:
-      return bad(index, ProblemKind::bad_type, "unknown entry type " + std::to_string(type));
+    default: return bad(index, ProblemKind::bad_type, "unknown entry type " + std::to_string(type));
   }
 }
 
@@ -234,18 +227,16 @@ std::optional<Problem> check_file_map(const FileMap& map, uint64_t size, const G
     if (fine) continue;  // the messages below are built only for a bad extent
     std::string which = std::string(what) + " " + std::to_string(i);
     if (x.devindex != 0)
-      return fail(ProblemKind::invalid_map, which + " on device " + std::to_string(x.devindex) +
-                                                " (only device 0 exists)");
+      return fail(ProblemKind::invalid_map,
+                  which + " on device " + std::to_string(x.devindex) + " (only device 0 exists)");
     if (x.len == 0) return fail(ProblemKind::invalid_map, which + " is empty");
     if (x.offset % au != 0 || x.len % au != 0)
-      return fail(ProblemKind::invalid_map, which + " (offset " + std::to_string(x.offset) +
-                                                ", len " + std::to_string(x.len) +
-                                                ") is not aligned to the allocation unit");
+      return fail(ProblemKind::invalid_map, which + " (offset " + std::to_string(x.offset) + ", len " +
+                                                std::to_string(x.len) + ") is not aligned to the allocation unit");
     uint64_t end;
     if (__builtin_add_overflow(x.offset, x.len, &end) || end > geo.device_size)
-      return fail(ProblemKind::out_of_range, which + " (offset " + std::to_string(x.offset) +
-                                                 ", len " + std::to_string(x.len) +
-                                                 ") extends beyond the device (" +
+      return fail(ProblemKind::out_of_range, which + " (offset " + std::to_string(x.offset) + ", len " +
+                                                 std::to_string(x.len) + ") extends beyond the device (" +
                                                  std::to_string(geo.device_size) + " bytes)");
     if (x.offset < geo.data_offset())
       return fail(ProblemKind::out_of_range, which + " at offset " + std::to_string(x.offset) +
@@ -255,14 +246,14 @@ std::optional<Problem> check_file_map(const FileMap& map, uint64_t size, const G
   if (map.type == MapType::interleaved) {
     uint64_t chunk = map.chunk_size;
     if (!is_power_of_two(chunk) || chunk % au != 0)
-      return fail(ProblemKind::invalid_map, "chunk size " + std::to_string(chunk) +
-                                                " is not a power-of-two multiple of the allocation unit");
+      return fail(ProblemKind::invalid_map,
+                  "chunk size " + std::to_string(chunk) + " is not a power-of-two multiple of the allocation unit");
     uint64_t strip_len = map.extents.front().len;
     for (const Extent& x : map.extents)
       if (x.len != strip_len) return fail(ProblemKind::invalid_map, "strips differ in length");
     if (strip_len % chunk != 0)
-      return fail(ProblemKind::invalid_map, "strip length " + std::to_string(strip_len) +
-                                                " is not a multiple of the chunk size");
+      return fail(ProblemKind::invalid_map,
+                  "strip length " + std::to_string(strip_len) + " is not a multiple of the chunk size");
   }
   if (map.mapped_bytes() < size)
     return fail(ProblemKind::invalid_map, "map covers " + std::to_string(map.mapped_bytes()) +

@@ -44,7 +44,6 @@ struct ValidLogHeader {
 // Validates a header against the superblock's LOG_LEN. corrupt: magic, CRC,
 // log_len or last_index wrong. A next_index beyond last_index + 1 is clamped
 // and reported.
-Result<ValidLogHeader> validate_log_header(std::span<const uint8_t, kLogHeaderSize> in,
-                                           uint64_t log_len);
+Result<ValidLogHeader> validate_log_header(std::span<const uint8_t, kLogHeaderSize> in, uint64_t log_len);
 
 }  // namespace famfs::omf

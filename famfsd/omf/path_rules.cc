@@ -49,8 +49,7 @@ std::optional<std::string> path_problem(std::string_view path) {
   if (path_is_valid(path)) return std::nullopt;
   if (path.empty()) return "empty path";
   if (path.size() > kMaxPathLen)
-    return "path is " + std::to_string(path.size()) + " bytes, the limit is " +
-           std::to_string(kMaxPathLen);
+    return "path is " + std::to_string(path.size()) + " bytes, the limit is " + std::to_string(kMaxPathLen);
   if (path.front() == '/') return "absolute path \"" + printable(path) + "\" (must be relative)";
   size_t start = 0;
   for (size_t i = 0; i <= path.size(); ++i) {
@@ -62,8 +61,7 @@ std::optional<std::string> path_problem(std::string_view path) {
     }
     std::string_view comp = path.substr(start, i - start);
     if (comp.empty()) return "empty component in \"" + printable(path) + "\"";
-    if (comp == "." || comp == "..")
-      return "\"" + std::string(comp) + "\" component in \"" + printable(path) + "\"";
+    if (comp == "." || comp == "..") return "\"" + std::string(comp) + "\" component in \"" + printable(path) + "\"";
     start = i + 1;
   }
   return std::nullopt;

@@ -10,9 +10,8 @@ namespace famfs::omf {
 namespace {
 
 // Field offsets (on-media-format.md, "Superblock").
-constexpr size_t kMagic = 0x00, kVersion = 0x08, kLogOff = 0x10, kLogLen = 0x18,
-                 kAu = 0x20, kMajor = 0x28, kMinor = 0x2C, kFsUuid = 0x30,
-                 kDevUuid = 0x40, kSysUuid = 0x50, kCrc = 0x60, kFlags = 0x68,
+constexpr size_t kMagic = 0x00, kVersion = 0x08, kLogOff = 0x10, kLogLen = 0x18, kAu = 0x20, kMajor = 0x28,
+                 kMinor = 0x2C, kFsUuid = 0x30, kDevUuid = 0x40, kSysUuid = 0x50, kCrc = 0x60, kFlags = 0x68,
                  kDevSize = 0x70, kEntryUuid = 0x78, kDevName = 0x88;
 constexpr size_t kCrcCovered = 0x60;
 
@@ -75,45 +74,37 @@ SuperblockRecord decode_superblock(std::span<const uint8_t, kSuperblockSize> in)
   return r;
 }
 
-uint32_t superblock_crc(std::span<const uint8_t, kSuperblockSize> in) {
-  return crc32_of(in.data(), kCrcCovered);
-}
+uint32_t superblock_crc(std::span<const uint8_t, kSuperblockSize> in) { return crc32_of(in.data(), kCrcCovered); }
 
-Result<ValidSuperblock> validate_superblock(std::span<const uint8_t, kSuperblockSize> in,
-                                            uint64_t real_size) {
+Result<ValidSuperblock> validate_superblock(std::span<const uint8_t, kSuperblockSize> in, uint64_t real_size) {
   ValidSuperblock v;
   v.record = decode_superblock(in);
   const SuperblockRecord& r = v.record;
   if (r.magic != kSuperblockMagic)
-    return Error(Errc::not_famfs, "no famfs superblock (magic " + hex(r.magic) + ", expected " +
-                                      hex(kSuperblockMagic) + ")");
+    return Error(Errc::not_famfs,
+                 "no famfs superblock (magic " + hex(r.magic) + ", expected " + hex(kSuperblockMagic) + ")");
   uint32_t want = superblock_crc(in);
   if (r.crc != want)
-    return Error(Errc::corrupt, "superblock CRC mismatch (stored " + hex(r.crc) + ", computed " +
-                                    hex(want) + ")");
+    return Error(Errc::corrupt, "superblock CRC mismatch (stored " + hex(r.crc) + ", computed " + hex(want) + ")");
   if (r.version != kVersionWritten && r.version != kVersionOldest)
-    return Error(Errc::corrupt, "unsupported superblock version " + std::to_string(r.version) +
-                                    " (supported: 47, 48)");
+    return Error(Errc::corrupt, "unsupported superblock version " + std::to_string(r.version) + " (supported: 47, 48)");
   if (r.log_offset != kLogOffset)
     return Error(Errc::corrupt, "log_offset " + hex(r.log_offset) + " is not " + hex(kLogOffset));
   if (!is_power_of_two(r.log_len) || r.log_len < kMinLogLen)
-    return Error(Errc::corrupt, "log_len " + hex(r.log_len) +
-                                    " is not a power of two of at least 8 MiB");
+    return Error(Errc::corrupt, "log_len " + hex(r.log_len) + " is not a power of two of at least 8 MiB");
   if (r.alloc_unit != kAllocUnit && r.alloc_unit != kSmallAllocUnit)
     return Error(Errc::corrupt, "alloc_unit " + hex(r.alloc_unit) + " is neither 0x1000 nor 0x200000");
 
   uint64_t size = r.dev_size;
   if (size == 0 || size > real_size) {
     v.warnings.push_back({kNoIndex, ProblemKind::device_size,
-                          "superblock dev_size " + std::to_string(r.dev_size) +
-                              " exceeds the real device size " + std::to_string(real_size) +
-                              "; using the real size"});
+                          "superblock dev_size " + std::to_string(r.dev_size) + " exceeds the real device size " +
+                              std::to_string(real_size) + "; using the real size"});
     size = real_size;
   }
   // log_len <= 2^63 here (power of two), so the sum cannot wrap.
   if (size < r.log_offset + r.log_len + r.alloc_unit)
-    return Error(Errc::corrupt, "device of " + std::to_string(size) +
-                                    " bytes cannot hold the superblock, a log of " +
+    return Error(Errc::corrupt, "device of " + std::to_string(size) + " bytes cannot hold the superblock, a log of " +
                                     std::to_string(r.log_len) + " bytes and one allocation unit");
   v.geometry = Geometry{size, r.log_offset, r.log_len, r.alloc_unit};
   return v;

@@ -27,11 +27,11 @@ struct SuperblockRecord {
   Uuid fs_uuid;
   Uuid dev_uuid;
   Uuid system_uuid;
-  uint64_t crc = 0;        // as stored; encode() computes it
-  uint32_t sb_flags = 0;   // never written by the reference; carried as is
-  uint64_t dev_size = 0;   // NOT covered by the CRC
+  uint64_t crc = 0;       // as stored; encode() computes it
+  uint32_t sb_flags = 0;  // never written by the reference; carried as is
+  uint64_t dev_size = 0;  // NOT covered by the CRC
   Uuid dev_entry_uuid;
-  std::string dev_name;    // up to 64 bytes, NUL padded
+  std::string dev_name;  // up to 64 bytes, NUL padded
 
   friend bool operator==(const SuperblockRecord&, const SuperblockRecord&) = default;
 };
@@ -70,12 +70,9 @@ struct ValidSuperblock {
 // not_famfs: magic mismatch. corrupt: CRC, version, log_offset, log_len,
 // alloc_unit, or a device too small for the metadata plus one unit.
 // dev_size larger than REAL_SIZE (or zero) is a warning and REAL_SIZE is used.
-Result<ValidSuperblock> validate_superblock(std::span<const uint8_t, kSuperblockSize> in,
-                                            uint64_t real_size);
+Result<ValidSuperblock> validate_superblock(std::span<const uint8_t, kSuperblockSize> in, uint64_t real_size);
 
 // Smallest device that holds a superblock, a log of LOG_LEN and one unit.
-constexpr uint64_t min_device_size(uint64_t log_len) {
-  return kLogOffset + log_len + kAllocUnit;
-}
+constexpr uint64_t min_device_size(uint64_t log_len) { return kLogOffset + log_len + kAllocUnit; }
 
 }  // namespace famfs::omf

@@ -13,18 +13,18 @@ Status authorize(const Caller& caller, Action action, std::optional<gid_t> famfs
   bool member = famfs_gid && (caller.gid == *famfs_gid ||
                               std::find(caller.groups.begin(), caller.groups.end(), *famfs_gid) != caller.groups.end());
   if (member) return ok_status();
-  return Error(Errc::permission_denied, "uid " + std::to_string(caller.uid) +
-                                            " may not change the file system (root or the famfs group only)");
+  return Error(Errc::permission_denied,
+               "uid " + std::to_string(caller.uid) + " may not change the file system (root or the famfs group only)");
 }
 
 Result<Owner> resolve_owner(const Caller& caller, std::optional<uint32_t> uid, std::optional<uint32_t> gid) {
   Owner o{uid.value_or(caller.uid), gid.value_or(caller.gid)};
   if (caller.uid == 0) return o;
   if (o.uid != caller.uid)
-    return Error(Errc::permission_denied, "only root may create files owned by another user (uid " +
-                                              std::to_string(o.uid) + ")");
-  bool own_group = o.gid == caller.gid ||
-                   std::find(caller.groups.begin(), caller.groups.end(), o.gid) != caller.groups.end();
+    return Error(Errc::permission_denied,
+                 "only root may create files owned by another user (uid " + std::to_string(o.uid) + ")");
+  bool own_group =
+      o.gid == caller.gid || std::find(caller.groups.begin(), caller.groups.end(), o.gid) != caller.groups.end();
   if (!own_group)
     return Error(Errc::permission_denied, "gid " + std::to_string(o.gid) + " is not one of the caller's groups");
   return o;

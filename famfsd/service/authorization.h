@@ -21,9 +21,9 @@ struct Caller {
 };
 
 enum class Action {
-  read,     // properties, ListDirectory, Stat, GetFileMap, ReadFile, Check, Replay
-  mutate,   // CreateFile, Mkdir, CopyIn, Job.Cancel
-  format,   // Format
+  read,    // properties, ListDirectory, Stat, GetFileMap, ReadFile, Check, Replay
+  mutate,  // CreateFile, Mkdir, CopyIn, Job.Cancel
+  format,  // Format
 };
 
 // Whether CALLER may perform ACTION; FAMFS_GID is the gid of the group whose

@@ -29,8 +29,8 @@ namespace famfs::service {
 
 namespace {
 
-constexpr size_t kMaxWorkers = 32;   // transfers running at once (threads)
-constexpr size_t kMaxQueued = 1024;  // transfers waiting for a worker; beyond: Busy
+constexpr size_t kMaxWorkers = 32;               // transfers running at once (threads)
+constexpr size_t kMaxQueued = 1024;              // transfers waiting for a worker; beyond: Busy
 constexpr uint64_t kPropertiesEveryUs = 20'000;  // PropertiesChanged at most 50 times a second
 constexpr uint64_t kJobLingerUs = 5'000'000;     // completed jobs stay visible this long
 constexpr size_t kCallerCacheMax = 4096;
@@ -199,9 +199,12 @@ int Daemon::setup() {
     connection_->requestName(instance_bus_name(instance_name_));
   } catch (const sdbus::Error& e) {
     const std::string bus_name = instance_bus_name(instance_name_);
-    if (e.getName() == "org.freedesktop.DBus.Error.FileExists" || e.getMessage().find("File exists") != std::string::npos)
-      log_msg(LogLevel::err, "instance %s runs already: another famfsd owns %s (stop it first, or choose another "
-              "--instance)", instance_name_.c_str(), bus_name.c_str());
+    if (e.getName() == "org.freedesktop.DBus.Error.FileExists" ||
+        e.getMessage().find("File exists") != std::string::npos)
+      log_msg(LogLevel::err,
+              "instance %s runs already: another famfsd owns %s (stop it first, or choose another "
+              "--instance)",
+              instance_name_.c_str(), bus_name.c_str());
     else if (e.getName() == "org.freedesktop.DBus.Error.AccessDenied" ||
              e.getMessage().find("ermission denied") != std::string::npos)
       log_msg(LogLevel::err, "the bus policy does not let this user own %s (famfsd runs as root): %s", bus_name.c_str(),
@@ -236,8 +239,9 @@ int Daemon::setup() {
   if (auto w = DeviceWatch::open(options_.device)) {
     device_watch_ = std::move(w.value());
   } else if (w.error().code() != Errc::unsupported) {
-    log_msg(LogLevel::warning, "%s: %s; a removal of the device is noticed only through the unit's BindsTo=",
-            instance_name_.c_str(), w.error().message().c_str());
+    log_msg(LogLevel::warning,
+            "%s: %s; a removal of the device is noticed only through the unit's BindsTo=", instance_name_.c_str(),
+            w.error().message().c_str());
   }
   sd_notify(0, "READY=1");
   notify_status();
@@ -292,8 +296,7 @@ void Daemon::update_poll_timer() {
   // while jobs report progress (idle, it sleeps).
   uint64_t want = 0;
   const bool watch = instance_->state() != InstanceState::failed &&
-                     (instance_->role() == Role::client ||
-                      !instance_->backend().mountpoint().empty());
+                     (instance_->role() == Role::client || !instance_->backend().mountpoint().empty());
   if (watch)
     want = uint64_t{config_.poll_interval_ms} * 1000;
   else if (!jobs_.empty())
@@ -328,8 +331,12 @@ void Daemon::loop() {
       if (timeout_ms < 0 || wait < timeout_ms) timeout_ms = wait;
     }
     // poll(2) skips the entries whose descriptor is -1
-    pollfd fds[7] = {{pd.fd, pd.events, 0},     {signal_fd_, POLLIN, 0},    {poll_timer_fd_, POLLIN, 0},
-                     {wake_fd_, POLLIN, 0},      {heartbeat_fd_, POLLIN, 0}, {watchdog_fd_, POLLIN, 0},
+    pollfd fds[7] = {{pd.fd, pd.events, 0},
+                     {signal_fd_, POLLIN, 0},
+                     {poll_timer_fd_, POLLIN, 0},
+                     {wake_fd_, POLLIN, 0},
+                     {heartbeat_fd_, POLLIN, 0},
+                     {watchdog_fd_, POLLIN, 0},
                      {device_watch_ ? device_watch_->fd() : -1, POLLIN, 0}};
     if (trim_due_) {
       uint64_t due = last_trim_us_ + kTrimEveryUs;
@@ -390,8 +397,7 @@ void Daemon::handle_device_removal() {
   if (connection_) {
     try {
       connection_->processPendingRequest();  // send StateChanged before the name goes
-    } catch (const sdbus::Error&) {
-    }
+    } catch (const sdbus::Error&) {}
   }
   exit_status_ = kExitDeviceRemoved;
   running_ = false;
@@ -546,7 +552,8 @@ Daemon::CallerWatch Daemon::watch_caller(const std::string& sender) {
   try {
     entry.match = connection_->addMatch(
         "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-        "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" + sender + "'",
+        "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" +
+            sender + "'",
         [this, gone, sender](sdbus::Message& m) {
           std::string name, old_owner, new_owner;
           m >> name >> old_owner >> new_owner;

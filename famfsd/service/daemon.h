@@ -37,14 +37,14 @@ class JobObject;
 
 struct DaemonOptions {
   std::string device;
-  std::string instance;                     // "" = device base name
+  std::string instance;  // "" = device base name
   std::string config_path = kDefaultConfigPath;
-  bool config_required = false;             // --config given explicitly
-  std::optional<std::string> system_uuid;   // --system-uuid
-  std::optional<std::string> mountpoint;    // --mountpoint
-  std::optional<BackendChoice> backend;     // --backend
-  std::optional<LogLevel> log_level;        // --log-level
-  std::optional<std::string> boot_id;       // --boot-id (tests: stands in for the kernel's)
+  bool config_required = false;            // --config given explicitly
+  std::optional<std::string> system_uuid;  // --system-uuid
+  std::optional<std::string> mountpoint;   // --mountpoint
+  std::optional<BackendChoice> backend;    // --backend
+  std::optional<LogLevel> log_level;       // --log-level
+  std::optional<std::string> boot_id;      // --boot-id (tests: stands in for the kernel's)
 };
 
 class Daemon {
@@ -112,14 +112,14 @@ class Daemon {
   int signal_fd_ = -1, poll_timer_fd_ = -1, watchdog_fd_ = -1, wake_fd_ = -1;
   int heartbeat_fd_ = -1;  // host registry beat, every heartbeat_interval_ms
   bool running_ = true;
-  int exit_status_ = 0;                 // run()'s result after the loop
+  int exit_status_ = 0;                        // run()'s result after the loop
   std::unique_ptr<DeviceWatch> device_watch_;  // udev remove/unbind of the device
   bool figures_dirty_ = false;
   uint64_t last_flush_us_ = 0;
-  bool trim_due_ = false;       // requests were handled since the last malloc_trim
+  bool trim_due_ = false;  // requests were handled since the last malloc_trim
   uint64_t last_trim_us_ = 0;
   uint64_t job_counter_ = 0;
-  uint64_t poll_armed_us_ = 0;  // current poll timer interval (0: disarmed)
+  uint64_t poll_armed_us_ = 0;                                       // current poll timer interval (0: disarmed)
   std::list<std::pair<std::shared_ptr<JobObject>, uint64_t>> jobs_;  // job, completed-at (0: running)
 
   std::map<std::string, Caller> callers_;  // unique bus name -> credentials

@@ -148,8 +148,8 @@ Status read_exactly(int fd, uint8_t* dst, uint64_t len, uint64_t offset) {
 
 }  // namespace
 
-Status copy_fd_into_map(Device& dev, const omf::FileMap& map, int src_fd, uint64_t size,
-                        std::atomic<uint64_t>& done, const std::atomic<bool>& cancel, CopyTimes* times) {
+Status copy_fd_into_map(Device& dev, const omf::FileMap& map, int src_fd, uint64_t size, std::atomic<uint64_t>& done,
+                        const std::atomic<bool>& cancel, CopyTimes* times) {
   CopyTimes local;
   CopyTimes& t = times ? *times : local;
   using Clock = std::chrono::steady_clock;
@@ -159,16 +159,17 @@ Status copy_fd_into_map(Device& dev, const omf::FileMap& map, int src_fd, uint64
   struct stat st {};
   if (fstat(src_fd, &st) != 0) return sys_error("source file");
   if (static_cast<uint64_t>(st.st_size) < size)
-    return Error(Errc::io_error, "the source shrank to " + size_text(static_cast<uint64_t>(st.st_size)) +
-                                     " during the copy");
+    return Error(Errc::io_error,
+                 "the source shrank to " + size_text(static_cast<uint64_t>(st.st_size)) + " during the copy");
   // pread into a small cache-resident buffer, then stream it into the device
   // with non-temporal stores: the source is never mapped (a page-table entry
   // per 4 KiB of source costs more than the copy). Measured alternatives:
   // pread straight into the device mapping + clwb, 1.3-2x slower on the
-  // host; in the famfsd-bench guest (tests/vm) the same on device-dax
-  // without a famfs.ko mount (0.64 of memcpy against 0.58), but 0.25 against
-  // 0.53 with the mount that famfsd's kernel backend makes; mmap of the
-  // source, far slower on fresh mappings.
+  // host and no faster in the famfsd-bench guest (tests/vm); mmap of the
+  // source, far slower on fresh mappings. (In that guest the first 1 GiB
+  // copy after the source is written runs at 0.25-0.4 of memcpy and the
+  // second at about 0.6, whichever backend goes first: the famfs.ko mount
+  // costs the copy nothing.)
   Buffer bounce(kCopyPiece);
   if (bounce.data() == nullptr) return Error(Errc::io_error, "out of memory for the copy buffer");
 

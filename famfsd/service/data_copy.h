@@ -25,8 +25,8 @@ struct CopyTimes {
 // when given, gets the time of each part.
 // Errors: io_error (SRC_FD unreadable or shorter than SIZE: e.g. truncated
 // meanwhile), memory_error (device failed).
-Status copy_fd_into_map(Device& dev, const omf::FileMap& map, int src_fd, uint64_t size,
-                        std::atomic<uint64_t>& done, const std::atomic<bool>& cancel, CopyTimes* times = nullptr);
+Status copy_fd_into_map(Device& dev, const omf::FileMap& map, int src_fd, uint64_t size, std::atomic<uint64_t>& done,
+                        const std::atomic<bool>& cancel, CopyTimes* times = nullptr);
 
 // Writes the file bytes [begin, end) that MAP places on DEV to DEST_FD
 // (until all is written, also for non-blocking descriptors). A reader that

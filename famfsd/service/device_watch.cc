@@ -28,9 +28,8 @@ std::string sysname_of(bool block, dev_t dev) {
 }  // namespace
 
 Result<std::unique_ptr<DeviceWatch>> DeviceWatch::open(const std::string& device) {
-  struct stat st{};
-  if (stat(device.c_str(), &st) != 0)
-    return Error(Errc::not_found, "device watch: " + device + ": " + strerror(errno));
+  struct stat st {};
+  if (stat(device.c_str(), &st) != 0) return Error(Errc::not_found, "device watch: " + device + ": " + strerror(errno));
   if (!S_ISBLK(st.st_mode) && !S_ISCHR(st.st_mode))
     return Error(Errc::unsupported, "device watch: " + device + " is not a device");
   std::unique_ptr<DeviceWatch> w(new DeviceWatch);
@@ -63,8 +62,8 @@ std::optional<std::string> DeviceWatch::take_removal() {
     const char* name = udev_device_get_sysname(d);
     const bool gone = action && (!strcmp(action, "remove") || !strcmp(action, "unbind"));
     const bool ours_kind = subsystem && !strcmp(subsystem, block_ ? "block" : "dax");
-    const bool ours = (devnum_ != 0 && udev_device_get_devnum(d) == devnum_) ||
-                      (name && !sysname_.empty() && sysname_ == name);
+    const bool ours =
+        (devnum_ != 0 && udev_device_get_devnum(d) == devnum_) || (name && !sysname_.empty() && sysname_ == name);
     if (!found && gone && ours_kind && ours)
       found = std::string(action) + " of " + (block_ ? "block device " : "dax device ") + (name ? name : "?");
     udev_device_unref(d);

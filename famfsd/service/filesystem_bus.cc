@@ -118,7 +118,8 @@ const Volume& FilesystemObject::volume() {
   service::Instance& inst = daemon_.instance();
   if (inst.state() == InstanceState::failed)
     throw named_error("DeviceFailed", "the instance failed: " + inst.state_reason());
-  if (inst.volume() == nullptr) throw named_error("NotFormatted", inst.settings().device_path + " holds no famfs file system");
+  if (inst.volume() == nullptr)
+    throw named_error("NotFormatted", inst.settings().device_path + " holds no famfs file system");
   return *inst.volume();
 }
 
@@ -164,8 +165,7 @@ void FilesystemObject::Format(const OptionMap& options) {
       throw named_error("Unsupported", "formatting " + daemon_.instance().settings().device_path +
                                            " is not allowed by the configuration (allow_format = false)");
     throw_if(daemon_.instance().format(o.u64("log_size").value_or(omf::kDefaultLogLen),
-                                       o.boolean("force").value_or(false),
-                                       o.boolean("enable_delete").value_or(false)));
+                                       o.boolean("force").value_or(false), o.boolean("enable_delete").value_or(false)));
   });
 }
 
@@ -175,8 +175,9 @@ FileRequest FilesystemObject::checked_file(const std::string& path, uint64_t siz
   FileRequest r = file_request(path, size, o, c);
   auto zero_option = o.boolean("zero");
   if (zero_option == false && c.uid != 0)
-    throw named_error("AccessDenied", "only root may skip zeroing (zero=false): the new allocation could hold "
-                                      "stale bytes of deleted or reformatted files");
+    throw named_error("AccessDenied",
+                      "only root may skip zeroing (zero=false): the new allocation could hold "
+                      "stale bytes of deleted or reformatted files");
   throw_if(may_create(volume().state().names(), c, path));
   // Callers other than root always get zeroed memory, whatever the configuration says.
   zero = zero_option.value_or(c.uid != 0 || daemon_.config().zero_new_files);
@@ -226,7 +227,8 @@ std::vector<sdbus::Struct<std::string, std::string>> FilesystemObject::CreateFil
         if (directory) {
           Options o(rest, {{"mode", "u"}, {"uid", "u"}, {"gid", "u"}});
           require_valid_path(path);
-          if (size != 0) throw named_error("InvalidArgument", path + ": a directory item has size 0, not " + std::to_string(size));
+          if (size != 0)
+            throw named_error("InvalidArgument", path + ": a directory item has size 0, not " + std::to_string(size));
           DirRequest r;
           r.path = path;
           set_mode_and_owner(o, c, 0755, r.mode, r.uid, r.gid);
@@ -273,7 +275,7 @@ struct CopyState {
   PendingFile pending;
   int fd = -1;
   uint64_t size = 0;
-  std::shared_ptr<JobObject> job;                        // large copies
+  std::shared_ptr<JobObject> job;                         // large copies
   std::optional<sdbus::Result<sdbus::ObjectPath>> reply;  // small copies answer when done
   std::atomic<uint64_t> done{0};
   std::atomic<bool> cancel{false};
@@ -291,7 +293,8 @@ void FilesystemObject::CopyIn(sdbus::Result<sdbus::ObjectPath>&& result, std::st
                               OptionMap options) {
   try {
     guard_handler("CopyIn", [&] {
-      Options o(options, {{"mode", "u"}, {"uid", "u"}, {"gid", "u"}, {"nstrips", "u"}, {"chunk_size", "t"}, {"job", "b"}});
+      Options o(options,
+                {{"mode", "u"}, {"uid", "u"}, {"gid", "u"}, {"nstrips", "u"}, {"chunk_size", "t"}, {"job", "b"}});
       Caller c = authorized(Action::mutate);
       require_valid_path(path);
       volume();
@@ -299,7 +302,8 @@ void FilesystemObject::CopyIn(sdbus::Result<sdbus::ObjectPath>&& result, std::st
       struct stat st {};
       if (fd < 0 || fstat(fd, &st) != 0) throw named_error("InvalidArgument", "the source descriptor is not usable");
       if (!S_ISREG(st.st_mode))
-        throw named_error("InvalidArgument", "the source must be a regular file or memfd (its size is the file's size)");
+        throw named_error("InvalidArgument",
+                          "the source must be a regular file or memfd (its size is the file's size)");
       int fl = fcntl(fd, F_GETFL);
       // O_PATH passes fstat and reports O_RDONLY, but cannot be read.
       if (fl < 0 || (fl & O_PATH) || (fl & O_ACCMODE) == O_WRONLY)
@@ -356,14 +360,16 @@ void FilesystemObject::CopyIn(sdbus::Result<sdbus::ObjectPath>&& result, std::st
               log_msg(LogLevel::info,
                       "copied %llu bytes into %s (copy %.1f ms, %.0f MiB/s: page tables %.1f, read %.1f, stores and "
                       "write-back %.1f; commit %.1f ms)",
-                      static_cast<unsigned long long>(state->size), state->pending.request.path.c_str(),
-                      state->copy_ms, state->copy_ms > 0 ? state->size / 1048576.0 / (state->copy_ms / 1000) : 0.0,
+                      static_cast<unsigned long long>(state->size), state->pending.request.path.c_str(), state->copy_ms,
+                      state->copy_ms > 0 ? state->size / 1048576.0 / (state->copy_ms / 1000) : 0.0,
                       state->times.populate_ms, state->times.read_ms, state->times.store_ms, commit_ms);
             if (state->job) {
               state->job->complete(s.ok(), s ? "" : dbus_error_name(s.error().code()), s ? "" : s.error().message());
             } else if (state->reply) {
-              if (s) state->reply->returnResults(sdbus::ObjectPath("/"));
-              else state->reply->returnError(to_dbus_error(s.error()));
+              if (s)
+                state->reply->returnResults(sdbus::ObjectPath("/"));
+              else
+                state->reply->returnError(to_dbus_error(s.error()));
             }
           });
       if (!spawned) {
@@ -382,8 +388,7 @@ void FilesystemObject::CopyIn(sdbus::Result<sdbus::ObjectPath>&& result, std::st
     // whichever still holds it.
     try {
       result.returnError(e);
-    } catch (...) {
-    }
+    } catch (...) {}
   }
 }
 
@@ -400,7 +405,8 @@ void FilesystemObject::ReadFile(sdbus::Result<uint64_t>&& result, std::string pa
       uint64_t end = begin + std::min(len, n.size - begin);
       int fd = dest.get();
       int fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
-      if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY) throw named_error("InvalidArgument", "the destination is not open for writing");
+      if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
+        throw named_error("InvalidArgument", "the destination is not open for writing");
       struct Read {
         Read(omf::FileMap m, int f, uint64_t b, uint64_t e, sdbus::Result<uint64_t>&& r)
             : map(std::move(m)), fd(f), begin(b), end(e), reply(std::move(r)) {}
@@ -422,19 +428,19 @@ void FilesystemObject::ReadFile(sdbus::Result<uint64_t>&& result, std::string pa
       // ends the transfer, full pipe or not.
       Daemon::CallerWatch watch = daemon_.watch_caller(getObject().getCurrentlyProcessedMessage()->getSender());
       Daemon* daemon = &daemon_;
-      Status spawned = daemon_.spawn([rd, dev, gone = watch.gone] {
-                                       rd->outcome = copy_map_to_fd(*dev, rd->map, rd->begin, rd->end, rd->fd, *gone);
-                                     },
-                                     [rd, inst, daemon, id = watch.id] {
-                                       daemon->unwatch_caller(id);
-                                       if (rd->outcome) {
-                                         rd->reply.returnResults(*rd->outcome);
-                                         return;
-                                       }
-                                       if (rd->outcome.error().code() == Errc::memory_error)
-                                         inst->report_device_error(rd->outcome.error());
-                                       rd->reply.returnError(to_dbus_error(rd->outcome.error()));
-                                     });
+      Status spawned = daemon_.spawn(
+          [rd, dev, gone = watch.gone] {
+            rd->outcome = copy_map_to_fd(*dev, rd->map, rd->begin, rd->end, rd->fd, *gone);
+          },
+          [rd, inst, daemon, id = watch.id] {
+            daemon->unwatch_caller(id);
+            if (rd->outcome) {
+              rd->reply.returnResults(*rd->outcome);
+              return;
+            }
+            if (rd->outcome.error().code() == Errc::memory_error) inst->report_device_error(rd->outcome.error());
+            rd->reply.returnError(to_dbus_error(rd->outcome.error()));
+          });
       if (!spawned) {
         daemon_.unwatch_caller(watch.id);
         rd->reply.returnError(to_dbus_error(spawned.error()));
@@ -443,8 +449,7 @@ void FilesystemObject::ReadFile(sdbus::Result<uint64_t>&& result, std::string pa
   } catch (const sdbus::Error& e) {
     try {
       result.returnError(e);
-    } catch (...) {
-    }
+    } catch (...) {}
   }
 }
 
@@ -473,8 +478,7 @@ FilesystemObject::ListDirectory(const std::string& path, const OptionMap& option
         out.emplace_back(std::string(omf::base_name(c.path)), std::string(c.is_dir ? "dir" : "file"), uint64_t{0},
                          uint32_t{0}, kHiddenId, kHiddenId);
     }
-    std::sort(out.begin(), out.end(),
-              [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
     return out;
   });
 }
@@ -627,7 +631,8 @@ std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, ui
 FilesystemObject::Hosts() {
   std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t>> out;
   if (const HostPresence* p = daemon_.instance().presence())
-    for (const HostView& h : p->hosts()) out.emplace_back(h.system_uuid, h.hostname, h.role, h.state, h.applied, h.last_seen_us);
+    for (const HostView& h : p->hosts())
+      out.emplace_back(h.system_uuid, h.hostname, h.role, h.state, h.applied, h.last_seen_us);
   return out;
 }
 

@@ -24,8 +24,8 @@ namespace famfs::service {
 struct HostView {
   uint32_t slot = 0;
   std::string system_uuid, boot_id, hostname;
-  std::string role;   // master, client
-  std::string state;  // ready, degraded, failed, stopped, or stale (beats stopped)
+  std::string role;           // master, client
+  std::string state;          // ready, degraded, failed, stopped, or stale (beats stopped)
   uint64_t applied = 0;       // log entries it has applied
   uint64_t released = 0;      // DELETE entries below this are released there (docs/delete.md)
   uint64_t last_seen_us = 0;  // wall clock of its last beat
@@ -45,7 +45,7 @@ struct PresenceEvents {
 };
 
 struct PresenceSettings {
-  omf::HostIdentity me;     // system UUID, boot id, hostname, pid
+  omf::HostIdentity me;  // system UUID, boot id, hostname, pid
   uint32_t interval_ms = 1000;
   uint64_t settle_us = 50'000;  // claim wait (docs/host-area.md)
   std::string instance_name;    // for log lines
@@ -112,7 +112,7 @@ class HostPresence {
   PresenceEvents events_;
   const bool candidate_;  // this host's system UUID is the superblock's
 
-  bool holding_ = false;      // this host holds the master record
+  bool holding_ = false;  // this host holds the master record
   std::string refusal_;
   uint64_t master_counter_ = 0, master_since_us_ = 0, last_master_beat_mono_us_ = 0, last_master_beat_wall_us_ = 0;
   std::optional<Seen> master_seen_;

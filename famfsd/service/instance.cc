@@ -59,7 +59,7 @@ void Instance::set_state(InstanceState state, std::string reason) {
   if (state == state_ && reason == reason_) return;
   state_ = state;
   reason_ = std::move(reason);
-  LogLevel level = state == InstanceState::failed ? LogLevel::err
+  LogLevel level = state == InstanceState::failed     ? LogLevel::err
                    : state == InstanceState::degraded ? LogLevel::warning
                                                       : LogLevel::notice;
   log_msg(level, "%s: state %s%s%s", settings_.instance_name.c_str(), instance_state_name(state),
@@ -71,7 +71,8 @@ void Instance::set_state(InstanceState state, std::string reason) {
 void Instance::settle_state() {
   if (state_ == InstanceState::failed || state_ == InstanceState::stopping || !volume_) return;
   if (volume_->fatal()) {
-    set_failure(ProblemKind::log_header, Error(volume_->fatal()->code(), "log unreadable: " + volume_->fatal()->message()));
+    set_failure(ProblemKind::log_header,
+                Error(volume_->fatal()->code(), "log unreadable: " + volume_->fatal()->message()));
     set_state(InstanceState::failed, failure_->message());
     return;
   }
@@ -84,8 +85,8 @@ void Instance::settle_state() {
   if (problems.empty()) {
     set_state(InstanceState::ready, "");
   } else {
-    set_state(InstanceState::degraded, std::to_string(problems.size()) + " problem(s) in the metadata, first: " +
-                                           problems.front().message);
+    set_state(InstanceState::degraded,
+              std::to_string(problems.size()) + " problem(s) in the metadata, first: " + problems.front().message);
   }
 }
 
@@ -185,10 +186,10 @@ Status Instance::publish_new_nodes() {
     if (n.removed) continue;
     Status s = mounted_ ? backend_->publish(*volume_, n) : ok_status();
     if (!s) {
-      log_msg(LogLevel::err, "%s: cannot publish %s in the mount: %s", settings_.instance_name.c_str(),
-              n.path.c_str(), s.error().message().c_str());
-      publish_problems_.push_back(Problem{n.log_index, ProblemKind::publish_failed,
-                                          "not published in the mount: " + s.error().message()});
+      log_msg(LogLevel::err, "%s: cannot publish %s in the mount: %s", settings_.instance_name.c_str(), n.path.c_str(),
+              s.error().message().c_str());
+      publish_problems_.push_back(
+          Problem{n.log_index, ProblemKind::publish_failed, "not published in the mount: " + s.error().message()});
       if (first) first = s;
     }
     if (Namespace::implicit(n)) continue;  // .meta: there from the start, created by nobody
@@ -258,7 +259,8 @@ void Instance::stop() {
   set_state(InstanceState::stopping, "");
   if (mounted_) {
     Status s = backend_->unmount();
-    if (!s) log_msg(LogLevel::err, "%s: unmount failed: %s", settings_.instance_name.c_str(), s.error().message().c_str());
+    if (!s)
+      log_msg(LogLevel::err, "%s: unmount failed: %s", settings_.instance_name.c_str(), s.error().message().c_str());
     mounted_ = false;
   }
 }
@@ -267,8 +269,8 @@ Status Instance::require_volume() const {
   if (state_ == InstanceState::failed)
     return Error(failure_ ? failure_->code() : Errc::io_error,
                  "the instance failed: " + (failure_ ? failure_->message() : reason_));
-  if (!volume_) return Error(Errc::unsupported, device_ ? device_->path() + " holds no famfs file system"
-                                                        : "no device");
+  if (!volume_)
+    return Error(Errc::unsupported, device_ ? device_->path() + " holds no famfs file system" : "no device");
   return ok_status();
 }
 
@@ -292,14 +294,14 @@ Status Instance::format(uint64_t log_len, bool force, bool enable_delete) {
       Status m = backend_->mount(*volume_);
       mounted_ = m.ok();
       if (!m) {
-        log_msg(LogLevel::err, "%s: mount again after the refused format failed: %s",
-                settings_.instance_name.c_str(), m.error().message().c_str());
+        log_msg(LogLevel::err, "%s: mount again after the refused format failed: %s", settings_.instance_name.c_str(),
+                m.error().message().c_str());
       } else {
         publish_problems_.clear();
         volume_->state().names().for_each([&](const Node& n) {
           if (Status p = backend_->publish(*volume_, n); !p)
-            publish_problems_.push_back(
-                Problem{n.log_index, ProblemKind::publish_failed, "not published in the mount: " + p.error().message()});
+            publish_problems_.push_back(Problem{n.log_index, ProblemKind::publish_failed,
+                                                "not published in the mount: " + p.error().message()});
         });
       }
     }
@@ -327,7 +329,7 @@ Status Instance::create_file(const FileRequest& request, bool zero) {
 }
 
 Result<std::vector<Status>> Instance::create_batch(size_t count,
-                                                  const std::function<std::optional<BatchItem>(size_t)>& item) {
+                                                   const std::function<std::optional<BatchItem>(size_t)>& item) {
   FAMFS_TRY(require_volume());
   FAMFS_TRY(lock_log());
   if (Status begun = volume_->begin_batch(); !begun) {
@@ -359,8 +361,10 @@ Result<std::vector<Status>> Instance::create_batch(size_t count,
       std::optional<BatchItem> it = item(i);
       if (!it) continue;
       auto id = it->file ? volume_->batch_file(*it->file, it->zero) : volume_->batch_directory(*it->directory);
-      if (id) logged.emplace_back(i, *id);
-      else out[i] = note(id.error());
+      if (id)
+        logged.emplace_back(i, *id);
+      else
+        out[i] = note(id.error());
     }
   } catch (...) {
     finish();  // what was applied here must be committed, whatever ITEM threw
@@ -493,7 +497,8 @@ void Instance::note_presence(Status status) {
     return;
   }
   if (status.error().message() != presence_error_)
-    log_msg(LogLevel::warning, "%s: host registry: %s", settings_.instance_name.c_str(), status.error().message().c_str());
+    log_msg(LogLevel::warning, "%s: host registry: %s", settings_.instance_name.c_str(),
+            status.error().message().c_str());
   presence_error_ = status.error().message();
 }
 

@@ -129,8 +129,7 @@ class Instance {
   // recorded why). Returns one status per item (ok for those left out), or
   // the error that kept the whole batch from starting (not_master,
   // log_full, ...). When the commit fails every logged item gets its error.
-  Result<std::vector<Status>> create_batch(size_t count,
-                                           const std::function<std::optional<BatchItem>(size_t)>& item);
+  Result<std::vector<Status>> create_batch(size_t count, const std::function<std::optional<BatchItem>(size_t)>& item);
   // CopyIn in two steps: space is allocated (and any tail beyond the data
   // zeroed) now, committed after the copy. Abandon on any failure.
   Result<PendingFile> prepare_copy(const FileRequest& request);

@@ -31,13 +31,13 @@ InstanceLock::~InstanceLock() {
   if (fd_ >= 0) close(fd_);  // releases the flock
 }
 
-Result<InstanceLock> InstanceLock::acquire(const std::string& dir, const std::string& device,
-                                           const Uuid& system_uuid, const Uuid& boot_id) {
+Result<InstanceLock> InstanceLock::acquire(const std::string& dir, const std::string& device, const Uuid& system_uuid,
+                                           const Uuid& boot_id) {
   struct stat st {};
   if (stat(device.c_str(), &st) != 0) return mount::errno_error("stat " + device, errno);
   std::string key = S_ISBLK(st.st_mode) || S_ISCHR(st.st_mode)
-                        ? std::string(S_ISBLK(st.st_mode) ? "blk-" : "chr-") + std::to_string(major(st.st_rdev)) +
-                              ":" + std::to_string(minor(st.st_rdev))
+                        ? std::string(S_ISBLK(st.st_mode) ? "blk-" : "chr-") + std::to_string(major(st.st_rdev)) + ":" +
+                              std::to_string(minor(st.st_rdev))
                         : "file-" + std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev)) + "-" +
                               std::to_string(st.st_ino);
   if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return mount::errno_error("mkdir " + dir, errno);
@@ -50,8 +50,8 @@ Result<InstanceLock> InstanceLock::acquire(const std::string& dir, const std::st
     char pid[32] = "";
     ssize_t n = pread(lock.fd_, pid, sizeof pid - 1, 0);
     std::string holder = n > 0 ? " (pid " + std::string(pid, strcspn(pid, "\n")) + ")" : "";
-    return Error(Errc::busy, device + " is served by another famfsd on this host" + holder + " (lock " +
-                                 lock.path_ + ")");
+    return Error(Errc::busy,
+                 device + " is served by another famfsd on this host" + holder + " (lock " + lock.path_ + ")");
   }
   std::string mine = std::to_string(getpid()) + "\n";
   if (ftruncate(lock.fd_, 0) != 0 || pwrite(lock.fd_, mine.data(), mine.size(), 0) < 0)

@@ -31,10 +31,10 @@ Status Instance::unpublish_removed_nodes() {
   for (const RemovedNode& r : volume_->take_removed_nodes()) {
     Status s = mounted_ ? backend_->unpublish(r) : ok_status();
     if (!s) {
-      log_msg(LogLevel::err, "%s: cannot remove %s from the mount: %s", settings_.instance_name.c_str(),
-              r.path.c_str(), s.error().message().c_str());
-      publish_problems_.push_back(Problem{r.delete_index, ProblemKind::publish_failed,
-                                          "not removed from the mount: " + s.error().message()});
+      log_msg(LogLevel::err, "%s: cannot remove %s from the mount: %s", settings_.instance_name.c_str(), r.path.c_str(),
+              s.error().message().c_str());
+      publish_problems_.push_back(
+          Problem{r.delete_index, ProblemKind::publish_failed, "not removed from the mount: " + s.error().message()});
       if (first) first = s;
     }
     if (r.is_dir) {

@@ -8,8 +8,8 @@
 
 namespace famfs::service {
 
-JobObject::JobObject(Daemon& daemon, std::string object_path, std::string operation, std::string path,
-                     uint64_t total, uid_t started_by)
+JobObject::JobObject(Daemon& daemon, std::string object_path, std::string operation, std::string path, uint64_t total,
+                     uid_t started_by)
     : AdaptorInterfaces(daemon.connection(), std::move(object_path)),
       daemon_(daemon),
       operation_(std::move(operation)),
@@ -67,8 +67,8 @@ void JobObject::Cancel(const std::map<std::string, sdbus::Variant>& options) {
     Options o(options, {});
     Caller c = daemon_.caller_of(*getObject().getCurrentlyProcessedMessage());
     if (c.uid != 0 && c.uid != started_by_)
-      throw named_error("AccessDenied", "only root or the job's starter (uid " + std::to_string(started_by_) +
-                                            ") may cancel it");
+      throw named_error("AccessDenied",
+                        "only root or the job's starter (uid " + std::to_string(started_by_) + ") may cancel it");
     if (completed_) throw named_error("Busy", "the job has completed already");
     cancel.store(true);
   } catch (const sdbus::Error&) {

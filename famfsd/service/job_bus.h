@@ -13,7 +13,7 @@ namespace famfs::service {
 class Daemon;
 
 class JobObject final : public sdbus::AdaptorInterfaces<org::famfs::Famfs1::Job_adaptor, sdbus::Properties_adaptor,
-                                                         sdbus::ManagedObject_adaptor> {
+                                                        sdbus::ManagedObject_adaptor> {
  public:
   JobObject(Daemon& daemon, std::string object_path, std::string operation, std::string path, uint64_t total,
             uid_t started_by);

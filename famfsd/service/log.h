@@ -16,4 +16,3 @@ LogLevel log_level();
 void log_msg(LogLevel level, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
 }  // namespace famfs::service
-

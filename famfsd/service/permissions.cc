@@ -54,9 +54,12 @@ Result<const Node*> walk_directory(const Namespace& ns, const Caller& c, std::st
 bool permitted(const Caller& c, uint32_t uid, uint32_t gid, uint32_t mode, unsigned want) {
   if (c.uid == 0) return true;
   unsigned bits;
-  if (c.uid == uid) bits = (mode >> 6) & 7;
-  else if (in_group(c, gid)) bits = (mode >> 3) & 7;
-  else bits = mode & 7;
+  if (c.uid == uid)
+    bits = (mode >> 6) & 7;
+  else if (in_group(c, gid))
+    bits = (mode >> 3) & 7;
+  else
+    bits = mode & 7;
   return (bits & want) == want;
 }
 
@@ -114,8 +117,7 @@ Status may_create_parents(const Namespace& ns, const Caller& c, std::string_view
   FAMFS_TRY(may_create(ns, c, first));
   // Every further level is created inside a directory this call creates.
   for (std::string_view level = first; level.size() < path.size();) {
-    if (!permitted(c, uid, gid, mode, kMayWrite | kMayExec))
-      return denied(c, level, kMayWrite | kMayExec, true);
+    if (!permitted(c, uid, gid, mode, kMayWrite | kMayExec)) return denied(c, level, kMayWrite | kMayExec, true);
     slash = path.find('/', level.size() + 1);
     level = path.substr(0, slash == std::string_view::npos ? path.size() : slash);
   }

@@ -24,7 +24,7 @@
 namespace famfs::service {
 
 // Permission bits as access(2) names them.
-inline constexpr unsigned kMayExec = 1;   // search, for a directory
+inline constexpr unsigned kMayExec = 1;  // search, for a directory
 inline constexpr unsigned kMayWrite = 2;
 inline constexpr unsigned kMayRead = 4;
 
@@ -56,8 +56,8 @@ Status may_create(const Namespace& ns, const Caller& caller, std::string_view pa
 // search for the caller fails on the level below, naming it. Succeeds
 // without creating anything when PATH is a directory already (and the walk
 // to it is allowed).
-Status may_create_parents(const Namespace& ns, const Caller& caller, std::string_view path, uint32_t uid,
-                          uint32_t gid, uint32_t mode);
+Status may_create_parents(const Namespace& ns, const Caller& caller, std::string_view path, uint32_t uid, uint32_t gid,
+                          uint32_t mode);
 
 // Whether CALLER may remove PATH as unlink(2) / rmdir(2) decide it: the
 // walk to the parent (search on every level), PATH must exist (not_found),

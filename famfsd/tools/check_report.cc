@@ -48,13 +48,14 @@ json check_report_json(const Volume& v) {
     }
   });
   for (const Problem& p : v.problems()) problems.push_back(problem_json(p));
-  if (v.fatal())
-    problems.push_back({{"index", nullptr}, {"kind", "log_header"}, {"message", v.fatal()->message()}});
+  if (v.fatal()) problems.push_back({{"index", nullptr}, {"kind", "log_header"}, {"message", v.fatal()->message()}});
   // Deletion (docs/delete.md): what the log has removed and no host has
   // freed yet (fsck cannot know which hosts released it: the master decides).
   json pending = json::array();
   for (const auto& p : v.state().allocator().pending())
-    pending.push_back({{"path", p.record->path}, {"delete_index", p.record->delete_index}, {"bytes", p.bytes},
+    pending.push_back({{"path", p.record->path},
+                       {"delete_index", p.record->delete_index},
+                       {"bytes", p.bytes},
                        {"map", map_to_json(p.record->map)}});
   json deletion = {{"enabled", v.delete_enabled()},
                    {"pending_release_bytes", v.state().allocator().pending_bytes()},

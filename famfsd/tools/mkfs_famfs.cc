@@ -55,14 +55,10 @@ int main(int argc, char** argv) {
   uint64_t log_len = famfs::omf::kDefaultLogLen;
   std::optional<std::string> system_uuid;
   static const option kOptions[] = {
-      {"force", no_argument, nullptr, 'f'},
-      {"kill", no_argument, nullptr, 'k'},
-      {"log-size", required_argument, nullptr, 'l'},
-      {"system-uuid", required_argument, nullptr, 'u'},
-      {"enable-delete", no_argument, nullptr, 'D'},
-      {"help", no_argument, nullptr, 'h'},
-      {"version", no_argument, nullptr, 'V'},
-      {nullptr, 0, nullptr, 0},
+      {"force", no_argument, nullptr, 'f'},          {"kill", no_argument, nullptr, 'k'},
+      {"log-size", required_argument, nullptr, 'l'}, {"system-uuid", required_argument, nullptr, 'u'},
+      {"enable-delete", no_argument, nullptr, 'D'},  {"help", no_argument, nullptr, 'h'},
+      {"version", no_argument, nullptr, 'V'},        {nullptr, 0, nullptr, 0},
   };
   opterr = 0;
   int c;

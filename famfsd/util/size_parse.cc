@@ -33,11 +33,16 @@ Result<uint64_t> parse_size(std::string_view text) {
   unsigned shift = 0;
   if (!suffix.empty()) {
     switch (suffix[0]) {
-      case 'k': case 'K': shift = 10; break;
-      case 'm': case 'M': shift = 20; break;
-      case 'g': case 'G': shift = 30; break;
-      case 't': case 'T': shift = 40; break;
-      case 'b': case 'B': shift = 0; break;
+      case 'k':
+      case 'K': shift = 10; break;
+      case 'm':
+      case 'M': shift = 20; break;
+      case 'g':
+      case 'G': shift = 30; break;
+      case 't':
+      case 'T': shift = 40; break;
+      case 'b':
+      case 'B': shift = 0; break;
       default: return bad("unknown suffix (use K, M, G or T)");
     }
     std::string_view rest = suffix.substr(1);

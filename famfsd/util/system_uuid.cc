@@ -12,8 +12,7 @@ namespace famfs {
 namespace {
 // famfs's application id for the app-specific machine id: the same machine
 // always gets the same system UUID, which reveals nothing of its machine id.
-constexpr sd_id128_t kFamfsAppId =
-    SD_ID128_MAKE(3e, 0c, 9b, 51, 7a, 24, 4f, 6e, 9d, 1b, 62, c8, 0f, a4, 57, 93);
+constexpr sd_id128_t kFamfsAppId = SD_ID128_MAKE(3e, 0c, 9b, 51, 7a, 24, 4f, 6e, 9d, 1b, 62, c8, 0f, a4, 57, 93);
 
 // A system UUID file is 36 to 38 bytes; anything much longer is not one.
 constexpr size_t kMaxSystemUuidFileBytes = 64;
@@ -53,7 +52,8 @@ const char* SystemUuid::source_name() const {
 Result<SystemUuid> resolve_system_uuid(const std::optional<std::string>& configured, const std::string& file_path) {
   if (configured) {
     auto u = Uuid::parse(*configured);
-    if (!u) return Error(Errc::invalid_argument, "invalid system UUID \"" + *configured + "\" (expected 8-4-4-4-12 hex)");
+    if (!u)
+      return Error(Errc::invalid_argument, "invalid system UUID \"" + *configured + "\" (expected 8-4-4-4-12 hex)");
     return SystemUuid{*u, SystemUuid::Source::configured};
   }
   std::ifstream in(file_path, std::ios::binary);
@@ -70,9 +70,11 @@ Result<SystemUuid> resolve_system_uuid(const std::optional<std::string>& configu
     while (!uuid_text.empty() && trailer(uuid_text.back())) uuid_text.pop_back();
     auto u = Uuid::parse(uuid_text);
     if (!u || text.size() > kMaxSystemUuidFileBytes)
-      return Error(Errc::invalid_argument, file_path + " does not hold a system UUID (expected 36 characters "
-                                                       "8-4-4-4-12, optionally followed by a NUL or a newline; "
-                                                       "found \"" + printable_prefix(text, 48) + "\")");
+      return Error(Errc::invalid_argument, file_path +
+                                               " does not hold a system UUID (expected 36 characters "
+                                               "8-4-4-4-12, optionally followed by a NUL or a newline; "
+                                               "found \"" +
+                                               printable_prefix(text, 48) + "\")");
     return SystemUuid{*u, SystemUuid::Source::file};
   }
   sd_id128_t id;

@@ -65,8 +65,10 @@ void remove_temp(const std::string& path) {
 void remove_temps() {
   for (int i = g_temp_count.load() - 1; i >= 0; --i) {
     if (g_temps[i][0] == '\0') continue;
-    if (g_temp_is_dir[i]) rmdir(g_temps[i]);
-    else unlink(g_temps[i]);
+    if (g_temp_is_dir[i])
+      rmdir(g_temps[i]);
+    else
+      unlink(g_temps[i]);
     g_temps[i][0] = '\0';
   }
 }
@@ -88,8 +90,10 @@ void kill_children() {
     int status = 0;
     bool gone = false;
     for (int k = 0; k < 300 && !gone; ++k) {
-      if (waitpid(pid, &status, WNOHANG) == pid) gone = true;
-      else std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      if (waitpid(pid, &status, WNOHANG) == pid)
+        gone = true;
+      else
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     if (!gone) {
       kill(pid, SIGKILL);
@@ -167,8 +171,10 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log, int pa
     dup2(log_fd, 1);
     dup2(log_fd, 2);
     if (pass_fd >= 0) {
-      if (pass_fd == 3) fcntl(3, F_SETFD, 0);
-      else dup2(pass_fd, 3);
+      if (pass_fd == 3)
+        fcntl(3, F_SETFD, 0);
+      else
+        dup2(pass_fd, 3);
     }
     execv(args[0], args.data());
     dprintf(2, "exec %s: %s\n", args[0], strerror(errno));
@@ -225,31 +231,36 @@ Bus start_bus(const Paths& paths) {
   remember_temp(bus.log, false);
   // System-bus style: anyone may connect, method calls are denied unless a
   // policy allows them; the famfs rules are the shipped file itself.
-  write_text(conf,
-             "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-             " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-             "<busconfig>\n"
-             "  <type>system</type>\n"
-             "  <listen>unix:path=" + socket + "</listen>\n"
-             "  <auth>EXTERNAL</auth>\n"
-             "  <policy context=\"default\">\n"
-             "    <allow user=\"*\"/>\n"
-             "    <deny own=\"*\"/>\n"
-             "    <deny send_type=\"method_call\"/>\n"
-             "    <allow send_type=\"signal\"/>\n"
-             "    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n"
-             "    <allow send_requested_reply=\"true\" send_type=\"error\"/>\n"
-             "    <allow receive_type=\"method_call\"/>\n"
-             "    <allow receive_type=\"method_return\"/>\n"
-             "    <allow receive_type=\"error\"/>\n"
-             "    <allow receive_type=\"signal\"/>\n"
-             "    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus\"/>\n"
-             "    <allow send_destination=\"org.freedesktop.DBus\"\n"
-             "           send_interface=\"org.freedesktop.DBus.Introspectable\"/>\n"
-             "    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus.Properties\"/>\n"
-             "  </policy>\n"
-             "  <include>" + paths.policy + "</include>\n"
-             "</busconfig>\n");
+  write_text(
+      conf,
+      "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+      " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+      "<busconfig>\n"
+      "  <type>system</type>\n"
+      "  <listen>unix:path=" +
+          socket +
+          "</listen>\n"
+          "  <auth>EXTERNAL</auth>\n"
+          "  <policy context=\"default\">\n"
+          "    <allow user=\"*\"/>\n"
+          "    <deny own=\"*\"/>\n"
+          "    <deny send_type=\"method_call\"/>\n"
+          "    <allow send_type=\"signal\"/>\n"
+          "    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n"
+          "    <allow send_requested_reply=\"true\" send_type=\"error\"/>\n"
+          "    <allow receive_type=\"method_call\"/>\n"
+          "    <allow receive_type=\"method_return\"/>\n"
+          "    <allow receive_type=\"error\"/>\n"
+          "    <allow receive_type=\"signal\"/>\n"
+          "    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus\"/>\n"
+          "    <allow send_destination=\"org.freedesktop.DBus\"\n"
+          "           send_interface=\"org.freedesktop.DBus.Introspectable\"/>\n"
+          "    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus.Properties\"/>\n"
+          "  </policy>\n"
+          "  <include>" +
+          paths.policy +
+          "</include>\n"
+          "</busconfig>\n");
   int p[2];
   if (pipe2(p, O_CLOEXEC) != 0) fail(errno_text("pipe"));
   bus.pid = spawn({"/usr/bin/dbus-daemon", "--config-file=" + conf, "--nofork", "--print-address=3"}, bus.log, p[1]);
@@ -299,9 +310,9 @@ Famfsd start_famfsd(const Paths& paths, const std::string& device, const std::st
   d.bus_name = kBusPrefix + instance;  // instance names here need no escaping
   d.log = g_tmpdir + "/famfsd-" + instance + ".log";
   remember_temp(d.log, false);
-  d.pid = spawn({paths.famfsd, "--device", device, "--instance", instance, "--config", config, "--system-uuid",
-                 system_uuid},
-                d.log);
+  d.pid = spawn(
+      {paths.famfsd, "--device", device, "--instance", instance, "--config", config, "--system-uuid", system_uuid},
+      d.log);
   d.slot = remember_child(d.pid);
   return d;
 }

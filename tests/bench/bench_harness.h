@@ -42,7 +42,6 @@ inline double seconds(Clock::duration d) { return std::chrono::duration<double>(
 inline double millis(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 inline double gbps(uint64_t bytes, double secs) { return secs > 0 ? static_cast<double>(bytes) / secs / 1e9 : 0.0; }
 
-
 struct Failure : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -203,8 +202,7 @@ class SignalListener {
   ~SignalListener() {
     try {
       conn_->leaveEventLoop();
-    } catch (...) {
-    }
+    } catch (...) {}
     slot_.reset();
     conn_.reset();
   }

@@ -43,23 +43,27 @@ void print_summary(const Results& res, double total_secs) {
          res.memcpy_gbps > 0 ? res.copyin_warm_gbps / res.memcpy_gbps : 0);
   printf("fresh device mapping, first write/4 KiB: %8.2f us CPU\n", res.fault_us);
   printf("ReadFile 1 GiB into a fresh memfd      : %8.2f GB/s     (bytes verified)\n", res.readfile_gbps);
-  printf("poll_ms | visible on every client p50 / p99 / max (ms) | idle CPU %% master / client1 / client2 "
-         "(heartbeat %u ms)\n", kDefaultHeartbeatMs);
+  printf(
+      "poll_ms | visible on every client p50 / p99 / max (ms) | idle CPU %% master / client1 / client2 "
+      "(heartbeat %u ms)\n",
+      kDefaultHeartbeatMs);
   for (const SweepResult& s : res.sweep)
     printf("%7d | %10.2f / %6.2f / %6.2f %s | %6.2f / %6.2f / %6.2f %s\n", s.poll_ms, s.every.p50, s.every.p99,
-           s.every.max, s.every.p99 <= kTargetP99Ms ? "  ok  " : "MISSED", s.idle_cpu[0], s.idle_cpu[1],
-           s.idle_cpu[2], s.idle_cpu_max() <= kTargetIdleCpuPercent ? "ok" : "MISSED");
+           s.every.max, s.every.p99 <= kTargetP99Ms ? "  ok  " : "MISSED", s.idle_cpu[0], s.idle_cpu[1], s.idle_cpu[2],
+           s.idle_cpu_max() <= kTargetIdleCpuPercent ? "ok" : "MISSED");
   int best = -1;
   for (const SweepResult& s : res.sweep)
     if (s.every.p99 <= kTargetP99Ms && s.idle_cpu_max() <= kTargetIdleCpuPercent) best = std::max(best, s.poll_ms);
   if (best > 0)
-    printf("recommendation: poll_interval_ms = %d (largest interval with p99 <= %.0f ms and idle CPU <= %.0f%% per "
-           "daemon; the default is 10)\n",
-           best, kTargetP99Ms, kTargetIdleCpuPercent);
+    printf(
+        "recommendation: poll_interval_ms = %d (largest interval with p99 <= %.0f ms and idle CPU <= %.0f%% per "
+        "daemon; the default is 10)\n",
+        best, kTargetP99Ms, kTargetIdleCpuPercent);
   else
-    printf("recommendation: none of the measured intervals meets both p99 <= %.0f ms and idle CPU <= %.0f%% per "
-           "daemon (the default is 10)\n",
-           kTargetP99Ms, kTargetIdleCpuPercent);
+    printf(
+        "recommendation: none of the measured intervals meets both p99 <= %.0f ms and idle CPU <= %.0f%% per "
+        "daemon (the default is 10)\n",
+        kTargetP99Ms, kTargetIdleCpuPercent);
   if (!res.death.from_kill_ms.empty()) {
     auto worst = [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); };
     auto mean = [](const std::vector<double>& v) {
@@ -67,11 +71,12 @@ void print_summary(const Results& res, double total_secs) {
       for (double x : v) s += x;
       return s / static_cast<double>(v.size());
     };
-    printf("master death -> MasterAlive false      : mean %.0f ms, max %.0f ms after the kill; max %.0f ms = %.2f "
-           "heartbeats after the last beat (heartbeat %u ms; target <= 3 heartbeats) %s\n",
-           mean(res.death.from_kill_ms), worst(res.death.from_kill_ms), worst(res.death.from_last_beat_ms),
-           worst(res.death.from_last_beat_ms) / kDefaultHeartbeatMs, kDefaultHeartbeatMs,
-           worst(res.death.from_last_beat_ms) <= 3.0 * kDefaultHeartbeatMs ? "met" : "MISSED");
+    printf(
+        "master death -> MasterAlive false      : mean %.0f ms, max %.0f ms after the kill; max %.0f ms = %.2f "
+        "heartbeats after the last beat (heartbeat %u ms; target <= 3 heartbeats) %s\n",
+        mean(res.death.from_kill_ms), worst(res.death.from_kill_ms), worst(res.death.from_last_beat_ms),
+        worst(res.death.from_last_beat_ms) / kDefaultHeartbeatMs, kDefaultHeartbeatMs,
+        worst(res.death.from_last_beat_ms) <= 3.0 * kDefaultHeartbeatMs ? "met" : "MISSED");
   }
   printf("load average (1/5/15 min) at start: %s, at end: %s, on %ld CPUs\n", res.load_before.c_str(),
          res.load_after.c_str(), sysconf(_SC_NPROCESSORS_ONLN));

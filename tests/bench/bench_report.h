@@ -45,9 +45,9 @@ Percentiles percentiles(std::vector<double> v);
 
 struct SweepResult {
   int poll_ms = 0;
-  Percentiles every;                // until both clients have the file
-  Percentiles client[2];            // each client alone
-  double idle_cpu[3] = {0, 0, 0};   // master, client1, client2: % of one core
+  Percentiles every;               // until both clients have the file
+  Percentiles client[2];           // each client alone
+  double idle_cpu[3] = {0, 0, 0};  // master, client1, client2: % of one core
   double idle_cpu_max() const { return std::max({idle_cpu[0], idle_cpu[1], idle_cpu[2]}); }
 };
 

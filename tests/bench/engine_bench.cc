@@ -26,9 +26,7 @@ using famfs::testing::FakeDevice;
 using Clock = std::chrono::steady_clock;
 constexpr uint64_t kMiB = 1ULL << 20, kGiB = 1ULL << 30;
 
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -62,13 +60,17 @@ int main(int argc, char** argv) {
   std::string save_path;  // --save FILE: the filled file system as a sparse image (for fsck, famfsd)
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--log-size" && i + 1 < argc) log_mib = std::strtoull(argv[++i], nullptr, 10);
-    else if (a == "--replay-only") replay_only = true;
-    else if (a == "--save" && i + 1 < argc) save_path = argv[++i];
-    else die("usage: engine_bench [--log-size MIB] [--replay-only] [--save FILE]");
+    if (a == "--log-size" && i + 1 < argc)
+      log_mib = std::strtoull(argv[++i], nullptr, 10);
+    else if (a == "--replay-only")
+      replay_only = true;
+    else if (a == "--save" && i + 1 < argc)
+      save_path = argv[++i];
+    else
+      die("usage: engine_bench [--log-size MIB] [--replay-only] [--save FILE]");
   }
   const uint64_t log_len = log_mib * kMiB;
-  const uint64_t capacity = famfs::omf::last_index_for(log_len) + 1;  // 123,361
+  const uint64_t capacity = famfs::omf::last_index_for(log_len) + 1;          // 123,361
   const uint64_t dev_size = 2 * kMiB + log_len + (capacity + 64) * 2 * kMiB;  // ~241 GiB, sparse
   FakeDevice dev(dev_size, "bench0");
   famfs::Uuid master = famfs::Uuid::random();
@@ -120,8 +122,7 @@ int main(int argc, char** argv) {
     t0 = Clock::now();
     auto v = famfs::Volume::open(dev, famfs::Uuid::random());
     full.push_back(ms_since(t0));
-    if (!v || (*v)->fatal() || !(*v)->problems().empty() ||
-        (*v)->state().names().file_count() != files)
+    if (!v || (*v)->fatal() || !(*v)->problems().empty() || (*v)->state().names().file_count() != files)
       die("full replay disagrees with what was written");
   }
   printf("full replay of %llu entries: median %.1f ms, best %.1f ms (target <= 100 ms; reference: 170 ms for 15,420)\n",
@@ -159,9 +160,10 @@ int main(int argc, char** argv) {
       auto d = famfs::omf::decode_entry(famfs::omf::ConstEntryBytes(p, famfs::omf::kLogEntrySize), index);
       return static_cast<uint64_t>(d.index());
     });
-    printf("decode only (CRC and every check of the bytes, no namespace): %.2f ms (%.1fx the CRC floor); "
-           "the rest of replay (map checks, allocator, namespace): %.2f ms\n",
-           decode, decode / isal, best_replay - decode);
+    printf(
+        "decode only (CRC and every check of the bytes, no namespace): %.2f ms (%.1fx the CRC floor); "
+        "the rest of replay (map checks, allocator, namespace): %.2f ms\n",
+        decode, decode / isal, best_replay - decode);
   }
 
   // Memory of a replayed client: RSS before and after one more full replay, per entry.
@@ -205,8 +207,12 @@ int main(int argc, char** argv) {
     idle.push_back(ms_since(t0) * 1000);
     if (!none || none->entries != 0) die("idle refresh saw entries");
   }
-  printf("incremental replay of 1 new entry (20,000 already replayed): median %.2f us, p99 %.2f us\n",
-         median(inc), [&] { auto v = inc; std::sort(v.begin(), v.end()); return v[v.size() * 99 / 100]; }());
+  printf("incremental replay of 1 new entry (20,000 already replayed): median %.2f us, p99 %.2f us\n", median(inc),
+         [&] {
+           auto v = inc;
+           std::sort(v.begin(), v.end());
+           return v[v.size() * 99 / 100];
+         }());
   printf("poll with no new entry: median %.2f us\n", median(idle));
 
   // 100,000 allocations on a 256 GiB device: single units, then mixed sizes.
@@ -236,8 +242,7 @@ int main(int argc, char** argv) {
       }
     }
     double ms = ms_since(t0);
-    printf("100,000 allocations of 1 B..4 MiB with 25%% random frees: %.1f ms (%.0f ns each)\n", ms,
-           ms * 1e6 / 100000);
+    printf("100,000 allocations of 1 B..4 MiB with 25%% random frees: %.1f ms (%.0f ns each)\n", ms, ms * 1e6 / 100000);
   }
   {
     famfs::Allocator a(g);

@@ -121,9 +121,10 @@ void bench_create(const Paths& paths, sdbus::IConnection& conn, Results& res) {
   res.batch_rate = kCreateFiles / res.batch_secs;
   for (int k = 0; k < 3; ++k)
     res.batch_cpu_us[k] = static_cast<double>(cpu_after[k] - cpu_before[k]) / hz * 1e6 / kCreateFiles;
-  printf("[1] CreateFiles (zero=false, 2 MiB, %d per call): %d files in %.3f s -> %.0f files/s (target >= %.0f/s), "
-         "%.2f x the single-call rate\n",
-         kBatchItems, kCreateFiles, res.batch_secs, res.batch_rate, kTargetBatchRate, res.batch_rate / res.create_rate);
+  printf(
+      "[1] CreateFiles (zero=false, 2 MiB, %d per call): %d files in %.3f s -> %.0f files/s (target >= %.0f/s), "
+      "%.2f x the single-call rate\n",
+      kBatchItems, kCreateFiles, res.batch_secs, res.batch_rate, kTargetBatchRate, res.batch_rate / res.create_rate);
   printf("[1] CPU per file in CreateFiles: famfsd %.1f us, dbus-daemon %.1f us, this client %.1f us (sum %.1f us)\n",
          res.batch_cpu_us[0], res.batch_cpu_us[1], res.batch_cpu_us[2],
          res.batch_cpu_us[0] + res.batch_cpu_us[1] + res.batch_cpu_us[2]);
@@ -137,7 +138,8 @@ void bench_create(const Paths& paths, sdbus::IConnection& conn, Results& res) {
 
   // Every call must have left its file.
   const uint64_t want = 2 * kCreateFiles + kCreateZeroedFiles;
-  if (fs.Files() != want) fail("Files is " + std::to_string(fs.Files()) + " after " + std::to_string(want) + " creates");
+  if (fs.Files() != want)
+    fail("Files is " + std::to_string(fs.Files()) + " after " + std::to_string(want) + " creates");
   auto listing = fs.ListDirectory("", {});  // the files and .meta, which every file system has
   if (listing.size() != want + 1)
     fail("ListDirectory lists " + std::to_string(listing.size()) + " entries, want " + std::to_string(want) +
@@ -178,9 +180,10 @@ void bench_copy(const Paths& paths, sdbus::IConnection& conn, Results& res) {
   const std::string master_uuid = new_uuid();
   const std::string dev = make_device("copy", kCopyDevice, true);
   res.fault_us = page_fault_micros(dev);
-  printf("[2] reference: the first write to each 4 KiB of a fresh mapping of the preallocated device file costs "
-         "%.2f us of CPU (page-table faults: %.2f s per GiB)\n",
-         res.fault_us, res.fault_us * 1e-6 * static_cast<double>(kGiB / 4096));
+  printf(
+      "[2] reference: the first write to each 4 KiB of a fresh mapping of the preallocated device file costs "
+      "%.2f us of CPU (page-table faults: %.2f s per GiB)\n",
+      res.fault_us, res.fault_us * 1e-6 * static_cast<double>(kGiB / 4096));
   run_tool({paths.mkfs, "--system-uuid", master_uuid, dev}, g_tmpdir + "/mkfs.log");
   // allow_format: the warm run below re-formats in place (root only, as we are).
   Famfsd m = start_famfsd(paths, dev, "bench_copy", master_uuid, write_config("copy", 0, true));
@@ -207,8 +210,7 @@ void bench_copy(const Paths& paths, sdbus::IConnection& conn, Results& res) {
                               o.at = at;
                               std::lock_guard<std::mutex> lock(mu);
                               outcomes[msg.getPath()] = o;
-                            } catch (...) {
-                            }
+                            } catch (...) {}
                             cv.notify_all();
                           });
 
@@ -298,9 +300,10 @@ void bench_copy(const Paths& paths, sdbus::IConnection& conn, Results& res) {
   res.copyin_warm_secs = copy_in("big.bin");
   res.copyin_warm_gbps = gbps(kCopySize, res.copyin_warm_secs);
   read_back("big.bin");
-  printf("[2] CopyIn 1 GiB again, device pages already mapped in famfsd: %.3f s -> %.2f GB/s (ratio %.2f); "
-         "bytes verified\n",
-         res.copyin_warm_secs, res.copyin_warm_gbps, res.copyin_warm_gbps / res.memcpy_gbps);
+  printf(
+      "[2] CopyIn 1 GiB again, device pages already mapped in famfsd: %.3f s -> %.2f GB/s (ratio %.2f); "
+      "bytes verified\n",
+      res.copyin_warm_secs, res.copyin_warm_gbps, res.copyin_warm_gbps / res.memcpy_gbps);
 
   stop_famfsd(m);
   remove_temp(dev);
@@ -348,9 +351,10 @@ SweepResult bench_poll_interval(const Paths& paths, sdbus::IConnection& conn, in
     check_alive(d[k]);
     r.idle_cpu[k] = static_cast<double>(after[k] - before[k]) / hz / elapsed * 100.0;
   }
-  printf("[4] idle CPU, poll %2d ms + heartbeat %u ms (%.0f s): master %.2f%%, client1 %.2f%%, client2 %.2f%% of "
-         "one core (target <= %.0f%% each)\n",
-         poll_ms, kDefaultHeartbeatMs, elapsed, r.idle_cpu[0], r.idle_cpu[1], r.idle_cpu[2], kTargetIdleCpuPercent);
+  printf(
+      "[4] idle CPU, poll %2d ms + heartbeat %u ms (%.0f s): master %.2f%%, client1 %.2f%%, client2 %.2f%% of "
+      "one core (target <= %.0f%% each)\n",
+      poll_ms, kDefaultHeartbeatMs, elapsed, r.idle_cpu[0], r.idle_cpu[1], r.idle_cpu[2], kTargetIdleCpuPercent);
   fflush(stdout);
 
   // 3. Visibility: each client's FileCreated on a connection and thread of its own.
@@ -369,8 +373,7 @@ SweepResult bench_poll_interval(const Paths& paths, sdbus::IConnection& conn, in
             msg >> path >> size;
             std::lock_guard<std::mutex> lock(mu);
             seen[c].emplace(path, at);
-          } catch (...) {
-          }
+          } catch (...) {}
           cv.notify_all();
         }));
   }
@@ -414,10 +417,11 @@ SweepResult bench_poll_interval(const Paths& paths, sdbus::IConnection& conn, in
   r.every = percentiles(lat_every);
   r.client[0] = percentiles(lat_client[0]);
   r.client[1] = percentiles(lat_client[1]);
-  printf("[3] visibility, poll %2d ms (%d creates): on every client p50 %.2f ms, p99 %.2f ms, max %.2f ms "
-         "(client1 p50/p99 %.2f/%.2f, client2 %.2f/%.2f; target p99 <= %.0f ms)\n",
-         poll_ms, kVisibilityCreates, r.every.p50, r.every.p99, r.every.max, r.client[0].p50, r.client[0].p99,
-         r.client[1].p50, r.client[1].p99, kTargetP99Ms);
+  printf(
+      "[3] visibility, poll %2d ms (%d creates): on every client p50 %.2f ms, p99 %.2f ms, max %.2f ms "
+      "(client1 p50/p99 %.2f/%.2f, client2 %.2f/%.2f; target p99 <= %.0f ms)\n",
+      poll_ms, kVisibilityCreates, r.every.p50, r.every.p99, r.every.max, r.client[0].p50, r.client[0].p99,
+      r.client[1].p50, r.client[1].p99, kTargetP99Ms);
   fflush(stdout);
 
   for (int k = 2; k >= 0; --k) stop_famfsd(d[k]);
@@ -475,10 +479,11 @@ void bench_master_death(const Paths& paths, sdbus::IConnection& conn, Results& r
       if (Clock::now() > deadline) fail("a client still reports MasterAlive 30 s after the master was killed");
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
-    printf("[5] master death, round %d: MasterAlive false on client1 %.0f ms, client2 %.0f ms after the kill "
-           "(last beat %.0f ms before the kill)\n",
-           round + 1, res.death.from_kill_ms[res.death.from_kill_ms.size() - 2], res.death.from_kill_ms.back(),
-           static_cast<double>(killed_wall - std::min(killed_wall, last_beat)) / 1000.0);
+    printf(
+        "[5] master death, round %d: MasterAlive false on client1 %.0f ms, client2 %.0f ms after the kill "
+        "(last beat %.0f ms before the kill)\n",
+        round + 1, res.death.from_kill_ms[res.death.from_kill_ms.size() - 2], res.death.from_kill_ms.back(),
+        static_cast<double>(killed_wall - std::min(killed_wall, last_beat)) / 1000.0);
     fflush(stdout);
   }
   for (int k = 1; k >= 0; --k) stop_famfsd(clients[k]);
@@ -486,18 +491,19 @@ void bench_master_death(const Paths& paths, sdbus::IConnection& conn, Results& r
 }
 
 void usage(FILE* out) {
-  fputs("Usage: service_bench [--famfsd PATH] [--mkfs PATH] [--policy PATH] [--device-dir DIR] [--create-only | --copy-only]\n"
-        "Measures famfsd through a private dbus-daemon: CreateFile rate, CopyIn bandwidth\n"
-        "against memcpy, client visibility latency and idle CPU per poll interval (with the\n"
-        "host registry heartbeat), and the time from master death to MasterAlive false.\n"
-        "The emulated devices are files in DIR (default /dev/shm; e.g. a tmpfs mounted\n"
-        "with huge=always to see the effect of 2 MiB pages). --create-only runs only the\n"
-        "CreateFile and CreateFiles rates, --copy-only only CopyIn against memcpy.\n"
-        "Needs root. Exit status: 0 all results correct (timings never fail), 1 a wrong\n"
-        "result or a failure, 2 usage, 77 skipped (not root, no dbus-daemon).\n",
-        out);
+  fputs(
+      "Usage: service_bench [--famfsd PATH] [--mkfs PATH] [--policy PATH] [--device-dir DIR] [--create-only | "
+      "--copy-only]\n"
+      "Measures famfsd through a private dbus-daemon: CreateFile rate, CopyIn bandwidth\n"
+      "against memcpy, client visibility latency and idle CPU per poll interval (with the\n"
+      "host registry heartbeat), and the time from master death to MasterAlive false.\n"
+      "The emulated devices are files in DIR (default /dev/shm; e.g. a tmpfs mounted\n"
+      "with huge=always to see the effect of 2 MiB pages). --create-only runs only the\n"
+      "CreateFile and CreateFiles rates, --copy-only only CopyIn against memcpy.\n"
+      "Needs root. Exit status: 0 all results correct (timings never fail), 1 a wrong\n"
+      "result or a failure, 2 usage, 77 skipped (not root, no dbus-daemon).\n",
+      out);
 }
-
 
 }  // namespace
 
@@ -513,12 +519,18 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--famfsd") paths.famfsd = value();
-    else if (a == "--mkfs") paths.mkfs = value();
-    else if (a == "--policy") paths.policy = value();
-    else if (a == "--device-dir") g_device_dir = value();
-    else if (a == "--create-only") create_only = true;
-    else if (a == "--copy-only") copy_only = true;
+    if (a == "--famfsd")
+      paths.famfsd = value();
+    else if (a == "--mkfs")
+      paths.mkfs = value();
+    else if (a == "--policy")
+      paths.policy = value();
+    else if (a == "--device-dir")
+      g_device_dir = value();
+    else if (a == "--create-only")
+      create_only = true;
+    else if (a == "--copy-only")
+      copy_only = true;
     else if (a == "-h" || a == "--help") {
       usage(stdout);
       return 0;
@@ -622,4 +634,3 @@ int main(int argc, char** argv) {
   remove_temps();
   return rc;
 }
-

@@ -18,7 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from private_bus import Bus, reap  # noqa: E402
+from private_bus import Bus, famfsctl_runner, reap, wait_for  # noqa: E402
 
 BUILD, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 FAMFSD = os.path.join(BUILD, "famfsd/famfsd")
@@ -83,31 +83,7 @@ def as_user(user, cmd):
     return ["setpriv", "--reuid=%d" % user, "--regid=%d" % user, "--clear-groups"] + cmd
 
 
-def ctl(*args, user=None):
-    p = subprocess.run(as_user(user, [FAMFSCTL] + list(args)), capture_output=True, stdin=subprocess.DEVNULL,
-                       timeout=120)
-    return p.returncode, p.stdout, p.stderr.decode(errors="replace")
-
-
-def ctl_json(*args):
-    rc, out, err = ctl("--json", *args)
-    try:
-        return rc, json.loads(out), err
-    except ValueError:
-        return rc, None, err + out.decode(errors="replace")
-
-
-def status(name):
-    return ctl_json("-d", name, "status")[1] or {}
-
-
-def wait_for(pred, timeout=5.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.02)
-    return pred()
+ctl, ctl_json, status = famfsctl_runner(FAMFSCTL, as_user)
 
 
 def names(name, path=""):

@@ -16,11 +16,12 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from private_bus import Bus, reap  # noqa: E402
+from private_bus import Bus, famfsctl_runner, reap, wait_for  # noqa: E402
 
 BUILD, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 FAMFSD = os.path.join(BUILD, "famfsd/famfsd")
@@ -115,6 +116,9 @@ def as_user(user, cmd):
     return ["setpriv", "--reuid=%d" % user, "--regid=%d" % user, "--clear-groups"] + cmd
 
 
+ctl, ctl_json, status = famfsctl_runner(FAMFSCTL, as_user)
+
+
 class Member:
     """A real user in the famfs group (supplementary), created for the run
     before the bus starts: dbus-daemon resolves <policy group=...> from the
@@ -140,34 +144,6 @@ class Member:
     def remove(self):
         if self.created:
             subprocess.run(["userdel", self.NAME], capture_output=True)
-
-
-def ctl(*args, user=None, stdin=None, timeout=120):
-    cmd = as_user(user, [FAMFSCTL] + list(args))
-    p = subprocess.run(cmd, capture_output=True, stdin=stdin if stdin is not None else subprocess.DEVNULL,
-                       timeout=timeout)
-    return p.returncode, p.stdout, p.stderr.decode(errors="replace")
-
-
-def ctl_json(*args):
-    rc, out, err = ctl("--json", *args)
-    try:
-        return rc, json.loads(out), err
-    except ValueError:
-        return rc, None, err + out.decode(errors="replace")
-
-
-def status(name):
-    return ctl_json("-d", name, "status")[1] or {}
-
-
-def wait_for(pred, timeout=5.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.02)
-    return pred()
 
 
 def listing(name, path=""):
@@ -807,21 +783,37 @@ try:
                            "--config", ncfg, "--backend", "none"], env=env, stdin=subprocess.DEVNULL,
                           stderr=open(nlog, "w"))
     procs.append(nd)
-    got = []
+    # A reader drains the socket all the time, as systemd does: a datagram
+    # queue left full (10 messages; WATCHDOG=1 every 100 ms here) blocks
+    # sd_notify and with it famfsd's loop, SIGTERM included.
+    notes = []
+    got_lock = threading.Lock()
+
+    def drain():
+        while True:
+            try:
+                msg = nsock.recv(4096).decode()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            with got_lock:
+                notes.append(msg)
+
+    threading.Thread(target=drain, daemon=True).start()
 
     def recv_until(word, timeout=5):
         deadline = time.time() + timeout
         while time.time() < deadline:
-            try:
-                got.append(nsock.recv(4096).decode())
-            except socket.timeout:
-                break
-            if any(word in g for g in got):
-                return True
-        return any(word in g for g in got)
-    check("sd_notify READY=1", recv_until("READY=1"), got)
-    check("sd_notify STATUS= names the state", any("STATUS=ready" in g for g in got) or recv_until("STATUS=ready"), got)
-    check("sd_notify WATCHDOG=1 when WATCHDOG_USEC is set", recv_until("WATCHDOG=1"), got)
+            with got_lock:
+                if any(word in g for g in notes):
+                    return True
+            time.sleep(0.02)
+        with got_lock:
+            return any(word in g for g in notes)
+    check("sd_notify READY=1", recv_until("READY=1"), notes)
+    check("sd_notify STATUS= names the state", any("STATUS=ready" in g for g in notes) or recv_until("STATUS=ready"), notes)
+    check("sd_notify WATCHDOG=1 when WATCHDOG_USEC is set", recv_until("WATCHDOG=1"), notes)
     with open(ncfg, "w") as f:
         f.write("log_level = \"debug\"\nbogus_key = 1\n")
     nd.send_signal(signal.SIGHUP)
@@ -842,10 +834,10 @@ try:
     check("a second famfsd for a running instance says so in one line and exits 1",
           dup.returncode == 1 and len(dup_errors) == 1 and "instance notify runs already" in dup_errors[0],
           (dup.returncode, dup.stderr[-400:]))
-    got.clear()
+    notes.clear()
     nd.send_signal(signal.SIGTERM)
     rc = nd.wait(10)
-    check("SIGTERM: STOPPING=1 and exit 0", rc == 0 and recv_until("STOPPING=1"), (rc, got))
+    check("SIGTERM: STOPPING=1 and exit 0", rc == 0 and recv_until("STOPPING=1"), (rc, notes))
     nsock.close()
     bad = os.path.join(work, "bad.toml")
     with open(bad, "w") as f:

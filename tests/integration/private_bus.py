@@ -1,8 +1,10 @@
 """A private system-style dbus-daemon for the integration tiers: default
 deny, the shipped famfs policy included (so the policy under test is the one
 the packages install), started in the foreground and reaped by the caller."""
+import json
 import os
 import subprocess
+import time
 
 CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -61,3 +63,35 @@ def reap(procs, grace=10):
             p.wait(grace)
         except subprocess.TimeoutExpired:
             p.kill()
+
+
+def famfsctl_runner(famfsctl, as_user):
+    """ctl, ctl_json and status for FAMFSCTL, each command run as the user
+    AS_USER(user, cmd) makes of it (None: as the caller)."""
+
+    def ctl(*args, user=None, stdin=None, timeout=120):
+        p = subprocess.run(as_user(user, [famfsctl] + list(args)), capture_output=True,
+                           stdin=stdin if stdin is not None else subprocess.DEVNULL, timeout=timeout)
+        return p.returncode, p.stdout, p.stderr.decode(errors="replace")
+
+    def ctl_json(*args):
+        rc, out, err = ctl("--json", *args)
+        try:
+            return rc, json.loads(out), err
+        except ValueError:
+            return rc, None, err + out.decode(errors="replace")
+
+    def status(name):
+        return ctl_json("-d", name, "status")[1] or {}
+
+    return ctl, ctl_json, status
+
+
+def wait_for(pred, timeout=5.0):
+    """True once PRED() is, polled every 20 ms for TIMEOUT seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if pred():
+            return True
+        time.sleep(0.02)
+    return pred()

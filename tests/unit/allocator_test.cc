@@ -62,7 +62,7 @@ TEST(Allocator, FallsBackToSeveralExtentsWhenNoRunFits) {
   Allocator a(geo(kGiB));
   std::vector<omf::FileMap> maps;
   for (int i = 0; i < 40; ++i) maps.push_back(*a.allocate(kAu, std::nullopt));
-  for (int i = 0; i < 40; i += 2) a.release(maps[i]);  // 20 single-unit holes
+  for (int i = 0; i < 40; i += 2) a.release(maps[i]);           // 20 single-unit holes
   a.allocate(a.free_bytes() - 20 * kAu, std::nullopt).value();  // the tail is used
   auto m = a.allocate(5 * kAu, std::nullopt);
   ASSERT_TRUE(m) << m.error().message();

@@ -17,9 +17,7 @@ TEST(BusName, LeadingDigitAndEmptyNameGetAPrefix) {
   EXPECT_EQ(escape_bus_element(""), "_");
 }
 
-TEST(BusName, NonAsciiBytesAreEscapedToo) {
-  EXPECT_EQ(escape_bus_element("d\xc3\xa9v"), "d__v");
-}
+TEST(BusName, NonAsciiBytesAreEscapedToo) { EXPECT_EQ(escape_bus_element("d\xc3\xa9v"), "d__v"); }
 
 TEST(BusName, DefaultInstanceIsTheDeviceBaseName) {
   EXPECT_EQ(default_instance_name("/dev/dax0.0"), "dax0.0");

@@ -111,8 +111,8 @@ TEST(DeleteCodec, TheBytesAreWhereDocsDeleteMdSaysAndBadOnesAreNamed) {
   EXPECT_EQ(omf::load_u32(s.data() + 24), 0u);        // kind: file
   EXPECT_EQ(omf::load_u64(s.data() + 32), 5 * kMiB);  // size
   EXPECT_EQ(std::string(reinterpret_cast<const char*>(s.data() + 40)), "d/f");
-  EXPECT_EQ(omf::load_u32(s.data() + 120), 0u);       // map type simple
-  EXPECT_EQ(omf::load_u32(s.data() + 128), 2u);       // extent count
+  EXPECT_EQ(omf::load_u32(s.data() + 120), 0u);  // map type simple
+  EXPECT_EQ(omf::load_u32(s.data() + 128), 2u);  // extent count
   EXPECT_EQ(omf::load_u64(s.data() + 136 + 8), 20 * kMiB);
   EXPECT_EQ(decode_problem(s, 9), "");
 
@@ -266,20 +266,20 @@ TEST_F(DeleteTest, DirectoriesMustBeEmptyUnlessRecursiveAndGoChildrenFirst) {
 
 TEST_F(DeleteTest, ABadDeleteIsReportedAndNeverFreesSpace) {
   auto v = open_as(master_);
-  ASSERT_TRUE(v->make_directory(dir("d")));                       // 0
-  auto f = v->create_file(file("d/f", 2 * kMiB));                 // 1
+  ASSERT_TRUE(v->make_directory(dir("d")));        // 0
+  auto f = v->create_file(file("d/f", 2 * kMiB));  // 1
   ASSERT_TRUE(f);
-  auto g = v->create_file(file("g", 2 * kMiB));                   // 2
+  auto g = v->create_file(file("g", 2 * kMiB));  // 2
   ASSERT_TRUE(g);
   const omf::FileMap f_map = v->state().names().node(*f).map;
   const omf::FileMap g_map = v->state().names().node(*g).map;
-  raw_append({0, omf::DeleteEntry{1, false, 2 * kMiB, "nope", f_map}});   // 3: no such path
-  raw_append({0, omf::DeleteEntry{1, false, 2 * kMiB, "d/f", g_map}});    // 4: another map
-  raw_append({0, omf::DeleteEntry{2, false, 2 * kMiB, "d/f", f_map}});    // 5: another creating entry
-  raw_append({0, omf::DeleteEntry{0, true, 0, "d", {}}});                 // 6: not empty
-  raw_append({0, omf::DeleteEntry{1, true, 0, "d/f", {}}});               // 7: a file, named a directory
-  raw_append({0, omf::DeleteEntry{1, false, 2 * kMiB, "d/f", f_map}});    // 8: good
-  raw_append({0, omf::DeleteEntry{1, false, 2 * kMiB, "d/f", f_map}});    // 9: twice
+  raw_append({0, omf::DeleteEntry{1, false, 2 * kMiB, "nope", f_map}});  // 3: no such path
+  raw_append({0, omf::DeleteEntry{1, false, 2 * kMiB, "d/f", g_map}});   // 4: another map
+  raw_append({0, omf::DeleteEntry{2, false, 2 * kMiB, "d/f", f_map}});   // 5: another creating entry
+  raw_append({0, omf::DeleteEntry{0, true, 0, "d", {}}});                // 6: not empty
+  raw_append({0, omf::DeleteEntry{1, true, 0, "d/f", {}}});              // 7: a file, named a directory
+  raw_append({0, omf::DeleteEntry{1, false, 2 * kMiB, "d/f", f_map}});   // 8: good
+  raw_append({0, omf::DeleteEntry{1, false, 2 * kMiB, "d/f", f_map}});   // 9: twice
   auto client = open_as(other_);
   EXPECT_EQ(kinds(*client), std::vector<ProblemKind>(6, ProblemKind::bad_delete));
   std::vector<uint64_t> at;
@@ -399,8 +399,10 @@ TEST_F(DeleteTest, RandomCreateRemoveReleaseMatchesTheModelAndTheClientsReplay) 
         uint64_t expect = 0;
         std::vector<std::pair<uint64_t, omf::FileMap>> keep;
         for (auto& [idx, h] : held) {
-          if (idx < point) expect += h.mapped_bytes();
-          else keep.emplace_back(idx, h);
+          if (idx < point)
+            expect += h.mapped_bytes();
+          else
+            keep.emplace_back(idx, h);
         }
         EXPECT_EQ(v->release_before(point), expect);
         held = std::move(keep);

@@ -70,7 +70,12 @@ class FakeDevice : public Device {
   void set_writable(bool w) { writable_ = w; }
   // Accesses overlapping [off, off+len) fail with memory_error from now on.
   void poison(uint64_t off, uint64_t len) { poisoned_.push_back({off, len}); }
-  void clear_log() { writes.clear(); flushes.clear(); invalidates.clear(); zeroed.clear(); }
+  void clear_log() {
+    writes.clear();
+    flushes.clear();
+    invalidates.clear();
+    zeroed.clear();
+  }
 
   std::vector<Range> writes, flushes, invalidates, zeroed;
   std::function<void(uint64_t, uint64_t)> on_invalidate;  // simulate another host's write landing

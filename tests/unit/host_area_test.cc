@@ -109,13 +109,48 @@ TEST(HostAreaHeader, EachRuleRejects) {
     EXPECT_NE(v.error().message().find(word), std::string::npos) << v.error().message();
   };
   bad([](uint8_t* p) { p[0x09] ^= 1; }, "CRC");  // any covered byte, CRC left as is
-  bad([&](uint8_t* p) { store_u32(p + 0x08, 2); reseal(p, 0x38); }, "version");
-  bad([&](uint8_t* p) { store_u32(p + 0x0C, 8192); reseal(p, 0x38); }, "geometry");
-  bad([&](uint8_t* p) { store_u32(p + 0x10, 128); reseal(p, 0x38); }, "geometry");
-  bad([&](uint8_t* p) { store_u32(p + 0x14, 0x3000); reseal(p, 0x38); }, "geometry");
-  bad([&](uint8_t* p) { store_u32(p + 0x18, 0x1200); reseal(p, 0x38); }, "geometry");
-  bad([&](uint8_t* p) { store_u64(p, 0x1234); reseal(p, 0x38); }, "magic");
-  bad([&](uint8_t* p) { p[0x25] ^= 0xFF; reseal(p, 0x38); }, "earlier mkfs");
+  bad(
+      [&](uint8_t* p) {
+        store_u32(p + 0x08, 2);
+        reseal(p, 0x38);
+      },
+      "version");
+  bad(
+      [&](uint8_t* p) {
+        store_u32(p + 0x0C, 8192);
+        reseal(p, 0x38);
+      },
+      "geometry");
+  bad(
+      [&](uint8_t* p) {
+        store_u32(p + 0x10, 128);
+        reseal(p, 0x38);
+      },
+      "geometry");
+  bad(
+      [&](uint8_t* p) {
+        store_u32(p + 0x14, 0x3000);
+        reseal(p, 0x38);
+      },
+      "geometry");
+  bad(
+      [&](uint8_t* p) {
+        store_u32(p + 0x18, 0x1200);
+        reseal(p, 0x38);
+      },
+      "geometry");
+  bad(
+      [&](uint8_t* p) {
+        store_u64(p, 0x1234);
+        reseal(p, 0x38);
+      },
+      "magic");
+  bad(
+      [&](uint8_t* p) {
+        p[0x25] ^= 0xFF;
+        reseal(p, 0x38);
+      },
+      "earlier mkfs");
 }
 
 TEST(MasterRecordCodec, EveryFieldAtItsOffsetAndRoundTrips) {
@@ -163,11 +198,36 @@ TEST(MasterRecordCodec, EachRuleRejects) {
   };
   bad([](uint8_t* p) { p[0x70] ^= 1; }, "CRC");
   bad([](uint8_t* p) { p[0xF0] ^= 1; }, "CRC");  // reserved bytes are covered too
-  bad([](uint8_t* p) { store_u64(p, kHostSlotMagic); reseal(p, 0xF8); }, "magic");
-  bad([](uint8_t* p) { store_u32(p + 0x88, 3); reseal(p, 0xF8); }, "state");
-  bad([](uint8_t* p) { store_u32(p + 0x6C, 0); reseal(p, 0xF8); }, "interval");
-  bad([](uint8_t* p) { p[0x29] = '\n'; reseal(p, 0xF8); }, "control character");
-  bad([](uint8_t* p) { p[0x60] = 'x'; reseal(p, 0xF8); }, "NUL padded");
+  bad(
+      [](uint8_t* p) {
+        store_u64(p, kHostSlotMagic);
+        reseal(p, 0xF8);
+      },
+      "magic");
+  bad(
+      [](uint8_t* p) {
+        store_u32(p + 0x88, 3);
+        reseal(p, 0xF8);
+      },
+      "state");
+  bad(
+      [](uint8_t* p) {
+        store_u32(p + 0x6C, 0);
+        reseal(p, 0xF8);
+      },
+      "interval");
+  bad(
+      [](uint8_t* p) {
+        p[0x29] = '\n';
+        reseal(p, 0xF8);
+      },
+      "control character");
+  bad(
+      [](uint8_t* p) {
+        p[0x60] = 'x';
+        reseal(p, 0xF8);
+      },
+      "NUL padded");
 }
 
 TEST(MasterRecordCodec, SixtyFourByteHostnameHasNoNul) {
@@ -219,13 +279,48 @@ TEST(HostSlotCodec, EachRuleRejects) {
     EXPECT_NE(v.error().message().find(word), std::string::npos) << v.error().message();
   };
   bad([](uint8_t* p) { p[0x90] ^= 1; }, "CRC");
-  bad([](uint8_t* p) { store_u64(p, kMasterRecordMagic); reseal(p, 0xF8); }, "magic");
-  bad([](uint8_t* p) { store_u32(p + 0x88, 0); reseal(p, 0xF8); }, "role");
-  bad([](uint8_t* p) { store_u32(p + 0x88, 3); reseal(p, 0xF8); }, "role");
-  bad([](uint8_t* p) { store_u32(p + 0x8C, 0); reseal(p, 0xF8); }, "state");
-  bad([](uint8_t* p) { store_u32(p + 0x8C, 5); reseal(p, 0xF8); }, "state");
-  bad([](uint8_t* p) { store_u32(p + 0x6C, 0); reseal(p, 0xF8); }, "interval");
-  bad([](uint8_t* p) { p[0x28] = 0x7f; reseal(p, 0xF8); }, "control character");
+  bad(
+      [](uint8_t* p) {
+        store_u64(p, kMasterRecordMagic);
+        reseal(p, 0xF8);
+      },
+      "magic");
+  bad(
+      [](uint8_t* p) {
+        store_u32(p + 0x88, 0);
+        reseal(p, 0xF8);
+      },
+      "role");
+  bad(
+      [](uint8_t* p) {
+        store_u32(p + 0x88, 3);
+        reseal(p, 0xF8);
+      },
+      "role");
+  bad(
+      [](uint8_t* p) {
+        store_u32(p + 0x8C, 0);
+        reseal(p, 0xF8);
+      },
+      "state");
+  bad(
+      [](uint8_t* p) {
+        store_u32(p + 0x8C, 5);
+        reseal(p, 0xF8);
+      },
+      "state");
+  bad(
+      [](uint8_t* p) {
+        store_u32(p + 0x6C, 0);
+        reseal(p, 0xF8);
+      },
+      "interval");
+  bad(
+      [](uint8_t* p) {
+        p[0x28] = 0x7f;
+        reseal(p, 0xF8);
+      },
+      "control character");
 }
 
 TEST(HostSlotCodec, EmptyMeansAllZero) {

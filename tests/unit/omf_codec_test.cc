@@ -112,13 +112,13 @@ TEST(Superblock, RejectsBadLogGeometry) {
     reseal_superblock(b);
     return validate_superblock(b, kGiB);
   };
-  EXPECT_FALSE(with(0x10, 0x100000));           // log_offset
-  EXPECT_FALSE(with(0x18, 12 * kMiB));          // log_len not a power of two
-  EXPECT_FALSE(with(0x18, 4 * kMiB));           // log_len below 8 MiB
-  EXPECT_FALSE(with(0x18, 1ULL << 63));         // log larger than the device
-  EXPECT_FALSE(with(0x20, 0x10000));            // alloc_unit
+  EXPECT_FALSE(with(0x10, 0x100000));    // log_offset
+  EXPECT_FALSE(with(0x18, 12 * kMiB));   // log_len not a power of two
+  EXPECT_FALSE(with(0x18, 4 * kMiB));    // log_len below 8 MiB
+  EXPECT_FALSE(with(0x18, 1ULL << 63));  // log larger than the device
+  EXPECT_FALSE(with(0x20, 0x10000));     // alloc_unit
   EXPECT_FALSE(with(0x20, 0));
-  EXPECT_TRUE(with(0x20, 0x1000));              // small AU accepted on read
+  EXPECT_TRUE(with(0x20, 0x1000));  // small AU accepted on read
   EXPECT_TRUE(with(0x18, 16 * kMiB));
 }
 
@@ -195,8 +195,7 @@ TEST(PathRules, AcceptsOrdinaryRelativePaths) {
 }
 
 TEST(PathRules, RejectsEachForbiddenShape) {
-  for (const char* p : {"", "/abs", "a//b", "a/", "..", "a/../b", ".", "a/./b", "a/..", "tab\there", "del\x7f",
-                        "nl\n"})
+  for (const char* p : {"", "/abs", "a//b", "a/", "..", "a/../b", ".", "a/./b", "a/..", "tab\there", "del\x7f", "nl\n"})
     EXPECT_TRUE(path_problem(p)) << p;
   EXPECT_TRUE(path_problem(std::string(80, 'a')));
 }
@@ -234,8 +233,8 @@ FileEntry interleaved_file() {
   FileEntry f = simple_file("il/x", 20 * kMiB);
   f.map.type = MapType::interleaved;
   f.map.chunk_size = 2 * kMiB;
-  f.map.extents = {{0, 10 * kMiB, 6 * kMiB}, {0, 100 * kMiB, 6 * kMiB}, {0, 200 * kMiB, 6 * kMiB},
-                   {0, 300 * kMiB, 6 * kMiB}};
+  f.map.extents = {
+      {0, 10 * kMiB, 6 * kMiB}, {0, 100 * kMiB, 6 * kMiB}, {0, 200 * kMiB, 6 * kMiB}, {0, 300 * kMiB, 6 * kMiB}};
   return f;
 }
 
@@ -377,16 +376,16 @@ TEST(FileMapRules, AcceptsValidSimpleAndInterleavedMaps) {
 
 TEST(FileMapRules, RejectsEachBadExtent) {
   auto one = [](Extent x) { return FileMap{MapType::simple, 0, {x}}; };
-  EXPECT_EQ(map_kind(one({1, 10 * kMiB, 2 * kMiB}), 1), ProblemKind::invalid_map);         // devindex
-  EXPECT_EQ(map_kind(one({0, 10 * kMiB, 0}), 0), ProblemKind::invalid_map);                // empty
-  EXPECT_EQ(map_kind(one({0, 10 * kMiB + 4096, 2 * kMiB}), 1), ProblemKind::invalid_map);   // offset alignment
-  EXPECT_EQ(map_kind(one({0, 10 * kMiB, kMiB}), 1), ProblemKind::invalid_map);              // length alignment
-  EXPECT_EQ(map_kind(one({0, kGiB, 2 * kMiB}), 1), ProblemKind::out_of_range);              // past the end
-  EXPECT_EQ(map_kind(one({0, kGiB - 2 * kMiB, 4 * kMiB}), 1), ProblemKind::out_of_range);   // straddles the end
+  EXPECT_EQ(map_kind(one({1, 10 * kMiB, 2 * kMiB}), 1), ProblemKind::invalid_map);               // devindex
+  EXPECT_EQ(map_kind(one({0, 10 * kMiB, 0}), 0), ProblemKind::invalid_map);                      // empty
+  EXPECT_EQ(map_kind(one({0, 10 * kMiB + 4096, 2 * kMiB}), 1), ProblemKind::invalid_map);        // offset alignment
+  EXPECT_EQ(map_kind(one({0, 10 * kMiB, kMiB}), 1), ProblemKind::invalid_map);                   // length alignment
+  EXPECT_EQ(map_kind(one({0, kGiB, 2 * kMiB}), 1), ProblemKind::out_of_range);                   // past the end
+  EXPECT_EQ(map_kind(one({0, kGiB - 2 * kMiB, 4 * kMiB}), 1), ProblemKind::out_of_range);        // straddles the end
   EXPECT_EQ(map_kind(one({0, 0xFFFFFFFFFFE00000ull, 4 * kMiB}), 1), ProblemKind::out_of_range);  // wraps
-  EXPECT_EQ(map_kind(one({0, 0, 2 * kMiB}), 1), ProblemKind::out_of_range);                 // superblock
-  EXPECT_EQ(map_kind(one({0, 8 * kMiB, 2 * kMiB}), 1), ProblemKind::out_of_range);          // log
-  EXPECT_EQ(map_kind(one({0, 10 * kMiB, 2 * kMiB}), 2 * kMiB + 1), ProblemKind::invalid_map);  // short
+  EXPECT_EQ(map_kind(one({0, 0, 2 * kMiB}), 1), ProblemKind::out_of_range);                      // superblock
+  EXPECT_EQ(map_kind(one({0, 8 * kMiB, 2 * kMiB}), 1), ProblemKind::out_of_range);               // log
+  EXPECT_EQ(map_kind(one({0, 10 * kMiB, 2 * kMiB}), 2 * kMiB + 1), ProblemKind::invalid_map);    // short
 }
 
 TEST(FileMapRules, RejectsBadInterleaveGeometry) {

@@ -19,8 +19,8 @@ TEST(ParseSize, AcceptsPlainNumbersAndBinarySuffixes) {
 }
 
 TEST(ParseSize, RejectsJunkNegativeAndOverflow) {
-  for (const char* bad : {"", "K", "-1", "1.", ".5G", "0.3K", "1.5", "1.1B", "4X", "4GX", "4 G", "0x10", "18446744073709551616",
-                          "16777216T", "12Bi"}) {
+  for (const char* bad : {"", "K", "-1", "1.", ".5G", "0.3K", "1.5", "1.1B", "4X", "4GX", "4 G", "0x10",
+                          "18446744073709551616", "16777216T", "12Bi"}) {
     auto r = parse_size(bad);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code(), Errc::invalid_argument);

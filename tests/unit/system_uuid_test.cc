@@ -70,13 +70,14 @@ TEST_F(SystemUuidFile, MalformedFileNamesItsBytesPrintably) {
 }
 
 TEST_F(SystemUuidFile, GarbageInTheFileIsAnErrorNotASilentFallback) {
-  for (std::string text : {std::string(""), std::string("garbage"), std::string("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeeeXX"),
-                           std::string("\0", 1), std::string("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeee\0", 36),
-                           std::string("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee\0a", 38),
-                           std::string(" aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"),
-                           std::string("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee\naaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"),
-                           std::string("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee") + std::string(100, '\0'),
-                           std::string("aaaaaaaa_bbbb-4ccc-8ddd-eeeeeeeeeeee\0", 37)}) {
+  for (std::string text :
+       {std::string(""), std::string("garbage"), std::string("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeeeXX"),
+        std::string("\0", 1), std::string("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeee\0", 36),
+        std::string("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee\0a", 38),
+        std::string(" aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"),
+        std::string("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee\naaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"),
+        std::string("aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee") + std::string(100, '\0'),
+        std::string("aaaaaaaa_bbbb-4ccc-8ddd-eeeeeeeeeeee\0", 37)}) {
     write(text);
     auto r = resolve_system_uuid(std::nullopt, path_);
     ASSERT_FALSE(r.ok()) << "accepted " << text.size() << " bytes \"" << text << "\"";

@@ -199,8 +199,7 @@ TEST_F(VolumeTest, AbandonedFileGivesItsSpaceBack) {
 
 TEST_F(VolumeTest, LogFullIsAnErrorWithNothingChanged) {
   auto v = open_as(master_);
-  for (uint64_t i = 0; i < v->log_capacity(); ++i)
-    ASSERT_TRUE(v->make_directory(dir("d" + std::to_string(i)))) << i;
+  for (uint64_t i = 0; i < v->log_capacity(); ++i) ASSERT_TRUE(v->make_directory(dir("d" + std::to_string(i)))) << i;
   std::vector<uint8_t> before(dev_.bytes(), dev_.bytes() + 12 * kMiB);
   uint64_t used = v->state().allocator().allocated_bytes();
   EXPECT_EQ(v->make_directory(dir("more")).error().code(), Errc::log_full);
@@ -236,7 +235,7 @@ TEST(VolumeGolden, MasterAppendsToAReferenceImage) {
 
 TEST_F(VolumeTest, ReplayReportsOrphansDuplicatesAndCrosslinksAndGoesOn) {
   raw_append({0, omf::MkdirEntry{0, 0, 0755, "d"}});
-  raw_append({0, file_at("missing/f", 20 * kMiB)});        // orphan
+  raw_append({0, file_at("missing/f", 20 * kMiB)});  // orphan
   raw_append({0, file_at("d/a", 30 * kMiB)});
   raw_append({0, file_at("d/a", 40 * kMiB)});              // duplicate
   raw_append({0, file_at("d/b", 30 * kMiB)});              // cross-link with d/a
@@ -246,10 +245,9 @@ TEST_F(VolumeTest, ReplayReportsOrphansDuplicatesAndCrosslinksAndGoesOn) {
   raw_append({0, omf::DeleteEntry{0, true, 0, "d", {}}});  // deletion not enabled
   raw_append({0, file_at("d/ok", 50 * kMiB)});             // still replayed
   auto v = open_as(other_);
-  EXPECT_EQ(kinds(*v), (std::vector<ProblemKind>{ProblemKind::orphan, ProblemKind::duplicate,
-                                                 ProblemKind::crosslink, ProblemKind::out_of_range,
-                                                 ProblemKind::out_of_range, ProblemKind::orphan,
-                                                 ProblemKind::unsupported_entry}));
+  EXPECT_EQ(kinds(*v), (std::vector<ProblemKind>{ProblemKind::orphan, ProblemKind::duplicate, ProblemKind::crosslink,
+                                                 ProblemKind::out_of_range, ProblemKind::out_of_range,
+                                                 ProblemKind::orphan, ProblemKind::unsupported_entry}));
   EXPECT_EQ(v->problems()[0].index, 1u);
   EXPECT_NE(v->state().names().find("d/ok"), nullptr);
   EXPECT_EQ(v->state().names().find("missing/f"), nullptr);
@@ -261,8 +259,7 @@ TEST_F(VolumeTest, ReplayReportsOrphansDuplicatesAndCrosslinksAndGoesOn) {
   for (int i = 0; i < 20; ++i) {
     auto m = alloc.allocate(2 * kMiB, std::nullopt);
     ASSERT_TRUE(m);
-    for (uint64_t off : {20 * kMiB, 30 * kMiB, 40 * kMiB, 50 * kMiB})
-      EXPECT_NE(m->extents.front().offset, off);
+    for (uint64_t off : {20 * kMiB, 30 * kMiB, 40 * kMiB, 50 * kMiB}) EXPECT_NE(m->extents.front().offset, off);
   }
 }
 
@@ -286,8 +283,8 @@ TEST_F(VolumeTest, ReferenceMetaFilesReplayWithoutAMkdirOfMeta) {
   raw_append({0, file_at(".meta/.alloc.cfg", 20 * kMiB)});
   raw_append({0, omf::MkdirEntry{0, 0, 0755, ".meta/sub"}});
   raw_append({0, file_at(".meta/sub/f", 30 * kMiB)});
-  raw_append({0, file_at("elsewhere/f", 40 * kMiB)});        // still an orphan
-  raw_append({0, file_at(".meta", 50 * kMiB)});              // .meta is a directory
+  raw_append({0, file_at("elsewhere/f", 40 * kMiB)});  // still an orphan
+  raw_append({0, file_at(".meta", 50 * kMiB)});        // .meta is a directory
   auto v = open_as(other_);
   EXPECT_EQ(kinds(*v), (std::vector<ProblemKind>{ProblemKind::orphan, ProblemKind::duplicate}));
   EXPECT_EQ(v->problems()[0].index, 3u);
@@ -327,7 +324,7 @@ TEST_F(VolumeTest, LoggedMkdirOfMetaGivesItItsOwnerAndMode) {
   // Written by an older famfsd that let a caller create ".meta".
   raw_append({0, omf::MkdirEntry{1, 2, 0750, ".meta"}});
   raw_append({0, file_at(".meta/x", 20 * kMiB)});
-  raw_append({0, omf::MkdirEntry{0, 0, 0755, ".meta"}});    // a second one is a duplicate
+  raw_append({0, omf::MkdirEntry{0, 0, 0755, ".meta"}});  // a second one is a duplicate
   auto v = open_as(other_);
   EXPECT_EQ(kinds(*v), (std::vector<ProblemKind>{ProblemKind::duplicate}));
   const Node* meta = v->state().names().find(".meta");

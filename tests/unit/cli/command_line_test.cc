@@ -37,8 +37,8 @@ TEST(CliCommandLine, GlobalOptionsAlsoAfterTheCommandAndInAttachedForms) {
 }
 
 TEST(CliCommandLine, CreateTakesSizesModesOwnersAndLayout) {
-  Request r = parse_ok({"create", "a/b", "--size", "4G", "--mode", "0640", "--uid", "1000", "--gid=100",
-                        "--nstrips", "4", "--chunk-size", "2M", "--no-zero"});
+  Request r = parse_ok({"create", "a/b", "--size", "4G", "--mode", "0640", "--uid", "1000", "--gid=100", "--nstrips",
+                        "4", "--chunk-size", "2M", "--no-zero"});
   EXPECT_EQ(r.command, Command::create);
   EXPECT_EQ(r.operands, std::vector<std::string>{"a/b"});
   EXPECT_EQ(r.size, 4ull << 30);
@@ -148,7 +148,8 @@ TEST(CliCommandLine, ModeIsOctalUpTo7777) {
 TEST(CliCommandLine, U32AndSecondsParsing) {
   EXPECT_EQ(*parse_u32("0", "uid"), 0u);
   EXPECT_EQ(*parse_u32("4294967295", "uid"), 4294967295u);
-  for (const char* bad : {"", "4294967296", "12a", "-3", "99999999999"}) EXPECT_FALSE(parse_u32(bad, "uid").ok()) << bad;
+  for (const char* bad : {"", "4294967296", "12a", "-3", "99999999999"})
+    EXPECT_FALSE(parse_u32(bad, "uid").ok()) << bad;
   // --uid and --gid also take names from the user database.
   EXPECT_EQ(*parse_owner("root", true), 0u);
   EXPECT_EQ(*parse_owner("root", false), 0u);
@@ -174,7 +175,7 @@ TEST(CliCommandLine, RmTakesPathsAndRecursiveAndFormatEnableDelete) {
   EXPECT_TRUE(r.recursive);
   EXPECT_EQ(r.operands, (std::vector<std::string>{"a", "/b/c"}));
   EXPECT_FALSE(parse_ok({"rm", "a"}).recursive);
-  EXPECT_FALSE(parse_command_line({"rm"}).ok());                  // needs a PATH
+  EXPECT_FALSE(parse_command_line({"rm"}).ok());                       // needs a PATH
   EXPECT_FALSE(parse_command_line({"rm", "--size", "1M", "a"}).ok());  // not an rm option
   EXPECT_TRUE(parse_ok({"format", "--enable-delete"}).enable_delete);
   EXPECT_FALSE(parse_command_line({"create", "--enable-delete", "--size", "1M", "a"}).ok());

@@ -43,8 +43,7 @@ TEST(CliErrorReport, BusPolicyTimeoutsAndUnknownErrors) {
                                   "(uid=1000) interface=\"org.famfs.Famfs1.Filesystem\" member=\"Format\"",
                                   "org.famfs.Famfs1.a");
   EXPECT_EQ(format.message, "access denied by the D-Bus policy: only root may format");
-  Failure timeout = describe_error("org.freedesktop.DBus.Error.Timeout", "Connection timed out",
-                                   "org.famfs.Famfs1.a");
+  Failure timeout = describe_error("org.freedesktop.DBus.Error.Timeout", "Connection timed out", "org.famfs.Famfs1.a");
   EXPECT_EQ(timeout.code, ExitCode::timeout);
   EXPECT_NE(timeout.message.find("no reply from famfsd instance \"a\""), std::string::npos);
   Failure other = describe_error("com.example.Weird", "odd", "");

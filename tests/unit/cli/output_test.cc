@@ -62,8 +62,10 @@ TEST(CliOutput, VariantsToJsonUseFieldNamesForKnownStructs) {
 }
 
 TEST(CliOutput, TypedLookups) {
-  PropertyMap m = {{"t", sdbus::Variant(uint64_t{5})}, {"u", sdbus::Variant(uint32_t{6})},
-                   {"x", sdbus::Variant(int64_t{-1})}, {"s", sdbus::Variant(std::string("v"))},
+  PropertyMap m = {{"t", sdbus::Variant(uint64_t{5})},
+                   {"u", sdbus::Variant(uint32_t{6})},
+                   {"x", sdbus::Variant(int64_t{-1})},
+                   {"s", sdbus::Variant(std::string("v"))},
                    {"b", sdbus::Variant(true)}};
   EXPECT_EQ(get_u64(m, "t"), 5u);
   EXPECT_EQ(get_u64(m, "u"), 6u);

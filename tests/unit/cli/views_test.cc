@@ -109,10 +109,14 @@ TEST(CliViews, LsShortAndLong) {
 }
 
 TEST(CliViews, StatText) {
-  PropertyMap info = {{"path", sdbus::Variant(std::string("a/f"))},  {"type", sdbus::Variant(std::string("file"))},
-                      {"size", sdbus::Variant(uint64_t{5000000})},    {"mode", sdbus::Variant(uint32_t{0644})},
-                      {"uid", sdbus::Variant(uint32_t{0})},           {"gid", sdbus::Variant(uint32_t{0})},
-                      {"flags", sdbus::Variant(uint32_t{2})},         {"log_index", sdbus::Variant(uint64_t{3})},
+  PropertyMap info = {{"path", sdbus::Variant(std::string("a/f"))},
+                      {"type", sdbus::Variant(std::string("file"))},
+                      {"size", sdbus::Variant(uint64_t{5000000})},
+                      {"mode", sdbus::Variant(uint32_t{0644})},
+                      {"uid", sdbus::Variant(uint32_t{0})},
+                      {"gid", sdbus::Variant(uint32_t{0})},
+                      {"flags", sdbus::Variant(uint32_t{2})},
+                      {"log_index", sdbus::Variant(uint64_t{3})},
                       {"allocated", sdbus::Variant(uint64_t{6291456})}};
   std::string text = render_stat_text(info);
   EXPECT_EQ(text,
@@ -144,8 +148,8 @@ TEST(CliViews, GetmapSimpleAndInterleaved) {
 }
 
 TEST(CliViews, CheckCleanAndWithProblems) {
-  PropertyMap clean = {{"clean", sdbus::Variant(true)},        {"problems", sdbus::Variant(Problems{})},
-                       {"files", sdbus::Variant(uint64_t{3})}, {"dirs", sdbus::Variant(uint64_t{1})},
+  PropertyMap clean = {{"clean", sdbus::Variant(true)},           {"problems", sdbus::Variant(Problems{})},
+                       {"files", sdbus::Variant(uint64_t{3})},    {"dirs", sdbus::Variant(uint64_t{1})},
                        {"log_used", sdbus::Variant(uint64_t{4})}, {"log_capacity", sdbus::Variant(uint64_t{100})}};
   EXPECT_TRUE(check_is_clean(clean));
   std::string text = render_check_text(clean);
@@ -170,9 +174,10 @@ TEST(CliViews, MonitorEventLines) {
             R"({"path":"a/b","signal":"FileCreated","size":4194304,"time":"2024-05-01T12:34:56.789+00:00"})");
   MonitorEvent state{1714566896789, "StateChanged", {{"state", "failed"}, {"reason", "memory error at 0x1000"}}};
   EXPECT_EQ(render_event_text(state), "12:34:56.789 StateChanged state=failed reason=\"memory error at 0x1000\"");
-  MonitorEvent props{1714566896789, "PropertiesChanged",
-                     {{"changed", {{"Files", 3}, {"FreeBytes", 4194304}, {"State", "ready"}}},
-                      {"invalidated", {"Problems"}}}};
+  MonitorEvent props{
+      1714566896789,
+      "PropertiesChanged",
+      {{"changed", {{"Files", 3}, {"FreeBytes", 4194304}, {"State", "ready"}}}, {"invalidated", {"Problems"}}}};
   EXPECT_EQ(render_event_text(props),
             "12:34:56.789 PropertiesChanged Files=3 FreeBytes=4194304 (4 MiB) State=ready Problems=(invalidated)");
   EXPECT_EQ(render_event_json(props),

@@ -43,11 +43,14 @@ TEST_F(TruncatedMapping, GuardedReadOfALostPageIsAMemoryError) {
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code(), Errc::memory_error);
   EXPECT_NE(st.error().message().find("reading the test device"), std::string::npos) << st.error().message();
-  EXPECT_NE(st.error().message().find("0x" + [&] {
-    char h[32];
-    snprintf(h, sizeof h, "%zx", page_);
-    return std::string(h);
-  }()), std::string::npos) << st.error().message();
+  EXPECT_NE(st.error().message().find("0x" +
+                                      [&] {
+                                        char h[32];
+                                        snprintf(h, sizeof h, "%zx", page_);
+                                        return std::string(h);
+                                      }()),
+            std::string::npos)
+      << st.error().message();
   EXPECT_EQ(guarded_fault_count(), before + 1);
 }
 
@@ -64,9 +67,8 @@ TEST_F(TruncatedMapping, GuardStillWorksAfterAFaultAndForWrites) {
 
 TEST_F(TruncatedMapping, NestedGuardsUnwindToTheInnermost) {
   Status inner_status;
-  Status outer = guarded_run(base_, 2 * page_, "outer", [&] {
-    inner_status = guarded_run(base_, 2 * page_, "inner", [&] { base_[page_] = 2; });
-  });
+  Status outer = guarded_run(base_, 2 * page_, "outer",
+                             [&] { inner_status = guarded_run(base_, 2 * page_, "inner", [&] { base_[page_] = 2; }); });
   EXPECT_TRUE(outer.ok());
   ASSERT_FALSE(inner_status.ok());
   EXPECT_NE(inner_status.error().message().find("inner"), std::string::npos);

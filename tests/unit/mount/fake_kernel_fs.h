@@ -31,17 +31,17 @@ class FakeKernelFs : public KernelFs {
     MountPointInfo mount_point;  // what inspect() reports before the mount
     bool mounted = false;
     std::string mounted_device, mounted_dir;
-    std::map<std::string, FakeNode> nodes;  // relative path -> node ("" is the root)
-    std::vector<std::string> calls;         // "mkdir .meta 0700", "map_create .meta/.log", ...
-    std::map<std::string, int> fail;        // "OP REL" -> errno, e.g. "map_create a/f"
-    int busy_unmounts = 0;                  // plain unmounts that fail with EBUSY first
-    bool locked_elsewhere = false;          // another process holds the flock
-    bool locked = false;                    // this fake's flock is held
-    bool shut_down = false;                 // famfs.ko shut the mount down: ioctls EIO
-    uint32_t shutdown_reason = 0;           // what GET_STATE reports then (FAMFS_REASON_*)
+    std::map<std::string, FakeNode> nodes;   // relative path -> node ("" is the root)
+    std::vector<std::string> calls;          // "mkdir .meta 0700", "map_create .meta/.log", ...
+    std::map<std::string, int> fail;         // "OP REL" -> errno, e.g. "map_create a/f"
+    int busy_unmounts = 0;                   // plain unmounts that fail with EBUSY first
+    bool locked_elsewhere = false;           // another process holds the flock
+    bool locked = false;                     // this fake's flock is held
+    bool shut_down = false;                  // famfs.ko shut the mount down: ioctls EIO
+    uint32_t shutdown_reason = 0;            // what GET_STATE reports then (FAMFS_REASON_*)
     uint64_t fail_offset = 0, fail_len = 0;  // memory failure: where
-    bool has_get_state = true;              // false: a famfs.ko without GET_STATE (ENOTTY)
-    int shutdowns = 0;                      // FAMFSIOC_SHUTDOWN calls
+    bool has_get_state = true;               // false: a famfs.ko without GET_STATE (ENOTTY)
+    int shutdowns = 0;                       // FAMFSIOC_SHUTDOWN calls
     int open_fds = 0;
     std::map<std::string, uint64_t> inodes;  // path -> st_ino (assigned at inode_of())
     std::set<uint64_t> held_inodes;          // inodes "some process" still has open or mapped

@@ -61,9 +61,9 @@ TEST(FmapCodec, SimpleMapEncodesHeaderAndExtentsByteForByte) {
 }
 
 TEST(FmapCodec, InterleavedMapEncodesOneInterleavedExtentWithNbytesTheFileSize) {
-  auto k = encode_kernel_map(interleaved(4 * kMiB, {{0, 16 * kMiB, 8 * kMiB}, {0, 64 * kMiB, 8 * kMiB},
-                                                    {0, 128 * kMiB, 8 * kMiB}}),
-                             20 * kMiB + 1, FAMFS_REG);
+  auto k = encode_kernel_map(
+      interleaved(4 * kMiB, {{0, 16 * kMiB, 8 * kMiB}, {0, 64 * kMiB, 8 * kMiB}, {0, 128 * kMiB, 8 * kMiB}}),
+      20 * kMiB + 1, FAMFS_REG);
   ASSERT_TRUE(k.ok()) << k.error().message();
   Bytes head;
   le(head, 20 * kMiB + 1, 8);
@@ -74,10 +74,10 @@ TEST(FmapCodec, InterleavedMapEncodesOneInterleavedExtentWithNbytesTheFileSize) 
   le(head, 0, 8);
   EXPECT_EQ(bytes_of(&k->head), head);
   Bytes ie;
-  le(ie, 3, 8);               // ie_nstrips
-  le(ie, 4 * kMiB, 8);        // ie_chunk_size
-  le(ie, 20 * kMiB + 1, 8);   // ie_nbytes
-  le(ie, 0, 8);               // ie_strips (bound later)
+  le(ie, 3, 8);              // ie_nstrips
+  le(ie, 4 * kMiB, 8);       // ie_chunk_size
+  le(ie, 20 * kMiB + 1, 8);  // ie_nbytes
+  le(ie, 0, 8);              // ie_strips (bound later)
   ASSERT_EQ(k->interleaved.size(), 1u);
   EXPECT_EQ(bytes_of(k->interleaved.data()), ie);
   Bytes strips;
@@ -104,8 +104,8 @@ TEST(FmapCodec, BindPointersAimsTheUserPointersAtTheArrays) {
   KernelMap a = *s;
   a.bind_pointers();
   EXPECT_EQ(a.head.kse, reinterpret_cast<uintptr_t>(a.extents.data()));
-  auto i = encode_kernel_map(interleaved(2 * kMiB, {{0, 16 * kMiB, 2 * kMiB}, {0, 32 * kMiB, 2 * kMiB}}), kMiB,
-                             FAMFS_REG);
+  auto i =
+      encode_kernel_map(interleaved(2 * kMiB, {{0, 16 * kMiB, 2 * kMiB}, {0, 32 * kMiB, 2 * kMiB}}), kMiB, FAMFS_REG);
   ASSERT_TRUE(i.ok());
   KernelMap b = *i;
   b.bind_pointers();

@@ -88,24 +88,18 @@ TEST_F(KernelBackendTest, MountCreatesTheMountPointAndPublishesSuperblockAndLogF
   ASSERT_TRUE(b.mount(v).ok());
   EXPECT_EQ(b.mountpoint(), kDir);
   std::vector<std::string> want = {
-      std::string("inspect ") + kDir,
-      std::string("make_directories ") + kDir,
-      "mount " + path_ + " " + kDir,
-      "mkdir .meta 0700 0:0",
-      "create .meta/.superblock 0600",
-      "map_create .meta/.superblock",
-      "chown .meta/.superblock 0:0",
-      "chmod .meta/.superblock 0444",
-      "create .meta/.log 0600",
-      "map_create .meta/.log",
-      "chown .meta/.log 0:0",
-      "chmod .meta/.log 0644",
+      std::string("inspect ") + kDir,  std::string("make_directories ") + kDir,
+      "mount " + path_ + " " + kDir,   "mkdir .meta 0700 0:0",
+      "create .meta/.superblock 0600", "map_create .meta/.superblock",
+      "chown .meta/.superblock 0:0",   "chmod .meta/.superblock 0444",
+      "create .meta/.log 0600",        "map_create .meta/.log",
+      "chown .meta/.log 0:0",          "chmod .meta/.log 0644",
   };
   EXPECT_EQ(fs_.calls, want);
   EXPECT_EQ(map_of(".meta/.superblock"),
             (KernelFileMap{2 * kMiB, FAMFS_SUPERBLOCK, omf::FileMap{omf::MapType::simple, 0, {{0, 0, 2 * kMiB}}}}));
-  EXPECT_EQ(map_of(".meta/.log"), (KernelFileMap{8 * kMiB, FAMFS_LOG,
-                                                 omf::FileMap{omf::MapType::simple, 0, {{0, 2 * kMiB, 8 * kMiB}}}}));
+  EXPECT_EQ(map_of(".meta/.log"),
+            (KernelFileMap{8 * kMiB, FAMFS_LOG, omf::FileMap{omf::MapType::simple, 0, {{0, 2 * kMiB, 8 * kMiB}}}}));
   EXPECT_EQ(fs_.open_fds, 1) << "only .meta/.log stays open, for its flock";
   ASSERT_TRUE(b.unmount().ok());
   EXPECT_EQ(fs_.open_fds, 0) << "unmount closes it first (else umount is busy)";
@@ -131,9 +125,8 @@ TEST_F(KernelBackendTest, NodesArePublishedInLogOrderWithTheLogsOwnerModeAndMap)
   fs_.calls.clear();
   EXPECT_TRUE(publish_all().empty());
   std::vector<std::string> want = {
-      "mkdir d 0750 1000:100",
-      "create d/f 0600", "map_create d/f", "chown d/f 1001:101", "chmod d/f 4640",
-      "create g 0600", "map_create g", "chown g 1001:101", "chmod g 0600",
+      "mkdir d 0750 1000:100", "create d/f 0600", "map_create d/f",   "chown d/f 1001:101", "chmod d/f 4640",
+      "create g 0600",         "map_create g",    "chown g 1001:101", "chmod g 0600",
   };
   EXPECT_EQ(fs_.calls, want);
   EXPECT_EQ(node("d/f").mode, 04640u) << "set-user-ID survives: the mode is set after the owner";

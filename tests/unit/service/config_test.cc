@@ -19,10 +19,9 @@ void PrintTo(const InstanceConfig& c, std::ostream* os) {
   *os << "{log_level=" << log_level_name(c.log_level) << " system_uuid=" << c.system_uuid.value_or("(unset)")
       << " backend=" << backend_choice_name(c.backend) << " mountpoint=" << c.mountpoint.value_or("(unset)")
       << " poll_interval_ms=" << c.poll_interval_ms << " heartbeat_interval_ms=" << c.heartbeat_interval_ms
-      << " allow_format=" << c.allow_format
-      << " zero_new_files=" << c.zero_new_files << " copy_job_threshold=" << c.copy_job_threshold
-      << " famfs_group=" << c.famfs_group << " watchdog=" << c.watchdog
-      << " client_files_writable=" << c.client_files_writable << "}";
+      << " allow_format=" << c.allow_format << " zero_new_files=" << c.zero_new_files
+      << " copy_job_threshold=" << c.copy_job_threshold << " famfs_group=" << c.famfs_group
+      << " watchdog=" << c.watchdog << " client_files_writable=" << c.client_files_writable << "}";
 }
 
 namespace {
@@ -72,10 +71,10 @@ TEST(ConfigNames, KeyNamesListEveryKeyOnce) {
   auto keys = config_key_names();
   std::set<std::string_view> unique(keys.begin(), keys.end());
   EXPECT_EQ(unique.size(), keys.size());
-  EXPECT_EQ(unique, (std::set<std::string_view>{"log_level", "system_uuid", "backend", "mountpoint",
-                                                "poll_interval_ms", "heartbeat_interval_ms", "allow_format", "zero_new_files",
-                                                "copy_job_threshold", "famfs_group", "watchdog",
-                                                "client_files_writable"}));
+  EXPECT_EQ(unique,
+            (std::set<std::string_view>{"log_level", "system_uuid", "backend", "mountpoint", "poll_interval_ms",
+                                        "heartbeat_interval_ms", "allow_format", "zero_new_files", "copy_job_threshold",
+                                        "famfs_group", "watchdog", "client_files_writable"}));
 }
 
 // ---- values ----
@@ -161,8 +160,9 @@ TEST(ConfigParse, CopyJobThresholdTakesBytesOrASuffixedSize) {
   struct Case {
     const char* value;
     uint64_t bytes;
-  } cases[] = {{"0", 0}, {"1000", 1000}, {"\"512K\"", 512 << 10}, {"\"1G\"", uint64_t{1} << 30},
-               {"\"64MiB\"", 64 * kMiB}, {"\"123\"", 123}};
+  } cases[] = {
+      {"0", 0},        {"1000", 1000}, {"\"512K\"", 512 << 10}, {"\"1G\"", uint64_t{1} << 30}, {"\"64MiB\"", 64 * kMiB},
+      {"\"123\"", 123}};
   for (const Case& c : cases) {
     auto r = parse(std::string("copy_job_threshold = ") + c.value);
     ASSERT_TRUE(r.ok()) << c.value << ": " << r.error().message();
@@ -217,7 +217,7 @@ backend = "kernel"
   InstanceConfig dax = r->for_instance("dax0.0");
   EXPECT_TRUE(dax.allow_format);
   EXPECT_EQ(dax.poll_interval_ms, 5u);
-  EXPECT_EQ(dax.log_level, LogLevel::notice);  // from the top level
+  EXPECT_EQ(dax.log_level, LogLevel::notice);        // from the top level
   EXPECT_EQ(dax.backend, BackendChoice::automatic);  // built-in default
 
   InstanceConfig pmem = r->for_instance("pmem0");
@@ -286,8 +286,7 @@ TEST(ConfigErrors, UnquotedDottedInstanceNameGetsAHint) {
 TEST(ConfigErrors, SyntaxErrorReportsLineAndColumnOnOneLine) {
   EXPECT_EQ(error_of("poll_interval_ms = 10\nallow_format = tru\n"),
             "test.toml:2:19: Error while parsing boolean: expected 'true', saw 'tru\\n'");
-  EXPECT_EQ(error_of("[devices.pmem0\n"),
-            "test.toml:1:15: Error while parsing table header: expected ']', saw '\\n'");
+  EXPECT_EQ(error_of("[devices.pmem0\n"), "test.toml:1:15: Error while parsing table header: expected ']', saw '\\n'");
 }
 
 TEST(ConfigErrors, DuplicateKeyIsASyntaxErrorOnItsSecondLine) {
@@ -308,10 +307,17 @@ TEST(ConfigErrors, WrongTypeNamesKeyExpectedAndFoundTypes) {
 
 TEST(ConfigErrors, EveryKeyRejectsAValueOfTheWrongType) {
   const char* wrong[][2] = {
-      {"log_level", "true"},          {"system_uuid", "1"},         {"backend", "[\"none\"]"},
-      {"mountpoint", "{}"},           {"poll_interval_ms", "10.0"}, {"allow_format", "\"yes\""},
-      {"zero_new_files", "0"},        {"copy_job_threshold", "true"}, {"famfs_group", "1979-05-27"},
-      {"watchdog", "\"true\""},       {"heartbeat_interval_ms", "1.5"},
+      {"log_level", "true"},
+      {"system_uuid", "1"},
+      {"backend", "[\"none\"]"},
+      {"mountpoint", "{}"},
+      {"poll_interval_ms", "10.0"},
+      {"allow_format", "\"yes\""},
+      {"zero_new_files", "0"},
+      {"copy_job_threshold", "true"},
+      {"famfs_group", "1979-05-27"},
+      {"watchdog", "\"true\""},
+      {"heartbeat_interval_ms", "1.5"},
       {"client_files_writable", "1"},
   };
   ASSERT_EQ(std::size(wrong), config_key_names().size());
@@ -327,8 +333,7 @@ TEST(ConfigErrors, EveryKeyRejectsAValueOfTheWrongType) {
 
 TEST(ConfigErrors, PollIntervalOutOfRangeIsRejected) {
   EXPECT_EQ(error_of("poll_interval_ms = 0"), "test.toml:1:20: poll_interval_ms: 0 is out of range (1..10000)");
-  EXPECT_EQ(error_of("poll_interval_ms = 10001"),
-            "test.toml:1:20: poll_interval_ms: 10001 is out of range (1..10000)");
+  EXPECT_EQ(error_of("poll_interval_ms = 10001"), "test.toml:1:20: poll_interval_ms: 10001 is out of range (1..10000)");
   EXPECT_EQ(error_of("poll_interval_ms = -5"), "test.toml:1:20: poll_interval_ms: -5 is out of range (1..10000)");
   EXPECT_EQ(error_of("poll_interval_ms = 4294967306"),
             "test.toml:1:20: poll_interval_ms: 4294967306 is out of range (1..10000)");
@@ -378,8 +383,7 @@ TEST(ConfigErrors, RelativeOrEmptyMountpointIsRejected) {
 TEST(ConfigErrors, InvalidGroupNameIsRejected) {
   EXPECT_EQ(error_of("famfs_group = \"\""), "test.toml:1:15: famfs_group: a group name cannot be empty");
   EXPECT_EQ(error_of("famfs_group = \"a:b\""), "test.toml:1:15: famfs_group: \"a:b\" is not a valid group name");
-  EXPECT_EQ(error_of("famfs_group = \"a\\nb\""),
-            "test.toml:1:15: famfs_group: \"a\\nb\" is not a valid group name");
+  EXPECT_EQ(error_of("famfs_group = \"a\\nb\""), "test.toml:1:15: famfs_group: \"a\\nb\" is not a valid group name");
 }
 
 TEST(ConfigErrors, DevicesThatIsNotATableIsRejected) {
@@ -391,8 +395,7 @@ TEST(ConfigErrors, DevicesThatIsNotATableIsRejected) {
 }
 
 TEST(ConfigErrors, DeviceEntryThatIsNotATableIsRejected) {
-  EXPECT_EQ(error_of("[devices]\npmem0 = true\n"),
-            "test.toml:2:9: devices.pmem0: expected a table, found a boolean");
+  EXPECT_EQ(error_of("[devices]\npmem0 = true\n"), "test.toml:2:9: devices.pmem0: expected a table, found a boolean");
   EXPECT_EQ(error_of("devices.\"dax0.0\" = \"x\"\n"),
             "test.toml:1:20: devices.\"dax0.0\": expected a table, found a string");
 }
@@ -405,8 +408,7 @@ TEST(ConfigErrors, FirstProblemInFileOrderIsReported) {
   // toml++ iterates keys by name; the report must follow the file instead.
   EXPECT_EQ(error_of("zero_new_files = 1\nallow_format = 2\n"),
             "test.toml:1:18: zero_new_files: expected a boolean (true or false), found an integer");
-  EXPECT_EQ(error_of("devices.x.bogus = 1\naardvark = 1\n"),
-            "test.toml:1:11: unknown key \"bogus\" in [devices.x]");
+  EXPECT_EQ(error_of("devices.x.bogus = 1\naardvark = 1\n"), "test.toml:1:11: unknown key \"bogus\" in [devices.x]");
   EXPECT_EQ(error_of("watchdog = 1\n[devices.a]\nbogus = 1\n"),
             "test.toml:1:12: watchdog: expected a boolean (true or false), found an integer");
 }

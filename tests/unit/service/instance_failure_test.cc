@@ -13,34 +13,18 @@
 #include "omf/layout.h"
 #include "service/instance.h"
 #include "service/log.h"
+#include "service/shm_device_fixture.h"
 
 namespace famfs::service {
 namespace {
 
-constexpr uint64_t kMiB = 1ULL << 20;
-const Uuid kMaster = *Uuid::parse("11111111-2222-4333-8444-555555555555");
-const Uuid kClient = *Uuid::parse("99999999-2222-4333-8444-555555555555");
+using testing::kClient;
+using testing::kMaster;
+using testing::kMiB;
 
-class InstanceFailureTest : public ::testing::Test {
+class InstanceFailureTest : public testing::ShmDeviceTest {
  protected:
-  void SetUp() override {
-    set_log_level(LogLevel::crit);
-    char name[] = "/dev/shm/famfs-fail-XXXXXX";
-    int fd = mkstemp(name);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(ftruncate(fd, 256 * kMiB), 0);
-    close(fd);
-    path_ = name;
-  }
-  void TearDown() override { unlink(path_.c_str()); }
-
-  void format() {
-    auto dev = open_device(path_, OpenMode::read_write);
-    ASSERT_TRUE(dev.ok());
-    FormatOptions o;
-    o.system_uuid = kMaster;
-    ASSERT_TRUE(format_device(**dev, o).ok());
-  }
+  InstanceFailureTest() : ShmDeviceTest(256 * kMiB) {}
   // Overwrites BYTES at OFFSET of the device file (damage from outside).
   void scribble(uint64_t offset, const std::string& bytes) {
     int fd = open(path_.c_str(), O_WRONLY);
@@ -56,8 +40,6 @@ class InstanceFailureTest : public ::testing::Test {
     auto problems = inst.problems();
     return problems.empty() ? "" : std::string(problem_kind_name(problems.back().kind));
   }
-
-  std::string path_;
 };
 
 TEST_F(InstanceFailureTest, ADeviceThatCannotBeOpenedIsADeviceProblem) {

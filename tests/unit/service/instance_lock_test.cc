@@ -50,7 +50,8 @@ TEST_F(InstanceLockTest, OtherDevicesAndEmulatedHostsDoNotConflict) {
   auto a = InstanceLock::acquire(dir_, dev_, kHost, kBoot);
   ASSERT_TRUE(a.ok());
   EXPECT_TRUE(InstanceLock::acquire(dir_, dev2_, kHost, kBoot).ok());
-  EXPECT_TRUE(InstanceLock::acquire(dir_, dev_, kOther, kBoot).ok()) << "another system UUID is another (emulated) host";
+  EXPECT_TRUE(InstanceLock::acquire(dir_, dev_, kOther, kBoot).ok())
+      << "another system UUID is another (emulated) host";
   EXPECT_TRUE(InstanceLock::acquire(dir_, dev_, kHost, kOtherBoot).ok()) << "so is another boot id (a cloned host)";
 }
 

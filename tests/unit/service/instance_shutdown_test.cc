@@ -13,33 +13,18 @@
 #include "mount/kernel_backend.h"
 #include "service/instance.h"
 #include "service/log.h"
+#include "service/shm_device_fixture.h"
 
 namespace famfs::service {
 namespace {
 
-constexpr uint64_t kMiB = 1ULL << 20;
-const Uuid kMaster = *Uuid::parse("11111111-2222-4333-8444-555555555555");
+using testing::kClient;
+using testing::kMaster;
+using testing::kMiB;
 
-class InstanceShutdownTest : public ::testing::Test {
+class InstanceShutdownTest : public testing::ShmDeviceTest {
  protected:
-  void SetUp() override {
-    set_log_level(LogLevel::crit);
-    char name[] = "/dev/shm/famfs-shut-XXXXXX";
-    int fd = mkstemp(name);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(ftruncate(fd, 64 * kMiB), 0);
-    close(fd);
-    path_ = name;
-  }
-  void TearDown() override { unlink(path_.c_str()); }
-
-  void format() {
-    auto dev = open_device(path_, OpenMode::read_write);
-    ASSERT_TRUE(dev.ok());
-    FormatOptions o;
-    o.system_uuid = kMaster;
-    ASSERT_TRUE(format_device(**dev, o).ok());
-  }
+  InstanceShutdownTest() : ShmDeviceTest(64 * kMiB) {}
   std::unique_ptr<Instance> make_mounted(const Uuid& uuid, mount::FakeKernelFs::State& fs) {
     mount::KernelBackendOptions o;
     o.mountpoint = "/run/famfs/test";
@@ -48,8 +33,6 @@ class InstanceShutdownTest : public ::testing::Test {
         std::make_unique<mount::KernelBackend>(std::make_unique<mount::FakeKernelFs>(&fs), std::move(o)),
         InstanceEvents{});
   }
-
-  std::string path_;
 };
 
 TEST_F(InstanceShutdownTest, AFamfsKoWithoutGetStateIsProbedWithMapGet) {

@@ -21,34 +21,18 @@
 #include "mount/kernel_backend.h"
 #include "service/data_copy.h"
 #include "service/log.h"
+#include "service/shm_device_fixture.h"
 
 namespace famfs::service {
 namespace {
 
-constexpr uint64_t kMiB = 1ULL << 20;
-const Uuid kMaster = *Uuid::parse("11111111-2222-4333-8444-555555555555");
-const Uuid kClient = *Uuid::parse("99999999-2222-4333-8444-555555555555");
+using testing::kClient;
+using testing::kMaster;
+using testing::kMiB;
 
-class InstanceTest : public ::testing::Test {
+class InstanceTest : public testing::ShmDeviceTest {
  protected:
-  void SetUp() override {
-    set_log_level(LogLevel::crit);  // the state changes are asserted, not logged
-    char name[] = "/dev/shm/famfs-inst-XXXXXX";
-    int fd = mkstemp(name);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(ftruncate(fd, 256 * kMiB), 0);
-    close(fd);
-    path_ = name;
-  }
-  void TearDown() override { unlink(path_.c_str()); }
-
-  void format() {
-    auto dev = open_device(path_, OpenMode::read_write);
-    ASSERT_TRUE(dev.ok());
-    FormatOptions o;
-    o.system_uuid = kMaster;
-    ASSERT_TRUE(format_device(**dev, o).ok());
-  }
+  InstanceTest() : ShmDeviceTest(256 * kMiB) {}
 
   std::unique_ptr<Instance> make(const Uuid& uuid, InstanceConfig cfg = {},
                                  std::unique_ptr<MountBackend> backend = make_none_backend()) {
@@ -67,7 +51,6 @@ class InstanceTest : public ::testing::Test {
                 std::make_unique<mount::KernelBackend>(std::make_unique<mount::FakeKernelFs>(&fs), std::move(o)));
   }
 
-  std::string path_;
   std::vector<std::string> files_, dirs_;
   std::vector<InstanceState> states_;
   int figures_ = 0;
@@ -281,7 +264,8 @@ TEST_F(InstanceTest, APublishTheKernelRefusesIsAProblemAndDegradesTheInstance) {
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(problems[0].kind, ProblemKind::publish_failed);
   EXPECT_EQ(problems[0].index, 0u);
-  EXPECT_EQ(problems[0].message, "not published in the mount: bad: FAMFSIOC_MAP_CREATE_V2: No such device or address (ENXIO)");
+  EXPECT_EQ(problems[0].message,
+            "not published in the mount: bad: FAMFSIOC_MAP_CREATE_V2: No such device or address (ENXIO)");
   EXPECT_TRUE(fs.nodes.at("good").mapped);
   EXPECT_EQ(files_, (std::vector<std::string>{"bad", "good"})) << "both are in the namespace and announced";
 }
@@ -398,7 +382,8 @@ TEST_F(InstanceTest, BatchLogsUnderOneFlockPublishesEachItemAndAnswersPerItem) {
   EXPECT_TRUE((*out)[0].ok() && (*out)[1].ok() && (*out)[2].ok());
   EXPECT_EQ((*out)[3].error().code(), Errc::exists);
   ASSERT_FALSE((*out)[4].ok());
-  EXPECT_EQ((*out)[4].error().message(), "logged, but not published in the mount: d/bad: create d/bad: Input/output error (EIO)");
+  EXPECT_EQ((*out)[4].error().message(),
+            "logged, but not published in the mount: d/bad: create d/bad: Input/output error (EIO)");
   EXPECT_EQ(asked, (std::vector<size_t>{0, 1, 2, 3, 4}));
   EXPECT_EQ(std::count(fs.calls.begin(), fs.calls.end(), "flock .meta/.log"), 1) << "one lock for the batch";
   EXPECT_EQ(fs.calls.front(), "flock .meta/.log");

@@ -42,7 +42,8 @@ TEST(MountBackendChoice, AutoPicksNoneAndSaysWhy) {
   auto unloaded = pick(BackendChoice::automatic, mount::DeviceClass::devdax, false);
   ASSERT_TRUE(unloaded.backend.ok());
   EXPECT_STREQ((*unloaded.backend)->name(), "none");
-  EXPECT_EQ(unloaded.why, "famfs.ko is not loaded (no famfs in /proc/filesystems; modprobe famfs): serving metadata only");
+  EXPECT_EQ(unloaded.why,
+            "famfs.ko is not loaded (no famfs in /proc/filesystems; modprobe famfs): serving metadata only");
 }
 
 TEST(MountBackendChoice, KernelIsRefusedWithTheReasonWhenItCannotWork) {

@@ -16,7 +16,7 @@ constexpr uint32_t kStaff = 50, kAudio = 63, kAliceGroup = 1000, kBobGroup = 100
 Caller root() { return Caller{0, 0, {}}; }
 Caller alice() { return Caller{kAlice, kAliceGroup, {kStaff}}; }  // staff as a supplementary group
 Caller bob() { return Caller{kBob, kBobGroup, {}}; }
-Caller bob_in_staff() { return Caller{kBob, kStaff, {}}; }        // staff as the primary group
+Caller bob_in_staff() { return Caller{kBob, kStaff, {}}; }  // staff as the primary group
 Caller nobody() { return Caller{kNobody, kNobody, {}}; }
 
 void mkdir(Namespace& ns, const std::string& path, uint32_t uid, uint32_t gid, uint32_t mode) {
@@ -112,9 +112,9 @@ TEST_F(Permissions, ResolveTable) {
       {nobody(), "pub", kMayRead, kOk},
       {nobody(), "pub/readme", kMayRead, kOk},
       {nobody(), "pub/readme", kMayWrite, kDenied},
-      {nobody(), "pub/secret", 0, kOk},                    // stat needs only the walk
+      {nobody(), "pub/secret", 0, kOk},  // stat needs only the walk
       {nobody(), "pub/secret", kMayRead, kDenied},
-      {root(), "pub/secret", kMayRead | kMayWrite, kOk},   // root passes mode checks
+      {root(), "pub/secret", kMayRead | kMayWrite, kOk},  // root passes mode checks
       // An ancestor without search hides everything below, even names that do not exist.
       {nobody(), "priv", 0, kOk},
       {nobody(), "priv", kMayRead, kDenied},
@@ -123,12 +123,12 @@ TEST_F(Permissions, ResolveTable) {
       {nobody(), "priv/missing", 0, kDenied},
       {alice(), "priv/f", 0, kDenied},
       {root(), "priv/f", kMayRead, kOk},
-      {root(), "priv/missing", 0, kNoEnt},                 // root is not exempt from lookups
+      {root(), "priv/missing", 0, kNoEnt},  // root is not exempt from lookups
       // Group class: primary and supplementary groups both count.
-      {alice(), "staff/f", kMayRead, kOk},                 // supplementary staff
-      {bob_in_staff(), "staff/f", kMayRead, kOk},          // primary staff
-      {bob_in_staff(), "staff/f", kMayWrite, kDenied},     // 0640: group has no w
-      {bob(), "staff/f", 0, kDenied},                      // other: no x on staff/
+      {alice(), "staff/f", kMayRead, kOk},              // supplementary staff
+      {bob_in_staff(), "staff/f", kMayRead, kOk},       // primary staff
+      {bob_in_staff(), "staff/f", kMayWrite, kDenied},  // 0640: group has no w
+      {bob(), "staff/f", 0, kDenied},                   // other: no x on staff/
       {bob(), "staff", kMayRead, kDenied},
       // Owner class decides for the owner even when group/other would allow more.
       {alice(), "alice/notes", kMayRead | kMayWrite, kOk},
@@ -149,8 +149,7 @@ TEST_F(Permissions, ResolveTable) {
   };
   for (const AccessCase& c : cases) {
     auto r = resolve(ns, c.caller, c.path, c.want);
-    expect_outcome(r, c.expect,
-                   who(c.caller) + " " + c.path + " want " + permission_name(c.want, true));
+    expect_outcome(r, c.expect, who(c.caller) + " " + c.path + " want " + permission_name(c.want, true));
     if (r.ok()) {
       EXPECT_EQ((*r)->path, c.path);
     }
@@ -165,25 +164,25 @@ struct CreateCase {
 
 TEST_F(Permissions, CreateTable) {
   const std::vector<CreateCase> cases = {
-      {nobody(), "top", kDenied},            // the root is 0755 root:root
+      {nobody(), "top", kDenied},  // the root is 0755 root:root
       {root(), "top", kOk},
       {nobody(), "pub/new", kDenied},
-      {nobody(), "shared/new", kOk},         // 0777
-      {nobody(), "wx/new", kOk},             // w+x without r is enough
-      {nobody(), "tx/new", kDenied},         // x alone is not
-      {nobody(), "priv/new", kDenied},       // no search: denied before anything else
+      {nobody(), "shared/new", kOk},    // 0777
+      {nobody(), "wx/new", kOk},        // w+x without r is enough
+      {nobody(), "tx/new", kDenied},    // x alone is not
+      {nobody(), "priv/new", kDenied},  // no search: denied before anything else
       {alice(), "priv/new", kDenied},
       {root(), "priv/new", kOk},
-      {alice(), "staff/new", kOk},           // group rwx via supplementary group
-      {bob_in_staff(), "staff/new", kOk},    // via primary group
+      {alice(), "staff/new", kOk},         // group rwx via supplementary group
+      {bob_in_staff(), "staff/new", kOk},  // via primary group
       {bob(), "staff/new", kDenied},
       {alice(), "alice/new", kOk},
       {bob_in_staff(), "alice/new", kDenied},  // group r-x
       {alice(), "alice/ro/new", kDenied},      // the owner's own 0550
       {root(), "alice/ro/new", kOk},
-      {nobody(), "shared/denyown", kExists},   // exists wins over permission, as mkdir(2)
-      {nobody(), "pub/readme", kExists},       // and over a parent the caller may not write
-      {nobody(), "priv/f", kDenied},           // but not over a parent it may not search
+      {nobody(), "shared/denyown", kExists},  // exists wins over permission, as mkdir(2)
+      {nobody(), "pub/readme", kExists},      // and over a parent the caller may not write
+      {nobody(), "priv/f", kDenied},          // but not over a parent it may not search
       {root(), "pub/readme/x", kNotDir},
       {root(), "missing/x", kNoEnt},
       {root(), "", kExists},
@@ -200,22 +199,22 @@ TEST_F(Permissions, RemoveTable) {
   mkdir(ns, "bobsticky", kBob, kBobGroup, 01777);
   mkfile(ns, "bobsticky/roots", 0, 0, 0644);
   const std::vector<CreateCase> cases = {
-      {nobody(), "pub", kDenied},              // the root is 0755 root:root
+      {nobody(), "pub", kDenied},  // the root is 0755 root:root
       {root(), "pub/readme", kOk},
-      {nobody(), "pub/readme", kDenied},       // parent 0755: no write for others
-      {alice(), "shared/denyown", kOk},        // 0777 parent: the file's own mode does not matter
+      {nobody(), "pub/readme", kDenied},  // parent 0755: no write for others
+      {alice(), "shared/denyown", kOk},   // 0777 parent: the file's own mode does not matter
       {nobody(), "shared/denyown", kOk},
-      {nobody(), "wx/none", kNoEnt},           // w+x on the parent, but nothing there
-      {nobody(), "tx/f", kDenied},             // x alone is not enough
-      {nobody(), "priv/f", kDenied},           // no search on the parent
-      {alice(), "staff/f", kOk},               // group rwx via a supplementary group
+      {nobody(), "wx/none", kNoEnt},  // w+x on the parent, but nothing there
+      {nobody(), "tx/f", kDenied},    // x alone is not enough
+      {nobody(), "priv/f", kDenied},  // no search on the parent
+      {alice(), "staff/f", kOk},      // group rwx via a supplementary group
       {bob(), "staff/f", kDenied},
       {bob_in_staff(), "alice/notes", kDenied},  // group r-x only
       {alice(), "alice/notes", kOk},
-      {alice(), "alice/ro", kOk},              // an empty 0550 directory in one's own 0750 directory
-      {alice(), "sticky/alices", kOk},         // sticky: one's own file
-      {alice(), "sticky/roots", kDenied},      // sticky: another's file, even 0666
-      {bob(), "bobsticky/roots", kOk},         // sticky: the directory's owner
+      {alice(), "alice/ro", kOk},          // an empty 0550 directory in one's own 0750 directory
+      {alice(), "sticky/alices", kOk},     // sticky: one's own file
+      {alice(), "sticky/roots", kDenied},  // sticky: another's file, even 0666
+      {bob(), "bobsticky/roots", kOk},     // sticky: the directory's owner
       {root(), "sticky/roots", kOk},
       {root(), "pub/readme/x", kNotDir},
       {root(), "missing/x", kNoEnt},
@@ -260,16 +259,16 @@ TEST_F(Permissions, CreateParentsChecksEveryLevel) {
   const std::vector<ParentsCase> cases = {
       {alice(), "alice/a/b/c", 0755, kOk, ""},
       {alice(), "alice/a/b/c", 0555, kDenied, "'alice/a'"},  // a would be created without w for alice
-      {alice(), "alice/a", 0555, kOk, ""},                    // one level: its own mode does not matter
+      {alice(), "alice/a", 0555, kOk, ""},                   // one level: its own mode does not matter
       {bob(), "shared/x/y", 0700, kOk, ""},
-      {nobody(), "pub/x/y", 0755, kDenied, "'pub'"},          // the first missing level's parent
+      {nobody(), "pub/x/y", 0755, kDenied, "'pub'"},  // the first missing level's parent
       {nobody(), "priv/x/y", 0755, kDenied, "'priv'"},
-      {nobody(), "pub", 0755, kOk, ""},                       // exists already: fine (mkdir -p)
-      {nobody(), "priv", 0755, kOk, ""},                      // the walk to it needs only the root's x
-      {nobody(), "priv/f", 0755, kDenied, "'priv'"},          // hidden behind priv/
+      {nobody(), "pub", 0755, kOk, ""},               // exists already: fine (mkdir -p)
+      {nobody(), "priv", 0755, kOk, ""},              // the walk to it needs only the root's x
+      {nobody(), "priv/f", 0755, kDenied, "'priv'"},  // hidden behind priv/
       {root(), "pub/readme", 0755, kNotDir, ""},
       {root(), "pub/readme/x/y", 0755, kNotDir, ""},
-      {root(), "alice/ro/x/y", 0, kOk, ""},                   // root passes every level
+      {root(), "alice/ro/x/y", 0, kOk, ""},  // root passes every level
   };
   for (const ParentsCase& c : cases) {
     Status s = may_create_parents(ns, c.caller, c.path, c.caller.uid, c.caller.gid, c.mode);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <variant>
 #include <vector>
 
 #include "device/device.h"
@@ -37,6 +38,7 @@ class LogCursor {
   uint64_t position_ = 0;
   bool header_reported_ = false;
   std::vector<uint8_t> batch_;
+  std::vector<std::variant<omf::LogEntry, Problem>> decoded_;  // one batch, decoded before it is applied
 };
 
 // Reads and validates the log header (invalidating its cache lines first).

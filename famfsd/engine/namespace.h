@@ -88,6 +88,8 @@ class Namespace {
   }
   // Pre-sizes the lookup table for about N entries.
   void reserve(size_t n);
+  // A hint: PATH is about to be added or looked up (loads its index slot).
+  void prefetch(std::string_view path) const { index_.prefetch(PathIndex::hash(path)); }
 
  private:
   // Looks PATH up; on failure says why it cannot be added (see can_add).

@@ -54,6 +54,11 @@ class PathIndex {
     slots_[i] = Slot{0, kNone};
     --size_;
   }
+  // Asks the CPU to load the home slot of hash H: replay hashes the path of
+  // an entry a few entries ahead, so the probe then hits the cache (the
+  // table is megabytes and every new path lands at a random slot: that miss
+  // was a third of replay).
+  void prefetch(uint64_t h) const { __builtin_prefetch(&slots_[h & mask_]); }
   // Grows the table so N entries fit without rehashing.
   void reserve(size_t n) {
     size_t want = 64;

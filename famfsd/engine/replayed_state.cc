@@ -43,6 +43,17 @@ std::optional<std::string> ReplayedState::delete_mismatch(const omf::DeleteEntry
   return std::nullopt;
 }
 
+void ReplayedState::prefetch(const std::variant<omf::LogEntry, Problem>& decoded) const {
+  const auto* entry = std::get_if<omf::LogEntry>(&decoded);
+  if (!entry) return;
+  if (const auto* f = std::get_if<omf::FileEntry>(&entry->body))
+    names_.prefetch(f->path);
+  else if (const auto* d = std::get_if<omf::MkdirEntry>(&entry->body))
+    names_.prefetch(d->path);
+  else if (const auto* x = std::get_if<omf::DeleteEntry>(&entry->body))
+    names_.prefetch(x->path);
+}
+
 static ProblemKind kind_of(Errc code) {
   switch (code) {
     case Errc::exists: return ProblemKind::duplicate;

@@ -46,6 +46,8 @@ class ReplayedState {
   // When a node was added, its id is stored in *ADDED_ID (if given) and
   // queued for take_added().
   ApplyOutcome apply(uint64_t index, std::variant<omf::LogEntry, Problem>&& decoded, NodeId* added_id = nullptr);
+  // A hint before apply(DECODED): loads what its path lookup will touch.
+  void prefetch(const std::variant<omf::LogEntry, Problem>& decoded) const;
   // Why DELETE X at log index INDEX does not match this state, or nullopt
   // (the master checks its own entry with it before logging).
   std::optional<std::string> delete_mismatch(const omf::DeleteEntry& x) const;

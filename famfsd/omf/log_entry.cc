@@ -146,15 +146,19 @@ std::variant<LogEntry, Problem> decode_entry(ConstEntryBytes in, uint64_t index)
   if (stored != crc)
     return bad(index, ProblemKind::bad_crc,
                "CRC mismatch (stored " + std::to_string(stored) + ", computed " + std::to_string(crc) + ")");
-  LogEntry e;
-  e.seqnum = load_u64(p + kSeq);
-  if (e.seqnum != index)
+  uint64_t seqnum = load_u64(p + kSeq);
+  if (seqnum != index)
     return bad(index, ProblemKind::bad_seqnum,
-               "seqnum " + std::to_string(e.seqnum) + " in slot " + std::to_string(index));
+               "seqnum " + std::to_string(seqnum) + " in slot " + std::to_string(index));
+  // The entry is built where it is returned (replay decodes every slot of
+  // the log: no moves of the path and map through temporaries).
+  std::variant<LogEntry, Problem> out(std::in_place_index<0>);
+  LogEntry& e = std::get<0>(out);
+  e.seqnum = seqnum;
   uint32_t type = load_u32(p + kType);
   switch (type) {
     case kEntryFile: {
-      FileEntry f;
+      FileEntry& f = e.body.emplace<FileEntry>();
       f.size = load_u64(p + kFileSize);
       f.flags = load_u32(p + kFileFlags);
       f.uid = load_u32(p + kFileUid);
@@ -163,20 +167,18 @@ std::variant<LogEntry, Problem> decode_entry(ConstEntryBytes in, uint64_t index)
       f.mode = load_u32(p + kFileMode) & kPermMask;
       if (auto why = decode_path_field(p + kFilePath, f.path)) return bad(index, ProblemKind::invalid_path, *why);
       if (auto why = get_map(p, f.path, f.map)) return bad(index, ProblemKind::invalid_map, *why);
-      e.body = std::move(f);
-      return e;
+      return out;
     }
     case kEntryMkdir: {
-      MkdirEntry d;
+      MkdirEntry& d = e.body.emplace<MkdirEntry>();
       d.uid = load_u32(p + kDirUid);
       d.gid = load_u32(p + kDirGid);
       d.mode = load_u32(p + kDirMode) & kPermMask;
       if (auto why = decode_path_field(p + kDirPath, d.path)) return bad(index, ProblemKind::invalid_path, *why);
-      e.body = std::move(d);
-      return e;
+      return out;
     }
     case kEntryDelete: {
-      DeleteEntry x;
+      DeleteEntry& x = e.body.emplace<DeleteEntry>();
       x.target_index = load_u64(p + kDelTarget);
       uint32_t kind = load_u32(p + kDelKind);
       x.size = load_u64(p + kDelSize);
@@ -199,16 +201,14 @@ std::variant<LogEntry, Problem> decode_entry(ConstEntryBytes in, uint64_t index)
       } else if (auto why = get_map(p, x.path, x.map)) {
         return bad(index, ProblemKind::invalid_map, "DELETE " + *why);
       }
-      e.body = std::move(x);
-      return e;
+      return out;
     }
     case kEntryAddDaxdev: {
-      AddDaxdevEntry a;
+      AddDaxdevEntry& a = e.body.emplace<AddDaxdevEntry>();
       a.size = load_u64(p + kDaxSize);
       std::memcpy(a.uuid.bytes.data(), p + kDaxUuid, 16);
       a.index = load_u32(p + kDaxIndex);
-      e.body = a;
-      return e;
+      return out;
     }
     default: return bad(index, ProblemKind::bad_type, "unknown entry type " + std::to_string(type));
   }

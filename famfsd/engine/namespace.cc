@@ -62,21 +62,21 @@ Status Namespace::can_add(std::string_view path) const {
   return check_new(path, PathIndex::hash(path), parent);
 }
 
-Result<NodeId> Namespace::insert(Node&& node, bool path_checked) {
+Status Namespace::check_insert(std::string_view path, bool path_checked, uint64_t& hash, NodeId& parent) const {
   if (!path_checked)
-    if (auto why = omf::path_problem(node.path)) return Error(Errc::invalid_argument, *why);
-  uint64_t h = PathIndex::hash(node.path);
-  FAMFS_TRY(check_new(node.path, h, node.parent));
+    if (auto why = omf::path_problem(path)) return Error(Errc::invalid_argument, *why);
+  hash = PathIndex::hash(path);
+  return check_new(path, hash, parent);
+}
+
+// The node is built in its final place (replay adds one per log entry).
+Node& Namespace::insert(uint64_t hash, NodeId parent) {
   auto id = static_cast<NodeId>(nodes_.size());
-  nodes_.push_back(std::move(node));
-  Node& stored = nodes_.back();
-  index_.insert(h, id);
-  nodes_[stored.parent].children.push_back(id);
-  if (!stored.is_dir) {
-    ++files_;
-    sum_sizes_ += stored.size;
-  }
-  return id;
+  Node& stored = nodes_.emplace_back();
+  stored.parent = parent;
+  index_.insert(hash, id);
+  nodes_[parent].children.push_back(id);
+  return stored;
 }
 
 Result<NodeId> Namespace::add_directory(const omf::MkdirEntry& entry, uint64_t log_index, bool path_checked) {
@@ -89,18 +89,24 @@ Result<NodeId> Namespace::add_directory(const omf::MkdirEntry& entry, uint64_t l
     meta_logged_ = true;
     return kMetaNode;
   }
-  Node n;
+  uint64_t h;
+  NodeId parent;
+  FAMFS_TRY(check_insert(entry.path, path_checked, h, parent));
+  Node& n = insert(h, parent);
   n.path = entry.path;
   n.is_dir = true;
   n.uid = entry.uid;
   n.gid = entry.gid;
   n.mode = entry.mode;
   n.log_index = log_index;
-  return insert(std::move(n), path_checked);
+  return static_cast<NodeId>(nodes_.size() - 1);
 }
 
 Result<NodeId> Namespace::add_file(omf::FileEntry&& entry, uint64_t log_index, bool path_checked) {
-  Node n;
+  uint64_t h;
+  NodeId parent;
+  FAMFS_TRY(check_insert(entry.path, path_checked, h, parent));
+  Node& n = insert(h, parent);
   n.path = std::move(entry.path);
   n.uid = entry.uid;
   n.gid = entry.gid;
@@ -109,7 +115,9 @@ Result<NodeId> Namespace::add_file(omf::FileEntry&& entry, uint64_t log_index, b
   n.size = entry.size;
   n.flags = entry.flags;
   n.map = std::move(entry.map);
-  return insert(std::move(n), path_checked);
+  ++files_;
+  sum_sizes_ += n.size;
+  return static_cast<NodeId>(nodes_.size() - 1);
 }
 
 Status Namespace::remove(NodeId id) {

@@ -2,13 +2,13 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "engine/path_index.h"
+#include "engine/stable_vector.h"
 #include "omf/log_entry.h"
 #include "util/result.h"
 
@@ -94,10 +94,13 @@ class Namespace {
  private:
   // Looks PATH up; on failure says why it cannot be added (see can_add).
   Status check_new(std::string_view path, uint64_t hash, NodeId& parent) const;
-  Result<NodeId> insert(Node&& node, bool path_checked);
+  // check_new() after the path rules (unless PATH_CHECKED); sets HASH.
+  Status check_insert(std::string_view path, bool path_checked, uint64_t& hash, NodeId& parent) const;
+  // Appends an empty node under PARENT, indexed under HASH; the caller fills it.
+  Node& insert(uint64_t hash, NodeId parent);
   uint32_t lookup(std::string_view path) const;
 
-  std::deque<Node> nodes_;  // deque: nodes never move
+  StableVector<Node> nodes_;  // nodes never move
   PathIndex index_;
   size_t files_ = 0;
   size_t removed_ = 0;        // nodes a DELETE removed

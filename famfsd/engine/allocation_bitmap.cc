@@ -27,7 +27,7 @@ uint64_t AllocationBitmap::set_range(uint64_t first, uint64_t count) {
   for (uint64_t b = first; b < end;) {
     uint64_t w = b / 64, lo = b % 64, hi = std::min<uint64_t>(64, lo + (end - b));
     uint64_t m = word_mask(lo, hi);
-    already += std::popcount(words_[w] & m);
+    if (uint64_t hit = words_[w] & m) already += std::popcount(hit);  // a new file's units are clear
     words_[w] |= m;
     b += hi - lo;
   }

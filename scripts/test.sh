@@ -3,8 +3,8 @@
 #   unit (GoogleTest), format (clang-format), tools (mkfs/fsck end to end), integration (famfsd +
 #   famfsctl on a private bus), hostile (raw hostile D-Bus callers),
 #   asan (unit, integration and hostile built with ASan+UBSan), fuzz (libFuzzer, bounded),
-#   bench (engine and service benchmarks: print numbers, fail only on wrong
-#   results), system (units, udev, packages, systemd guest),
+#   bench (engine and service benchmarks, scale: print numbers, fail only
+#   on wrong results), system (units, udev, packages, systemd guest),
 #   vm (famfs.ko in qemu guests).
 # Ends with "N passed, N failed"; exits non-zero on any failure.
 # Usage (as root on Debian 12): scripts/test.sh
@@ -154,6 +154,9 @@ fi
 
 # bench (numbers for the record; fails only if a result is wrong)
 if build/tests/bench/engine_bench 2>&1 | tee "$log_dir/bench.log"; then tier bench 1 0; else tier bench 0 1; fi
+# scale: 8, 64 and 256 MiB logs end to end (mkfs, fill, fsck, famfsd client
+# start, RSS per entry); about 30 s, sparse devices in /dev/shm
+if sh tests/bench/scale.sh build 2>&1 | tee "$log_dir/scale.log"; then tier scale 1 0; else tier scale 0 1; fi
 if [[ -x build/tests/bench/service_bench ]]; then
   if build/tests/bench/service_bench 2>&1 | tee "$log_dir/service-bench.log"; then tier sbench 1 0; else tier sbench 0 1; fi
 else

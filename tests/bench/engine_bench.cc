@@ -6,6 +6,7 @@
 #include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <random>
 #include <vector>
@@ -15,8 +16,10 @@
 #include <zlib.h>
 
 #include "../unit/fake_device.h"
+#include "device/device.h"
 #include "engine/allocator.h"
 #include "engine/format.h"
+#include "engine/superblock_read.h"
 #include "engine/volume.h"
 #include "omf/crc.h"
 #include "omf/layout.h"
@@ -64,30 +67,66 @@ long rss_bytes() {
 int main(int argc, char** argv) {
   // --log-size MIB: another log size (a power of two >= 8; the device grows
   // with it); --replay-only: only the fill, the full replay and the CRC floor
-  // (for profiling, e.g. under callgrind with a smaller log).
+  // (for profiling, e.g. under callgrind with a smaller log);
+  // --device-size: print the device size a --log-size log needs and exit;
+  // --device FILE --system-uuid UUID: fill FILE, formatted by mkfs.famfs
+  // with that master UUID (its log size comes from the superblock), instead
+  // of an in-memory device (tests/bench/scale.sh).
   uint64_t log_mib = 64;
-  bool replay_only = false;
+  bool replay_only = false, print_size = false;
   std::string save_path;  // --save FILE: the filled file system as a sparse image (for fsck, famfsd)
+  std::string device_path, uuid_text;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--log-size" && i + 1 < argc)
       log_mib = std::strtoull(argv[++i], nullptr, 10);
     else if (a == "--replay-only")
       replay_only = true;
+    else if (a == "--device-size")
+      print_size = true;
     else if (a == "--save" && i + 1 < argc)
       save_path = argv[++i];
+    else if (a == "--device" && i + 1 < argc)
+      device_path = argv[++i];
+    else if (a == "--system-uuid" && i + 1 < argc)
+      uuid_text = argv[++i];
     else
-      die("usage: engine_bench [--log-size MIB] [--replay-only] [--save FILE]");
+      die("usage: engine_bench [--log-size MIB] [--replay-only] [--save FILE] [--device-size] "
+          "[--device FILE --system-uuid UUID]");
   }
-  const uint64_t log_len = log_mib * kMiB;
-  const uint64_t capacity = famfs::omf::last_index_for(log_len) + 1;          // 123,361
-  const uint64_t dev_size = 2 * kMiB + log_len + (capacity + 64) * 2 * kMiB;  // ~241 GiB, sparse
-  FakeDevice dev(dev_size, "bench0");
+  // Every file is at most 2 MiB (one allocation unit): the device holds one unit per entry.
+  auto device_size_for = [](uint64_t log_len) {
+    return 2 * kMiB + log_len + (famfs::omf::last_index_for(log_len) + 1 + 64) * 2 * kMiB;
+  };
+  if (print_size) {
+    printf("%llu\n", (unsigned long long)device_size_for(log_mib * kMiB));
+    return 0;
+  }
+  std::unique_ptr<famfs::Device> owned;
   famfs::Uuid master = famfs::Uuid::random();
-  famfs::FormatOptions fo;
-  fo.log_len = log_len;
-  fo.system_uuid = master;
-  if (!format_device(dev, fo)) die("format failed");
+  uint64_t log_len = log_mib * kMiB;
+  if (!device_path.empty()) {
+    auto parsed = famfs::Uuid::parse(uuid_text);
+    if (!parsed) die("--device needs --system-uuid UUID (the master's, as given to mkfs.famfs)");
+    master = *parsed;
+    auto opened = famfs::open_device(device_path, famfs::OpenMode::read_write);
+    if (!opened) die(device_path + ": " + opened.error().message());
+    owned = std::move(opened.value());
+    auto sb = famfs::read_superblock(*owned);
+    if (!sb) die(device_path + ": " + sb.error().message());
+    log_len = sb->geometry.log_len;
+    if (owned->size() < device_size_for(log_len))
+      die(device_path + " is too small: the fill needs " + std::to_string(device_size_for(log_len)) + " bytes");
+  } else {
+    owned = std::make_unique<FakeDevice>(device_size_for(log_len), "bench0");
+    famfs::FormatOptions fo;
+    fo.log_len = log_len;
+    fo.system_uuid = master;
+    if (!format_device(*owned, fo)) die("format failed");
+  }
+  famfs::Device& dev = *owned;
+  const uint64_t capacity = famfs::omf::last_index_for(log_len) + 1;  // 123,361 for 64 MiB
+  const uint64_t dev_size = dev.size();                                // ~241 GiB for 64 MiB, sparse
 
   // Fill the log through the master's own append path: 1 directory per 100 files.
   auto writer = famfs::Volume::open(dev, master);
@@ -226,7 +265,9 @@ int main(int argc, char** argv) {
 
   // Incremental replay: a client with everything but the last entries, then one new entry at a time.
   FakeDevice dev2(64 * kGiB, "bench1");
+  famfs::FormatOptions fo;
   fo.log_len = log_len;
+  fo.system_uuid = master;
   if (!format_device(dev2, fo)) die("format failed");
   auto m2 = std::move(famfs::Volume::open(dev2, master).value());
   for (int i = 0; i < 20000; ++i) {

@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
   }
   famfs::Device& dev = *owned;
   const uint64_t capacity = famfs::omf::last_index_for(log_len) + 1;  // 123,361 for 64 MiB
-  const uint64_t dev_size = dev.size();                                // ~241 GiB for 64 MiB, sparse
+  const uint64_t dev_size = dev.size();                               // ~241 GiB for 64 MiB, sparse
 
   // Fill the log through the master's own append path: 1 directory per 100 files.
   auto writer = famfs::Volume::open(dev, master);

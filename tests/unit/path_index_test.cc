@@ -1,0 +1,78 @@
+// The namespace's storage and lookup parts: StableVector (nodes that never
+// move) and PathIndex's hash (every byte of a path counts, any length).
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "engine/namespace.h"
+#include "engine/path_index.h"
+#include "engine/stable_vector.h"
+
+namespace famfs {
+namespace {
+
+struct Counted {
+  static int live;
+  int value;
+  explicit Counted(int v) : value(v) { ++live; }
+  ~Counted() { --live; }
+};
+int Counted::live = 0;
+
+TEST(StableVector, ElementsKeepTheirAddressAcrossChunksAndAreDestroyed) {
+  {
+    StableVector<Counted, 16> v;
+    std::vector<const Counted*> where;
+    for (int i = 0; i < 100; ++i) where.push_back(&v.emplace_back(i));
+    EXPECT_EQ(v.size(), 100u);
+    EXPECT_EQ(Counted::live, 100);
+    for (int i = 0; i < 100; ++i) {
+      EXPECT_EQ(&v[i], where[i]) << i;  // growth moved nothing
+      EXPECT_EQ(v[i].value, i);
+    }
+    EXPECT_EQ(v.back().value, 99);
+  }
+  EXPECT_EQ(Counted::live, 0);
+}
+
+TEST(PathIndexHash, DependsOnEveryByteAtEveryLength) {
+  // Lengths 0..40 cover the 1-3 byte, 4-7 byte and word paths with every tail.
+  std::string base = "abcdefghijklmnopqrstuvwxyz0123456789ABCDE";
+  std::vector<uint64_t> seen;
+  for (size_t n = 0; n <= 40; ++n) {
+    std::string s = base.substr(0, n);
+    uint64_t h = PathIndex::hash(s);
+    EXPECT_EQ(h, PathIndex::hash(std::string(s)));  // the bytes, not the buffer
+    for (uint64_t other : seen) EXPECT_NE(h, other) << "length " << n;
+    seen.push_back(h);
+    for (size_t i = 0; i < n; ++i) {
+      std::string t = s;
+      t[i] ^= 0x20;
+      EXPECT_NE(PathIndex::hash(t), h) << "byte " << i << " of a " << n << "-byte path";
+    }
+  }
+}
+
+TEST(PathIndexHash, NamespaceFindsPathsOfEveryLength) {
+  Namespace ns;
+  std::vector<std::string> paths;
+  for (size_t n = 1; n <= 79; ++n) paths.push_back(std::string(n, static_cast<char>('a' + n % 26)));
+  for (size_t i = 0; i < paths.size(); ++i) {
+    omf::FileEntry f;
+    f.path = paths[i];
+    f.size = 1;
+    ASSERT_TRUE(ns.add_file(std::move(f), i)) << paths[i];
+  }
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const Node* n = ns.find(paths[i]);
+    ASSERT_NE(n, nullptr) << paths[i];
+    EXPECT_EQ(n->path, paths[i]);
+    EXPECT_EQ(n->log_index, i);
+    EXPECT_EQ(ns.can_add(paths[i]).error().code(), Errc::exists);
+  }
+  EXPECT_EQ(ns.find(std::string(80, 'x')), nullptr);
+}
+
+}  // namespace
+}  // namespace famfs

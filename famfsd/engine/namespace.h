@@ -26,17 +26,18 @@ inline constexpr std::string_view kMetaDirectory = ".meta";
 inline constexpr NodeId kMetaNode = 1;
 
 // One directory or file. Paths are relative ("" is the root).
+// (Fields ordered to leave no padding: replay writes one node per entry.)
 struct Node {
   std::string path;
-  bool is_dir = false;
   uint32_t uid = 0, gid = 0, mode = 0;
+  uint32_t flags = 0;               // files only
   uint64_t log_index = UINT64_MAX;  // entry that created it (root: UINT64_MAX)
-  bool removed = false;             // a DELETE entry removed it (the id is never reused)
+  bool is_dir = false;
+  bool removed = false;  // a DELETE entry removed it (the id is never reused)
   NodeId parent = kRootNode;
   std::vector<NodeId> children;  // in log order
   // Files only.
   uint64_t size = 0;
-  uint32_t flags = 0;
   omf::FileMap map;
 };
 

@@ -517,4 +517,10 @@ Result<uint32_t> Instance::forget_host(const Uuid& system_uuid) {
   return presence_->forget(system_uuid);
 }
 
+Result<uint32_t> Instance::forget_slot(uint32_t slot) {
+  FAMFS_TRY(require_volume());
+  if (!presence_) return Error(Errc::unsupported, "no host registry");
+  return presence_->forget_slot(slot);
+}
+
 }  // namespace famfs::service

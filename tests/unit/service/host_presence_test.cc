@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <functional>
 #include <thread>
 
 #include "../fake_device.h"
 #include "engine/format.h"
 #include "engine/host_registry.h"
+#include "omf/host_area.h"
 #include "service/log.h"
 
 namespace famfs::service {
@@ -271,6 +273,59 @@ TEST_F(HostPresenceTest, ForgetFreesOnlyHostsThatNoLongerBeat) {
   EXPECT_EQ(*n, 1u);
   ASSERT_TRUE(m->beat(omf::HostState::ready));
   EXPECT_EQ(m->hosts().size(), 1u);
+}
+
+TEST_F(HostPresenceTest, ADamagedSlotIsListedAndOnlyItCanBeClearedBySlot) {
+  auto mv = open(kMaster);
+  auto cv = open(kClient);
+  auto m = presence(*mv, kMaster, kBootA, static_cast<uint32_t>(getpid()));
+  auto c = presence(*cv, kClient, kBootA, static_cast<uint32_t>(getpid()) + 1);
+  ASSERT_TRUE(m->beat(omf::HostState::ready));
+  ASSERT_TRUE(c->beat(omf::HostState::ready));
+  constexpr uint32_t kBad = 3000;
+  std::memset(dev_.bytes() + omf::kHostSlotOffset + kBad * omf::kHostSlotSize, 0x5a, omf::kHostSlotSize);
+  ASSERT_TRUE(m->beat(omf::HostState::ready));
+  ASSERT_EQ(m->damaged_slots().size(), 1u);
+  EXPECT_EQ(m->damaged_slots()[0].first, kBad);
+  EXPECT_EQ(m->forget_slot(kBad + 1).error().code(), Errc::not_found);
+  EXPECT_EQ(m->forget_slot(omf::kHostSlotCount).error().code(), Errc::invalid_argument);
+  uint32_t client_slot = 0;
+  for (const HostView& h : m->hosts())
+    if (h.system_uuid == kClient.to_string()) client_slot = h.slot;
+  auto valid = m->forget_slot(client_slot);
+  ASSERT_FALSE(valid);
+  EXPECT_EQ(valid.error().code(), Errc::invalid_argument);  // a valid host is forgotten by UUID
+  EXPECT_NE(valid.error().message().find("by its system UUID"), std::string::npos);
+  auto n = m->forget_slot(kBad);
+  ASSERT_TRUE(n) << n.error().message();
+  ASSERT_TRUE(m->beat(omf::HostState::ready));
+  EXPECT_TRUE(m->damaged_slots().empty());
+  EXPECT_EQ(m->hosts().size(), 2u);
+}
+
+TEST_F(HostPresenceTest, HostsOfAReinitializedAreaAreCarriedUntilTheyRegisterAgain) {
+  auto mv = open(kMaster);
+  auto cv = open(kClient);
+  auto m = presence(*mv, kMaster, kBootA, static_cast<uint32_t>(getpid()));
+  auto c = presence(*cv, kClient, kBootA, static_cast<uint32_t>(getpid()) + 1);
+  ASSERT_TRUE(m->beat(omf::HostState::ready));
+  ASSERT_TRUE(c->beat(omf::HostState::ready));
+  ASSERT_TRUE(m->beat(omf::HostState::ready));
+  dev_.bytes()[omf::kHostAreaOffset + 8] ^= 0xff;  // the header no longer validates
+  ASSERT_TRUE(m->beat(omf::HostState::ready));     // the master re-initializes it
+  ASSERT_EQ(m->carried().size(), 1u);
+  EXPECT_EQ(m->carried()[0].system_uuid, kClient.to_string());
+  EXPECT_TRUE(m->settling_after_reinit());
+  ASSERT_TRUE(c->beat(omf::HostState::ready));  // the client claims a slot again
+  ASSERT_TRUE(m->beat(omf::HostState::ready));
+  EXPECT_TRUE(m->carried().empty());
+  // A carried host that never comes back is forgotten by its UUID.
+  dev_.bytes()[omf::kHostAreaOffset + 8] ^= 0xff;
+  ASSERT_TRUE(m->beat(omf::HostState::ready));
+  ASSERT_EQ(m->carried().size(), 1u);
+  auto n = m->forget(kClient);
+  ASSERT_TRUE(n) << n.error().message();
+  EXPECT_TRUE(m->carried().empty());
 }
 
 TEST_F(HostPresenceTest, AHostThatCannotWriteItsSlotStillSeesTheOthers) {

@@ -21,7 +21,7 @@ import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from private_bus import Bus, famfsctl_runner, reap, wait_for  # noqa: E402
+from private_bus import Bus, clean_up, famfsctl_runner, report, wait_for  # noqa: E402
 
 BUILD, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 FAMFSD = os.path.join(BUILD, "famfsd/famfsd")
@@ -1166,15 +1166,6 @@ try:
             check("master: a missing parent other than .meta is still NotFound", rc == EX_NOTFOUND, (rc, err))
         g.stop()
 finally:
-    reap(procs)
-    for f in shm_files:
-        try:
-            os.unlink(f)
-        except OSError:
-            pass
-    if member is not None:
-        member.remove()
+    clean_up(procs, shm_files, member)
 
-passed, failed = results.count(True), results.count(False)
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+report(results)

@@ -72,6 +72,21 @@ class HostPresenceTest : public ::testing::Test {
     return p;
   }
 
+  // The master and one client, each with its volume and presence (the
+  // volumes outlive the presences that refer to them).
+  struct TwoHosts {
+    std::unique_ptr<Volume> mv, cv;
+    std::unique_ptr<HostPresence> m, c;
+  };
+  TwoHosts two_hosts() {
+    TwoHosts t;
+    t.mv = open(kMaster);
+    t.cv = open(kClient);
+    t.m = presence(*t.mv, kMaster, kBootA, static_cast<uint32_t>(getpid()));
+    t.c = presence(*t.cv, kClient, kBootA, static_cast<uint32_t>(getpid()) + 1);
+    return t;
+  }
+
   // Another famfsd (a clone: same UUID, other boot) beating in the master record.
   void write_foreign_master(uint64_t counter, uint32_t interval_ms = kIntervalMs) {
     omf::MasterRecord m;
@@ -149,10 +164,7 @@ TEST_F(HostPresenceTest, MasterDeathIsSeenAfterTwoAndAHalfIntervals) {
 }
 
 TEST_F(HostPresenceTest, CleanStopIsNotAliveAtOnce) {
-  auto mv = open(kMaster);
-  auto cv = open(kClient);
-  auto m = presence(*mv, kMaster, kBootA, static_cast<uint32_t>(getpid()));
-  auto c = presence(*cv, kClient, kBootA, static_cast<uint32_t>(getpid()) + 1);
+  auto [mv, cv, m, c] = two_hosts();
   ASSERT_TRUE(m->beat(omf::HostState::ready));
   ASSERT_TRUE(c->beat(omf::HostState::ready));
   ASSERT_TRUE(c->master_alive());
@@ -276,10 +288,7 @@ TEST_F(HostPresenceTest, ForgetFreesOnlyHostsThatNoLongerBeat) {
 }
 
 TEST_F(HostPresenceTest, ADamagedSlotIsListedAndOnlyItCanBeClearedBySlot) {
-  auto mv = open(kMaster);
-  auto cv = open(kClient);
-  auto m = presence(*mv, kMaster, kBootA, static_cast<uint32_t>(getpid()));
-  auto c = presence(*cv, kClient, kBootA, static_cast<uint32_t>(getpid()) + 1);
+  auto [mv, cv, m, c] = two_hosts();
   ASSERT_TRUE(m->beat(omf::HostState::ready));
   ASSERT_TRUE(c->beat(omf::HostState::ready));
   constexpr uint32_t kBad = 3000;
@@ -304,10 +313,7 @@ TEST_F(HostPresenceTest, ADamagedSlotIsListedAndOnlyItCanBeClearedBySlot) {
 }
 
 TEST_F(HostPresenceTest, HostsOfAReinitializedAreaAreCarriedUntilTheyRegisterAgain) {
-  auto mv = open(kMaster);
-  auto cv = open(kClient);
-  auto m = presence(*mv, kMaster, kBootA, static_cast<uint32_t>(getpid()));
-  auto c = presence(*cv, kClient, kBootA, static_cast<uint32_t>(getpid()) + 1);
+  auto [mv, cv, m, c] = two_hosts();
   ASSERT_TRUE(m->beat(omf::HostState::ready));
   ASSERT_TRUE(c->beat(omf::HostState::ready));
   ASSERT_TRUE(m->beat(omf::HostState::ready));
@@ -329,10 +335,7 @@ TEST_F(HostPresenceTest, HostsOfAReinitializedAreaAreCarriedUntilTheyRegisterAga
 }
 
 TEST_F(HostPresenceTest, AHostThatCannotWriteItsSlotStillSeesTheOthers) {
-  auto mv = open(kMaster);
-  auto cv = open(kClient);
-  auto m = presence(*mv, kMaster, kBootA, static_cast<uint32_t>(getpid()));
-  auto c = presence(*cv, kClient, kBootA, static_cast<uint32_t>(getpid()) + 1);
+  auto [mv, cv, m, c] = two_hosts();
   ASSERT_TRUE(m->beat(omf::HostState::ready));
   dev_.set_writable(false);  // e.g. the device could only be opened read-only
   Status s = c->beat(omf::HostState::ready);

@@ -225,8 +225,9 @@ void KernelBackend::probe_removal() {
   auto got = fs_->get_orphans(nullptr, 0);
   legacy_removal_ = !got && is_errno(got.error(), ENOTTY);
   if (legacy_removal_ && options_.notice)
-    options_.notice("famfs.ko has no FAMFSIOC_REMOVE (an older module): removed files are unlinked, and whether a "
-                    "process still holds one is found by scanning /proc");
+    options_.notice(
+        "famfs.ko has no FAMFSIOC_REMOVE (an older module): removed files are unlinked, and whether a "
+        "process still holds one is found by scanning /proc");
 }
 
 Status KernelBackend::remove_node(const std::string& rel, bool dir, uint64_t cookie) {

@@ -115,7 +115,8 @@ TEST_F(DeleteBackendTest, RemovedNodesLeaveTheMountThroughRemoveWithTheDeleteInd
   EXPECT_FALSE(fs_.nodes.count("d/f"));
   EXPECT_FALSE(fs_.nodes.count("d"));
   auto file_at = std::find(fs_.calls.begin(), fs_.calls.end(), "remove d/f " + std::to_string(removed[0].delete_index));
-  auto dir_at = std::find(fs_.calls.begin(), fs_.calls.end(), "remove-dir d " + std::to_string(removed[1].delete_index));
+  auto dir_at =
+      std::find(fs_.calls.begin(), fs_.calls.end(), "remove-dir d " + std::to_string(removed[1].delete_index));
   ASSERT_NE(file_at, fs_.calls.end());
   ASSERT_NE(dir_at, fs_.calls.end());
   EXPECT_LT(file_at, dir_at);

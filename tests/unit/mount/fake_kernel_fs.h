@@ -49,10 +49,10 @@ class FakeKernelFs : public KernelFs {
     uint64_t next_ino = 100;
     // FAMFSIOC_REMOVE / GET_ORPHANS (false: an older famfs.ko, ENOTTY)
     bool has_remove_ioctl = true;
-    std::set<std::string> held_paths;         // files "some process" holds: they become orphans
-    std::vector<famfs_ioc_orphan> orphans;    // what GET_ORPHANS reports, in removal order
-    uint32_t phantom_orphans = 0;             // added to every total: removals racing each query
-    std::vector<uint32_t> orphan_queries;     // the capacity of every GET_ORPHANS
+    std::set<std::string> held_paths;       // files "some process" holds: they become orphans
+    std::vector<famfs_ioc_orphan> orphans;  // what GET_ORPHANS reports, in removal order
+    uint32_t phantom_orphans = 0;           // added to every total: removals racing each query
+    std::vector<uint32_t> orphan_queries;   // the capacity of every GET_ORPHANS
   };
 
   explicit FakeKernelFs(State* state) : s_(state) {}

@@ -254,6 +254,12 @@ std::optional<uint64_t> KernelBackend::oldest_referenced_delete() {
   return legacy_removal_ ? oldest_unlinked() : oldest_orphan();
 }
 
+void KernelBackend::orphan_notice(const std::string& text) {
+  if (text == last_orphan_notice_) return;  // once per heartbeat would flood the log
+  last_orphan_notice_ = text;
+  if (options_.notice) options_.notice(text);
+}
+
 std::optional<uint64_t> KernelBackend::oldest_orphan() {
   uint32_t capacity = 64;
   std::vector<famfs_ioc_orphan> buf;
@@ -261,10 +267,11 @@ std::optional<uint64_t> KernelBackend::oldest_orphan() {
     buf.assign(capacity, famfs_ioc_orphan{});
     auto got = fs_->get_orphans(buf.data(), capacity);
     if (!got) {
-      if (options_.notice) options_.notice("cannot tell which removed files are still held: " + got.error().message());
+      orphan_notice("cannot tell which removed files are still held: " + got.error().message());
       return 0;  // never release on a guess
     }
     if (got->total <= got->count) {
+      last_orphan_notice_.clear();
       std::optional<uint64_t> oldest;
       for (uint32_t i = 0; i < got->count; ++i)
         if (!oldest || buf[i].fo_cookie < *oldest) oldest = buf[i].fo_cookie;
@@ -275,9 +282,10 @@ std::optional<uint64_t> KernelBackend::oldest_orphan() {
     capacity = static_cast<uint32_t>(
         std::min<uint64_t>(FAMFS_ORPHANS_MAX, std::max<uint64_t>(uint64_t{got->total} + 64, uint64_t{capacity} * 2)));
   }
-  if (options_.notice)
-    options_.notice("more removed files are held open or mapped than FAMFSIOC_GET_ORPHANS lists at once (" +
-                    std::to_string(FAMFS_ORPHANS_MAX) + "): nothing counts as released");
+  orphan_notice(
+      "FAMFSIOC_GET_ORPHANS kept reporting more removed files held open or mapped than it listed (at "
+      "most " +
+      std::to_string(FAMFS_ORPHANS_MAX) + " at once): nothing counts as released");
   return 0;
 }
 

@@ -99,6 +99,8 @@ class KernelBackend : public MountBackend {
   // REL out of the mount: FAMFSIOC_REMOVE, or unlink/rmdir before it.
   Status remove_node(const std::string& rel, bool dir, uint64_t cookie);
   std::optional<uint64_t> oldest_orphan();
+  // NOTICE once, until the orphan list can be read again.
+  void orphan_notice(const std::string& text);
   std::optional<uint64_t> oldest_unlinked();
   Status publish_directory(const std::string& rel, uint32_t mode, uint32_t uid, uint32_t gid);
   Status publish_file(const std::string& rel, uint32_t mode, uint32_t uid, uint32_t gid, const omf::FileMap& map,
@@ -115,6 +117,7 @@ class KernelBackend : public MountBackend {
   };
   std::vector<Unlinked> unlinked_;  // before FAMFSIOC_REMOVE: removed files that may still be referenced
   bool legacy_removal_ = false;     // famfs.ko answered ENOTTY: unlink/rmdir and the /proc scan
+  std::string last_orphan_notice_;  // the last GET_ORPHANS trouble logged
   bool master_ = false;
 };
 

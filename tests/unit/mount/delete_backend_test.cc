@@ -183,7 +183,10 @@ TEST_F(DeleteBackendTest, AnOrphanListThatNeverFitsOrAFailedQueryHoldsEverything
   fs_.phantom_orphans = 0;
   EXPECT_EQ(backend_->oldest_referenced_delete(), 900u);
   fs_.fail["get_orphans "] = EIO;
+  notices_.clear();
   EXPECT_EQ(backend_->oldest_referenced_delete(), 0u) << "cannot tell: nothing is released";
+  EXPECT_EQ(backend_->oldest_referenced_delete(), 0u);
+  EXPECT_EQ(notices_.size(), 1u) << "logged once, not on every heartbeat";
 }
 
 TEST_F(DeleteBackendTest, AFileWhoseMapIsRefusedIsRemovedWithCookieZero) {

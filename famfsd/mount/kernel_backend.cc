@@ -305,6 +305,29 @@ std::optional<uint64_t> KernelBackend::oldest_unlinked() {
   return oldest;
 }
 
+Result<bool> KernelBackend::stop_mount(bool keep_if_busy) {
+  if (!mounted_ || !keep_if_busy) {
+    FAMFS_TRY(unmount());
+    return false;
+  }
+  if (log_fd_ >= 0) {
+    fs_->close_file(log_fd_);
+    log_fd_ = -1;
+  }
+  Status s = fs_->unmount(options_.mountpoint, false);
+  if (s) {
+    mounted_ = false;
+    return false;
+  }
+  if (s.error().code() != Errc::busy) return s.error();
+  mounted_ = false;  // left to the next famfsd, which adopts it
+  if (options_.notice)
+    options_.notice("a file in " + options_.mountpoint +
+                    " is open or mapped: left mounted for the next famfsd to adopt (not detached: with deletion "
+                    "on, its users must stay visible to the release of removed files)");
+  return true;
+}
+
 Status KernelBackend::unmount() {
   if (!mounted_) return ok_status();
   mounted_ = false;

@@ -79,6 +79,7 @@ class KernelBackend : public MountBackend {
   // the mount point is free at once, mappings keep working, and the module
   // releases the device when the last of them goes.
   Status unmount() override;
+  Result<bool> stop_mount(bool keep_if_busy) override;
   // flock(LOCK_EX | LOCK_NB) of .meta/.log (master: opened at mount).
   Status lock_log() override;
   void unlock_log() override;

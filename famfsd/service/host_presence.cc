@@ -420,9 +420,14 @@ Status HostPresence::beat(omf::HostState state) {
   return slot_written;
 }
 
-void HostPresence::stop() {
+void HostPresence::stop(bool mark_stopped) {
   const uint64_t wall = wall_clock_us();
-  if (slot_ && area_problem_.empty()) {
+  if (!mark_stopped && slot_)
+    log_msg(LogLevel::warning,
+            "%s: host slot %u left as it is: it goes stale and holds removed files' memory until famfsd runs here "
+            "again (or famfsctl hosts forget %s)",
+            s_.instance_name.c_str(), *slot_, s_.me.system_uuid.to_string().c_str());
+  if (mark_stopped && slot_ && area_problem_.empty()) {
     omf::HostSlot mine;
     mine.host = s_.me;
     mine.role = vol_.role() == Role::master ? omf::HostRole::master : omf::HostRole::client;

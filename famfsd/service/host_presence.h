@@ -68,7 +68,10 @@ class HostPresence {
   // liveness, and the takeover when the holder has gone silent.
   Status watch();
   // Clean stop: the slot says stopped, and so does the master record if held.
-  void stop();
+  // With MARK_STOPPED false (files of this host's mount are still in use)
+  // the slot is left as it is: it goes stale and holds the release of
+  // removed files until famfsd returns here or root forgets the host.
+  void stop(bool mark_stopped = true);
   // The volume's write check: re-reads the master record before an append.
   // not_master when another host holds it now (this host stops writing).
   Status confirm_master();

@@ -23,6 +23,7 @@
 #include "service/config.h"
 #include "service/instance.h"
 #include "service/instance_lock.h"
+#include "service/notify.h"
 
 namespace sdbus {
 class IConnection;
@@ -112,8 +113,9 @@ class Daemon {
   int signal_fd_ = -1, poll_timer_fd_ = -1, watchdog_fd_ = -1, wake_fd_ = -1;
   int heartbeat_fd_ = -1;  // host registry beat, every heartbeat_interval_ms
   bool running_ = true;
-  int exit_status_ = 0;                        // run()'s result after the loop
-  std::unique_ptr<DeviceWatch> device_watch_;  // udev remove/unbind of the device
+  int exit_status_ = 0;                               // run()'s result after the loop
+  std::unique_ptr<DeviceWatch> device_watch_;         // udev remove/unbind of the device
+  Notifier notifier_ = Notifier::from_environment();  // sd_notify, never blocking the loop
   bool figures_dirty_ = false;
   uint64_t last_flush_us_ = 0;
   bool trim_due_ = false;  // requests were handled since the last malloc_trim

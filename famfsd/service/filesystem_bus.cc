@@ -1,11 +1,8 @@
 #include "service/filesystem_bus.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <exception>
 
 #include "engine/check_figures.h"
@@ -16,7 +13,7 @@
 #include "util/bus_name.h"
 #include "util/size_parse.h"
 #include "service/daemon.h"
-#include "service/data_copy.h"
+#include "service/transfer.h"
 #include "service/job_bus.h"
 #include "service/log.h"
 #include "service/permissions.h"
@@ -268,27 +265,6 @@ void FilesystemObject::Mkdir(const std::string& path, const OptionMap& options) 
   });
 }
 
-namespace {
-
-// One CopyIn in flight.
-struct CopyState {
-  PendingFile pending;
-  int fd = -1;
-  uint64_t size = 0;
-  std::shared_ptr<JobObject> job;                         // large copies
-  std::optional<sdbus::Result<sdbus::ObjectPath>> reply;  // small copies answer when done
-  std::atomic<uint64_t> done{0};
-  std::atomic<bool> cancel{false};
-  Status outcome;
-  double copy_ms = 0;  // the worker's copy and flush, for the log line
-  CopyTimes times;
-  ~CopyState() {
-    if (fd >= 0) close(fd);
-  }
-};
-
-}  // namespace
-
 void FilesystemObject::CopyIn(sdbus::Result<sdbus::ObjectPath>&& result, std::string path, sdbus::UnixFd source,
                               OptionMap options) {
   try {
@@ -298,94 +274,50 @@ void FilesystemObject::CopyIn(sdbus::Result<sdbus::ObjectPath>&& result, std::st
       Caller c = authorized(Action::mutate);
       require_valid_path(path);
       volume();
-      int fd = source.get();
-      struct stat st {};
-      if (fd < 0 || fstat(fd, &st) != 0) throw named_error("InvalidArgument", "the source descriptor is not usable");
-      if (!S_ISREG(st.st_mode))
-        throw named_error("InvalidArgument",
-                          "the source must be a regular file or memfd (its size is the file's size)");
-      int fl = fcntl(fd, F_GETFL);
-      // O_PATH passes fstat and reports O_RDONLY, but cannot be read.
-      if (fl < 0 || (fl & O_PATH) || (fl & O_ACCMODE) == O_WRONLY)
-        throw named_error("InvalidArgument", "the source is not open for reading");
-      FileRequest r = file_request(path, static_cast<uint64_t>(st.st_size), o, c);
+      auto size = copy_source_size(source.get());
+      if (!size) throw to_dbus_error(size.error());
+      FileRequest r = file_request(path, *size, o, c);
       throw_if(may_create(volume().state().names(), c, path));
+      int fd = fcntl(source.get(), F_DUPFD_CLOEXEC, 3);
+      if (fd < 0) throw named_error("Failed", "cannot keep the source descriptor");
+      auto copy = daemon_.transfers().prepare_copy_in(r, fd);
+      if (!copy) throw to_dbus_error(copy.error());
 
-      auto state = std::make_shared<CopyState>();
-      state->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-      if (state->fd < 0) throw named_error("Failed", "cannot keep the source descriptor");
-      state->size = r.size;
-      auto pending = daemon_.instance().prepare_copy(r);
-      if (!pending) throw to_dbus_error(pending.error());
-      state->pending = std::move(pending.value());
-
-      const bool as_job = o.boolean("job").value_or(false) || r.size > daemon_.config().copy_job_threshold;
+      auto progress = std::make_shared<TransferProgress>();
+      std::function<void(const Status&)> done;
       std::string job_path;
-      if (as_job) {
+      std::shared_ptr<JobObject> job;
+      std::shared_ptr<sdbus::Result<sdbus::ObjectPath>> reply;
+      if (o.boolean("job").value_or(false) || r.size > daemon_.config().copy_job_threshold) {
         job_path = kJobPathPrefix + std::to_string(daemon_.next_job_id());
-        try {
-          state->job = std::make_shared<JobObject>(daemon_, job_path, "copy-in", r.path, r.size, c.uid);
-        } catch (...) {
-          daemon_.instance().abandon_copy(std::move(state->pending));
-          throw;
-        }
-        daemon_.keep_job(state->job);
+        job = std::make_shared<JobObject>(daemon_, job_path, "copy-in", r.path, r.size, c.uid, progress);
+        daemon_.keep_job(job);
+        done = [job](const Status& s) {
+          job->complete(s.ok(), s ? "" : dbus_error_name(s.error().code()), s ? "" : s.error().message());
+        };
       } else {
-        state->reply.emplace(std::move(result));
+        // Small copies answer when done.
+        reply = std::make_shared<sdbus::Result<sdbus::ObjectPath>>(std::move(result));
+        done = [reply](const Status& s) {
+          if (s)
+            reply->returnResults(sdbus::ObjectPath("/"));
+          else
+            reply->returnError(to_dbus_error(s.error()));
+        };
       }
-      famfs::Device* dev = daemon_.instance().device();
-      auto* self = this;
-      Status spawned = daemon_.spawn(
-          [state, dev] {
-            std::atomic<uint64_t>& done = state->job ? state->job->done : state->done;
-            std::atomic<bool>& cancel = state->job ? state->job->cancel : state->cancel;
-            const auto t0 = std::chrono::steady_clock::now();
-            state->outcome =
-                copy_fd_into_map(*dev, state->pending.map, state->fd, state->size, done, cancel, &state->times);
-            state->copy_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-          },
-          [state, self] {
-            service::Instance& inst = self->daemon_.instance();
-            Status s = state->outcome;
-            const auto t0 = std::chrono::steady_clock::now();
-            if (s) {
-              s = inst.commit_copy(std::move(state->pending));
-            } else {
-              if (s.error().code() == Errc::memory_error) inst.report_device_error(s.error());
-              inst.abandon_copy(std::move(state->pending));
-            }
-            const double commit_ms =
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-            if (s)
-              log_msg(LogLevel::info,
-                      "copied %llu bytes into %s (copy %.1f ms, %.0f MiB/s: page tables %.1f, read %.1f, stores and "
-                      "write-back %.1f; commit %.1f ms)",
-                      static_cast<unsigned long long>(state->size), state->pending.request.path.c_str(), state->copy_ms,
-                      state->copy_ms > 0 ? state->size / 1048576.0 / (state->copy_ms / 1000) : 0.0,
-                      state->times.populate_ms, state->times.read_ms, state->times.store_ms, commit_ms);
-            if (state->job) {
-              state->job->complete(s.ok(), s ? "" : dbus_error_name(s.error().code()), s ? "" : s.error().message());
-            } else if (state->reply) {
-              if (s)
-                state->reply->returnResults(sdbus::ObjectPath("/"));
-              else
-                state->reply->returnError(to_dbus_error(s.error()));
-            }
-          });
+      Status spawned = daemon_.transfers().start_copy_in(std::move(copy.value()), progress, std::move(done));
       if (!spawned) {
-        daemon_.instance().abandon_copy(std::move(state->pending));
-        if (!state->job) {  // the reply moved into the state
-          state->reply->returnError(to_dbus_error(spawned.error()));
+        if (reply) {  // the reply moved into the completion
+          reply->returnError(to_dbus_error(spawned.error()));
           return;
         }
-        state->job->complete(false, dbus_error_name(spawned.error().code()), spawned.error().message());
+        job->complete(false, dbus_error_name(spawned.error().code()), spawned.error().message());
         throw to_dbus_error(spawned.error());
       }
-      if (as_job) result.returnResults(sdbus::ObjectPath(job_path));
+      if (job) result.returnResults(sdbus::ObjectPath(job_path));
     });
   } catch (const sdbus::Error& e) {
-    // The reply may have moved into the copy state already; answer through
-    // whichever still holds it.
+    // Errors before the reply moved into the copy (a job's reply went out).
     try {
       result.returnError(e);
     } catch (...) {}
@@ -399,51 +331,27 @@ void FilesystemObject::ReadFile(sdbus::Result<uint64_t>&& result, std::string pa
       Options o(options, {{"offset", "t"}, {"length", "t"}});
       Caller c = authorized(Action::read);
       const Node& n = file_node(c, path, kMayRead);
-      uint64_t begin = o.u64("offset").value_or(0);
-      if (begin > n.size) throw named_error("InvalidArgument", "offset beyond the end of the file");
-      uint64_t len = o.u64("length").value_or(n.size - begin);
-      uint64_t end = begin + std::min(len, n.size - begin);
-      int fd = dest.get();
-      int fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
-      if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
-        throw named_error("InvalidArgument", "the destination is not open for writing");
-      struct Read {
-        Read(omf::FileMap m, int f, uint64_t b, uint64_t e, sdbus::Result<uint64_t>&& r)
-            : map(std::move(m)), fd(f), begin(b), end(e), reply(std::move(r)) {}
-        omf::FileMap map;
-        int fd = -1;
-        uint64_t begin = 0, end = 0;
-        Result<uint64_t> outcome{uint64_t{0}};
-        sdbus::Result<uint64_t> reply;
-        ~Read() {
-          if (fd >= 0) close(fd);
-        }
-      };
-      int own_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-      if (own_fd < 0) throw named_error("Failed", "cannot keep the destination descriptor");
-      auto rd = std::make_shared<Read>(n.map, own_fd, begin, end, std::move(result));
-      famfs::Device* dev = daemon_.instance().device();
-      service::Instance* inst = &daemon_.instance();
+      auto range = read_range(n.size, o.u64("offset"), o.u64("length"));
+      if (!range) throw to_dbus_error(range.error());
+      throw_if(check_destination(dest.get()));
+      int fd = fcntl(dest.get(), F_DUPFD_CLOEXEC, 3);
+      if (fd < 0) throw named_error("Failed", "cannot keep the destination descriptor");
       // A caller that leaves the bus (famfsctl killed while its reader sleeps)
       // ends the transfer, full pipe or not.
-      Daemon::CallerWatch watch = daemon_.watch_caller(getObject().getCurrentlyProcessedMessage()->getSender());
-      Daemon* daemon = &daemon_;
-      Status spawned = daemon_.spawn(
-          [rd, dev, gone = watch.gone] {
-            rd->outcome = copy_map_to_fd(*dev, rd->map, rd->begin, rd->end, rd->fd, *gone);
-          },
-          [rd, inst, daemon, id = watch.id] {
-            daemon->unwatch_caller(id);
-            if (rd->outcome) {
-              rd->reply.returnResults(*rd->outcome);
-              return;
-            }
-            if (rd->outcome.error().code() == Errc::memory_error) inst->report_device_error(rd->outcome.error());
-            rd->reply.returnError(to_dbus_error(rd->outcome.error()));
-          });
+      CallerWatches& watches = daemon_.caller_watches();
+      CallerWatches::Watch watch = watches.watch(getObject().getCurrentlyProcessedMessage()->getSender());
+      auto reply = std::make_shared<sdbus::Result<uint64_t>>(std::move(result));
+      Status spawned = daemon_.transfers().read_out(n.map, *range, fd, watch.gone,
+                                                    [reply, &watches, id = watch.id](const Result<uint64_t>& outcome) {
+                                                      watches.unwatch(id);
+                                                      if (outcome)
+                                                        reply->returnResults(*outcome);
+                                                      else
+                                                        reply->returnError(to_dbus_error(outcome.error()));
+                                                    });
       if (!spawned) {
-        daemon_.unwatch_caller(watch.id);
-        rd->reply.returnError(to_dbus_error(spawned.error()));
+        watches.unwatch(watch.id);
+        reply->returnError(to_dbus_error(spawned.error()));
       }
     });
   } catch (const sdbus::Error& e) {

@@ -21,8 +21,16 @@ const char* instance_state_name(InstanceState state) {
   return "unknown";
 }
 
-Instance::Instance(InstanceSettings settings, std::unique_ptr<MountBackend> backend, InstanceEvents events)
-    : settings_(std::move(settings)), backend_(std::move(backend)), events_(std::move(events)) {}
+DeviceFactory default_device_factory() {
+  return [](const std::string& path, OpenMode mode) { return open_device(path, mode); };
+}
+
+Instance::Instance(InstanceSettings settings, std::unique_ptr<MountBackend> backend, InstanceEvents events,
+                   DeviceFactory open_device)
+    : settings_(std::move(settings)),
+      open_device_(std::move(open_device)),
+      backend_(std::move(backend)),
+      events_(std::move(events)) {}
 
 Instance::~Instance() {
   if (mounted_) (void)backend_->unmount();
@@ -121,9 +129,9 @@ void Instance::unlock_log() {
 }
 
 void Instance::start() {
-  auto dev = open_device(settings_.device_path, OpenMode::read_write);
+  auto dev = open_device_(settings_.device_path, OpenMode::read_write);
   if (!dev && dev.error().code() == Errc::permission_denied)
-    dev = open_device(settings_.device_path, OpenMode::read_only);
+    dev = open_device_(settings_.device_path, OpenMode::read_only);
   if (!dev) {
     set_failure(ProblemKind::device, dev.error());
     set_state(InstanceState::failed, dev.error().message());

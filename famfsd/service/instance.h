@@ -48,9 +48,18 @@ struct InstanceSettings {
   std::string hostname = {};
 };
 
+// How an Instance opens its device (PATH, MODE); open_device() outside
+// tests, a fake device in them.
+using DeviceFactory = std::function<Result<std::unique_ptr<Device>>(const std::string& path, OpenMode mode)>;
+// The device factory famfsd uses: open_device().
+DeviceFactory default_device_factory();
+
 class Instance {
  public:
-  Instance(InstanceSettings settings, std::unique_ptr<MountBackend> backend, InstanceEvents events);
+  // BACKEND: the mount backend (make_backend(), or a fake in tests);
+  // OPEN_DEVICE: how start() opens settings.device_path.
+  Instance(InstanceSettings settings, std::unique_ptr<MountBackend> backend, InstanceEvents events,
+           DeviceFactory open_device = default_device_factory());
   ~Instance();
 
   // Opens the device, validates the superblock, decides the role, replays
@@ -170,6 +179,7 @@ class Instance {
   void release_pending();
 
   InstanceSettings settings_;
+  DeviceFactory open_device_;
   std::unique_ptr<MountBackend> backend_;
   InstanceEvents events_;
   std::unique_ptr<Device> device_;

@@ -117,6 +117,11 @@ class Volume {
   Status begin_batch();
   Result<NodeId> batch_file(const FileRequest& request, bool zero);
   Result<NodeId> batch_directory(const DirRequest& request);
+  // A file prepared with prepare_file() (its bytes written meanwhile)
+  // logged as the next entry of the batch: checked again as commit_file()
+  // does (the path may exist by now), its space kept. On failure the space
+  // is released and nothing is logged.
+  Result<NodeId> batch_prepared(PendingFile&& pending);
   // Commits the batch; returns how many entries it logged.
   Result<uint64_t> end_batch();
 

@@ -32,6 +32,7 @@ constexpr size_t kMaxQueued = 1024;              // transfers waiting for a work
 constexpr uint64_t kPropertiesEveryUs = 20'000;  // PropertiesChanged at most 50 times a second
 constexpr uint64_t kJobLingerUs = 5'000'000;     // completed jobs stay visible this long
 constexpr size_t kCallerCacheMax = 4096;
+constexpr size_t kMaxReservations = 4096;  // finished copies waiting for CommitFiles
 // After a burst of requests, idle memory goes back to the system at most this
 // often (a 10,000-entry option map alone costs sd-bus ~10 MiB of small
 // allocations, which glibc otherwise keeps for the life of the process).
@@ -66,10 +67,12 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)), jobs_(kJob
 Daemon::~Daemon() {
   workers_.reset();  // queued work holds job objects, which need the connection
   jobs_.clear();
+  transfers_.reset();
+  reservations_.reset();  // their space goes back (nothing of them was logged), before the instance goes
   object_.reset();
   instance_.reset();
   // Match slots and the bus proxy belong to the connection: gone before it.
-  transfers_.reset();
+  owner_watches_.clear();
   watches_.reset();
   connection_.reset();
   for (int fd : {signal_fd_, poll_timer_fd_, watchdog_fd_, heartbeat_fd_})
@@ -230,8 +233,13 @@ int Daemon::setup() {
   }
   workers_ = std::move(pool.value());
   transfers_ = std::make_unique<Transfers>(*instance_, *workers_);
-  watches_ =
-      std::make_unique<CallerWatches>(*connection_, [this](const std::string& sender) { callers_.erase(sender); });
+  reservations_ = std::make_unique<Reservations>(*instance_, kMaxReservations);
+  watches_ = std::make_unique<CallerWatches>(*connection_, [this](const std::string& sender) {
+    callers_.erase(sender);
+    if (size_t n = reservations_->drop_owner(sender))
+      log_msg(LogLevel::info, "%s left the bus: %zu uncommitted copies dropped, their space is free again",
+              sender.c_str(), n);
+  });
   update_poll_timer();
   arm_timer(heartbeat_fd_, uint64_t{config_.heartbeat_interval_ms} * 1000);
   uint64_t watchdog_us = 0;
@@ -280,6 +288,7 @@ int Daemon::run() {
     pollfd p{workers_->fd(), POLLIN, 0};
     if (poll(&p, 1, 100) > 0) drain_completions();  // answers callers whose work finished
   }
+  reservations_->clear();  // uncommitted copies: nothing of them was logged
   instance_->stop();
   if (workers_->running() > 0) {
     log_msg(LogLevel::warning, "%s: %zu transfer(s) still blocked after 10 s; exiting without them",
@@ -457,6 +466,22 @@ void Daemon::flush_properties(bool force) {
 }
 
 void Daemon::keep_job(std::shared_ptr<JobObject> job) { jobs_.keep(std::move(job)); }
+
+Result<uint64_t> Daemon::reserve(const std::string& sender, PendingFile&& file) {
+  // Watches of senders that left are inert: drop them here, never inside
+  // their own signal handler.
+  for (auto it = owner_watches_.begin(); it != owner_watches_.end();) {
+    if (it->second.gone->load()) {
+      watches_->unwatch(it->second.id);
+      it = owner_watches_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  auto id = reservations_->add(sender, std::move(file));
+  if (id && !owner_watches_.count(sender)) owner_watches_.emplace(sender, watches_->watch(sender));
+  return id;
+}
 
 void Daemon::drain_completions() {
   workers_->drain([](const char* what) { log_msg(LogLevel::err, "finishing a transfer failed: %s", what); });

@@ -21,6 +21,7 @@
 #include "service/instance_lock.h"
 #include "service/caller_watch.h"
 #include "service/job_registry.h"
+#include "service/reservations.h"
 #include "service/transfer.h"
 #include "service/worker_pool.h"
 
@@ -73,6 +74,11 @@ class Daemon {
   CallerWatches& caller_watches() { return *watches_; }
   // CopyIn and ReadFile.
   Transfers& transfers() { return *transfers_; }
+  // Copies waiting for CommitFiles (CopyIn commit=false).
+  Reservations& reservations() { return *reservations_; }
+  // Keeps FILE as a reservation of SENDER, whose leaving the bus gives its
+  // reservations' space back. Errors as Reservations::add.
+  Result<uint64_t> reserve(const std::string& sender, PendingFile&& file);
   // Registers a job object; it is dropped some seconds after completing.
   uint64_t next_job_id() { return jobs_.next_id(); }
   void keep_job(std::shared_ptr<JobObject> job);
@@ -115,6 +121,8 @@ class Daemon {
   std::unique_ptr<CallerWatches> watches_;
   std::unique_ptr<WorkerPool> workers_;  // transfers (copies in and out)
   std::unique_ptr<Transfers> transfers_;
+  std::unique_ptr<Reservations> reservations_;
+  std::map<std::string, CallerWatches::Watch> owner_watches_;  // senders holding reservations
 };
 
 }  // namespace famfs::service

@@ -1,6 +1,5 @@
 #include "service/filesystem_bus.h"
 
-#include <fcntl.h>
 
 #include <algorithm>
 #include <exception>
@@ -13,7 +12,6 @@
 #include "util/bus_name.h"
 #include "util/size_parse.h"
 #include "service/daemon.h"
-#include "service/transfer.h"
 #include "service/job_bus.h"
 #include "service/log.h"
 #include "service/permissions.h"
@@ -190,12 +188,6 @@ void FilesystemObject::CreateFile(const std::string& path, const uint64_t& size,
   });
 }
 
-namespace {
-// Items one CreateFiles call may hold: the batch runs in the event loop
-// (heartbeats, other callers wait), so its length is bounded.
-constexpr size_t kMaxBatchItems = 1024;
-}  // namespace
-
 std::vector<sdbus::Struct<std::string, std::string>> FilesystemObject::CreateFiles(
     const std::vector<sdbus::Struct<std::string, uint64_t, OptionMap>>& files, const OptionMap& options) {
   return guard_handler("CreateFiles", [&] {
@@ -263,102 +255,6 @@ void FilesystemObject::Mkdir(const std::string& path, const OptionMap& options) 
     throw_if(parents ? may_create_parents(ns, c, path, r.uid, r.gid, r.mode) : may_create(ns, c, path));
     throw_if(daemon_.instance().make_directory(r, parents));
   });
-}
-
-void FilesystemObject::CopyIn(sdbus::Result<sdbus::ObjectPath>&& result, std::string path, sdbus::UnixFd source,
-                              OptionMap options) {
-  try {
-    guard_handler("CopyIn", [&] {
-      Options o(options,
-                {{"mode", "u"}, {"uid", "u"}, {"gid", "u"}, {"nstrips", "u"}, {"chunk_size", "t"}, {"job", "b"}});
-      Caller c = authorized(Action::mutate);
-      require_valid_path(path);
-      volume();
-      auto size = copy_source_size(source.get());
-      if (!size) throw to_dbus_error(size.error());
-      FileRequest r = file_request(path, *size, o, c);
-      throw_if(may_create(volume().state().names(), c, path));
-      int fd = fcntl(source.get(), F_DUPFD_CLOEXEC, 3);
-      if (fd < 0) throw named_error("Failed", "cannot keep the source descriptor");
-      auto copy = daemon_.transfers().prepare_copy_in(r, fd);
-      if (!copy) throw to_dbus_error(copy.error());
-
-      auto progress = std::make_shared<TransferProgress>();
-      std::function<void(const Status&)> done;
-      std::string job_path;
-      std::shared_ptr<JobObject> job;
-      std::shared_ptr<sdbus::Result<sdbus::ObjectPath>> reply;
-      if (o.boolean("job").value_or(false) || r.size > daemon_.config().copy_job_threshold) {
-        job_path = kJobPathPrefix + std::to_string(daemon_.next_job_id());
-        job = std::make_shared<JobObject>(daemon_, job_path, "copy-in", r.path, r.size, c.uid, progress);
-        daemon_.keep_job(job);
-        done = [job](const Status& s) {
-          job->complete(s.ok(), s ? "" : dbus_error_name(s.error().code()), s ? "" : s.error().message());
-        };
-      } else {
-        // Small copies answer when done.
-        reply = std::make_shared<sdbus::Result<sdbus::ObjectPath>>(std::move(result));
-        done = [reply](const Status& s) {
-          if (s)
-            reply->returnResults(sdbus::ObjectPath("/"));
-          else
-            reply->returnError(to_dbus_error(s.error()));
-        };
-      }
-      Status spawned = daemon_.transfers().start_copy_in(std::move(copy.value()), progress, std::move(done));
-      if (!spawned) {
-        if (reply) {  // the reply moved into the completion
-          reply->returnError(to_dbus_error(spawned.error()));
-          return;
-        }
-        job->complete(false, dbus_error_name(spawned.error().code()), spawned.error().message());
-        throw to_dbus_error(spawned.error());
-      }
-      if (job) result.returnResults(sdbus::ObjectPath(job_path));
-    });
-  } catch (const sdbus::Error& e) {
-    // Errors before the reply moved into the copy (a job's reply went out).
-    try {
-      result.returnError(e);
-    } catch (...) {}
-  }
-}
-
-void FilesystemObject::ReadFile(sdbus::Result<uint64_t>&& result, std::string path, sdbus::UnixFd dest,
-                                OptionMap options) {
-  try {
-    guard_handler("ReadFile", [&] {
-      Options o(options, {{"offset", "t"}, {"length", "t"}});
-      Caller c = authorized(Action::read);
-      const Node& n = file_node(c, path, kMayRead);
-      auto range = read_range(n.size, o.u64("offset"), o.u64("length"));
-      if (!range) throw to_dbus_error(range.error());
-      throw_if(check_destination(dest.get()));
-      int fd = fcntl(dest.get(), F_DUPFD_CLOEXEC, 3);
-      if (fd < 0) throw named_error("Failed", "cannot keep the destination descriptor");
-      // A caller that leaves the bus (famfsctl killed while its reader sleeps)
-      // ends the transfer, full pipe or not.
-      CallerWatches& watches = daemon_.caller_watches();
-      CallerWatches::Watch watch = watches.watch(getObject().getCurrentlyProcessedMessage()->getSender());
-      auto reply = std::make_shared<sdbus::Result<uint64_t>>(std::move(result));
-      Status spawned = daemon_.transfers().read_out(n.map, *range, fd, watch.gone,
-                                                    [reply, &watches, id = watch.id](const Result<uint64_t>& outcome) {
-                                                      watches.unwatch(id);
-                                                      if (outcome)
-                                                        reply->returnResults(*outcome);
-                                                      else
-                                                        reply->returnError(to_dbus_error(outcome.error()));
-                                                    });
-      if (!spawned) {
-        watches.unwatch(watch.id);
-        reply->returnError(to_dbus_error(spawned.error()));
-      }
-    });
-  } catch (const sdbus::Error& e) {
-    try {
-      result.returnError(e);
-    } catch (...) {}
-  }
 }
 
 std::vector<sdbus::Struct<std::string, std::string, uint64_t, uint32_t, uint32_t, uint32_t>>

@@ -144,11 +144,24 @@ class Instance {
   Result<PendingFile> prepare_copy(const FileRequest& request);
   Status commit_copy(PendingFile&& pending);
   void abandon_copy(PendingFile&& pending);
+  // Commits FILES (prepared copies whose bytes are complete) with one log
+  // append sequence and one header commit (Volume::batch_prepared). One
+  // status per file, as create_batch's; a file that fails (its path exists
+  // by now, log_full) gets its space back. The error that kept the whole
+  // batch from starting gives every file's space back.
+  Result<std::vector<Status>> commit_copies(std::vector<PendingFile>&& files);
   // Marks the instance failed because of ERROR seen by a worker (copy, read).
   void report_device_error(const Error& error);
 
  private:
   Status require_volume() const;
+  // The result of a master operation whose entries are logged: STATUS of
+  // the publish (see create_file's contract).
+  static Status published(Status status);
+  // Ends the batch begun by create_batch or commit_copies: commits it,
+  // releases the log lock UNLOCKS times, answers OUT for the LOGGED items
+  // (index, node) the commit or the mount refused, publishes.
+  void finish_batch(std::vector<Status>& out, const std::vector<std::pair<size_t, NodeId>>& logged, int unlocks);
   void set_state(InstanceState state, std::string reason);
   void settle_state();
   // Publishes the nodes the volume added since the last call (to the backend

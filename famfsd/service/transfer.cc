@@ -56,6 +56,13 @@ class PreparedCopy {
     }
     return inst_.commit_copy(std::move(pending));
   }
+  // The finished copy's file, uncommitted (OUTCOME ok), or OUTCOME after
+  // giving the space back.
+  Result<PendingFile> keep(Status outcome) {
+    if (!outcome) return settle(outcome).error();
+    settled_ = true;
+    return std::move(pending);
+  }
 
  private:
   Instance& inst_;
@@ -131,6 +138,18 @@ Status Transfers::start_copy_in(std::shared_ptr<PreparedCopy> copy, std::shared_
                   copy->times.read_ms, copy->times.store_ms, commit_ms);
         done(s);
       });
+}
+
+Status Transfers::start_reserved_copy(std::shared_ptr<PreparedCopy> copy, std::shared_ptr<TransferProgress> progress,
+                                      std::function<void(Result<PendingFile>&&)> done) {
+  copy->progress = std::move(progress);
+  Device* dev = instance_.device();
+  return workers_.spawn(
+      [copy, dev] {
+        copy->outcome = copy_fd_into_map(*dev, copy->pending.map, copy->source.fd, copy->pending.request.size,
+                                         copy->progress->done, copy->progress->cancel, &copy->times);
+      },
+      [copy, done = std::move(done)] { done(copy->keep(copy->outcome)); });
 }
 
 Status Transfers::read_out(const omf::FileMap& map, ByteRange range, int dest_fd,

@@ -60,6 +60,12 @@ class Transfers {
   // the copy from starting (the space is given back then, DONE not called).
   Status start_copy_in(std::shared_ptr<PreparedCopy> copy, std::shared_ptr<TransferProgress> progress,
                        std::function<void(const Status&)> done);
+  // Second step of a CopyIn with commit=false: as start_copy_in, but the
+  // finished copy is not committed: DONE gets the prepared file (its bytes
+  // complete and flushed, nothing logged) to keep as a reservation, or the
+  // error (the space given back).
+  Status start_reserved_copy(std::shared_ptr<PreparedCopy> copy, std::shared_ptr<TransferProgress> progress,
+                             std::function<void(Result<PendingFile>&&)> done);
   // Writes the bytes RANGE of the file MAP places on the device into DEST_FD
   // (taken over: closed when done) on a worker; setting GONE (the caller
   // left) ends it. DONE(bytes or error) on the loop thread. Returns the

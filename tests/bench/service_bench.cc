@@ -14,6 +14,9 @@
 //   5. Master death: kill -9 of the master, then the time until each client's
 //      MasterAlive turns false, from the kill and from the master's last beat
 //      (3 rounds at the default heartbeat interval).
+//   6. cp -r of 1,000 small files: one CopyIn per file (the old way) against
+//      the batch (CopyIn commit=false + CommitFiles) and famfsctl cp -r, in
+//      the same run (service_bench_cp.cc).
 //
 // Timing numbers never fail the run; wrong results do (bytes differ, a call
 // fails, a daemon dies or does not stop cleanly). Needs root (the shipped
@@ -48,6 +51,7 @@
 
 #include "bench_harness.h"
 #include "bench_report.h"
+#include "service_bench_cp.h"
 
 namespace {
 
@@ -493,13 +497,14 @@ void bench_master_death(const Paths& paths, sdbus::IConnection& conn, Results& r
 void usage(FILE* out) {
   fputs(
       "Usage: service_bench [--famfsd PATH] [--mkfs PATH] [--policy PATH] [--device-dir DIR] [--create-only | "
-      "--copy-only]\n"
+      "--copy-only | --cp-only]\n"
       "Measures famfsd through a private dbus-daemon: CreateFile rate, CopyIn bandwidth\n"
       "against memcpy, client visibility latency and idle CPU per poll interval (with the\n"
       "host registry heartbeat), and the time from master death to MasterAlive false.\n"
       "The emulated devices are files in DIR (default /dev/shm; e.g. a tmpfs mounted\n"
       "with huge=always to see the effect of 2 MiB pages). --create-only runs only the\n"
-      "CreateFile and CreateFiles rates, --copy-only only CopyIn against memcpy.\n"
+      "CreateFile and CreateFiles rates, --copy-only only CopyIn against memcpy, --cp-only\n"
+      "only cp -r of 1,000 small files one CopyIn at a time against the batch (CommitFiles).\n"
       "Needs root. Exit status: 0 all results correct (timings never fail), 1 a wrong\n"
       "result or a failure, 2 usage, 77 skipped (not root, no dbus-daemon).\n",
       out);
@@ -509,7 +514,7 @@ void usage(FILE* out) {
 
 int main(int argc, char** argv) {
   Paths paths;
-  bool create_only = false, copy_only = false;
+  bool create_only = false, copy_only = false, cp_only = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -531,6 +536,8 @@ int main(int argc, char** argv) {
       create_only = true;
     else if (a == "--copy-only")
       copy_only = true;
+    else if (a == "--cp-only")
+      cp_only = true;
     else if (a == "-h" || a == "--help") {
       usage(stdout);
       return 0;
@@ -579,6 +586,16 @@ int main(int argc, char** argv) {
     auto conn = sdbus::createSystemBusConnection();
 
     res.load_before = load_average();
+    const std::string famfsctl = FAMFS_BUILD_ROOT "/cli/famfsctl";
+    if (cp_only) {
+      bench_cp_tree(paths, *conn, famfsctl);
+      check_bus_alive(bus);
+      printf("result: all checks passed (--cp-only: cp -r of 1,000 small files only)\n");
+      conn.reset();
+      kill_children();
+      remove_temps();
+      return 0;
+    }
     if (copy_only) {
       bench_copy(paths, *conn, res);
       check_bus_alive(bus);
@@ -598,6 +615,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     bench_copy(paths, *conn, res);
+    check_bus_alive(bus);
+    bench_cp_tree(paths, *conn, famfsctl);
     check_bus_alive(bus);
     std::random_device rd;
     std::mt19937_64 rng((static_cast<uint64_t>(rd()) << 32) ^ rd());

@@ -1,6 +1,5 @@
 #include "service/filesystem_bus.h"
 
-
 #include <algorithm>
 #include <exception>
 

@@ -150,6 +150,11 @@ class Volume {
  private:
   Volume(Device& dev, omf::ValidSuperblock sb, Role role);
   Status check_writable();
+  // The rules of a file request (size at least 1 byte, mode bits within
+  // 07777, nstrips 1..16 with a power-of-two multiple of the allocation
+  // unit as chunk_size): invalid_argument naming the rule. A size beyond
+  // the device is the allocator's no_space.
+  Status check_request(const FileRequest& request) const;
   // prepare_file() without the writability check (the batch made it once).
   Result<PendingFile> allocate_for(const FileRequest& request, bool zero);
   Result<NodeId> append_and_apply(omf::LogEntry&& entry);

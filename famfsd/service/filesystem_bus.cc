@@ -47,8 +47,7 @@ constexpr uint32_t kHiddenId = UINT32_MAX;
 // the caller; another owner needs root).
 void set_mode_and_owner(const Options& o, const Caller& caller, uint32_t default_mode, uint32_t& mode, uint32_t& uid,
                         uint32_t& gid) {
-  mode = o.u32("mode").value_or(default_mode);
-  if (mode & ~07777u) throw named_error("InvalidArgument", "mode has bits beyond 07777");
+  mode = o.u32("mode").value_or(default_mode);  // the engine checks the bits
   auto owner = resolve_owner(caller, o.u32("uid"), o.u32("gid"));
   if (!owner) throw to_dbus_error(owner.error());
   uid = owner->uid;
@@ -127,9 +126,12 @@ const Node& FilesystemObject::file_node(const Caller& caller, const std::string&
 
 FileRequest FilesystemObject::file_request(const std::string& path, uint64_t size, const Options& o,
                                            const Caller& caller) {
+  // Size 0, mode bits and the interleave parameters are the engine's to
+  // check (Volume::check_request); here the options are read. A size beyond
+  // the device is the engine's no_space, but on the bus it is a request
+  // that can never succeed: InvalidArgument, as it always was.
   require_valid_path(path);
-  if (size == 0) throw named_error("InvalidArgument", "size 0: famfs files are pre-allocated and cannot be empty");
-  uint64_t dev_size = daemon_.instance().device_size();
+  const uint64_t dev_size = daemon_.instance().device_size();
   if (size > dev_size)
     throw named_error("InvalidArgument",
                       "size " + size_text(size) + " is larger than the device (" + size_text(dev_size) + ")");
@@ -141,13 +143,7 @@ FileRequest FilesystemObject::file_request(const std::string& path, uint64_t siz
   auto chunk = o.u64("chunk_size");
   if (nstrips.has_value() != chunk.has_value())
     throw named_error("InvalidArgument", "nstrips and chunk_size go together");
-  if (nstrips) {
-    if (*nstrips < 1 || *nstrips > 16) throw named_error("InvalidArgument", "nstrips must be 1..16");
-    const uint64_t au = volume().geometry().alloc_unit;
-    if (*chunk == 0 || (*chunk & (*chunk - 1)) != 0 || *chunk % au != 0)
-      throw named_error("InvalidArgument", "chunk_size must be a power-of-two multiple of " + size_text(au));
-    r.interleave = InterleaveParams{*nstrips, *chunk, 0};
-  }
+  if (nstrips) r.interleave = InterleaveParams{*nstrips, *chunk, 0};
   return r;
 }
 

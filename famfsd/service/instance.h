@@ -54,6 +54,10 @@ using DeviceFactory = std::function<Result<std::unique_ptr<Device>>(const std::s
 // The device factory famfsd uses: open_device().
 DeviceFactory default_device_factory();
 
+// Zeroes the bytes of PENDING's allocation beyond its size (the part a copy
+// does not overwrite), on DEV. Touches only the device: safe on a worker.
+Status zero_copy_tail(Device& dev, const PendingFile& pending);
+
 class Instance {
  public:
   // BACKEND: the mount backend (make_backend(), or a fake in tests);
@@ -140,8 +144,10 @@ class Instance {
   // log_full, ...). When the commit fails every logged item gets its error.
   Result<std::vector<Status>> create_batch(size_t count, const std::function<std::optional<BatchItem>(size_t)>& item);
   // CopyIn in two steps: space is allocated (and any tail beyond the data
-  // zeroed) now, committed after the copy. Abandon on any failure.
-  Result<PendingFile> prepare_copy(const FileRequest& request);
+  // zeroed, unless ZERO_TAIL is false: then the caller zeroes it with
+  // zero_copy_tail() before the commit, e.g. on a worker) now, committed
+  // after the copy. Abandon on any failure.
+  Result<PendingFile> prepare_copy(const FileRequest& request, bool zero_tail = true);
   Status commit_copy(PendingFile&& pending);
   void abandon_copy(PendingFile&& pending);
   // Commits FILES (prepared copies whose bytes are complete) with one log

@@ -5,7 +5,19 @@
 
 namespace famfs::service {
 
-Result<PendingFile> Instance::prepare_copy(const FileRequest& request) {
+Status zero_copy_tail(Device& dev, const PendingFile& pending) {
+  const uint64_t mapped = pending.map.mapped_bytes();
+  if (mapped <= pending.request.size) return ok_status();
+  // Zero [size, mapped) of the file: whatever device bytes hold that tail.
+  Status zeroed = ok_status();
+  for_each_segment(pending.map, pending.request.size, mapped, [&](const FileSegment& s) {
+    zeroed = dev.zero(s.device_offset, s.len);
+    return zeroed.ok();
+  });
+  return zeroed;
+}
+
+Result<PendingFile> Instance::prepare_copy(const FileRequest& request, bool zero_tail) {
   FAMFS_TRY(require_volume());
   // The copy overwrites [0, size); only the allocation's tail needs zeroing.
   FAMFS_TRY(lock_log());  // released by commit_copy or abandon_copy
@@ -15,15 +27,8 @@ Result<PendingFile> Instance::prepare_copy(const FileRequest& request) {
     unlock_log();
     return note(pending.error());
   }
-  uint64_t mapped = pending->map.mapped_bytes();
-  if (mapped > request.size) {
-    // Zero [size, mapped) of the file: whatever device bytes hold that tail.
-    Status zeroed = ok_status();
-    for_each_segment(pending->map, request.size, mapped, [&](const FileSegment& s) {
-      zeroed = device_->zero(s.device_offset, s.len);
-      return zeroed.ok();
-    });
-    if (!zeroed) {
+  if (zero_tail) {
+    if (Status zeroed = zero_copy_tail(*device_, *pending); !zeroed) {
       abandon_copy(std::move(pending.value()));
       return note(zeroed.error());
     }

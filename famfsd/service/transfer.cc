@@ -105,7 +105,9 @@ Result<ByteRange> read_range(uint64_t size, std::optional<uint64_t> offset, std:
 
 Result<std::shared_ptr<PreparedCopy>> Transfers::prepare_copy_in(const FileRequest& request, int source_fd) {
   OwnedFd guard(source_fd);
-  auto pending = instance_.prepare_copy(request);
+  // The tail beyond the data is zeroed on the worker, before the copy: the
+  // loop thread only allocates.
+  auto pending = instance_.prepare_copy(request, false);
   if (!pending) return pending.error();
   guard.fd = -1;  // the copy owns it now
   return std::make_shared<PreparedCopy>(instance_, source_fd, std::move(pending.value()));
@@ -119,8 +121,10 @@ Status Transfers::start_copy_in(std::shared_ptr<PreparedCopy> copy, std::shared_
   return workers_.spawn(
       [copy, dev] {
         const auto t0 = std::chrono::steady_clock::now();
-        copy->outcome = copy_fd_into_map(*dev, copy->pending.map, copy->source.fd, copy->pending.request.size,
-                                         copy->progress->done, copy->progress->cancel, &copy->times);
+        copy->outcome = zero_copy_tail(*dev, copy->pending);
+        if (copy->outcome)
+          copy->outcome = copy_fd_into_map(*dev, copy->pending.map, copy->source.fd, copy->pending.request.size,
+                                           copy->progress->done, copy->progress->cancel, &copy->times);
         copy->copy_ms = ms_since(t0);
       },
       [copy, done = std::move(done)] {
@@ -146,8 +150,10 @@ Status Transfers::start_reserved_copy(std::shared_ptr<PreparedCopy> copy, std::s
   Device* dev = instance_.device();
   return workers_.spawn(
       [copy, dev] {
-        copy->outcome = copy_fd_into_map(*dev, copy->pending.map, copy->source.fd, copy->pending.request.size,
-                                         copy->progress->done, copy->progress->cancel, &copy->times);
+        copy->outcome = zero_copy_tail(*dev, copy->pending);
+        if (copy->outcome)
+          copy->outcome = copy_fd_into_map(*dev, copy->pending.map, copy->source.fd, copy->pending.request.size,
+                                           copy->progress->done, copy->progress->cancel, &copy->times);
       },
       [copy, done = std::move(done)] { done(copy->keep(copy->outcome)); });
 }

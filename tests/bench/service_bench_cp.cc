@@ -1,4 +1,4 @@
-#include "service_bench_cp.h"
+#include "service_bench_parts.h"
 
 #include <fcntl.h>
 #include <poll.h>

@@ -10,7 +10,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "service/shm_device_fixture.h"
 
@@ -167,6 +169,79 @@ TEST_F(TransferTest, CopyInCommitsTheFileOnlyAfterItsBytesAreCopied) {
   std::string back(data.size(), '\0');
   ASSERT_TRUE(inst_->device()->read(n->map.extents[0].offset, back.data(), back.size()).ok());
   EXPECT_TRUE(back == data);
+}
+
+TEST_F(TransferTest, TheAllocationBeyondTheCopiedBytesIsZeroedWhateverTheDeviceHeld) {
+  // Stale bytes over the whole free part of the device, where the file lands.
+  const uint64_t first_free = inst_->device()->size() - free_bytes();
+  std::string stale(inst_->device()->size() - first_free, '\xff');
+  ASSERT_TRUE(inst_->device()->write(first_free, stale.data(), stale.size()).ok());
+  const std::string data = pattern(kMiB + 3);
+  auto copy = transfers_->prepare_copy_in(file("t", data.size()), memfd_with(data));
+  ASSERT_TRUE(copy.ok());
+  bool done = false;
+  Status outcome = Error(Errc::io_error, "not called");
+  ASSERT_TRUE(transfers_
+                  ->start_copy_in(std::move(copy.value()), std::make_shared<TransferProgress>(),
+                                  [&](const Status& s) {
+                                    outcome = s;
+                                    done = true;
+                                  })
+                  .ok());
+  ASSERT_TRUE(wait(done));
+  ASSERT_TRUE(outcome.ok()) << outcome.error().message();
+  const Node* n = find("t");
+  ASSERT_NE(n, nullptr);
+  ASSERT_GE(n->map.extents[0].offset, first_free) << "the file landed on the stale bytes";
+  std::string tail(n->map.mapped_bytes() - data.size(), 'x');
+  ASSERT_TRUE(inst_->device()->read(n->map.extents[0].offset + data.size(), tail.data(), tail.size()).ok());
+  EXPECT_EQ(tail, std::string(tail.size(), '\0'));
+}
+
+TEST_F(TransferTest, AReservedCopyHandsOverTheFinishedFileUncommitted) {
+  const std::string data = pattern(2 * kMiB + 9);
+  auto copy = transfers_->prepare_copy_in(file("r", data.size()), memfd_with(data));
+  ASSERT_TRUE(copy.ok());
+  bool done = false;
+  std::optional<PendingFile> kept;
+  ASSERT_TRUE(transfers_
+                  ->start_reserved_copy(std::move(copy.value()), std::make_shared<TransferProgress>(),
+                                        [&](Result<PendingFile>&& f) {
+                                          if (f) kept = std::move(f.value());
+                                          done = true;
+                                        })
+                  .ok());
+  ASSERT_TRUE(wait(done));
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(find("r"), nullptr) << "copied, not committed: invisible";
+  std::vector<PendingFile> batch;
+  batch.push_back(std::move(*kept));
+  auto made = inst_->commit_copies(std::move(batch));
+  ASSERT_TRUE(made.ok());
+  ASSERT_TRUE((*made)[0].ok());
+  const Node* n = find("r");
+  ASSERT_NE(n, nullptr);
+  std::string back(data.size(), '\0');
+  ASSERT_TRUE(inst_->device()->read(n->map.extents[0].offset, back.data(), back.size()).ok());
+  EXPECT_TRUE(back == data);
+}
+
+TEST_F(TransferTest, AReservedCopyThatFailsGivesItsSpaceBack) {
+  const uint64_t before = free_bytes();
+  auto copy = transfers_->prepare_copy_in(file("rs", 4 * kMiB), memfd_with(pattern(kMiB)));  // source too short
+  ASSERT_TRUE(copy.ok());
+  bool done = false, failed = false;
+  ASSERT_TRUE(transfers_
+                  ->start_reserved_copy(std::move(copy.value()), std::make_shared<TransferProgress>(),
+                                        [&](Result<PendingFile>&& f) {
+                                          failed = !f.ok();
+                                          done = true;
+                                        })
+                  .ok());
+  ASSERT_TRUE(wait(done));
+  EXPECT_TRUE(failed);
+  EXPECT_EQ(free_bytes(), before);
+  EXPECT_EQ(find("rs"), nullptr);
 }
 
 TEST_F(TransferTest, ACopyThatFailsGivesItsSpaceBackAndCreatesNothing) {

@@ -195,8 +195,8 @@ class Parser {
     if (command == Command::create && !request_.size) return usage("create: --size is required");
     if (command == Command::hosts && n > 0) {
       if (request_.operands[0] != "forget")
-        return usage("hosts: unknown subcommand \"" + request_.operands[0] + "\" (only \"forget UUID\")");
-      if (n != 2) return usage("hosts forget: missing UUID");
+        return usage("hosts: unknown subcommand \"" + request_.operands[0] + "\" (only \"forget UUID|SLOT\")");
+      if (n != 2) return usage("hosts forget: missing UUID (or the number of a damaged slot)");
     }
     if (command == Command::jobs && n > 0) {
       if (request_.operands[0] != "cancel")

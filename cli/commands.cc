@@ -215,8 +215,19 @@ ExitCode run_command(Session& s) {
       return ExitCode::ok;
     }
     case Command::hosts: {
-      if (!r.operands.empty()) {  // hosts forget UUID
-        uint32_t n = fs.ForgetHost(r.operands[1], {});
+      if (!r.operands.empty()) {  // hosts forget UUID|SLOT
+        const std::string& what = r.operands[1];
+        if (!what.empty() && what.size() <= 9 && what.find_first_not_of("0123456789") == std::string::npos) {
+          OptionMap options;  // a slot number: a damaged slot (DamagedHostSlots)
+          options["slot"] = sdbus::Variant(static_cast<uint32_t>(std::stoul(what)));
+          uint32_t n = fs.ForgetHost("", options);
+          if (!json)
+            print("cleared host slot " + what + "\n");
+          else
+            print_json({{"slot", std::stoul(what)}, {"slots", n}});
+          return ExitCode::ok;
+        }
+        uint32_t n = fs.ForgetHost(what, {});
         if (!json)
           print("forgot " + std::to_string(n) + " host slot(s) of " + r.operands[1] + "\n");
         else

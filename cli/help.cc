@@ -105,14 +105,16 @@ constexpr std::array kDocs = {
                "a cancelled copy is created.\n"},
     CommandDoc{Command::help, "[COMMAND]", "show help: the command list, or one command's details",
                "famfsctl help COMMAND is famfsctl COMMAND --help. Needs no bus.\n"},
-    CommandDoc{Command::hosts, "[forget UUID]", "list the hosts using the device: role, state, log lag, last beat",
+    CommandDoc{Command::hosts, "[forget UUID|SLOT]", "list the hosts using the device: role, state, log lag, last beat",
                "Reads the Hosts, MasterAlive and MasterLastSeen properties: whether the master\n"
                "beats, and every host registered in the host area of the device with its\n"
                "system UUID, hostname, role, state (ready, degraded, failed, stopped, or stale\n"
                "when its beats stopped), the log entries it has applied, how many it is\n"
                "behind, and when it last beat. --json prints one object.\n"
                "hosts forget UUID (root) frees the slots of a host that no longer beats\n"
-               "(ForgetHost).\n"},
+               "(ForgetHost). hosts forget SLOT (root) clears one slot that does not\n"
+               "validate (listed under the table; such a slot may be a host, so it holds\n"
+               "removed files' memory back).\n"},
     CommandDoc{Command::rm, "[-r] PATH...", "remove files and directories (deletion-enabled file systems)",
                "Calls Remove once per PATH, on the master. A directory must be empty unless\n"
                "-r. Needs write and search on the parent (-r: read, write and search on every\n"

@@ -142,15 +142,23 @@ nlohmann::json variant_to_json(const sdbus::Variant& v) {
       out.push_back({{"index", std::get<0>(p)}, {"kind", std::get<1>(p)}, {"message", std::get<2>(p)}});
     return out;
   }
-  if (sig == "a(sssstt)") {
+  if (sig == "a(sssstt)" || sig == "a(ssssttt)") {
     auto out = nlohmann::json::array();
-    for (const auto& h : get_hosts_of(v))
+    for (const auto& h : get_hosts_of(v)) {
       out.push_back({{"system_uuid", h.system_uuid},
                      {"hostname", h.hostname},
                      {"role", h.role},
                      {"state", h.state},
                      {"applied", h.applied},
                      {"last_seen_us", h.last_seen_us}});
+      if (h.released) out.back()["released"] = *h.released;
+    }
+    return out;
+  }
+  if (sig == "a(us)") {
+    auto out = nlohmann::json::array();
+    for (const auto& d : v.get<std::vector<sdbus::Struct<uint32_t, std::string>>>())
+      out.push_back({{"slot", std::get<0>(d)}, {"problem", std::get<1>(d)}});
     return out;
   }
   if (sig == "a(sttas)") {
@@ -294,17 +302,36 @@ std::string one_line(std::string_view text) {
 }
 
 std::vector<HostRow> get_hosts_of(const sdbus::Variant& v) {
-  using HostStruct = sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t>;
+  using OldHost = sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t>;
+  using Host = sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t, uint64_t>;
   std::vector<HostRow> out;
-  for (const auto& h : v.get<std::vector<HostStruct>>())
-    out.push_back({std::get<0>(h), std::get<1>(h), std::get<2>(h), std::get<3>(h), std::get<4>(h), std::get<5>(h)});
+  if (v.peekValueType() == "a(sssstt)") {
+    for (const auto& h : v.get<std::vector<OldHost>>())
+      out.push_back({std::get<0>(h), std::get<1>(h), std::get<2>(h), std::get<3>(h), std::get<4>(h), std::get<5>(h),
+                     std::nullopt});
+    return out;
+  }
+  for (const auto& h : v.get<std::vector<Host>>())
+    out.push_back({std::get<0>(h), std::get<1>(h), std::get<2>(h), std::get<3>(h), std::get<4>(h), std::get<5>(h),
+                   std::get<6>(h)});
   return out;
 }
 
 std::vector<HostRow> get_hosts(const PropertyMap& map, const std::string& key) {
   auto it = map.find(key);
-  if (it == map.end() || it->second.peekValueType() != "a(sssstt)") return {};
+  if (it == map.end()) return {};
+  const std::string sig = it->second.peekValueType();
+  if (sig != "a(sssstt)" && sig != "a(ssssttt)") return {};
   return get_hosts_of(it->second);
+}
+
+std::vector<std::pair<uint32_t, std::string>> get_damaged_slots(const PropertyMap& map) {
+  std::vector<std::pair<uint32_t, std::string>> out;
+  auto it = map.find("DamagedHostSlots");
+  if (it == map.end() || it->second.peekValueType() != "a(us)") return out;
+  for (const auto& d : it->second.get<std::vector<sdbus::Struct<uint32_t, std::string>>>())
+    out.emplace_back(std::get<0>(d), std::get<1>(d));
+  return out;
 }
 
 std::vector<PendingRow> get_pending(const PropertyMap& map, const std::string& key) {

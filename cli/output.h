@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,13 +63,17 @@ std::vector<Problem> get_problems(const PropertyMap& map, const std::string& key
 std::string problem_line(const Problem& p);
 
 // One host of the Hosts property (system_uuid, hostname, role, state,
-// applied log entries, last seen in us since the epoch).
+// applied log entries, last seen in us since the epoch, released index;
+// an older famfsd's a(sssstt) has no released index: nullopt).
 struct HostRow {
   std::string system_uuid, hostname, role, state;
   uint64_t applied, last_seen_us;
+  std::optional<uint64_t> released;
 };
-std::vector<HostRow> get_hosts_of(const sdbus::Variant& v);  // V must hold a(sssstt)
+std::vector<HostRow> get_hosts_of(const sdbus::Variant& v);  // V must hold a(ssssttt) or a(sssstt)
 std::vector<HostRow> get_hosts(const PropertyMap& map, const std::string& key);
+// DamagedHostSlots (a(us)): slot and why; empty when absent (an older famfsd).
+std::vector<std::pair<uint32_t, std::string>> get_damaged_slots(const PropertyMap& map);
 
 // One row of PendingRelease (a(sttas)): a removed file whose space is held.
 struct PendingRow {

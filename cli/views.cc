@@ -428,12 +428,16 @@ std::string render_hosts_text(const PropertyMap& p, int64_t now_ms) {
   if (hosts.empty()) return out + "no hosts registered\n";
   const uint64_t head = log_head(p, hosts);
   std::vector<std::vector<std::string>> rows = {
-      {"SYSTEM UUID", "HOSTNAME", "ROLE", "STATE", "APPLIED", "BEHIND", "LAST SEEN"}};
+      {"SYSTEM UUID", "HOSTNAME", "ROLE", "STATE", "APPLIED", "BEHIND", "RELEASED", "LAST SEEN"}};
   for (const auto& h : hosts)
     rows.push_back({one_line(h.system_uuid), one_line(h.hostname.empty() ? "-" : h.hostname), one_line(h.role),
                     one_line(h.state), std::to_string(h.applied), std::to_string(head - std::min(head, h.applied)),
-                    ago(h.last_seen_us, now_ms)});
-  return out + render_table(rows, {4, 5});
+                    h.released ? std::to_string(*h.released) : "-", ago(h.last_seen_us, now_ms)});
+  out += render_table(rows, {4, 5, 6});
+  for (const auto& [slot, why] : get_damaged_slots(p))
+    out += "slot " + std::to_string(slot) + " does not validate (" + one_line(why) +
+           "): it may be a host and holds removed files' memory (famfsctl hosts forget " + std::to_string(slot) + ")\n";
+  return out;
 }
 
 nlohmann::json render_hosts_json(const PropertyMap& p, int64_t now_ms) {
@@ -447,13 +451,17 @@ nlohmann::json render_hosts_json(const PropertyMap& p, int64_t now_ms) {
                     {"state", h.state},
                     {"applied", h.applied},
                     {"behind", head - std::min(head, h.applied)},
+                    {"released", h.released ? nlohmann::json(*h.released) : nlohmann::json(nullptr)},
                     {"last_seen_us", h.last_seen_us}});
+  auto damaged = nlohmann::json::array();
+  for (const auto& [slot, why] : get_damaged_slots(p)) damaged.push_back({{"slot", slot}, {"problem", why}});
   auto alive = get_bool(p, "MasterAlive");
   (void)now_ms;
   return {{"master_alive", alive ? nlohmann::json(*alive) : nlohmann::json(nullptr)},
           {"master_last_seen_us", get_u64(p, "MasterLastSeen").value_or(0)},
           {"log_entries", head},
-          {"hosts", std::move(list)}};
+          {"hosts", std::move(list)},
+          {"damaged_slots", std::move(damaged)}};
 }
 
 }  // namespace famfs::cli

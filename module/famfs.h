@@ -44,6 +44,14 @@ struct famfs_file_map {
 	u64 nbytes;		/* interleaved: file bytes held */
 	u64 mapped_bytes;	/* device bytes covered by the map */
 	struct famfs_range ext[FAMFS_MAX_SIMPLE_EXTENTS];
+	/*
+	 * Removed by FAMFSIOC_REMOVE while the inode lives (famfs_remove.c):
+	 * on famfs_fs_info.orphans. These fields change under orphan_lock.
+	 */
+	struct list_head orphan;
+	bool orphaned;
+	u64 cookie;
+	u64 ino;
 };
 
 enum famfs_dev_kind {
@@ -106,6 +114,11 @@ struct famfs_fs_info {
 	u64 fail_len;
 	bool watching;		/* watch queued until unmount */
 	struct delayed_work watch;	/* device poll and shutdown steps 2-4 */
+
+	/* removed files whose inodes live (famfs_file_map.orphan) */
+	spinlock_t orphan_lock;
+	struct list_head orphans;
+	u32 nr_orphans;
 };
 
 static inline struct famfs_fs_info *FAMFS_SB(struct super_block *sb)
@@ -143,6 +156,12 @@ long famfs_file_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 int famfs_map_resolve(const struct famfs_file_map *map, u64 pos,
 		      u64 *dev_off, u64 *len);
 void famfs_map_release(struct inode *inode);
+
+/* famfs_remove.c */
+long famfs_ioc_remove(struct file *file, void __user *arg);
+long famfs_ioc_get_orphans(struct famfs_fs_info *fsi, void __user *arg);
+void famfs_orphan_forget(struct famfs_fs_info *fsi, struct famfs_file_map *map);
+void famfs_orphans_init(struct famfs_fs_info *fsi);
 
 /* famfs_file.c */
 extern const struct file_operations famfs_file_operations;

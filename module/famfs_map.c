@@ -253,8 +253,15 @@ static int famfs_map_publish(struct inode *inode, struct famfs_file_map *map)
 	int rc;
 
 	mutex_lock(&fsi->map_lock);
+	/* held to the end: FAMFSIOC_REMOVE drops i_nlink under it */
+	inode_lock(inode);
 	if (famfs_inode_map(inode)) {
 		rc = -EEXIST;
+		goto out;
+	}
+	/* removed already: a map would never be reported as an orphan */
+	if (!inode->i_nlink) {
+		rc = -ENOENT;
 		goto out;
 	}
 	if (famfs_is_shutdown(fsi)) {
@@ -289,13 +296,12 @@ static int famfs_map_publish(struct inode *inode, struct famfs_file_map *map)
 	}
 	fsi->mapped_bytes += map->mapped_bytes;
 
-	inode_lock(inode);
 	i_size_write(inode, map->file_size);
 	/* map contents visible before the pointer; see famfs_inode_map() */
 	smp_store_release((struct famfs_file_map **)&inode->i_private, map);
-	inode_unlock(inode);
 	map = NULL;
 out:
+	inode_unlock(inode);
 	mutex_unlock(&fsi->map_lock);
 	kfree(map);
 	return rc;
@@ -545,6 +551,7 @@ void famfs_map_release(struct inode *inode)
 	if (!map)
 		return;
 	inode->i_private = NULL;
+	famfs_orphan_forget(fsi, map);
 	mutex_lock(&fsi->map_lock);
 	for (i = 0; i < map->nr_ext; i++)
 		rb_erase(&map->ext[i].node, &fsi->mapped_ranges);

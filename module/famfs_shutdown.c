@@ -259,6 +259,8 @@ long famfs_sb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (copy_to_user((void __user *)arg, &st, sizeof(st)))
 			return -EFAULT;
 		return 0;
+	case FAMFSIOC_GET_ORPHANS:
+		return famfs_ioc_get_orphans(fsi, (void __user *)arg);
 	default:
 		return -ENOIOCTLCMD;
 	}
@@ -267,8 +269,11 @@ long famfs_sb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 static long famfs_dir_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
-	long rc = famfs_sb_ioctl(file, cmd, arg);
+	long rc;
 
+	if (cmd == FAMFSIOC_REMOVE)
+		return famfs_ioc_remove(file, (void __user *)arg);
+	rc = famfs_sb_ioctl(file, cmd, arg);
 	return rc == -ENOIOCTLCMD ? -ENOTTY : rc;
 }
 

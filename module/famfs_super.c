@@ -75,7 +75,7 @@ static int famfs_make_node(struct inode *dir, struct dentry *dentry,
 
 	if (S_ISDIR(mode))
 		inc_nlink(dir);
-	/* pinned in the dcache until unlink or unmount */
+	/* pinned in the dcache until FAMFSIOC_REMOVE or unmount */
 	d_instantiate(dentry, inode);
 	dget(dentry);
 	famfs_inode_touch(dir);
@@ -95,16 +95,17 @@ static int famfs_mkdir(FAMFS_IDMAP *idmap, struct inode *dir,
 }
 
 /*
- * No ->symlink, ->link, ->mknod, ->rename or ->tmpfile: the VFS answers
- * EPERM (EOPNOTSUPP for O_TMPFILE). Regular files made with mknod(2) reach
+ * No ->unlink, ->rmdir, ->symlink, ->link, ->mknod, ->rename or ->tmpfile:
+ * the VFS answers EPERM (EOPNOTSUPP for O_TMPFILE), to root too. Names
+ * leave the namespace only through FAMFSIOC_REMOVE (famfs_remove.c), which
+ * famfsd issues when it applies a DELETE entry of the log, so the mount
+ * never disagrees with the log. Regular files made with mknod(2) reach
  * ->create.
  */
 static const struct inode_operations famfs_dir_inode_operations = {
 	.create		= famfs_create,
 	.lookup		= simple_lookup,
-	.unlink		= simple_unlink,
 	.mkdir		= famfs_mkdir,
-	.rmdir		= simple_rmdir,
 };
 
 /* Files never change size: only a no-op size change passes. */
@@ -401,6 +402,7 @@ static int famfs_init_fs_context(struct fs_context *fc)
 		return -ENOMEM;
 	mutex_init(&fsi->map_lock);
 	famfs_watch_init(fsi);
+	famfs_orphans_init(fsi);
 	fsi->mapped_ranges = RB_ROOT;
 	fsi->opts.root_mode = FAMFS_ROOT_MODE_DEFAULT;
 	fsi->opts.root_uid = current_fsuid();

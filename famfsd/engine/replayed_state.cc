@@ -91,7 +91,11 @@ ApplyOutcome ReplayedState::apply(uint64_t index, std::variant<omf::LogEntry, Pr
     return ApplyOutcome::added_directory;
   }
   if (auto* del = std::get_if<omf::DeleteEntry>(&entry.body)) {
-    if (!delete_enabled_)
+    if (delete_feature_ == DeleteFeature::unknown) {
+      delete_feature_ = DeleteFeature::on;
+      delete_inferred_at_ = index;
+    }
+    if (delete_feature_ != DeleteFeature::on)
       return reject(ProblemKind::unsupported_entry,
                     "DELETE of " + del->path +
                         " ignored: this file system was not formatted with deletion enabled (--enable-delete)");

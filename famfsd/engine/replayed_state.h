@@ -56,9 +56,18 @@ class ReplayedState {
   std::vector<NodeId> take_added();
   // The nodes DELETE entries removed since the last call, in log order.
   std::vector<RemovedNode> take_removed();
-  // Whether DELETE entries are applied (the host area's delete feature).
-  void set_delete_enabled(bool on) { delete_enabled_ = on; }
-  bool delete_enabled() const { return delete_enabled_; }
+  // Whether DELETE entries are applied: the host area's delete feature
+  // (on/off), or unknown when the area's header does not validate. Unknown
+  // turns on at the first DELETE entry: only a master of a file system
+  // formatted with deletion writes one (reference masters never do), and a
+  // host that ignored it would keep showing a file whose memory the master
+  // may hand out again (docs/delete.md).
+  enum class DeleteFeature { off, on, unknown };
+  void set_delete_feature(DeleteFeature f) { delete_feature_ = f; }
+  DeleteFeature delete_feature() const { return delete_feature_; }
+  bool delete_enabled() const { return delete_feature_ == DeleteFeature::on; }
+  // The index of the DELETE entry that turned an unknown feature on (0: none).
+  uint64_t delete_inferred_at() const { return delete_inferred_at_; }
 
   const omf::Geometry& geometry() const { return geo_; }
   const Namespace& names() const { return names_; }
@@ -77,7 +86,8 @@ class ReplayedState {
   std::vector<Problem> problems_;
   std::vector<NodeId> added_;
   std::vector<RemovedNode> removed_;
-  bool delete_enabled_ = false;
+  DeleteFeature delete_feature_ = DeleteFeature::off;
+  uint64_t delete_inferred_at_ = 0;
   uint64_t bad_entries_ = 0;
   uint64_t crosslinks_ = 0;
 };

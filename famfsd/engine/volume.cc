@@ -40,14 +40,28 @@ Result<std::unique_ptr<Volume>> Volume::open(Device& dev, const Uuid& system_uui
   Role role = sb->record.system_uuid == system_uuid ? Role::master : Role::client;
   std::unique_ptr<Volume> v(new Volume(dev, std::move(sb.value()), role));
   // Deletion is a property of the file system, recorded at format time in
-  // the host area's header (docs/delete.md); an area that does not validate
-  // has no features.
+  // the host area's header (docs/delete.md); with no valid header it is
+  // unknown until the log shows a DELETE entry.
   auto area = read_host_area(dev, v->sb_.record.fs_uuid, /*slots=*/false);
   if (!area) return area.error();
-  if (area->header && (area->header->features & omf::kFeatureDelete)) v->state_.set_delete_enabled(true);
+  v->note_host_area_features(area->header ? std::optional<uint64_t>(area->header->features) : std::nullopt);
   auto stats = v->refresh();
   if (!stats) v->fatal_ = stats.error();
   return v;
+}
+
+void Volume::note_host_area_features(std::optional<uint64_t> features) {
+  using F = ReplayedState::DeleteFeature;
+  if (!features) {
+    if (state_.delete_feature() != F::on) state_.set_delete_feature(F::unknown);
+    return;
+  }
+  // A valid header is the record, except that a feature this host already
+  // saw in use stays on (a master re-initializes a damaged area with it).
+  if (*features & omf::kFeatureDelete)
+    state_.set_delete_feature(F::on);
+  else if (state_.delete_feature() != F::on)
+    state_.set_delete_feature(F::off);
 }
 
 std::vector<Problem> Volume::problems() const {

@@ -129,6 +129,10 @@ class Volume {
   // was formatted with deletion enabled (the host area's feature bit, read
   // at open()).
   bool delete_enabled() const { return state_.delete_enabled(); }
+  // The host area header's features as read now (nullopt: no valid
+  // header): deletion is on with the bit, off without it, unknown without a
+  // header until a DELETE entry is replayed; once on it stays on.
+  void note_host_area_features(std::optional<uint64_t> features);
   // The nodes removing PATH takes, children before their directory (a
   // directory's subtree in post-order when RECURSIVE). Errors:
   // unsupported (deletion not enabled: says why), invalid_argument (the

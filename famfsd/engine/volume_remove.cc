@@ -7,6 +7,12 @@
 namespace famfs {
 
 Result<std::vector<NodeId>> Volume::removal_plan(const std::string& path, bool recursive) const {
+  if (state_.delete_feature() == ReplayedState::DeleteFeature::unknown)
+    return Error(Errc::unsupported,
+                 "the host area header of file system " + sb_.record.fs_uuid.to_string() +
+                     " does not validate, so whether it was formatted with deletion is not known (the log holds no "
+                     "DELETE entry); files are not removed on a guess (the master re-initializes the area at its "
+                     "next heartbeat; fsck.famfs shows why it did not validate)");
   if (!delete_enabled())
     return Error(Errc::unsupported,
                  "file system " + sb_.record.fs_uuid.to_string() +

@@ -1,7 +1,9 @@
 #include "mount/kernel_backend.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <vector>
 
 #include "omf/layout.h"
 
@@ -95,7 +97,7 @@ Status KernelBackend::publish_file(const std::string& rel, uint32_t mode, uint32
   Status s = fs_->map_create(*fd, *encoded);
   if (!s) {
     fs_->close_file(*fd);
-    (void)fs_->remove_file(rel);  // an unmapped file would only fail every read (ENODATA)
+    (void)remove_node(rel, false, 0);  // an unmapped file would only fail every read (ENODATA)
     return about(rel, s.error());
   }
   // Through the descriptor: no second and third walk of the path.
@@ -145,6 +147,7 @@ Status KernelBackend::mount(Volume& volume) {
     FAMFS_TRY(fs_->mount(volume.device().path(), options_.mountpoint));
   }
   mounted_ = true;
+  probe_removal();
   Status meta = publish_meta(volume);
   master_ = volume.role() == Role::master;
   if (meta) {
@@ -218,10 +221,24 @@ Status KernelBackend::publish(const Volume& volume, const Node& node) {
                       node.uid, node.gid, node.map, node.size, FAMFS_REG);
 }
 
+void KernelBackend::probe_removal() {
+  auto got = fs_->get_orphans(nullptr, 0);
+  legacy_removal_ = !got && is_errno(got.error(), ENOTTY);
+  if (legacy_removal_ && options_.notice)
+    options_.notice(
+        "famfs.ko has no FAMFSIOC_REMOVE (an older module): removed files are unlinked, and whether a "
+        "process still holds one is found by scanning /proc");
+}
+
+Status KernelBackend::remove_node(const std::string& rel, bool dir, uint64_t cookie) {
+  if (!legacy_removal_) return fs_->remove(rel, dir, cookie);
+  return dir ? fs_->remove_directory(rel) : fs_->remove_file(rel);
+}
+
 Status KernelBackend::unpublish(const RemovedNode& node) {
   if (!mounted_) return ok_status();
-  if (node.is_dir) {
-    Status s = fs_->remove_directory(node.path);
+  if (!legacy_removal_ || node.is_dir) {
+    Status s = remove_node(node.path, node.is_dir, node.delete_index);
     if (!s && s.error().code() != Errc::not_found) return about(node.path, s.error());
     return ok_status();
   }
@@ -234,6 +251,45 @@ Status KernelBackend::unpublish(const RemovedNode& node) {
 }
 
 std::optional<uint64_t> KernelBackend::oldest_referenced_delete() {
+  return legacy_removal_ ? oldest_unlinked() : oldest_orphan();
+}
+
+void KernelBackend::orphan_notice(const std::string& text) {
+  if (text == last_orphan_notice_) return;  // once per heartbeat would flood the log
+  last_orphan_notice_ = text;
+  if (options_.notice) options_.notice(text);
+}
+
+std::optional<uint64_t> KernelBackend::oldest_orphan() {
+  uint32_t capacity = 64;
+  std::vector<famfs_ioc_orphan> buf;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    buf.assign(capacity, famfs_ioc_orphan{});
+    auto got = fs_->get_orphans(buf.data(), capacity);
+    if (!got) {
+      orphan_notice("cannot tell which removed files are still held: " + got.error().message());
+      return 0;  // never release on a guess
+    }
+    if (got->total <= got->count) {
+      last_orphan_notice_.clear();
+      std::optional<uint64_t> oldest;
+      for (uint32_t i = 0; i < got->count; ++i)
+        if (!oldest || buf[i].fo_cookie < *oldest) oldest = buf[i].fo_cookie;
+      return oldest;
+    }
+    if (capacity == FAMFS_ORPHANS_MAX) break;
+    // more were removed meanwhile, or the list was longer: room for all of them and some
+    capacity = static_cast<uint32_t>(
+        std::min<uint64_t>(FAMFS_ORPHANS_MAX, std::max<uint64_t>(uint64_t{got->total} + 64, uint64_t{capacity} * 2)));
+  }
+  orphan_notice(
+      "FAMFSIOC_GET_ORPHANS kept reporting more removed files held open or mapped than it listed (at "
+      "most " +
+      std::to_string(FAMFS_ORPHANS_MAX) + " at once): nothing counts as released");
+  return 0;
+}
+
+std::optional<uint64_t> KernelBackend::oldest_unlinked() {
   if (unlinked_.empty()) return std::nullopt;
   std::set<InodeId> wanted;
   for (const Unlinked& u : unlinked_) wanted.insert(u.inode);
@@ -247,6 +303,29 @@ std::optional<uint64_t> KernelBackend::oldest_referenced_delete() {
   }
   unlinked_ = std::move(still);
   return oldest;
+}
+
+Result<bool> KernelBackend::stop_mount(bool keep_if_busy) {
+  if (!mounted_ || !keep_if_busy) {
+    FAMFS_TRY(unmount());
+    return false;
+  }
+  if (log_fd_ >= 0) {
+    fs_->close_file(log_fd_);
+    log_fd_ = -1;
+  }
+  Status s = fs_->unmount(options_.mountpoint, false);
+  if (s) {
+    mounted_ = false;
+    return false;
+  }
+  if (s.error().code() != Errc::busy) return s.error();
+  mounted_ = false;  // left to the next famfsd, which adopts it
+  if (options_.notice)
+    options_.notice("a file in " + options_.mountpoint +
+                    " is open or mapped: left mounted for the next famfsd to adopt (not detached: with deletion "
+                    "on, its users must stay visible to the release of removed files)");
+  return true;
 }
 
 Status KernelBackend::unmount() {

@@ -60,19 +60,26 @@ class KernelBackend : public MountBackend {
   // file's MAP_GET_V2 map, size and type must equal the log's (corrupt
   // otherwise, naming both; the file is left as it is).
   Status publish(const Volume& volume, const Node& node) override;
-  // Deletion (docs/delete.md): a removed file is unlinked (its inode noted
-  // first), a removed directory rmdir'ed; not in the mount is fine.
+  // Deletion (docs/delete.md): FAMFSIOC_REMOVE of the node, the DELETE's
+  // index as the cookie; not in the mount is fine. With a famfs.ko that
+  // predates the ioctl (ENOTTY when mount() asked) a removed file is
+  // unlinked (its inode noted first), a removed directory rmdir'ed.
   Status unpublish(const RemovedNode& node) override;
-  // The lowest DELETE index of the unlinked files some process of this
-  // host still has open or mapped (a /proc scan of fds and maps for their
-  // inodes); files nobody holds any more are forgotten.
+  // The lowest DELETE index of the removed files some process of this host
+  // still has open or mapped: the lowest cookie FAMFSIOC_GET_ORPHANS
+  // reports (0, everything held, when it fails or the list does not fit
+  // in FAMFS_ORPHANS_MAX entries). Before the ioctl: a /proc scan of fds
+  // and maps for the noted inodes; files nobody holds are forgotten.
   std::optional<uint64_t> oldest_referenced_delete() override;
+  // Whether famfs.ko removes through FAMFSIOC_REMOVE (known after mount()).
+  bool removes_by_ioctl() const { return !legacy_removal_; }
   // Whether mount() adopted an existing mount.
   bool adopted() const { return adopted_; }
   // umount; when a file is still open or mapped, a lazy detach (MNT_DETACH):
   // the mount point is free at once, mappings keep working, and the module
   // releases the device when the last of them goes.
   Status unmount() override;
+  Result<bool> stop_mount(bool keep_if_busy) override;
   // flock(LOCK_EX | LOCK_NB) of .meta/.log (master: opened at mount).
   Status lock_log() override;
   void unlock_log() override;
@@ -88,6 +95,14 @@ class KernelBackend : public MountBackend {
   Result<bool> check_mount_point(Volume& volume);
   Status verify_existing(const std::string& rel, const omf::FileMap& map, uint64_t size, famfs_file_type type);
   Status publish_meta(const Volume& volume);
+  // FAMFSIOC_GET_ORPHANS with capacity 0: whether famfs.ko has it.
+  void probe_removal();
+  // REL out of the mount: FAMFSIOC_REMOVE, or unlink/rmdir before it.
+  Status remove_node(const std::string& rel, bool dir, uint64_t cookie);
+  std::optional<uint64_t> oldest_orphan();
+  // NOTICE once, until the orphan list can be read again.
+  void orphan_notice(const std::string& text);
+  std::optional<uint64_t> oldest_unlinked();
   Status publish_directory(const std::string& rel, uint32_t mode, uint32_t uid, uint32_t gid);
   Status publish_file(const std::string& rel, uint32_t mode, uint32_t uid, uint32_t gid, const omf::FileMap& map,
                       uint64_t size, famfs_file_type type);
@@ -101,7 +116,9 @@ class KernelBackend : public MountBackend {
     InodeId inode;
     uint64_t delete_index;
   };
-  std::vector<Unlinked> unlinked_;  // removed files that may still be referenced
+  std::vector<Unlinked> unlinked_;  // before FAMFSIOC_REMOVE: removed files that may still be referenced
+  bool legacy_removal_ = false;     // famfs.ko answered ENOTTY: unlink/rmdir and the /proc scan
+  std::string last_orphan_notice_;  // the last GET_ORPHANS trouble logged
   bool master_ = false;
 };
 

@@ -267,6 +267,35 @@ class LinuxKernelFs : public KernelFs {
 
   void close_file(int fd) override { ::close(fd); }
 
+  Status remove(const std::string& rel, bool dir, uint64_t cookie) override {
+    const size_t slash = rel.rfind('/');
+    const std::string name = slash == std::string::npos ? rel : rel.substr(slash + 1);
+    famfs_ioc_remove req{};
+    if (name.empty() || name.size() >= sizeof req.fr_name)
+      return Error(Errc::invalid_argument, "FAMFSIOC_REMOVE " + rel + ": not a valid name");
+    req.fr_cookie = cookie;
+    req.fr_kind = dir ? FAMFS_REMOVE_DIR : FAMFS_REMOVE_FILE;
+    std::memcpy(req.fr_name, name.data(), name.size());
+    int parent = root_;
+    if (slash != std::string::npos) {
+      parent = openat(root_, rel.substr(0, slash).c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (parent < 0) return errno_error("open the parent of " + rel, errno);
+    }
+    const int rc = ioctl(parent, FAMFSIOC_REMOVE, &req);
+    const int err = errno;
+    if (parent != root_) ::close(parent);
+    if (rc != 0) return errno_error("FAMFSIOC_REMOVE " + rel, err);
+    return ok_status();
+  }
+
+  Result<OrphanCount> get_orphans(famfs_ioc_orphan* buf, uint32_t capacity) override {
+    famfs_ioc_orphans req{};
+    req.fo_buf = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(buf));
+    req.fo_capacity = capacity;
+    if (ioctl(root_, FAMFSIOC_GET_ORPHANS, &req) != 0) return errno_error("FAMFSIOC_GET_ORPHANS", errno);
+    return OrphanCount{req.fo_count, req.fo_total};
+  }
+
   Status remove_file(const std::string& rel) override {
     if (unlinkat(root_, rel.c_str(), 0) != 0) return errno_error("unlink " + rel, errno);
     return ok_status();

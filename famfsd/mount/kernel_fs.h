@@ -107,9 +107,24 @@ class KernelFs {
   virtual Result<Kind> lookup(const std::string& rel) = 0;
   // close(2).
   virtual void close_file(int fd) = 0;
-  // unlinkat(2) of a file REL (a file that could not be given its map).
+  // FAMFSIOC_REMOVE on REL's parent directory (the root for a top-level
+  // name): takes REL out of the mount, an empty directory when DIR
+  // (ENOTEMPTY otherwise, ENOTDIR for a file), else a regular file (EISDIR
+  // for a directory). COOKIE is recorded in a removed file with a map and
+  // reported by get_orphans() while the file is open or mapped. not_found
+  // when REL or its parent is missing; ENOTTY from a famfs.ko without it.
+  virtual Status remove(const std::string& rel, bool dir, uint64_t cookie) = 0;
+  // FAMFSIOC_GET_ORPHANS on the root into BUF (room for CAPACITY entries):
+  // COUNT entries written, TOTAL removed files alive (more than COUNT: BUF
+  // was too small). ENOTTY from a famfs.ko without it.
+  struct OrphanCount {
+    uint32_t count = 0, total = 0;
+  };
+  virtual Result<OrphanCount> get_orphans(famfs_ioc_orphan* buf, uint32_t capacity) = 0;
+  // unlinkat(2) of a file REL: only for a famfs.ko without FAMFSIOC_REMOVE
+  // (a newer one refuses unlink(2) with EPERM).
   virtual Status remove_file(const std::string& rel) = 0;
-  // unlinkat(2) with AT_REMOVEDIR of directory REL (deletion).
+  // unlinkat(2) with AT_REMOVEDIR of directory REL: likewise.
   virtual Status remove_directory(const std::string& rel) = 0;
   // st_dev and st_ino of REL (fstatat(2), no symlink followed).
   virtual Result<InodeId> inode_of(const std::string& rel) = 0;

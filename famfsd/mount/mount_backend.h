@@ -40,6 +40,16 @@ class MountBackend {
   virtual std::optional<uint64_t> oldest_referenced_delete() { return std::nullopt; }
   // Unmounts; safe to call when not mounted.
   virtual Status unmount() = 0;
+  // famfsd stopping: unmounts, except that with KEEP_IF_BUSY a mount whose
+  // files are still open or mapped is left mounted (famfsd adopts it when it
+  // starts again) rather than detached lazily. Returns whether it was left
+  // (docs/delete.md: a detached mount's users would be invisible to every
+  // later release decision).
+  virtual Result<bool> stop_mount(bool keep_if_busy) {
+    (void)keep_if_busy;
+    FAMFS_TRY(unmount());
+    return false;
+  }
   // The host-local lock of the log, held around every append on the master
   // (with the kernel backend the reference CLI's flock of .meta/.log, so
   // famfsd and the reference tools on one host never append at once).

@@ -188,7 +188,7 @@ int Daemon::setup() {
             instance_name_.c_str(), options_.device.c_str());
     // Tell systemd the start succeeded (Type=notify) before the clean exit,
     // or it counts a protocol failure.
-    sd_notifyf(0, "READY=1\nSTATUS=unformatted, formatting not allowed: nothing to serve");
+    notifier_.state("READY=1\nSTATUS=unformatted, formatting not allowed: nothing to serve");
     return 0;
   }
 
@@ -255,7 +255,7 @@ int Daemon::setup() {
             "%s: %s; a removal of the device is noticed only through the unit's BindsTo=", instance_name_.c_str(),
             w.error().message().c_str());
   }
-  sd_notify(0, "READY=1");
+  notifier_.state("READY=1");
   notify_status();
   return -1;  // keep running
 }
@@ -266,14 +266,14 @@ void Daemon::notify_status() {
   if (const Volume* v = instance_->volume())
     status += ", " + instance_->role_name() + ", " + std::to_string(v->state().names().file_count()) + " files";
   if (!instance_->state_reason().empty()) status += ": " + instance_->state_reason();
-  sd_notifyf(0, "STATUS=%s", status.c_str());
+  notifier_.best_effort("STATUS=" + status);
 }
 
 int Daemon::run() {
   int rc = setup();
   if (rc >= 0) return rc;
   loop();
-  sd_notify(0, "STOPPING=1");
+  notifier_.state("STOPPING=1");
   log_msg(LogLevel::info, "%s: stopping", instance_name_.c_str());
   // Copies in flight are cancelled (nothing of them was logged, so nothing is
   // lost); reads get a few seconds. A worker stuck writing to a caller that
@@ -387,7 +387,7 @@ void Daemon::loop() {
     update_poll_timer();
     if (watchdog_fd_ >= 0 && (fds[5].revents & POLLIN)) {
       drain_fd(watchdog_fd_);
-      sd_notify(0, "WATCHDOG=1");
+      notifier_.best_effort("WATCHDOG=1");
     }
     flush_properties(false);
   }
@@ -422,7 +422,7 @@ void Daemon::handle_signals() {
 }
 
 void Daemon::reload_config() {
-  sd_notify(0, "RELOADING=1");
+  notifier_.state("RELOADING=1");
   InstanceConfig before = config_;
   Status s = load_configuration();
   if (!s) {
@@ -447,7 +447,7 @@ void Daemon::reload_config() {
     config_.heartbeat_interval_ms = before.heartbeat_interval_ms;
     log_msg(LogLevel::info, "configuration reloaded from %s", config_file_.source().c_str());
   }
-  sd_notify(0, "READY=1");
+  notifier_.state("READY=1");
 }
 
 void Daemon::flush_properties(bool force) {

@@ -21,6 +21,7 @@
 #include "service/instance_lock.h"
 #include "service/caller_watch.h"
 #include "service/job_registry.h"
+#include "service/notify.h"
 #include "service/reservations.h"
 #include "service/transfer.h"
 #include "service/worker_pool.h"
@@ -108,8 +109,9 @@ class Daemon {
   int signal_fd_ = -1, poll_timer_fd_ = -1, watchdog_fd_ = -1;
   int heartbeat_fd_ = -1;  // host registry beat, every heartbeat_interval_ms
   bool running_ = true;
-  int exit_status_ = 0;                        // run()'s result after the loop
-  std::unique_ptr<DeviceWatch> device_watch_;  // udev remove/unbind of the device
+  int exit_status_ = 0;                               // run()'s result after the loop
+  std::unique_ptr<DeviceWatch> device_watch_;         // udev remove/unbind of the device
+  Notifier notifier_ = Notifier::from_environment();  // sd_notify, never blocking the loop
   bool figures_dirty_ = false;
   uint64_t last_flush_us_ = 0;
   bool trim_due_ = false;  // requests were handled since the last malloc_trim

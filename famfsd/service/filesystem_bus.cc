@@ -411,8 +411,11 @@ void FilesystemObject::presence_changed() {
   std::vector<std::string> changed;
   if (announced_alive_ != alive) changed.insert(changed.end(), {"MasterAlive", "MasterLastSeen"});
   if (hosts != announced_hosts_) changed.push_back("Hosts");
+  auto damaged = p ? p->damaged_slots() : std::vector<std::pair<uint32_t, std::string>>{};
+  if (damaged != announced_damaged_) changed.push_back("DamagedHostSlots");
   announced_alive_ = alive;
   announced_hosts_ = std::move(hosts);
+  announced_damaged_ = std::move(damaged);
   if (!changed.empty()) emitPropertiesChangedSignal(kInterface, changed);
 }
 
@@ -426,12 +429,19 @@ uint64_t FilesystemObject::MasterLastSeen() {
   return p ? p->master_last_seen_us() : 0;
 }
 
-std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t>>
+std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t, uint64_t>>
 FilesystemObject::Hosts() {
-  std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t>> out;
+  std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t, uint64_t>> out;
   if (const HostPresence* p = daemon_.instance().presence())
     for (const HostView& h : p->hosts())
-      out.emplace_back(h.system_uuid, h.hostname, h.role, h.state, h.applied, h.last_seen_us);
+      out.emplace_back(h.system_uuid, h.hostname, h.role, h.state, h.applied, h.last_seen_us, h.released);
+  return out;
+}
+
+std::vector<sdbus::Struct<uint32_t, std::string>> FilesystemObject::DamagedHostSlots() {
+  std::vector<sdbus::Struct<uint32_t, std::string>> out;
+  if (const HostPresence* p = daemon_.instance().presence())
+    for (const auto& [slot, why] : p->damaged_slots()) out.emplace_back(slot, why);
   return out;
 }
 
@@ -439,8 +449,17 @@ uint32_t FilesystemObject::HeartbeatIntervalMs() { return daemon_.config().heart
 
 uint32_t FilesystemObject::ForgetHost(const std::string& system_uuid, const OptionMap& options) {
   return guard_handler("ForgetHost", [&] {
-    Options o(options, {});
+    Options o(options, {{"slot", "u"}});
     authorized(Action::format);  // root only, as Format
+    if (auto slot = o.u32("slot")) {
+      if (!system_uuid.empty())
+        throw named_error("InvalidArgument", "give either a system UUID or the slot option, not both");
+      volume();
+      auto n = daemon_.instance().forget_slot(*slot);
+      if (!n) throw to_dbus_error(n.error());
+      daemon_.instance().heartbeat();
+      return *n;
+    }
     auto uuid = famfs::Uuid::parse(system_uuid);
     if (!uuid) throw named_error("InvalidArgument", "\"" + system_uuid + "\" is not a UUID");
     volume();

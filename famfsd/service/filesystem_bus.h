@@ -100,7 +100,9 @@ class FilesystemObject final
   // ---- host registry (issue 12) ----
   bool MasterAlive() override;
   uint64_t MasterLastSeen() override;
-  std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t>> Hosts() override;
+  std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t, uint64_t>> Hosts()
+      override;
+  std::vector<sdbus::Struct<uint32_t, std::string>> DamagedHostSlots() override;
   uint32_t HeartbeatIntervalMs() override;
   uint32_t ForgetHost(const std::string& system_uuid, const OptionMap& options) override;
   // ---- end of host registry ----
@@ -127,6 +129,7 @@ class FilesystemObject final
   // compared without last-seen times (they move every beat).
   std::optional<bool> announced_alive_;
   std::vector<HostView> announced_hosts_;
+  std::vector<std::pair<uint32_t, std::string>> announced_damaged_;
 
   Daemon& daemon_;
 };

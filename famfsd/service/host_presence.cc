@@ -345,7 +345,17 @@ Status HostPresence::beat(omf::HostState state) {
     if (candidate_ && dev_.writable() && refusal_.empty()) {
       log_msg(LogLevel::notice, "%s: preparing the host area (%s)", s_.instance_name.c_str(),
               view->header_problem.c_str());
-      FAMFS_TRY(init_host_area(dev_, fs));
+      // Deletion survives a damaged header when this host saw it on (the
+      // header when it opened the volume, or a DELETE entry in the log).
+      const uint64_t features = vol_.delete_enabled() ? omf::kFeatureDelete : 0;
+      FAMFS_TRY(init_host_area(dev_, fs, features));
+      vol_.note_host_area_features(features);
+      for (const HostView& h : hosts_)
+        if (!(slot_ && h.slot == *slot_) && h.state != "stopped" &&
+            std::none_of(carried_.begin(), carried_.end(),
+                         [&](const HostView& c) { return c.system_uuid == h.system_uuid; }))
+          carried_.push_back(h);
+      reinit_mono_us_ = mono_us();
       slot_.reset();
       view = read_host_area(dev_, fs, true);
       if (!view) return view.error();
@@ -358,6 +368,7 @@ Status HostPresence::beat(omf::HostState state) {
       const bool had = !hosts_.empty() || master_alive_;
       hosts_.clear();
       seen_.clear();
+      damaged_.clear();
       master_alive_ = false;
       scanned_ = false;
       if (had && events_.changed) events_.changed();
@@ -392,12 +403,31 @@ Status HostPresence::beat(omf::HostState state) {
   wall = wall_clock_us();
   observe_master(view->master, mono, wall);
   observe_hosts(*view, mono, wall);
+  std::erase_if(carried_, [&](const HostView& c) {
+    return std::any_of(hosts_.begin(), hosts_.end(), [&](const HostView& h) { return h.system_uuid == c.system_uuid; });
+  });
+  std::erase_if(view->bad_slots, [&](const auto& b) { return slot_ && b.first == *slot_; });
+  if (view->bad_slots != damaged_) {
+    for (const auto& [slot, why] : view->bad_slots)
+      if (std::find(damaged_.begin(), damaged_.end(), std::make_pair(slot, why)) == damaged_.end())
+        log_msg(LogLevel::warning,
+                "%s: host slot %u does not validate (%s): it may be a host, so removed files' memory stays held "
+                "(famfsctl hosts forget %u clears it)",
+                s_.instance_name.c_str(), slot, why.c_str(), slot);
+    damaged_ = std::move(view->bad_slots);
+    if (events_.changed) events_.changed();
+  }
   return slot_written;
 }
 
-void HostPresence::stop() {
+void HostPresence::stop(bool mark_stopped) {
   const uint64_t wall = wall_clock_us();
-  if (slot_ && area_problem_.empty()) {
+  if (!mark_stopped && slot_)
+    log_msg(LogLevel::warning,
+            "%s: host slot %u left as it is: it goes stale and holds removed files' memory until famfsd runs here "
+            "again (or famfsctl hosts forget %s)",
+            s_.instance_name.c_str(), *slot_, s_.me.system_uuid.to_string().c_str());
+  if (mark_stopped && slot_ && area_problem_.empty()) {
     omf::HostSlot mine;
     mine.host = s_.me;
     mine.role = vol_.role() == Role::master ? omf::HostRole::master : omf::HostRole::client;
@@ -449,14 +479,42 @@ Result<uint32_t> HostPresence::forget(const Uuid& system_uuid) {
                                    std::to_string(e.slot) + " is still beating");
     slots.push_back(e.slot);
   }
-  if (slots.empty())
+  const std::string uuid = system_uuid.to_string();
+  const size_t carried = std::erase_if(carried_, [&](const HostView& c) { return c.system_uuid == uuid; });
+  if (carried)
+    log_msg(LogLevel::notice, "%s: forgot host %s (registered before the host area was re-initialized)",
+            s_.instance_name.c_str(), uuid.c_str());
+  if (slots.empty() && !carried)
     return Error(Errc::not_found, "no host with system UUID " + system_uuid.to_string() + " is registered");
   for (uint32_t slot : slots) {
     FAMFS_TRY(clear_host_slot(dev_, slot));
     log_msg(LogLevel::notice, "%s: forgot host %s (slot %u)", s_.instance_name.c_str(), system_uuid.to_string().c_str(),
             slot);
   }
-  return static_cast<uint32_t>(slots.size());
+  return static_cast<uint32_t>(slots.size() + carried);
+}
+
+bool HostPresence::settling_after_reinit() const {
+  return reinit_mono_us_ != 0 && mono_us() - reinit_mono_us_ < 5ULL * s_.interval_ms * 1000;
+}
+
+Result<uint32_t> HostPresence::forget_slot(uint32_t slot) {
+  if (!area_problem_.empty()) return Error(Errc::unsupported, "no host registry on the device: " + area_problem_);
+  if (slot >= omf::kHostSlotCount)
+    return Error(Errc::invalid_argument, "there is no host slot " + std::to_string(slot) + " (slots 0-" +
+                                             std::to_string(omf::kHostSlotCount - 1) + ")");
+  auto r = read_host_slot(dev_, slot);
+  if (!r) return r.error();
+  if (r->empty) return Error(Errc::not_found, "host slot " + std::to_string(slot) + " is empty");
+  if (r->record)
+    return Error(Errc::invalid_argument, "host slot " + std::to_string(slot) + " holds host " +
+                                             r->record->host.hostname + " (" + r->record->host.system_uuid.to_string() +
+                                             "), which validates: forget it by its system UUID");
+  FAMFS_TRY(clear_host_slot(dev_, slot));
+  log_msg(LogLevel::notice, "%s: cleared host slot %u, which did not validate (%s)", s_.instance_name.c_str(), slot,
+          r->problem.c_str());
+  std::erase_if(damaged_, [&](const auto& b) { return b.first == slot; });
+  return 1u;
 }
 
 }  // namespace famfs::service

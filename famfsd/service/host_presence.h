@@ -68,13 +68,34 @@ class HostPresence {
   // liveness, and the takeover when the holder has gone silent.
   Status watch();
   // Clean stop: the slot says stopped, and so does the master record if held.
-  void stop();
+  // With MARK_STOPPED false (files of this host's mount are still in use)
+  // the slot is left as it is: it goes stale and holds the release of
+  // removed files until famfsd returns here or root forgets the host.
+  void stop(bool mark_stopped = true);
   // The volume's write check: re-reads the master record before an append.
   // not_master when another host holds it now (this host stops writing).
   Status confirm_master();
   // Frees the slots of host SYSTEM_UUID that no longer beat. Returns how many.
   // not_found: no such host; busy: it still beats; invalid_argument: this host.
   Result<uint32_t> forget(const Uuid& system_uuid);
+  // Zeroes slot SLOT when it holds bytes that do not validate (damage, or a
+  // claim that never finished): such a slot may be a host, so it holds the
+  // release of removed files back until then (docs/delete.md). Returns 1.
+  // not_found: the slot is empty; invalid_argument: out of range, or a valid
+  // host (forget that by its UUID); unsupported: no registry.
+  Result<uint32_t> forget_slot(uint32_t slot);
+  // Slots of other hosts that are neither empty nor valid, with why, as of
+  // the last beat.
+  const std::vector<std::pair<uint32_t, std::string>>& damaged_slots() const { return damaged_; }
+  // Hosts that were registered when this host re-initialized a damaged area
+  // (which zeroes every slot) and have not registered again since: they may
+  // still use removed files, so they hold the release like stale hosts until
+  // they come back or are forgotten by UUID (docs/delete.md).
+  const std::vector<HostView>& carried() const { return carried_; }
+  // Whether this host re-initialized the area less than 5 of its heartbeat
+  // intervals ago: live hosts get that long to register again before
+  // anything is released.
+  bool settling_after_reinit() const;
 
   bool master_alive() const { return master_alive_; }
   uint64_t master_last_seen_us() const { return master_last_seen_us_; }
@@ -124,6 +145,9 @@ class HostPresence {
   uint64_t slot_counter_ = 0, joined_us_ = 0;
   std::map<uint32_t, Seen> seen_;  // by slot
   std::vector<HostView> hosts_;
+  std::vector<std::pair<uint32_t, std::string>> damaged_;
+  std::vector<HostView> carried_;
+  uint64_t reinit_mono_us_ = 0;  // when this host last re-initialized the area (0: never)
   bool scanned_ = false;
   std::string area_problem_;
 };

@@ -261,14 +261,19 @@ void Instance::device_removed(const std::string& what) {
 }
 
 void Instance::stop() {
-  if (presence_) presence_->stop();
   set_state(InstanceState::stopping, "");
+  // The mount first: with deletion on, a mount whose files are still in use
+  // stays mounted (a lazily detached one would hide its users from every
+  // later release), and then this host's slot must keep holding.
+  bool left_in_use = false;
   if (mounted_) {
-    Status s = backend_->unmount();
+    auto s = backend_->stop_mount(volume_ && volume_->delete_enabled());
     if (!s)
       log_msg(LogLevel::err, "%s: unmount failed: %s", settings_.instance_name.c_str(), s.error().message().c_str());
+    left_in_use = s && *s;
     mounted_ = false;
   }
+  if (presence_) presence_->stop(!left_in_use);
 }
 
 Status Instance::require_volume() const {
@@ -474,6 +479,12 @@ Result<uint32_t> Instance::forget_host(const Uuid& system_uuid) {
   FAMFS_TRY(require_volume());
   if (!presence_) return Error(Errc::unsupported, "no host registry");
   return presence_->forget(system_uuid);
+}
+
+Result<uint32_t> Instance::forget_slot(uint32_t slot) {
+  FAMFS_TRY(require_volume());
+  if (!presence_) return Error(Errc::unsupported, "no host registry");
+  return presence_->forget_slot(slot);
 }
 
 }  // namespace famfs::service

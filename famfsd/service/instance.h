@@ -92,6 +92,8 @@ class Instance {
   const HostPresence* presence() const { return presence_.get(); }
   // Frees a dead host's slots (see HostPresence::forget).
   Result<uint32_t> forget_host(const Uuid& system_uuid);
+  // Clears a host slot that does not validate (see HostPresence::forget_slot).
+  Result<uint32_t> forget_slot(uint32_t slot);
 
   InstanceState state() const { return state_; }
   const std::string& state_reason() const { return reason_; }

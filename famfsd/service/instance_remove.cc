@@ -57,6 +57,12 @@ void Instance::release_pending() {
   if (!volume_ || !presence_ || volume_->role() != Role::master || !volume_->delete_enabled()) return;
   if (!presence_->slot() || !presence_->area_problem().empty()) return;  // no registry view yet: never guess
   if (volume_->state().allocator().pending_bytes() == 0) return;
+  // A slot that does not validate may be a host whose slot was damaged: it
+  // holds everything until it validates again or root clears it.
+  if (!presence_->damaged_slots().empty()) return;
+  // After this host re-initialized a damaged area: hosts registered before
+  // hold until they register again (or are forgotten); others get a while.
+  if (!presence_->carried().empty() || presence_->settling_after_reinit()) return;
   uint64_t point = released_index();
   for (const HostView& h : presence_->hosts()) {
     if (h.slot == *presence_->slot() || h.state == "stopped") continue;
@@ -88,6 +94,16 @@ std::vector<Instance::HeldFile> Instance::pending_release() const {
         if (h.state == "stale") why += "; it is stale (famfsctl hosts forget " + h.system_uuid + " releases it)";
         f.held_by.push_back(std::move(why));
       }
+      for (const HostView& h : presence_->carried())
+        f.held_by.push_back(h.hostname + " (" + h.system_uuid +
+                            ") was registered before the host area was re-initialized and has not registered again "
+                            "(famfsctl hosts forget " +
+                            h.system_uuid + " releases it)");
+      if (presence_->settling_after_reinit())
+        f.held_by.push_back("the host area was just re-initialized: hosts get 5 heartbeats to register again");
+      for (const auto& [slot, why] : presence_->damaged_slots())
+        f.held_by.push_back("host slot " + std::to_string(slot) + " does not validate (" + why +
+                            "): it may be a host (famfsctl hosts forget " + std::to_string(slot) + " clears it)");
       if (presence_->slot()) {
         const uint64_t mine = released_index();
         if (mine <= d) f.held_by.push_back("this host still has " + f.path + " open or mapped");

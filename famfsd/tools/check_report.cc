@@ -59,7 +59,9 @@ json check_report_json(const Volume& v) {
                        {"delete_index", p.record->delete_index},
                        {"bytes", p.bytes},
                        {"map", map_to_json(p.record->map)}});
+  const uint64_t inferred = v.state().delete_inferred_at();
   json deletion = {{"enabled", v.delete_enabled()},
+                   {"inferred_from_entry", inferred ? json(inferred) : json(nullptr)},
                    {"pending_release_bytes", v.state().allocator().pending_bytes()},
                    {"pending_release", std::move(pending)}};
   return {
@@ -129,6 +131,9 @@ std::string check_report_text(const Volume& v, bool verbose) {
     auto pending = v.state().allocator().pending();
     out += fmt("  deletion enabled: %" PRIu64 " bytes of %zu removed file(s) not reused since their DELETE\n",
                v.state().allocator().pending_bytes(), pending.size());
+    if (v.state().delete_inferred_at())
+      out += fmt("  (the host area header does not validate: deletion inferred from the DELETE at entry %" PRIu64 ")\n",
+                 v.state().delete_inferred_at());
     if (verbose)
       for (const auto& p : pending)
         out += fmt("    removed %s (entry %" PRIu64 ", %" PRIu64 " bytes)\n", p.record->path.c_str(),

@@ -18,7 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from private_bus import Bus, famfsctl_runner, reap, wait_for  # noqa: E402
+from private_bus import Bus, clean_up, famfsctl_runner, report, wait_for  # noqa: E402
 
 BUILD, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 FAMFSD = os.path.join(BUILD, "famfsd/famfsd")
@@ -219,6 +219,55 @@ try:
     check("forgetting the dead host releases its hold",
           wait_for(lambda: pending("dm")[0] == 0, timeout=10 * HB / 1000 + 5), pending("dm"))
 
+    # ---- a host slot that does not validate may be a host: it holds memory ----
+    SLOT = 4000
+    with open(dev, "r+b") as f:
+        f.seek(0x2000 + SLOT * 256)
+        f.write(b"\x5a" * 256)  # neither zero nor a valid slot (a damaged host, as far as anyone can tell)
+    ctl("-d", "dm", "create", "h", "--size", "2M")
+    check("rm h with a damaged slot in the table", ctl("-d", "dm", "rm", "h")[0] == 0)
+    time.sleep(4 * HB / 1000)
+    b, held = pending("dm")
+    check("the damaged slot holds the memory and status says how to clear it",
+          b == 2 * MiB and held and any("host slot %d does not validate" % SLOT in r and "hosts forget %d" % SLOT in r
+                                        for r in held[0]["held_by"]), held)
+    rc, out, err = ctl("-d", "dm", "hosts")
+    check("famfsctl hosts lists the damaged slot", rc == 0 and ("slot %d does not validate" % SLOT).encode() in out,
+          out)
+    rc, out, err = ctl_json("-d", "dm", "hosts")
+    check("famfsctl hosts --json: damaged_slots and every host's released index",
+          rc == 0 and [d["slot"] for d in out.get("damaged_slots", [])] == [SLOT]
+          and all(isinstance(h.get("released"), int) for h in out["hosts"]), out)
+    rc, out, err = ctl("-d", "dm", "hosts", "forget", str(SLOT), user=NOBODY)
+    check("hosts forget SLOT as nobody -> AccessDenied", rc == EX_DENIED, (rc, err))
+    rc, out, err = ctl("-d", "dm", "hosts", "forget", str(SLOT + 1))
+    check("hosts forget of an empty slot -> NotFound", rc == EX_NOTFOUND and "is empty" in err, (rc, err))
+    rc, out, err = ctl("-d", "dm", "hosts", "forget", str(SLOT))
+    check("hosts forget SLOT (root) clears it", rc == 0 and b"cleared host slot" in out, (rc, out, err))
+    check("with the slot cleared the memory is released",
+          wait_for(lambda: pending("dm")[0] == 0, timeout=10 * HB / 1000 + 5), pending("dm"))
+
+    # ---- a damaged host area header does not turn deletion off ----
+    image = open(dev, "rb").read()
+    copy = shm(len(image))
+    with open(copy, "r+b") as f:
+        f.write(image[:0x1008] + bytes([image[0x1008] ^ 0xFF]) + image[0x1009:])
+    p = subprocess.run([FSCK, "--json", copy], capture_output=True, timeout=60)
+    dl = json.loads(p.stdout or b"{}").get("deletion", {})
+    check("fsck.famfs with the header damaged: deletion inferred from the log's DELETE entries",
+          dl.get("enabled") is True and isinstance(dl.get("inferred_from_entry"), int), (p.returncode, dl))
+    with open(dev, "r+b") as f:
+        f.seek(0x1008)
+        f.write(bytes([image[0x1008] ^ 0xFF]))
+    check("the master re-initializes the damaged area and keeps deletion",
+          wait_for(lambda: "preparing the host area" in open(m.log).read(), timeout=10)
+          and status("dm").get("delete_enabled") is True, open(m.log).read()[-600:])
+    ctl("-d", "dm", "create", "after-damage", "--size", "2M")
+    check("rm still works after the area was re-initialized", ctl("-d", "dm", "rm", "after-damage")[0] == 0)
+    check("a client still sees deletion enabled", status("dc1").get("delete_enabled") is True, status("dc1"))
+    check("the client registers again and the removed file is released",
+          wait_for(lambda: pending("dm")[0] == 0, timeout=20 * HB / 1000 + 5), pending("dm"))
+
     # ---- directories, errors ----
     ctl("-d", "dm", "mkdir", "-p", "t/u")
     ctl("-d", "dm", "create", "t/u/f", "--size", "2M")
@@ -297,15 +346,6 @@ try:
     check("a restarted master replays the DELETEs to the same state", st.get("state") == "ready"
           and st.get("problems") == [] and names("dm") == names("dc1"), (st, names("dm"), names("dc1")))
 finally:
-    reap(procs)
-    for f in shm_files:
-        try:
-            os.unlink(f)
-        except OSError:
-            pass
-    if member is not None:
-        member.remove()
+    clean_up(procs, shm_files, member)
 
-passed, failed = results.count(True), results.count(False)
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+report(results)

@@ -21,7 +21,7 @@ import time
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from private_bus import Bus, famfsctl_runner, reap, wait_for  # noqa: E402
+from private_bus import Bus, clean_up, famfsctl_runner, report, wait_for  # noqa: E402
 
 BUILD, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 FAMFSD = os.path.join(BUILD, "famfsd/famfsd")
@@ -882,9 +882,8 @@ try:
                            "--config", ncfg, "--backend", "none"], env=env, stdin=subprocess.DEVNULL,
                           stderr=open(nlog, "w"))
     procs.append(nd)
-    # A reader drains the socket all the time, as systemd does: a datagram
-    # queue left full (10 messages; WATCHDOG=1 every 100 ms here) blocks
-    # sd_notify and with it famfsd's loop, SIGTERM included.
+    # A reader drains the socket all the time, as systemd does (a queue left
+    # full drops famfsd's messages: the "deaf" test below).
     notes = []
     got_lock = threading.Lock()
 
@@ -938,6 +937,31 @@ try:
     rc = nd.wait(10)
     check("SIGTERM: STOPPING=1 and exit 0", rc == 0 and recv_until("STOPPING=1"), (rc, notes))
     nsock.close()
+    # A manager that never reads its socket: the queue fills within a second
+    # (WATCHDOG=1 every 100 ms); famfsd must keep answering and stop on SIGTERM.
+    dead_path = os.path.join(work, "deaf.sock")
+    deaf = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    deaf.bind(dead_path)
+    dlog = os.path.join(work, "deaf.log")
+    dcfg = os.path.join(work, "deaf.toml")
+    with open(dcfg, "w") as f:
+        f.write("log_level = \"info\"\n")
+    dd = subprocess.Popen([FAMFSD, "--device", dev, "--instance", "deaf", "--system-uuid", UUID_C4,
+                           "--config", dcfg, "--backend", "none"],
+                          env=dict(os.environ, NOTIFY_SOCKET=dead_path, WATCHDOG_USEC="200000"),
+                          stdin=subprocess.DEVNULL, stderr=open(dlog, "w"))
+    procs.append(dd)
+    check("with the notify queue full famfsd still answers",
+          wait_for(lambda: status("deaf").get("state") == "ready", timeout=10) and
+          wait_for(lambda: "queue full" in open(dlog).read(), timeout=10) and status("deaf").get("state") == "ready",
+          open(dlog).read()[-400:])
+    dd.send_signal(signal.SIGTERM)
+    try:
+        drc = dd.wait(15)
+    except subprocess.TimeoutExpired:
+        drc = None
+    check("with the notify queue full SIGTERM still stops famfsd (exit 0)", drc == 0, (drc, open(dlog).read()[-400:]))
+    deaf.close()
     bad = os.path.join(work, "bad.toml")
     with open(bad, "w") as f:
         f.write("poll_interval_ms = 10\n\n  frobnicate = true\n")
@@ -1241,15 +1265,6 @@ try:
             check("master: a missing parent other than .meta is still NotFound", rc == EX_NOTFOUND, (rc, err))
         g.stop()
 finally:
-    reap(procs)
-    for f in shm_files:
-        try:
-            os.unlink(f)
-        except OSError:
-            pass
-    if member is not None:
-        member.remove()
+    clean_up(procs, shm_files, member)
 
-passed, failed = results.count(True), results.count(False)
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+report(results)

@@ -33,7 +33,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dbus_wire as wire  # noqa: E402
-from private_bus import Bus, reap  # noqa: E402
+from private_bus import Bus, reap, report  # noqa: E402
 
 MiB, GiB = 1 << 20, 1 << 30
 UUID_M = "11111111-2222-4333-8444-555555555555"
@@ -766,6 +766,4 @@ if __name__ == "__main__":
         passed, failed = results.count(True), results.count(False)
         sys.exit(1 if failed else 0)
     main()
-    passed, failed = results.count(True), results.count(False)
-    print(f"{passed} passed, {failed} failed")
-    sys.exit(1 if failed else 0)
+    report(results)

@@ -4,6 +4,7 @@ the packages install), started in the foreground and reaped by the caller."""
 import json
 import os
 import subprocess
+import sys
 import time
 
 CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
@@ -63,6 +64,29 @@ def reap(procs, grace=10):
             p.wait(grace)
         except subprocess.TimeoutExpired:
             p.kill()
+
+
+def clean_up(procs, shm_files, member):
+    """The end of an integration run, in its finally: stops PROCS, unlinks
+    SHM_FILES (memory taken until reboot otherwise) and removes the test
+    user MEMBER (None: none)."""
+    reap(procs)
+    for f in shm_files:
+        try:
+            os.unlink(f)
+        except OSError:
+            pass
+    if member is not None:
+        member.remove()
+
+
+def report(results):
+    """Prints the count line scripts/test.sh reads and exits non-zero on any
+    failure in RESULTS (a list of booleans). Called after the finally, so a
+    harness that crashed ends with its traceback, not a count."""
+    passed, failed = results.count(True), results.count(False)
+    print(f"{passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
 
 
 def famfsctl_runner(famfsctl, as_user):

@@ -305,6 +305,46 @@ TEST_F(DeleteTest, ADeleteIsUnsupportedOnAFileSystemWithoutTheFeature) {
   EXPECT_EQ(client->state().allocator().pending_bytes(), 0u);
 }
 
+// A host area header that does not validate (damage, or an area a tool
+// zeroed) must not make a host ignore DELETE entries: it would keep
+// showing a removed file over memory the master may hand out again.
+TEST_F(DeleteTest, WithADamagedHostAreaHeaderADeleteInTheLogTurnsDeletionOn) {
+  auto v = open_as(master_);
+  ASSERT_TRUE(v->create_file(file("f")));
+  ASSERT_TRUE(v->create_file(file("g")));
+  ASSERT_EQ(rm(*v, "f").size(), 1u);
+  dev_.bytes()[omf::kHostAreaOffset + 8] ^= 0xff;  // the header's CRC no longer matches
+  auto client = open_as(other_);
+  EXPECT_TRUE(kinds(*client).empty());
+  EXPECT_TRUE(client->delete_enabled());
+  EXPECT_EQ(client->state().delete_inferred_at(), 2u);
+  EXPECT_EQ(client->state().names().find("f"), nullptr);
+  EXPECT_EQ(client->state().allocator().pending_bytes(), 2 * kMiB);
+  // The master that re-initializes the area keeps the feature.
+  v->note_host_area_features(0);
+  EXPECT_TRUE(v->delete_enabled());
+}
+
+TEST_F(DeleteTest, WithADamagedHeaderAndNoDeleteYetRemovalIsRefusedNotGuessed) {
+  auto v = open_as(master_);
+  ASSERT_TRUE(v->create_file(file("f")));
+  std::memset(dev_.bytes() + omf::kHostAreaOffset, 0, omf::kHostHeaderSize);
+  auto w = open_as(master_);
+  EXPECT_FALSE(w->delete_enabled());
+  auto plan = w->removal_plan("f", false);
+  ASSERT_FALSE(plan);
+  EXPECT_EQ(plan.error().code(), Errc::unsupported);
+  EXPECT_NE(plan.error().message().find("does not validate"), std::string::npos) << plan.error().message();
+  // A re-initialized header without the bit makes it the usual refusal.
+  w->note_host_area_features(0);
+  plan = w->removal_plan("f", false);
+  ASSERT_FALSE(plan);
+  EXPECT_NE(plan.error().message().find("--enable-delete"), std::string::npos) << plan.error().message();
+  // With the bit, removal works.
+  w->note_host_area_features(omf::kFeatureDelete);
+  EXPECT_TRUE(w->removal_plan("f", false));
+}
+
 // ---- the allocator alone ----
 
 TEST(AllocatorPending, NeverHandsOutHeldUnitsAndFreesOnlyWhatIsStillHeld) {

@@ -10,7 +10,12 @@
 #   famfsd-a  two guests on one nvdimm backing file: A is the master ...
 #   famfsd-b  ... B the client, booted once A printed FAMFSD-A-READY; each
 #             sees the other's stores through mmap, B's mount shows A's new
-#             files by itself
+#             files by itself; then deletion (a delete-enabled file system):
+#             a process on B maps victim, A removes it and creates a file of
+#             the same size (other memory), B's process unmaps, A's next
+#             file reuses victim's memory; the mapping never showed another
+#             file's bytes. The guests hand over through stores in the
+#             shared file ping (offsets 12288.. below).
 export DBUS_SYSTEM_BUS_ADDRESS=unix:path=/run/famfs-test-bus
 MASTER_UUID=11111111-2222-4333-8444-555555555555
 CLIENT_UUID=99999999-2222-4333-8444-555555555555
@@ -312,7 +317,8 @@ famfsd_share_a() {
 	check $tag "ndctl create-namespace -f -e $ns --mode=devdax" \
 		ndctl create-namespace -f -e "${ns:-namespace0.0}" --mode=devdax --align=2M || return
 	check $tag "/dev/dax0.0 present" wait_for /dev/dax0.0 || return
-	check $tag "mkfs.famfs /dev/dax0.0" mkfs.famfs --force --system-uuid "$MASTER_UUID" /dev/dax0.0 || return
+	check $tag "mkfs.famfs --enable-delete /dev/dax0.0" \
+		mkfs.famfs --force --enable-delete --system-uuid "$MASTER_UUID" /dev/dax0.0 || return
 	check $tag "famfsd master on /dev/dax0.0" start_famfsd /dev/dax0.0 "$MASTER_UUID" || return
 	check $tag "famfsctl create ping --size 4M" $fc create ping --size 4M
 	check $tag "store A1 through mmap of ping" $T mmap-put "$MNT/ping" 0 A1
@@ -322,6 +328,7 @@ famfsd_share_a() {
 	check $tag "famfsctl mkdir later" $fc mkdir later
 	check $tag "famfsctl cp later/file (after B's famfsd runs)" $fc cp /tmp/late later/file
 	$T mmap-wait $tag "A's mapping sees B's second store (B2: B saw later/file)" "$MNT/ping" 8192 B2 900
+	share_delete_a
 	check $tag "SIGTERM: famfsd exits 0" stop_famfsd
 	check $tag "the mount point is free after the stop" unmounted
 }
@@ -350,6 +357,89 @@ famfsd_share_b() {
 	$T mmap-cmp $tag "$MNT/later/file" /tmp/late
 	$T raw-cmp $tag devdax /dev/dax0.0 "$MNT/later/file" /tmp/late
 	check $tag "store B2 through mmap of ping" $T mmap-put "$MNT/ping" 8192 B2
+	share_delete_b
 	check $tag "SIGTERM: famfsd exits 0" stop_famfsd
 	check $tag "the mount point is free after the stop" unmounted
+}
+
+# ---- deletion across the two guests (ping offsets: 12288 A's steps,
+# 16384 B's mapping process, 20480 GO for it, 24576 the end)
+
+# extents FILE: the extent objects of famfsctl getmap --json, one word each
+extents() {
+	famfsctl -d dax0.0 --json getmap "$1" | tr -d ' \n\t' | grep -oE '\{[^{}]*"offset":[0-9]+[^{}]*\}' |
+		sort | tr '\n' ' '
+}
+
+# disjoint "A" "B": no extent of A in B (both non-empty)
+disjoint() {
+	echo "old: $1; new: $2"
+	[ -n "$1" ] && [ -n "$2" ] || return 1
+	for e in $1; do
+		case " $2 " in *" $e "*) return 1 ;; esac
+	done
+}
+
+# status_says TEXT: famfsctl status shows TEXT (within 60 s)
+status_says() {
+	i=0
+	while [ $i -lt 600 ]; do
+		famfsctl -d dax0.0 status >/tmp/status.txt 2>&1
+		grep -q "$1" /tmp/status.txt && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cat /tmp/status.txt
+	return 1
+}
+
+share_delete_a() {
+	$T pattern-file /tmp/victim 4194304 21
+	check $tag "famfsctl cp victim (4 MiB) on the delete-enabled file system" $fc cp /tmp/victim victim || return
+	old=$(extents victim)
+	check $tag "store V1: victim exists" $T mmap-put "$MNT/ping" 12288 V1
+	$T mmap-wait $tag "a process on B maps victim (HELD)" "$MNT/ping" 16384 HELD 900 || return
+	check $tag "famfsctl rm victim on the master" $fc rm victim
+	check $tag "victim is gone from A's mount" sh -c "[ ! -e $MNT/victim ]"
+	check $tag "famfsctl create new1 --size 4M while B maps victim" $fc create new1 --size 4M
+	new1=$(extents new1)
+	check $tag "new1's map shares no extent with the removed, still mapped victim" disjoint "$old" "$new1"
+	check $tag "status: victim pending release, held by B's mapping" status_says "still has victim open or mapped"
+	$T pattern-file /tmp/new1 4194304 22
+	check $tag "fill new1 with a pattern (write through the mount)" \
+		dd if=/tmp/new1 of="$MNT/new1" bs=1048576 conv=notrunc
+	# three heartbeats later B still holds it: another file still gets other memory
+	sleep 3
+	check $tag "3 s later: still held by B's mapping" status_says "still has victim open or mapped"
+	check $tag "famfsctl create new3 --size 4M while B still maps victim" $fc create new3 --size 4M
+	check $tag "new3's map shares no extent with victim either" disjoint "$old" "$(extents new3)"
+	check $tag "store GO: B's process unmaps" $T mmap-put "$MNT/ping" 20480 GO
+	$T mmap-wait $tag "B's process unmapped victim (UNMAPPED)" "$MNT/ping" 16384 UNMAPPED 900 || return
+	check $tag "status: nothing pending release once B let go" status_says "Pending release.* in 0 removed file"
+	check $tag "famfsctl create new2 --size 4M after the release" $fc create new2 --size 4M
+	new2=$(extents new2)
+	echo "victim: $old; new2: $new2"
+	check $tag "new2 reuses victim's memory (the same extents)" sh -c "[ -n \"$old\" ] && [ \"$old\" = \"$new2\" ]"
+	check $tag "store DONE" $T mmap-put "$MNT/ping" 24576 DONE
+}
+
+share_delete_b() {
+	$T mmap-wait $tag "A created victim (V1)" "$MNT/ping" 12288 V1 900 || return
+	wait_for "$MNT/victim"
+	$T pattern-file /tmp/victim 4194304 21
+	check $tag "victim in B's mount holds A's bytes" cmp /tmp/victim "$MNT/victim"
+	$T mmap-hold $tag "$MNT/victim" /tmp/victim "$MNT/ping" 16384 20480 900 &
+	holder=$!
+	i=0
+	while [ -e "$MNT/victim" ] && [ $i -lt 9000 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check $tag "victim leaves B's mount by itself (A removed it) while mapped" sh -c "[ ! -e $MNT/victim ]"
+	check $tag "famfs.ko on B lists the removed, mapped victim (GET_ORPHANS)" sh -c "[ -n \"\$($T orphans $MNT)\" ]"
+	wait "$holder"
+	hrc=$?
+	$T check $tag "the mapping process ended well (exit $hrc)" "$hrc"
+	check $tag "after the munmap famfs.ko on B lists no orphan" sh -c "[ -z \"\$($T orphans $MNT)\" ]"
+	$T mmap-wait $tag "A is done (DONE)" "$MNT/ping" 24576 DONE 900
 }

@@ -81,6 +81,7 @@ main)
 	$T fs pmem /dev/pmem0 /mnt
 	$T interop pmem /dev/pmem0 /mnt
 	$T stress /dev/pmem0 /mnt 3
+	$T delete pmem /dev/pmem0 /mnt
 	$T hwpoison /dev/pmem0 /mnt
 	ns=$(ns_of_pmem pmem0)
 	$T shutdown pmem /dev/pmem0 /mnt
@@ -91,6 +92,7 @@ main)
 		$T fs devdax /dev/dax0.0 /mnt
 		$T interop devdax /dev/dax0.0 /mnt
 		$T stress /dev/dax0.0 /mnt 3
+		$T delete devdax /dev/dax0.0 /mnt
 		$T bench /dev/dax0.0 /mnt
 		$T shutdown devdax /dev/dax0.0 /mnt
 		$T remove devdax /dev/dax0.0 /mnt "$ns"

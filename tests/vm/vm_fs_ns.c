@@ -55,7 +55,7 @@ void meta_tests(void)
 	fd2 = create_empty("log2");
 	expect_rc(v2_simple(fd2, 8 * MiB, FAMFS_LOG, 1, &se), EBUSY, "second log file -> EBUSY");
 	close(fd2);
-	expect_rc(unlink(mpath("early")), 0, "unlink a mapped regular file");
+	expect_rc(famfs_rm(mpath("early")), 0, "FAMFSIOC_REMOVE of a mapped regular file");
 	g_mapped -= SZ_2M;
 
 	/* superblock file; its bytes are the device's first 2 MiB */
@@ -73,8 +73,8 @@ void meta_tests(void)
 	fd2 = create_empty("superblock2");
 	expect_rc(v2_simple(fd2, SZ_2M, FAMFS_SUPERBLOCK, 1, &se), EBUSY, "second superblock file -> EBUSY");
 	close(fd2);
-	unlink(mpath("log2"));
-	unlink(mpath("superblock2"));
+	famfs_rm(mpath("log2"));
+	famfs_rm(mpath("superblock2"));
 	free(buf);
 	free(got);
 }
@@ -96,7 +96,7 @@ void unmapped_tests(void)
 	expect_rc(ftruncate(fd, 0), 0, "ftruncate to the current size (0)");
 	expect_rc(fsync(fd), 0, "fsync of a file without a map");
 	close(fd);
-	unlink(mpath("nomap"));
+	famfs_rm(mpath("nomap"));
 }
 
 /* namespace and size changes refused */
@@ -158,7 +158,7 @@ void refusal_tests(int fd, const struct tmap *m, const char *name)
 
 		report(!stat(mpath("regnod"), &st) && S_ISREG(st.st_mode) && st.st_size == 0,
 		       "mknod made an empty regular file", NULL);
-		unlink(mpath("regnod"));
+		famfs_rm(mpath("regnod"));
 	}
 	{
 		struct stat st;
@@ -308,13 +308,16 @@ void dir_tests(void)
 	if (fd >= 0)
 		close(fd);
 	used = statfs_used();
-	expect_rc(rmdir(mpath("dir/sub")), ENOTEMPTY, "rmdir of a non-empty directory -> ENOTEMPTY");
-	expect_rc(unlink(mpath("dir/sub/f")), 0, "unlink a mapped file");
+	expect_rc(unlink(mpath("dir/sub/f")), EPERM, "unlink(2) as root -> EPERM (only FAMFSIOC_REMOVE removes)");
+	expect_rc(rmdir(mpath("dir/sub")), EPERM, "rmdir(2) of a non-empty directory as root -> EPERM");
+	expect_rc(famfs_rmdir(mpath("dir/sub")), ENOTEMPTY, "REMOVE of a non-empty directory -> ENOTEMPTY");
+	expect_rc(famfs_rm(mpath("dir/sub/f")), 0, "REMOVE of a mapped file");
 	g_mapped -= SZ_2M;
-	report(statfs_used() == used - SZ_2M, "unlink releases the mapped bytes in statfs",
+	report(statfs_used() == used - SZ_2M, "REMOVE releases the mapped bytes in statfs",
 	       "used %" PRIu64 " want %" PRIu64, statfs_used(), used - SZ_2M);
-	expect_rc(rmdir(mpath("dir/sub")), 0, "rmdir");
-	expect_rc(rmdir(mpath("dir")), 0, "rmdir parent");
+	expect_rc(rmdir(mpath("dir/sub")), EPERM, "rmdir(2) of an empty directory as root -> EPERM");
+	expect_rc(famfs_rmdir(mpath("dir/sub")), 0, "REMOVE of an empty directory");
+	expect_rc(famfs_rmdir(mpath("dir")), 0, "REMOVE of its parent, empty now");
 	/* the freed range can be mapped again */
 	fd = create_mapped("reuse", &m);
 	if (fd >= 0)

@@ -218,7 +218,7 @@ static void private_mapping_tests(void)
 	if (q != MAP_FAILED)
 		munmap(q, data.size);
 	close(fd);
-	unlink(ipath("data"));
+	famfs_rm(ipath("data"));
 out:
 	free(buf);
 }
@@ -277,13 +277,13 @@ static void overlap_tests(void)
 	fd = make_file("adjacent", &adjacent, 0);
 	if (fd >= 0)
 		close(fd);
-	unlink(ipath("adjacent"));
+	famfs_rm(ipath("adjacent"));
 
 	/* the original's bytes stay its own while anything maps it */
-	expect_rc(unlink(ipath("orig")), 0, "unlink the original while it is mapped");
+	expect_rc(famfs_rm(ipath("orig")), 0, "FAMFSIOC_REMOVE of the original while it is mapped");
 	cfd = open(ipath("clone"), O_RDWR);
 	expect_rc(tmap_create(cfd, &orig), EEXIST,
-		  "map over an unlinked file that is still mapped -> EEXIST");
+		  "map over a removed file that is still mapped -> EEXIST");
 	munmap(p, len);
 	p = MAP_FAILED;
 	if (expect_rc(tmap_create(cfd, &orig), 0, "the same map after the last munmap of the original")) {
@@ -299,7 +299,7 @@ static void overlap_tests(void)
 		       "stores through the new file land at its device offsets", NULL);
 	}
 	close(cfd);
-	unlink(ipath("clone"));
+	famfs_rm(ipath("clone"));
 out_unmap:
 	if (p != MAP_FAILED)
 		munmap(p, len);

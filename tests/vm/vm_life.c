@@ -21,24 +21,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-static int open_mapped(const char *mnt, const char *name, const struct tmap *m)
-{
-	char path[256];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", mnt, name);
-	fd = open(path, O_CREAT | O_EXCL | O_RDWR, 0644);
-	if (fd < 0) {
-		report(false, "create file", "%s: %s", path, errname(errno));
-		return -1;
-	}
-	if (!expect_rc(tmap_create(fd, m), 0, "map %s", name)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 int cmd_mount_errors(const char *pmem, const char *mnt)
 {
 	int fd, rc;
@@ -151,7 +133,7 @@ int cmd_hwpoison(const char *dev, const char *mnt)
 	mkdir(mnt, 0755);
 	if (!expect_rc(mount_famfs(dev, mnt, 0, NULL), 0, "mount"))
 		return 1;
-	fd = open_mapped(mnt, "h", &m);
+	fd = make_mapped_file(mnt, "h", &m);
 	if (fd < 0)
 		return 1;
 	p = mmap(NULL, m.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -193,7 +175,7 @@ int cmd_hwpoison(const char *dev, const char *mnt)
 	expect_rc(famfs_unload(), 0, "rmmod after memory failure");
 	expect_rc(famfs_load(), 0, "insmod again");
 	if (expect_rc(mount_famfs(dev, mnt, 0, NULL), 0, "fresh mount after the shutdown")) {
-		fd = open_mapped(mnt, "h2", &m);
+		fd = make_mapped_file(mnt, "h2", &m);
 		if (fd >= 0) {
 			report(pread(fd, buf, sizeof(buf), 0) == sizeof(buf), "read on the fresh mount", NULL);
 			close(fd);
@@ -216,7 +198,7 @@ int cmd_async(const char *dev, const char *mnt)
 	info("%s: %" PRIu64 " bytes", dev, dev_size_of(dev));
 	if (!expect_rc(mount_famfs(dev, mnt, 0, NULL), 0, "mount virtio-pmem %s", dev))
 		return 1;
-	fd = open_mapped(mnt, "a", &m);
+	fd = make_mapped_file(mnt, "a", &m);
 	if (fd >= 0) {
 		p = mmap(NULL, m.size, PROT_READ | PROT_WRITE, MAP_SHARED_VALIDATE | MAP_SYNC, fd, 0);
 		expect_rc(p == MAP_FAILED ? -1 : 0, EOPNOTSUPP,
@@ -269,7 +251,7 @@ int cmd_bench(const char *dev, const char *mnt)
 	free(buf);
 	if (!expect_rc(mount_famfs(dev, mnt, 0, NULL), 0, "mount"))
 		return 1;
-	fd = open_mapped(mnt, "bench", &m);
+	fd = make_mapped_file(mnt, "bench", &m);
 	if (fd < 0)
 		return 1;
 	pf = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
@@ -356,7 +338,7 @@ int cmd_share(bool write, bool devdax, const char *dev, const char *mnt)
 		return 1;
 	if (!expect_rc(mount_famfs(dev, mnt, 0, NULL), 0, "mount %s", dev))
 		return 1;
-	fd = open_mapped(mnt, "shared", m);
+	fd = make_mapped_file(mnt, "shared", m);
 	if (fd < 0)
 		return 1;
 	exp = xalloc(size);

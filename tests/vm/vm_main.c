@@ -10,11 +10,13 @@
  *   famfs-vmtest hwpoison PMEMDEV MNT
  *   famfs-vmtest shutdown pmem|devdax DEV MNT          (vm_remove.c)
  *   famfs-vmtest remove pmem|devdax|devdax-ns DEV MNT NAMESPACE  (vm_remove.c)
+ *   famfs-vmtest delete pmem|devdax DEV MNT            (vm_delete.c)
  *   famfs-vmtest bench DAXDEV MNT
  *   famfs-vmtest async PMEMDEV MNT     virtio-pmem: MAP_SYNC refused
  *   famfs-vmtest stress DEV MNT SECONDS
  *   famfs-vmtest share-write|share-read pmem|devdax DEV MNT
  *   famfs-vmtest pattern-file|mmap-cmp|raw-cmp|mmap-put|mmap-wait|poison|bench-mmap|now|memcpy-bw ...  (vm_famfsd.c)
+ *   famfs-vmtest mmap-hold|orphans ...  (vm_hold.c)
  *   famfs-vmtest mktree|count-tree|copy-parts ...  (vm_tree.c)
  *   famfs-vmtest check TAG NAME RC     report a check made by the init script
  *   famfs-vmtest say TEXT              print TEXT, wait until the tty sent it
@@ -49,6 +51,8 @@ int main(int argc, char **argv)
 		rc = cmd_hwpoison(argv[2], argv[3]);
 	else if (!strcmp(cmd, "shutdown") && argc == 5)
 		rc = cmd_shutdown(!strcmp(argv[2], "devdax"), argv[3], argv[4]);
+	else if (!strcmp(cmd, "delete") && argc == 5)
+		rc = cmd_delete(!strcmp(argv[2], "devdax"), argv[3], argv[4]);
 	else if (!strcmp(cmd, "remove") && argc == 6)
 		rc = cmd_remove(argv[2], argv[3], argv[4], argv[5]);
 	else if (!strcmp(cmd, "stress") && argc == 5)
@@ -85,6 +89,11 @@ int main(int argc, char **argv)
 		rc = cmd_mmap_put(argv[2], strtoull(argv[3], NULL, 0), argv[4]);
 	else if (!strcmp(cmd, "mmap-wait") && argc == 8)
 		rc = cmd_mmap_wait(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 0), argv[6], atoi(argv[7]));
+	else if (!strcmp(cmd, "mmap-hold") && argc == 9)
+		rc = cmd_mmap_hold(argv[2], argv[3], argv[4], argv[5], strtoull(argv[6], NULL, 0),
+				   strtoull(argv[7], NULL, 0), atoi(argv[8]));
+	else if (!strcmp(cmd, "orphans") && argc == 3)
+		rc = cmd_orphans(argv[2]);
 	else if (!strcmp(cmd, "check") && argc == 5) {
 		set_tag(argv[2]);
 		rc = report(!strcmp(argv[4], "0"), argv[3], "exit status %s", argv[4]) ? 0 : 1;

@@ -41,24 +41,6 @@ _Static_assert(sizeof(struct famfs_ioc_state) == 32, "famfs_ioc_state is 32 byte
 #define REMOVE_LIMIT_SEC 5.0
 #define HUNG_TIMEOUT_SEC 2
 
-static int make_file(const char *mnt, const char *name, const struct tmap *m)
-{
-	char path[256];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", mnt, name);
-	fd = open(path, O_CREAT | O_EXCL | O_RDWR, 0644);
-	if (fd < 0) {
-		report(false, "create file", "%s: %s", path, errname(errno));
-		return -1;
-	}
-	if (!expect_rc(tmap_create(fd, m), 0, "map %s", name)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 static int get_state(const char *mnt, struct famfs_ioc_state *st)
 {
 	int fd = open(mnt, O_RDONLY | O_DIRECTORY);
@@ -141,7 +123,7 @@ int cmd_shutdown(bool devdax, const char *dev, const char *mnt)
 	       "SHUTDOWN without CAP_SYS_ADMIN -> EPERM, GET_STATE allowed", "child status %#x", st);
 	expect_state(mnt, 0, FAMFS_REASON_NONE, "still serving after the denied shutdown");
 
-	fd = make_file(mnt, "s", &m);
+	fd = make_mapped_file(mnt, "s", &m);
 	if (fd < 0)
 		return 1;
 	p = mmap(NULL, m.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -305,7 +287,7 @@ int cmd_remove(const char *kind, const char *dev, const char *mnt, const char *n
 	hung0 = hung_reports();
 	if (!expect_rc(mount_famfs(dev, mnt, 0, NULL), 0, "mount %s", dev))
 		return 1;
-	fd = make_file(mnt, "r", &m);
+	fd = make_mapped_file(mnt, "r", &m);
 	if (fd < 0 || pipe(ready) || pipe(go))
 		return 1;
 	fflush(stdout);

@@ -2,7 +2,7 @@
 /*
  * famfs VM tests: concurrency. For a few seconds, threads create files,
  * map them (disjoint device ranges per thread), write and verify them and
- * unlink them, while others fault a shared file in and out, write and read
+ * remove them (FAMFSIOC_REMOVE), while others fault a shared file in and out, write and read
  * it, and query maps, statfs and the directory. Any error or wrong byte
  * fails; a kernel problem shows up in the console log.
  */
@@ -78,8 +78,8 @@ static void *creator(void *arg)
 				fail_op("write/read back");
 		}
 		close(fd);
-		if (unlink(path))
-			fail_op("unlink");
+		if (famfs_rm(path))
+			fail_op("FAMFSIOC_REMOVE");
 		s_ops++;
 	}
 	return NULL;
@@ -174,7 +174,7 @@ int cmd_stress(const char *dev, const char *mnt, int seconds)
 	{
 		char nm[160];
 
-		snprintf(nm, sizeof(nm), "%d threads for %d s: create/map/write/unlink, faults, reads, queries (%ld operations)",
+		snprintf(nm, sizeof(nm), "%d threads for %d s: create/map/write/remove, faults, reads, queries (%ld operations)",
 			 n, seconds, (long)s_ops);
 		report(s_errors == 0 && s_ops > 0, nm, "%ld errors, first: %s", (long)s_errors, s_first_error);
 	}

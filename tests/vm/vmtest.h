@@ -104,6 +104,20 @@ long minflt(void);
 double now_sec(void);
 int write_file(const char *path, const char *text);
 
+/* ---- the namespace (vm_names.c) ---- */
+/* MNT/NAME created and mapped with m; fd or -1 (reported) */
+int make_mapped_file(const char *mnt, const char *name, const struct tmap *m);
+/* FAMFSIOC_REMOVE of NAME in the open directory DIRFD: ioctl's return */
+int famfs_remove_name(int dirfd, const char *name, uint32_t kind, uint64_t cookie);
+/* FAMFSIOC_REMOVE of PATH's last component from its parent: ioctl's return */
+int famfs_remove(const char *path, uint32_t kind, uint64_t cookie);
+int famfs_rm(const char *path);		/* a file, cookie 0 */
+int famfs_rmdir(const char *path);	/* a directory */
+/* FAMFSIOC_GET_ORPHANS on MNT: entries written (or -1), *total all of them */
+int famfs_orphans(const char *mnt, struct famfs_ioc_orphan *buf, uint32_t cap, uint32_t *total);
+/* 1 when COOKIE is among MNT's orphans, 0 when not, -1 on error */
+int famfs_orphan_has(const char *mnt, uint64_t cookie);
+
 /* ---- the test groups ---- */
 int cmd_fs(bool devdax, const char *dev, const char *mnt);
 int cmd_mount_errors(const char *pmem, const char *mnt);
@@ -112,6 +126,8 @@ int cmd_hwpoison(const char *dev, const char *mnt);
 /* vm_remove.c: the shutdown ioctl, device removal while mapped */
 int cmd_shutdown(bool devdax, const char *dev, const char *mnt);
 int cmd_remove(const char *kind, const char *dev, const char *mnt, const char *ns);
+/* vm_delete.c: unlink/rmdir/rename refused, FAMFSIOC_REMOVE, GET_ORPHANS */
+int cmd_delete(bool devdax, const char *dev, const char *mnt);
 int cmd_async(const char *dev, const char *mnt);
 int cmd_stress(const char *dev, const char *mnt, int seconds);
 int cmd_bench(const char *dev, const char *mnt);
@@ -128,6 +144,10 @@ int cmd_now(void);
 int cmd_memcpy_bw(uint64_t mib);
 int cmd_mmap_wait(const char *tag, const char *name, const char *file, uint64_t off, const char *text,
 		  int seconds);
+/* vm_hold.c: a mapping held across a removal on another host */
+int cmd_mmap_hold(const char *tag, const char *file, const char *src, const char *ping_path, uint64_t state_off,
+		  uint64_t go_off, int seconds);
+int cmd_orphans(const char *mnt);
 /* vm_tree.c: the trees of the client-start benchmark */
 int cmd_mktree(const char *dir, uint64_t ntop, uint64_t nsub, uint64_t nfiles, uint64_t bytes);
 int cmd_count_tree(const char *dir);

@@ -209,7 +209,9 @@ TEST(CliCommandLine, HostsAndHostsForget) {
   r = parse_ok({"--json", "hosts", "forget", "11111111-2222-4333-8444-555555555555"});
   ASSERT_EQ(r.operands.size(), 2u);
   EXPECT_EQ(r.operands[1], "11111111-2222-4333-8444-555555555555");
-  EXPECT_EQ(parse_error({"hosts", "forget"}), "hosts forget: missing UUID");
+  EXPECT_EQ(parse_error({"hosts", "forget"}), "hosts forget: missing UUID (or the number of a damaged slot)");
+  r = parse_ok({"hosts", "forget", "77"});
+  EXPECT_EQ(r.operands[1], "77");
   EXPECT_NE(parse_error({"hosts", "remove", "x"}).find("unknown subcommand \"remove\""), std::string::npos);
   EXPECT_NE(parse_error({"hosts", "forget", "a", "b"}).find("unexpected argument"), std::string::npos);
 }

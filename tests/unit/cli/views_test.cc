@@ -190,7 +190,10 @@ TEST(CliViews, JsonSurvivesInvalidUtf8) {
   EXPECT_NO_THROW(dump_json(j, true));
 }
 
-using HostStructs = std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t>>;
+using HostStructs =
+    std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t, uint64_t>>;
+using OldHostStructs =
+    std::vector<sdbus::Struct<std::string, std::string, std::string, std::string, uint64_t, uint64_t>>;
 
 PropertyMap hosts_properties(bool alive) {
   const uint64_t now_us = 1'700'000'000'000'000;
@@ -198,18 +201,22 @@ PropertyMap hosts_properties(bool alive) {
       {"LogEntries", sdbus::Variant(uint64_t{40})},
       {"MasterAlive", sdbus::Variant(alive)},
       {"MasterLastSeen", sdbus::Variant(now_us - 500'000)},
-      {"Hosts", sdbus::Variant(HostStructs{{"m-uuid", "node-a", "master", "ready", 42, now_us - 500'000},
-                                           {"c-uuid", "node-b", "client", "stale", 30, now_us - 90'000'000}})},
+      {"Hosts", sdbus::Variant(HostStructs{{"m-uuid", "node-a", "master", "ready", 42, now_us - 500'000, 42},
+                                           {"c-uuid", "node-b", "client", "stale", 30, now_us - 90'000'000, 17}})},
   };
 }
 
 TEST(CliViews, HostsTextShowsMasterRoleStateLagAndAge) {
   std::string text = render_hosts_text(hosts_properties(true), 1'700'000'000'000);
   EXPECT_EQ(text.rfind("Master: alive (last beat 0.5 s ago)\n", 0), 0u) << text;
-  EXPECT_NE(text.find("SYSTEM UUID  HOSTNAME  ROLE    STATE  APPLIED  BEHIND  LAST SEEN"), std::string::npos) << text;
+  EXPECT_NE(text.find("SYSTEM UUID  HOSTNAME  ROLE    STATE  APPLIED  BEHIND  RELEASED  LAST SEEN"), std::string::npos)
+      << text;
   // The lag is counted from the furthest host (42), not the instance's LogEntries (40).
-  EXPECT_NE(text.find("m-uuid       node-a    master  ready       42       0  0.5 s ago"), std::string::npos) << text;
-  EXPECT_NE(text.find("c-uuid       node-b    client  stale       30      12  1 min ago"), std::string::npos) << text;
+  EXPECT_NE(text.find("m-uuid       node-a    master  ready       42       0        42  0.5 s ago"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("c-uuid       node-b    client  stale       30      12        17  1 min ago"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("does not validate"), std::string::npos) << text;
   std::string dead = render_hosts_text(hosts_properties(false), 1'700'000'000'000);
   EXPECT_EQ(dead.rfind("Master: not beating (last beat 0.5 s ago)\n", 0), 0u) << dead;
   EXPECT_EQ(render_hosts_text({}, 0), "Master: unknown (famfsd without a host registry)\nno hosts registered\n");
@@ -226,6 +233,31 @@ TEST(CliViews, HostsJsonCarriesEveryField) {
   EXPECT_EQ(j["hosts"][1]["applied"], 30);
   EXPECT_EQ(j["hosts"][1]["behind"], 12);
   EXPECT_EQ(j["hosts"][1]["last_seen_us"], 1'700'000'000'000'000 - 90'000'000);
+  EXPECT_EQ(j["hosts"][1]["released"], 17);
+  EXPECT_TRUE(j["damaged_slots"].empty());
+}
+
+TEST(CliViews, HostsShowDamagedSlotsAndHowToClearThem) {
+  PropertyMap p = hosts_properties(true);
+  p["DamagedHostSlots"] = sdbus::Variant(std::vector<sdbus::Struct<uint32_t, std::string>>{{77, "bad CRC"}});
+  std::string text = render_hosts_text(p, 1'700'000'000'000);
+  EXPECT_NE(text.find("slot 77 does not validate (bad CRC): it may be a host and holds removed files' memory "
+                      "(famfsctl hosts forget 77)\n"),
+            std::string::npos)
+      << text;
+  auto j = render_hosts_json(p, 1'700'000'000'000);
+  ASSERT_EQ(j["damaged_slots"].size(), 1u);
+  EXPECT_EQ(j["damaged_slots"][0]["slot"], 77);
+  EXPECT_EQ(j["damaged_slots"][0]["problem"], "bad CRC");
+}
+
+TEST(CliViews, HostsOfAnOlderFamfsdHaveNoReleasedIndex) {
+  PropertyMap p = hosts_properties(true);
+  p["Hosts"] = sdbus::Variant(OldHostStructs{{"m-uuid", "node-a", "master", "ready", 42, 1'700'000'000'000'000}});
+  auto j = render_hosts_json(p, 1'700'000'000'000);
+  ASSERT_EQ(j["hosts"].size(), 1u);
+  EXPECT_TRUE(j["hosts"][0]["released"].is_null());
+  EXPECT_NE(render_hosts_text(p, 1'700'000'000'000).find("      42       0         -  "), std::string::npos);
 }
 
 TEST(CliViews, StatusShowsWhetherTheMasterBeats) {

@@ -1,7 +1,9 @@
 // Deletion in the kernel backend (docs/delete.md): removed nodes leave the
-// mount (unlink, rmdir), and a removed file counts as released on this host
-// only when no process still has it open or mapped (the /proc scan, tested
-// here against this very process).
+// mount through FAMFSIOC_REMOVE with the DELETE index as the cookie, and a
+// removed file counts as released on this host only when famfs.ko no longer
+// lists it (FAMFSIOC_GET_ORPHANS). With a famfs.ko that predates them
+// (ENOTTY): unlink, rmdir and the /proc scan (tested here against this very
+// process).
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
@@ -43,9 +45,13 @@ class DeleteBackendTest : public ::testing::Test {
     volume_ = std::move(v.value());
     KernelBackendOptions ko;
     ko.mountpoint = "/run/famfs/deltest";
+    ko.notice = [this](const std::string& m) { notices_.push_back(m); };
+    fs_.has_remove_ioctl = !legacy();
     backend_ = std::make_unique<KernelBackend>(std::make_unique<FakeKernelFs>(&fs_), ko);
     ASSERT_TRUE(backend_->mount(*volume_).ok());
+    EXPECT_EQ(backend_->removes_by_ioctl(), !legacy());
   }
+  virtual bool legacy() const { return false; }
   void TearDown() override {
     backend_.reset();
     volume_.reset();
@@ -68,15 +74,139 @@ class DeleteBackendTest : public ::testing::Test {
     return r.ok() ? *r : std::vector<RemovedNode>{};
   }
   bool called(const std::string& call) { return std::count(fs_.calls.begin(), fs_.calls.end(), call) == 1; }
+  void publish_refused(const std::string& path) {
+    for (NodeId id : volume_->take_added_nodes()) {
+      const Node& n = volume_->state().names().node(id);
+      if (n.path == path) {
+        EXPECT_FALSE(backend_->publish(*volume_, n).ok());
+      }
+    }
+  }
+  void create(const std::string& path) {
+    FileRequest f;
+    f.path = path;
+    f.size = 2 * kMiB;
+    ASSERT_TRUE(volume_->create_file(f, false).ok());
+  }
 
   std::string path_;
   std::unique_ptr<Device> dev_;
   std::unique_ptr<Volume> volume_;
   FakeKernelFs::State fs_;
+  std::vector<std::string> notices_;
   std::unique_ptr<KernelBackend> backend_;
 };
 
-TEST_F(DeleteBackendTest, RemovedNodesLeaveTheMountFilesBeforeTheirDirectory) {
+// A famfs.ko without FAMFSIOC_REMOVE: unlink(2), rmdir(2), the /proc scan.
+class LegacyDeleteBackendTest : public DeleteBackendTest {
+ protected:
+  bool legacy() const override { return true; }
+};
+
+TEST_F(DeleteBackendTest, RemovedNodesLeaveTheMountThroughRemoveWithTheDeleteIndexAsCookie) {
+  DirRequest d;
+  d.path = "d";
+  ASSERT_TRUE(volume_->make_directory(d).ok());
+  create("d/f");
+  sync_mount();
+  auto removed = rm("d", true);
+  ASSERT_EQ(removed.size(), 2u);
+  sync_mount();
+  EXPECT_FALSE(fs_.nodes.count("d/f"));
+  EXPECT_FALSE(fs_.nodes.count("d"));
+  auto file_at = std::find(fs_.calls.begin(), fs_.calls.end(), "remove d/f " + std::to_string(removed[0].delete_index));
+  auto dir_at =
+      std::find(fs_.calls.begin(), fs_.calls.end(), "remove-dir d " + std::to_string(removed[1].delete_index));
+  ASSERT_NE(file_at, fs_.calls.end());
+  ASSERT_NE(dir_at, fs_.calls.end());
+  EXPECT_LT(file_at, dir_at);
+  for (const std::string& c : fs_.calls) {
+    EXPECT_NE(c.rfind("unlink ", 0), 0u) << c;
+    EXPECT_NE(c.rfind("rmdir ", 0), 0u) << c;
+  }
+  EXPECT_TRUE(backend_->unpublish(RemovedNode{0, "never", false, 9}).ok());
+  EXPECT_TRUE(backend_->unpublish(RemovedNode{0, "never-dir", true, 9}).ok());
+  EXPECT_TRUE(backend_->unpublish(RemovedNode{0, "no/parent", false, 9}).ok());
+}
+
+TEST_F(DeleteBackendTest, AFileHeldOpenIsAnOrphanUntilItsInodeGoes) {
+  create("a");
+  create("b");
+  sync_mount();
+  EXPECT_EQ(backend_->oldest_referenced_delete(), std::nullopt);
+  fs_.held_paths = {"a", "b"};
+  auto ra = rm("a", false);
+  auto rb = rm("b", false);
+  sync_mount();
+  ASSERT_EQ(fs_.orphans.size(), 2u);
+  EXPECT_EQ(fs_.orphans[0].fo_cookie, ra[0].delete_index);
+  fs_.held_inodes = {fs_.orphans[0].fo_ino, fs_.orphans[1].fo_ino};  // not asked: famfs.ko knows
+  EXPECT_EQ(backend_->oldest_referenced_delete(), ra[0].delete_index);
+  FakeKernelFs::let_go(fs_, fs_.orphans[0].fo_ino);
+  EXPECT_EQ(backend_->oldest_referenced_delete(), rb[0].delete_index);
+  FakeKernelFs::let_go(fs_, fs_.orphans[0].fo_ino);
+  EXPECT_EQ(backend_->oldest_referenced_delete(), std::nullopt);
+}
+
+TEST_F(DeleteBackendTest, ARefusedRemoveIsAnErrorNamingThePathAndTheErrno) {
+  create("f");
+  DirRequest d;
+  d.path = "d";
+  ASSERT_TRUE(volume_->make_directory(d).ok());
+  sync_mount();
+  fs_.fail["remove f"] = EPERM;  // famfsd without CAP_SYS_ADMIN
+  auto rf = rm("f", false);
+  Status s = backend_->unpublish(rf[0]);
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(is_errno(s.error(), EPERM)) << s.error().message();
+  EXPECT_NE(s.error().message().find("f: FAMFSIOC_REMOVE f"), std::string::npos) << s.error().message();
+  fs_.nodes["d/stray"] = FakeNode{};  // in the mount, not in the log
+  auto rd = rm("d", false);
+  s = backend_->unpublish(rd[0]);
+  ASSERT_FALSE(s.ok());
+  EXPECT_TRUE(is_errno(s.error(), ENOTEMPTY)) << s.error().message();
+  EXPECT_TRUE(fs_.nodes.count("d"));
+}
+
+TEST_F(DeleteBackendTest, AnOrphanListThatDoesNotFitIsAskedForAgainWithRoomForAll) {
+  for (uint64_t i = 0; i < 100; ++i) fs_.orphans.push_back(famfs_ioc_orphan{i == 80 ? 42 : 500 + i, 1000 + i});
+  fs_.orphan_queries.clear();
+  EXPECT_EQ(backend_->oldest_referenced_delete(), 42u) << "the lowest cookie is past the first 64";
+  EXPECT_EQ(fs_.orphan_queries, (std::vector<uint32_t>{64, 164}));
+}
+
+TEST_F(DeleteBackendTest, AnOrphanListThatNeverFitsOrAFailedQueryHoldsEverything) {
+  fs_.orphans.push_back(famfs_ioc_orphan{900, 1});
+  fs_.phantom_orphans = 1;  // every answer says one more than it lists
+  EXPECT_EQ(backend_->oldest_referenced_delete(), 0u);
+  EXPECT_FALSE(notices_.empty());
+  fs_.phantom_orphans = 0;
+  EXPECT_EQ(backend_->oldest_referenced_delete(), 900u);
+  fs_.fail["get_orphans "] = EIO;
+  notices_.clear();
+  EXPECT_EQ(backend_->oldest_referenced_delete(), 0u) << "cannot tell: nothing is released";
+  EXPECT_EQ(backend_->oldest_referenced_delete(), 0u);
+  EXPECT_EQ(notices_.size(), 1u) << "logged once, not on every heartbeat";
+}
+
+TEST_F(DeleteBackendTest, AFileWhoseMapIsRefusedIsRemovedWithCookieZero) {
+  fs_.fail["map_create bad"] = EINVAL;
+  create("bad");
+  publish_refused("bad");
+  EXPECT_TRUE(called("remove bad 0"));
+  EXPECT_FALSE(fs_.nodes.count("bad"));
+}
+
+TEST_F(LegacyDeleteBackendTest, AnOlderFamfsKoIsToldAtMountAndRemovalUnlinks) {
+  ASSERT_FALSE(notices_.empty());
+  EXPECT_NE(notices_[0].find("no FAMFSIOC_REMOVE"), std::string::npos) << notices_[0];
+  fs_.fail["map_create bad"] = EINVAL;
+  create("bad");
+  publish_refused("bad");
+  EXPECT_TRUE(called("unlink bad"));
+}
+
+TEST_F(LegacyDeleteBackendTest, RemovedNodesLeaveTheMountFilesBeforeTheirDirectory) {
   DirRequest d;
   d.path = "d";
   ASSERT_TRUE(volume_->make_directory(d).ok());
@@ -100,7 +230,7 @@ TEST_F(DeleteBackendTest, RemovedNodesLeaveTheMountFilesBeforeTheirDirectory) {
   EXPECT_TRUE(backend_->unpublish(RemovedNode{0, "never-dir", true, 9}).ok());
 }
 
-TEST_F(DeleteBackendTest, AnUnlinkedFileHeldOpenHoldsItsDeleteIndexUntilNobodyHoldsIt) {
+TEST_F(LegacyDeleteBackendTest, AnUnlinkedFileHeldOpenHoldsItsDeleteIndexUntilNobodyHoldsIt) {
   for (const char* p : {"a", "b"}) {
     FileRequest f;
     f.path = p;

@@ -4,6 +4,7 @@
 // the user pointers of MAP_CREATE_V2 (it reads the arrays through them).
 #pragma once
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -46,6 +47,12 @@ class FakeKernelFs : public KernelFs {
     std::map<std::string, uint64_t> inodes;  // path -> st_ino (assigned at inode_of())
     std::set<uint64_t> held_inodes;          // inodes "some process" still has open or mapped
     uint64_t next_ino = 100;
+    // FAMFSIOC_REMOVE / GET_ORPHANS (false: an older famfs.ko, ENOTTY)
+    bool has_remove_ioctl = true;
+    std::set<std::string> held_paths;       // files "some process" holds: they become orphans
+    std::vector<famfs_ioc_orphan> orphans;  // what GET_ORPHANS reports, in removal order
+    uint32_t phantom_orphans = 0;           // added to every total: removals racing each query
+    std::vector<uint32_t> orphan_queries;   // the capacity of every GET_ORPHANS
   };
 
   explicit FakeKernelFs(State* state) : s_(state) {}
@@ -172,6 +179,41 @@ class FakeKernelFs : public KernelFs {
   void close_file(int fd) override {
     fds_.erase(fd);
     --s_->open_fds;
+  }
+  Status remove(const std::string& rel, bool dir, uint64_t cookie) override {
+    s_->calls.push_back(std::string(dir ? "remove-dir " : "remove ") + rel + " " + std::to_string(cookie));
+    const std::string what = "FAMFSIOC_REMOVE " + rel;
+    if (!s_->has_remove_ioctl) return errno_error(what, ENOTTY);
+    if (int e = injected("remove", rel)) return errno_error(what, e);
+    auto it = s_->nodes.find(rel);
+    if (it == s_->nodes.end() || rel.empty()) return errno_error(what, ENOENT);
+    if (dir && !it->second.is_dir) return errno_error(what, ENOTDIR);
+    if (!dir && it->second.is_dir) return errno_error(what, EISDIR);
+    if (dir)
+      for (const auto& [path, node] : s_->nodes)
+        if (path.size() > rel.size() && path.compare(0, rel.size() + 1, rel + "/") == 0)
+          return errno_error(what, ENOTEMPTY);
+    if (!dir && it->second.mapped && s_->held_paths.count(rel)) {
+      auto ino = inode_of(rel);
+      s_->orphans.push_back(famfs_ioc_orphan{cookie, ino->ino});
+    }
+    s_->nodes.erase(it);
+    return ok_status();
+  }
+  Result<OrphanCount> get_orphans(famfs_ioc_orphan* buf, uint32_t capacity) override {
+    s_->orphan_queries.push_back(capacity);
+    if (!s_->has_remove_ioctl) return errno_error("FAMFSIOC_GET_ORPHANS", ENOTTY);
+    if (int e = injected("get_orphans", "")) return errno_error("FAMFSIOC_GET_ORPHANS", e);
+    if (capacity > FAMFS_ORPHANS_MAX) return errno_error("FAMFSIOC_GET_ORPHANS", EINVAL);
+    OrphanCount c;
+    c.count = static_cast<uint32_t>(std::min<size_t>(capacity, s_->orphans.size()));
+    std::copy(s_->orphans.begin(), s_->orphans.begin() + c.count, buf);
+    c.total = static_cast<uint32_t>(s_->orphans.size()) + s_->phantom_orphans;
+    return c;
+  }
+  // A process let go of the removed file INO: its inode is evicted.
+  static void let_go(State& s, uint64_t ino) {
+    std::erase_if(s.orphans, [ino](const famfs_ioc_orphan& o) { return o.fo_ino == ino; });
   }
   Status remove_file(const std::string& rel) override {
     s_->calls.push_back("unlink " + rel);

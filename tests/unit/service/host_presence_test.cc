@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <functional>
 #include <thread>
 
 #include "../fake_device.h"
 #include "engine/format.h"
 #include "engine/host_registry.h"
+#include "omf/host_area.h"
 #include "service/log.h"
 
 namespace famfs::service {
@@ -68,6 +70,21 @@ class HostPresenceTest : public ::testing::Test {
     HostPresence* raw = p.get();
     v.set_write_check([raw] { return raw->confirm_master(); });
     return p;
+  }
+
+  // The master and one client, each with its volume and presence (the
+  // volumes outlive the presences that refer to them).
+  struct TwoHosts {
+    std::unique_ptr<Volume> mv, cv;
+    std::unique_ptr<HostPresence> m, c;
+  };
+  TwoHosts two_hosts() {
+    TwoHosts t;
+    t.mv = open(kMaster);
+    t.cv = open(kClient);
+    t.m = presence(*t.mv, kMaster, kBootA, static_cast<uint32_t>(getpid()));
+    t.c = presence(*t.cv, kClient, kBootA, static_cast<uint32_t>(getpid()) + 1);
+    return t;
   }
 
   // Another famfsd (a clone: same UUID, other boot) beating in the master record.
@@ -147,10 +164,7 @@ TEST_F(HostPresenceTest, MasterDeathIsSeenAfterTwoAndAHalfIntervals) {
 }
 
 TEST_F(HostPresenceTest, CleanStopIsNotAliveAtOnce) {
-  auto mv = open(kMaster);
-  auto cv = open(kClient);
-  auto m = presence(*mv, kMaster, kBootA, static_cast<uint32_t>(getpid()));
-  auto c = presence(*cv, kClient, kBootA, static_cast<uint32_t>(getpid()) + 1);
+  auto [mv, cv, m, c] = two_hosts();
   ASSERT_TRUE(m->beat(omf::HostState::ready));
   ASSERT_TRUE(c->beat(omf::HostState::ready));
   ASSERT_TRUE(c->master_alive());
@@ -273,11 +287,55 @@ TEST_F(HostPresenceTest, ForgetFreesOnlyHostsThatNoLongerBeat) {
   EXPECT_EQ(m->hosts().size(), 1u);
 }
 
+TEST_F(HostPresenceTest, ADamagedSlotIsListedAndOnlyItCanBeClearedBySlot) {
+  auto [mv, cv, m, c] = two_hosts();
+  ASSERT_TRUE(m->beat(omf::HostState::ready));
+  ASSERT_TRUE(c->beat(omf::HostState::ready));
+  constexpr uint32_t kBad = 3000;
+  std::memset(dev_.bytes() + omf::kHostSlotOffset + kBad * omf::kHostSlotSize, 0x5a, omf::kHostSlotSize);
+  ASSERT_TRUE(m->beat(omf::HostState::ready));
+  ASSERT_EQ(m->damaged_slots().size(), 1u);
+  EXPECT_EQ(m->damaged_slots()[0].first, kBad);
+  EXPECT_EQ(m->forget_slot(kBad + 1).error().code(), Errc::not_found);
+  EXPECT_EQ(m->forget_slot(omf::kHostSlotCount).error().code(), Errc::invalid_argument);
+  uint32_t client_slot = 0;
+  for (const HostView& h : m->hosts())
+    if (h.system_uuid == kClient.to_string()) client_slot = h.slot;
+  auto valid = m->forget_slot(client_slot);
+  ASSERT_FALSE(valid);
+  EXPECT_EQ(valid.error().code(), Errc::invalid_argument);  // a valid host is forgotten by UUID
+  EXPECT_NE(valid.error().message().find("by its system UUID"), std::string::npos);
+  auto n = m->forget_slot(kBad);
+  ASSERT_TRUE(n) << n.error().message();
+  ASSERT_TRUE(m->beat(omf::HostState::ready));
+  EXPECT_TRUE(m->damaged_slots().empty());
+  EXPECT_EQ(m->hosts().size(), 2u);
+}
+
+TEST_F(HostPresenceTest, HostsOfAReinitializedAreaAreCarriedUntilTheyRegisterAgain) {
+  auto [mv, cv, m, c] = two_hosts();
+  ASSERT_TRUE(m->beat(omf::HostState::ready));
+  ASSERT_TRUE(c->beat(omf::HostState::ready));
+  ASSERT_TRUE(m->beat(omf::HostState::ready));
+  dev_.bytes()[omf::kHostAreaOffset + 8] ^= 0xff;  // the header no longer validates
+  ASSERT_TRUE(m->beat(omf::HostState::ready));     // the master re-initializes it
+  ASSERT_EQ(m->carried().size(), 1u);
+  EXPECT_EQ(m->carried()[0].system_uuid, kClient.to_string());
+  EXPECT_TRUE(m->settling_after_reinit());
+  ASSERT_TRUE(c->beat(omf::HostState::ready));  // the client claims a slot again
+  ASSERT_TRUE(m->beat(omf::HostState::ready));
+  EXPECT_TRUE(m->carried().empty());
+  // A carried host that never comes back is forgotten by its UUID.
+  dev_.bytes()[omf::kHostAreaOffset + 8] ^= 0xff;
+  ASSERT_TRUE(m->beat(omf::HostState::ready));
+  ASSERT_EQ(m->carried().size(), 1u);
+  auto n = m->forget(kClient);
+  ASSERT_TRUE(n) << n.error().message();
+  EXPECT_TRUE(m->carried().empty());
+}
+
 TEST_F(HostPresenceTest, AHostThatCannotWriteItsSlotStillSeesTheOthers) {
-  auto mv = open(kMaster);
-  auto cv = open(kClient);
-  auto m = presence(*mv, kMaster, kBootA, static_cast<uint32_t>(getpid()));
-  auto c = presence(*cv, kClient, kBootA, static_cast<uint32_t>(getpid()) + 1);
+  auto [mv, cv, m, c] = two_hosts();
   ASSERT_TRUE(m->beat(omf::HostState::ready));
   dev_.set_writable(false);  // e.g. the device could only be opened read-only
   Status s = c->beat(omf::HostState::ready);

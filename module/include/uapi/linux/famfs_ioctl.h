@@ -161,6 +161,57 @@ struct famfs_ioc_state {
 	__u64 fs_reserved;	/* 0 */
 };
 
+/* ---- removal and orphans (famfs.ko extensions, not in the reference) ---- */
+
+/* famfs_ioc_remove.fr_kind: what the caller expects the name to be */
+enum famfs_remove_kind {
+	FAMFS_REMOVE_FILE = 0,		/* a regular file (EISDIR for a directory) */
+	FAMFS_REMOVE_DIR = 1,		/* an empty directory (ENOTDIR for a file) */
+};
+
+/* fr_name holds one component: at most this many bytes, NUL terminated */
+#define FAMFS_REMOVE_NAME_MAX	255
+
+/*
+ * Argument of FAMFSIOC_REMOVE: 272 bytes. Issued on a directory of the
+ * mount (the root or any other); removes the entry fr_name of that
+ * directory. fr_name is one path component (no '/', not "." or "..",
+ * 1..FAMFS_REMOVE_NAME_MAX bytes, NUL terminated inside the array).
+ * fr_cookie is recorded in a removed regular file that has a map and is
+ * reported by FAMFSIOC_GET_ORPHANS while its inode lives (famfsd passes
+ * the index of the log's DELETE entry).
+ */
+struct famfs_ioc_remove {
+	__u64 fr_cookie;
+	__u32 fr_kind;		/* enum famfs_remove_kind */
+	__u32 fr_flags;		/* 0 */
+	char fr_name[FAMFS_REMOVE_NAME_MAX + 1];
+};
+
+/* One removed file whose inode is still alive: 16 bytes */
+struct famfs_ioc_orphan {
+	__u64 fo_cookie;	/* fr_cookie of its FAMFSIOC_REMOVE */
+	__u64 fo_ino;		/* its inode number (st_ino while it was linked) */
+};
+
+/*
+ * Argument and result of FAMFSIOC_GET_ORPHANS: 24 bytes. In: fo_buf, a
+ * user pointer to fo_capacity entries (fo_capacity 0: only fo_total is
+ * answered; at most FAMFS_ORPHANS_MAX). Out: fo_count entries written, in
+ * removal order, and fo_total, the removed files still alive in the mount
+ * (fo_total > fo_count: the buffer was too small; ask again with more).
+ */
+struct famfs_ioc_orphans {
+	__u64 fo_buf;		/* user ptr: famfs_ioc_orphan[fo_capacity] */
+	__u32 fo_capacity;
+	__u32 fo_count;
+	__u32 fo_total;
+	__u32 fo_reserved;	/* 0 in, 0 out */
+};
+
+/* Largest fo_capacity accepted (EINVAL above) */
+#define FAMFS_ORPHANS_MAX	65536
+
 #define FAMFSIOC_MAGIC 'u'
 
 /* v1 */
@@ -184,5 +235,15 @@ struct famfs_ioc_state {
  */
 #define FAMFSIOC_SHUTDOWN	_IO(FAMFSIOC_MAGIC, 0x56)
 #define FAMFSIOC_GET_STATE	_IOR(FAMFSIOC_MAGIC, 0x57, struct famfs_ioc_state)
+
+/*
+ * REMOVE (CAP_SYS_ADMIN, EPERM otherwise): on a directory of the mount,
+ * the only way to take a name out of a famfs mount: unlink(2), rmdir(2)
+ * and rename(2) answer EPERM to everyone, root included, so the namespace
+ * changes only as famfsd applies the log. GET_ORPHANS: any caller, on any
+ * file or directory of the mount (it reveals cookies and inode numbers).
+ */
+#define FAMFSIOC_REMOVE		_IOW(FAMFSIOC_MAGIC, 0x58, struct famfs_ioc_remove)
+#define FAMFSIOC_GET_ORPHANS	_IOWR(FAMFSIOC_MAGIC, 0x59, struct famfs_ioc_orphans)
 
 #endif /* _UAPI_LINUX_FAMFS_IOCTL_H */

@@ -1,5 +1,7 @@
-// cp: CopyIn per file, Mkdir per directory, and watching the copy jobs
-// famfsd starts for large files.
+// cp: directories with Mkdir and CreateFiles; small files of a tree copied
+// several at a time and committed together (CopyIn commit=false +
+// CommitFiles), other files one CopyIn each; watching the copy jobs famfsd
+// starts for large files.
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -92,8 +94,25 @@ class Copier {
     const OptionMap file_options = copy_options(s_.request);
     std::vector<std::string> created;
     make_directories(plan, created);
+    // Several files: the small ones are copied several at a time and
+    // committed together (CopyIn commit=false, then CommitFiles); the
+    // others, and a single file, one CopyIn each (copy, then commit).
+    std::vector<const CopyStep*> batched;
+    size_t files = 0;
+    for (const auto& step : plan.steps) files += step.kind == CopyStep::Kind::copy_file;
+    if (files > 1) {
+      for (const auto& step : plan.steps) {
+        struct stat st {};
+        if (step.kind == CopyStep::Kind::copy_file && stat(step.local.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+            static_cast<uint64_t>(st.st_size) <= kBatchedFileMax)
+          batched.push_back(&step);
+      }
+    }
+    if (!batched.empty())
+      if (ExitCode code = copy_batched(batched, file_options, created); code != ExitCode::ok) return code;
     for (const auto& step : plan.steps) {
-      if (step.kind == CopyStep::Kind::make_directory) continue;  // made above
+      if (step.kind == CopyStep::Kind::make_directory) continue;                        // made above
+      if (std::find(batched.begin(), batched.end(), &step) != batched.end()) continue;  // copied above
       try {
         int fd = open(step.local.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0) {
@@ -118,6 +137,101 @@ class Copier {
   }
 
  private:
+  // Files up to this size go through the batch; a larger file is one
+  // CopyIn (its copy time dwarfs its commit, and it may run as a job).
+  static constexpr uint64_t kBatchedFileMax = 16ull << 20;
+  static constexpr size_t kInFlight = 16;       // CopyIn calls on the way at once
+  static constexpr size_t kCommitEvery = 1024;  // reservations per CommitFiles (famfsd's bound)
+
+  // FILES copied with CopyIn commit=false, KINFLIGHT at a time, then
+  // committed with CommitFiles. After a failure nothing new starts; what
+  // was copied already is committed (it stays, as with cp) and the failure
+  // is thrown naming its file. On Ctrl-C nothing more is committed: the
+  // copies not committed are dropped by famfsd when famfsctl leaves the bus.
+  ExitCode copy_batched(const std::vector<const CopyStep*>& files, const OptionMap& file_options,
+                        std::vector<std::string>& created) {
+    OptionMap options = file_options;
+    options["commit"] = sdbus::Variant(false);
+    struct Failure {
+      const CopyStep* step;
+      std::string name, message;
+    };
+    std::optional<Failure> failure;
+    std::vector<std::pair<const CopyStep*, sdbus::ObjectPath>> ready;  // copied, not committed
+    size_t next = 0, in_flight = 0;
+    InterruptWatch interrupts;
+    auto commit = [&] {
+      for (size_t begin = 0; begin < ready.size(); begin += kCommitEvery) {
+        const size_t end = std::min(ready.size(), begin + kCommitEvery);
+        std::vector<sdbus::ObjectPath> handles;
+        for (size_t i = begin; i < end; ++i) handles.push_back(ready[i].second);
+        std::vector<sdbus::Struct<std::string, std::string>> results;
+        try {
+          results = fs_.CommitFiles(handles, {});
+        } catch (const sdbus::Error& e) {
+          if (!failure) failure = Failure{ready[begin].first, e.getName(), e.getMessage()};
+          break;
+        }
+        for (size_t i = begin; i < end; ++i) {
+          const CopyStep& step = *ready[i].first;
+          const std::string name = i - begin < results.size() ? std::get<0>(results[i - begin]) : "";
+          if (!name.empty()) {
+            if (!failure) failure = Failure{&step, name, std::get<1>(results[i - begin])};
+            continue;
+          }
+          created.push_back(step.target);
+          if (s_.request.verbose) printf("'%s' -> 'famfs:%s'\n", step.local.c_str(), step.target.c_str());
+        }
+      }
+      ready.clear();
+    };
+    while ((next < files.size() && !failure) || in_flight > 0) {
+      while (!failure && in_flight < kInFlight && next < files.size() && ready.size() < kCommitEvery) {
+        const CopyStep* step = files[next++];
+        int fd = open(step->local.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+          failure = Failure{step, "", std::string("cannot open: ") + strerror(errno)};
+          break;
+        }
+        sdbus::UnixFd source(fd, sdbus::adopt_fd);
+        fs_.proxy()
+            .callMethodAsync("CopyIn")
+            .onInterface(org::famfs::Famfs1::Filesystem_proxy::INTERFACE_NAME)
+            .withArguments(step->target, source, options)
+            .uponReplyInvoke([&, step](const sdbus::Error* error, sdbus::ObjectPath handle) {
+              --in_flight;
+              if (error) {
+                if (!failure) failure = Failure{step, error->getName(), error->getMessage()};
+                return;
+              }
+              ready.emplace_back(step, std::move(handle));
+            });
+        ++in_flight;
+      }
+      if (in_flight == 0) {
+        commit();  // every copy answered: a full batch, or the end
+        continue;
+      }
+      if (wait_for_bus(s_.bus.connection(), interrupts, -1) == WaitResult::interrupted) {
+        while (interrupts.take() != 0) {}
+        print_error("interrupted; " + std::to_string(ready.size() + in_flight) +
+                    " copied file(s) were not committed (nothing of them is visible)" + created_so_far(created));
+        return ExitCode::interrupted;
+      }
+    }
+    commit();
+    if (failure) {
+      const CopyStep& step = *failure->step;
+      if (failure->name.empty()) {
+        print_error("cp: cannot open \"" + step.local + "\": " + failure->message + created_so_far(created));
+        return ExitCode::failed;
+      }
+      throw sdbus::Error(failure->name, "cp: \"" + step.local + "\" -> \"" + step.target +
+                                            "\": " + one_line(failure->message) + created_so_far(created));
+    }
+    return ExitCode::ok;
+  }
+
   // The directories of the plan, before any file: the first (the top of the
   // tree, whose missing parents are made too) with Mkdir, the others with
   // CreateFiles, 1024 per call, one log commit each. A directory that exists

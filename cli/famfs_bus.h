@@ -48,6 +48,8 @@ class FilesystemProxy final : public sdbus::ProxyInterfaces<org::famfs::Famfs1::
   ~FilesystemProxy();
   // org.freedesktop.DBus.Properties.GetAll of the Filesystem interface.
   PropertyMap get_all();
+  // The underlying proxy, for asynchronous calls (cp's pipelined CopyIn).
+  sdbus::IProxy& proxy() { return getProxy(); }
 
  private:
   void onFileCreated(const std::string&, const uint64_t&) override {}

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "util/extent_json.h"
+
 namespace famfs::cli {
 
 std::string human_size(uint64_t bytes) {
@@ -131,7 +133,7 @@ nlohmann::json variant_to_json(const sdbus::Variant& v) {
   if (sig == "a(ttt)") {
     auto out = nlohmann::json::array();
     for (const auto& e : v.get<std::vector<ExtentStruct>>())
-      out.push_back({{"devindex", std::get<0>(e)}, {"offset", std::get<1>(e)}, {"length", std::get<2>(e)}});
+      out.push_back(extent_json(std::get<0>(e), std::get<1>(e), std::get<2>(e)));
     return out;
   }
   if (sig == "a(xss)") {

@@ -5,6 +5,8 @@
 #include "engine/host_registry.h"
 #include "engine/log_writer.h"
 #include "engine/superblock_read.h"
+#include "omf/layout.h"
+#include "util/size_parse.h"
 
 namespace famfs {
 
@@ -96,10 +98,24 @@ Result<PendingFile> Volume::prepare_file(const FileRequest& request, bool zero) 
   return allocate_for(request, zero);
 }
 
-Result<PendingFile> Volume::allocate_for(const FileRequest& request, bool zero) {
-  FAMFS_TRY(state_.names().can_add(request.path));
+Status Volume::check_request(const FileRequest& request) const {
+  if (request.size == 0)
+    return Error(Errc::invalid_argument, "size 0: famfs files are pre-allocated and cannot be empty");
   if (request.mode & ~07777u)
     return Error(Errc::invalid_argument, "mode 0" + octal(request.mode) + " has bits beyond 07777");
+  if (const auto& ilv = request.interleave) {
+    if (ilv->nstrips < 1 || ilv->nstrips > omf::kMaxStrips)
+      return Error(Errc::invalid_argument, "nstrips must be 1..16, not " + std::to_string(ilv->nstrips));
+    const uint64_t au = sb_.geometry.alloc_unit;
+    if (!omf::is_power_of_two(ilv->chunk_size) || ilv->chunk_size % au != 0)
+      return Error(Errc::invalid_argument, "chunk_size must be a power-of-two multiple of " + size_text(au));
+  }
+  return ok_status();
+}
+
+Result<PendingFile> Volume::allocate_for(const FileRequest& request, bool zero) {
+  FAMFS_TRY(check_request(request));
+  FAMFS_TRY(state_.names().can_add(request.path));
   auto map = state_.allocator().allocate(request.size, request.interleave);
   if (!map) return map.error();
   PendingFile pending{request, std::move(map.value())};

@@ -117,6 +117,11 @@ class Volume {
   Status begin_batch();
   Result<NodeId> batch_file(const FileRequest& request, bool zero);
   Result<NodeId> batch_directory(const DirRequest& request);
+  // A file prepared with prepare_file() (its bytes written meanwhile)
+  // logged as the next entry of the batch: checked again as commit_file()
+  // does (the path may exist by now), its space kept. On failure the space
+  // is released and nothing is logged.
+  Result<NodeId> batch_prepared(PendingFile&& pending);
   // Commits the batch; returns how many entries it logged.
   Result<uint64_t> end_batch();
 
@@ -149,6 +154,11 @@ class Volume {
  private:
   Volume(Device& dev, omf::ValidSuperblock sb, Role role);
   Status check_writable();
+  // The rules of a file request (size at least 1 byte, mode bits within
+  // 07777, nstrips 1..16 with a power-of-two multiple of the allocation
+  // unit as chunk_size): invalid_argument naming the rule. A size beyond
+  // the device is the allocator's no_space.
+  Status check_request(const FileRequest& request) const;
   // prepare_file() without the writability check (the batch made it once).
   Result<PendingFile> allocate_for(const FileRequest& request, bool zero);
   Result<NodeId> append_and_apply(omf::LogEntry&& entry);

@@ -61,6 +61,32 @@ Result<NodeId> Volume::batch_file(const FileRequest& request, bool zero) {
   return batch_entry(omf::LogEntry{0, std::move(f)});
 }
 
+Result<NodeId> Volume::batch_prepared(PendingFile&& pending) {
+  Status ready =
+      !batch_          ? Status(Error(Errc::invalid_argument, "no batch in progress"))
+      : batch_->failed ? Status(*batch_->failed)
+      : batch_->next > sb_.geometry.last_index()
+          ? Status(Error(Errc::log_full, "log full: all " + std::to_string(log_capacity()) + " entries used"))
+          : state_.names().can_add(pending.request.path);
+  if (!ready) {
+    abandon_file(std::move(pending));
+    return ready.error();
+  }
+  const FileRequest& r = pending.request;
+  omf::FileEntry f;
+  f.size = r.size;
+  f.flags = r.flags;
+  f.uid = r.uid;
+  f.gid = r.gid;
+  f.mode = r.mode;
+  f.path = r.path;
+  f.map = std::move(pending.map);
+  // apply() claims the map again (one code path with replay): hand it back
+  // first; if the slot cannot be written the space is then free again.
+  state_.allocator().release(f.map);
+  return batch_entry(omf::LogEntry{0, std::move(f)});
+}
+
 Result<NodeId> Volume::batch_directory(const DirRequest& request) {
   if (!batch_) return Error(Errc::invalid_argument, "no batch in progress");
   if (batch_->failed) return *batch_->failed;

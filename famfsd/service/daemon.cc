@@ -5,7 +5,6 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <systemd/sd-daemon.h>
@@ -15,7 +14,6 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cstring>
-#include <system_error>
 #include <sdbus-c++/sdbus-c++.h>
 
 #include "device/memory_guard.h"
@@ -34,6 +32,7 @@ constexpr size_t kMaxQueued = 1024;              // transfers waiting for a work
 constexpr uint64_t kPropertiesEveryUs = 20'000;  // PropertiesChanged at most 50 times a second
 constexpr uint64_t kJobLingerUs = 5'000'000;     // completed jobs stay visible this long
 constexpr size_t kCallerCacheMax = 4096;
+constexpr size_t kMaxReservations = 4096;  // finished copies waiting for CommitFiles
 // After a burst of requests, idle memory goes back to the system at most this
 // often (a 10,000-entry option map alone costs sd-bus ~10 MiB of small
 // allocations, which glibc otherwise keeps for the life of the process).
@@ -53,7 +52,7 @@ void arm_timer(int fd, uint64_t interval_us) {
   timerfd_settime(fd, 0, &its, nullptr);
 }
 
-// timerfd and eventfd hand over their whole count in one read.
+// A timerfd hands over its whole count in one read.
 void drain_fd(int fd) {
   uint64_t v;
   (void)!read(fd, &v, sizeof v);
@@ -61,22 +60,22 @@ void drain_fd(int fd) {
 
 }  // namespace
 
-Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
+Daemon::Daemon(DaemonOptions options) : options_(std::move(options)), jobs_(kJobLingerUs) {
   instance_name_ = options_.instance.empty() ? default_instance_name(options_.device) : options_.instance;
 }
 
 Daemon::~Daemon() {
-  queued_.clear();  // they hold job objects, which need the connection
-  for (auto& [id, t] : workers_)
-    if (t.joinable()) t.join();
+  workers_.reset();  // queued work holds job objects, which need the connection
   jobs_.clear();
+  transfers_.reset();
+  reservations_.reset();  // their space goes back (nothing of them was logged), before the instance goes
   object_.reset();
   instance_.reset();
   // Match slots and the bus proxy belong to the connection: gone before it.
-  watches_.clear();
-  bus_proxy_.reset();
+  owner_watches_.clear();
+  watches_.reset();
   connection_.reset();
-  for (int fd : {signal_fd_, poll_timer_fd_, watchdog_fd_, wake_fd_, heartbeat_fd_})
+  for (int fd : {signal_fd_, poll_timer_fd_, watchdog_fd_, heartbeat_fd_})
     if (fd >= 0) close(fd);
 }
 
@@ -222,12 +221,25 @@ int Daemon::setup() {
   signal(SIGPIPE, SIG_IGN);  // a caller's pipe closing is an error value, not death
   signal_fd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
   poll_timer_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-  wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   heartbeat_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-  if (signal_fd_ < 0 || poll_timer_fd_ < 0 || wake_fd_ < 0 || heartbeat_fd_ < 0) {
+  if (signal_fd_ < 0 || poll_timer_fd_ < 0 || heartbeat_fd_ < 0) {
     log_msg(LogLevel::err, "cannot create the event loop descriptors: %s", strerror(errno));
     return 1;
   }
+  auto pool = WorkerPool::create(kMaxWorkers, kMaxQueued);
+  if (!pool) {
+    log_msg(LogLevel::err, "%s", pool.error().message().c_str());
+    return 1;
+  }
+  workers_ = std::move(pool.value());
+  transfers_ = std::make_unique<Transfers>(*instance_, *workers_);
+  reservations_ = std::make_unique<Reservations>(*instance_, kMaxReservations);
+  watches_ = std::make_unique<CallerWatches>(*connection_, [this](const std::string& sender) {
+    callers_.erase(sender);
+    if (size_t n = reservations_->drop_owner(sender))
+      log_msg(LogLevel::info, "%s left the bus: %zu uncommitted copies dropped, their space is free again",
+              sender.c_str(), n);
+  });
   update_poll_timer();
   arm_timer(heartbeat_fd_, uint64_t{config_.heartbeat_interval_ms} * 1000);
   uint64_t watchdog_us = 0;
@@ -266,24 +278,21 @@ int Daemon::run() {
   // Copies in flight are cancelled (nothing of them was logged, so nothing is
   // lost); reads get a few seconds. A worker stuck writing to a caller that
   // stopped reading must not keep the service from stopping.
-  for (auto& [job, completed_at] : jobs_) job->cancel.store(true);
-  for (auto& [id, w] : watches_) w.gone->store(true);  // reads to callers end too
+  jobs_.cancel_all();
+  if (watches_) watches_->end_all();  // reads to callers end too
   // Transfers still waiting for a worker never started: nothing of them is
   // lost by dropping them (their callers see famfsd go away).
-  stopping_ = true;
-  queued_.clear();
+  workers_->stop();
   const uint64_t deadline = now_us() + 10'000'000;
-  while (!workers_.empty() && now_us() < deadline) {
-    pollfd p{wake_fd_, POLLIN, 0};
-    if (poll(&p, 1, 100) > 0) {
-      drain_fd(wake_fd_);
-      drain_completions();  // answers callers whose work finished
-    }
+  while (workers_->running() > 0 && now_us() < deadline) {
+    pollfd p{workers_->fd(), POLLIN, 0};
+    if (poll(&p, 1, 100) > 0) drain_completions();  // answers callers whose work finished
   }
+  reservations_->clear();  // uncommitted copies: nothing of them was logged
   instance_->stop();
-  if (!workers_.empty()) {
+  if (workers_->running() > 0) {
     log_msg(LogLevel::warning, "%s: %zu transfer(s) still blocked after 10 s; exiting without them",
-            instance_name_.c_str(), workers_.size());
+            instance_name_.c_str(), workers_->running());
     fflush(stderr);
     _exit(exit_status_);  // the threads cannot be joined; exit without running destructors under them
   }
@@ -334,7 +343,7 @@ void Daemon::loop() {
     pollfd fds[7] = {{pd.fd, pd.events, 0},
                      {signal_fd_, POLLIN, 0},
                      {poll_timer_fd_, POLLIN, 0},
-                     {wake_fd_, POLLIN, 0},
+                     {workers_->fd(), POLLIN, 0},
                      {heartbeat_fd_, POLLIN, 0},
                      {watchdog_fd_, POLLIN, 0},
                      {device_watch_ ? device_watch_->fd() : -1, POLLIN, 0}};
@@ -361,10 +370,7 @@ void Daemon::loop() {
       handle_device_removal();
       if (!running_) break;
     }
-    if (fds[3].revents & POLLIN) {
-      drain_fd(wake_fd_);
-      drain_completions();
-    }
+    if (fds[3].revents & POLLIN) drain_completions();
     if (fds[2].revents & POLLIN) {
       drain_fd(poll_timer_fd_);
       // Only clients need to look: the master's own appends update its state.
@@ -372,7 +378,7 @@ void Daemon::loop() {
         instance_->poll();
       else
         instance_->check_mount();
-      sweep_jobs();
+      jobs_.sweep(now_us());
     }
     if (fds[4].revents & POLLIN) {
       drain_fd(heartbeat_fd_);
@@ -455,130 +461,31 @@ void Daemon::flush_properties(bool force) {
   } catch (const sdbus::Error& e) {
     log_msg(LogLevel::warning, "PropertiesChanged: %s", e.getMessage().c_str());
   }
-  for (auto& [job, completed_at] : jobs_) job->publish_progress();
+  jobs_.publish_progress();
   notify_status();
 }
 
-void Daemon::keep_job(std::shared_ptr<JobObject> job) { jobs_.emplace_back(std::move(job), 0); }
+void Daemon::keep_job(std::shared_ptr<JobObject> job) { jobs_.keep(std::move(job)); }
 
-void Daemon::sweep_jobs() {
-  uint64_t now = now_us();
-  for (auto it = jobs_.begin(); it != jobs_.end();) {
-    if (it->first->completed() && it->second == 0) it->second = now;
-    if (it->second != 0 && now - it->second > kJobLingerUs) {
-      it = jobs_.erase(it);
+Result<uint64_t> Daemon::reserve(const std::string& sender, PendingFile&& file) {
+  // Watches of senders that left are inert: drop them here, never inside
+  // their own signal handler.
+  for (auto it = owner_watches_.begin(); it != owner_watches_.end();) {
+    if (it->second.gone->load()) {
+      watches_->unwatch(it->second.id);
+      it = owner_watches_.erase(it);
     } else {
-      if (!it->first->completed()) it->first->publish_progress();
       ++it;
     }
   }
-}
-
-Status Daemon::spawn(std::function<void()> fn, std::function<void()> done) {
-  start_queued();
-  if (workers_.size() < kMaxWorkers && queued_.empty()) {
-    if (Status s = start_worker(fn, done); !s) return s;
-    return ok_status();
-  }
-  if (queued_.size() >= kMaxQueued)
-    return Error(Errc::busy, "too many transfers in progress (" + std::to_string(workers_.size()) + " running, " +
-                                 std::to_string(queued_.size()) + " waiting); try again");
-  queued_.emplace_back(std::move(fn), std::move(done));
-  return ok_status();
-}
-
-Status Daemon::start_worker(std::function<void()>& fn, std::function<void()>& done) {
-  uint64_t id = ++worker_counter_;
-  auto body = [this, id, fn, done]() mutable {
-    fn();
-    fn = nullptr;  // what the work holds is released before the caller hears of it
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      completions_.push_back([this, id, done = std::move(done)] {
-        auto it = workers_.find(id);
-        if (it != workers_.end()) {
-          it->second.join();
-          workers_.erase(it);
-        }
-        start_queued();
-        done();
-      });
-    }
-    uint64_t one = 1;
-    (void)!write(wake_fd_, &one, sizeof one);
-  };
-  auto slot = workers_.try_emplace(id).first;  // allocated before the thread exists
-  try {
-    slot->second = std::thread(std::move(body));
-  } catch (const std::system_error& e) {
-    workers_.erase(slot);
-    return Error(Errc::busy, std::string("cannot start a transfer thread: ") + e.what() + "; try again");
-  }
-  return ok_status();
-}
-
-void Daemon::start_queued() {
-  while (!stopping_ && workers_.size() < kMaxWorkers && !queued_.empty()) {
-    auto& [fn, done] = queued_.front();
-    // On failure it stays queued: the next completion or spawn tries again.
-    if (!start_worker(fn, done)) return;
-    queued_.pop_front();
-  }
+  auto id = reservations_->add(sender, std::move(file));
+  if (id && !owner_watches_.count(sender)) owner_watches_.emplace(sender, watches_->watch(sender));
+  return id;
 }
 
 void Daemon::drain_completions() {
-  std::vector<std::function<void()>> ready;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ready.swap(completions_);
-  }
-  for (auto& fn : ready) {
-    try {
-      fn();
-    } catch (const std::exception& e) {
-      log_msg(LogLevel::err, "finishing a transfer failed: %s", e.what());
-    }
-  }
+  workers_->drain([](const char* what) { log_msg(LogLevel::err, "finishing a transfer failed: %s", what); });
 }
-
-Daemon::CallerWatch Daemon::watch_caller(const std::string& sender) {
-  CallerWatch w{++watch_counter_, std::make_shared<std::atomic<bool>>(false)};
-  if (!running_ || sender.empty() || sender.find('\'') != std::string::npos) {
-    w.gone->store(!running_);
-    return w;
-  }
-  Watch entry{w.gone, nullptr};
-  auto gone = w.gone;
-  try {
-    entry.match = connection_->addMatch(
-        "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
-        "interface='org.freedesktop.DBus',member='NameOwnerChanged',arg0='" +
-            sender + "'",
-        [this, gone, sender](sdbus::Message& m) {
-          std::string name, old_owner, new_owner;
-          m >> name >> old_owner >> new_owner;
-          if (name == sender && new_owner.empty()) {
-            gone->store(true);
-            callers_.erase(sender);
-          }
-        });
-    // The caller may have left before the match existed: ask once, without
-    // blocking the loop.
-    if (!bus_proxy_) bus_proxy_ = sdbus::createProxy(*connection_, "org.freedesktop.DBus", "/org/freedesktop/DBus");
-    bus_proxy_->callMethodAsync("NameHasOwner")
-        .onInterface("org.freedesktop.DBus")
-        .withArguments(sender)
-        .uponReplyInvoke([gone](const sdbus::Error* error, bool has_owner) {
-          if (error == nullptr && !has_owner) gone->store(true);
-        });
-  } catch (const sdbus::Error& e) {
-    log_msg(LogLevel::warning, "cannot watch caller %s: %s", sender.c_str(), e.getMessage().c_str());
-  }
-  watches_.emplace(w.id, std::move(entry));
-  return w;
-}
-
-void Daemon::unwatch_caller(uint64_t id) { watches_.erase(id); }
 
 Caller Daemon::caller_of(const sdbus::Message& msg) {
   std::string sender = msg.getSender();

@@ -6,16 +6,12 @@
 #include <sys/types.h>
 
 #include <cstdint>
-#include <deque>
-#include <functional>
 #include <atomic>
-#include <list>
+#include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "service/device_watch.h"
@@ -23,7 +19,12 @@
 #include "service/config.h"
 #include "service/instance.h"
 #include "service/instance_lock.h"
+#include "service/caller_watch.h"
+#include "service/job_registry.h"
 #include "service/notify.h"
+#include "service/reservations.h"
+#include "service/transfer.h"
+#include "service/worker_pool.h"
 
 namespace sdbus {
 class IConnection;
@@ -65,22 +66,22 @@ class Daemon {
   // The credentials of the sender of MSG (cached per unique bus name).
   Caller caller_of(const sdbus::Message& msg);
   std::optional<gid_t> famfs_gid() const { return famfs_gid_; }
-  // Runs FN on a worker thread; DONE runs on the loop thread afterwards.
-  // When every worker is taken the pair waits in a queue (FIFO) for one;
-  // busy when that queue is full too (or no thread can be started).
-  Status spawn(std::function<void()> fn, std::function<void()> done);
-  // A flag that is set when SENDER (a unique bus name) leaves the bus, or
-  // when famfsd stops: transfers to a caller watch it so that a caller that
-  // went away cannot keep a worker. Call unwatch_caller(ID) when done
-  // (loop thread).
-  struct CallerWatch {
-    uint64_t id = 0;
-    std::shared_ptr<std::atomic<bool>> gone;
-  };
-  CallerWatch watch_caller(const std::string& sender);
-  void unwatch_caller(uint64_t id);
+  // Runs FN on a worker thread; DONE runs on the loop thread afterwards
+  // (WorkerPool::spawn).
+  Status spawn(std::function<void()> fn, std::function<void()> done) {
+    return workers_->spawn(std::move(fn), std::move(done));
+  }
+  // Watches of callers leaving the bus (transfers to a caller end then).
+  CallerWatches& caller_watches() { return *watches_; }
+  // CopyIn and ReadFile.
+  Transfers& transfers() { return *transfers_; }
+  // Copies waiting for CommitFiles (CopyIn commit=false).
+  Reservations& reservations() { return *reservations_; }
+  // Keeps FILE as a reservation of SENDER, whose leaving the bus gives its
+  // reservations' space back. Errors as Reservations::add.
+  Result<uint64_t> reserve(const std::string& sender, PendingFile&& file);
   // Registers a job object; it is dropped some seconds after completing.
-  uint64_t next_job_id() { return ++job_counter_; }
+  uint64_t next_job_id() { return jobs_.next_id(); }
   void keep_job(std::shared_ptr<JobObject> job);
 
  private:
@@ -92,13 +93,8 @@ class Daemon {
   void drain_completions();
   void reload_config();
   void flush_properties(bool force);
-  void sweep_jobs();
   void update_poll_timer();
   void notify_status();
-  // Starts copies of FN/DONE on a new worker thread.
-  Status start_worker(std::function<void()>& fn, std::function<void()>& done);
-  // Starts queued transfers while workers are free.
-  void start_queued();
   Status load_configuration();
 
   DaemonOptions options_;
@@ -110,7 +106,7 @@ class Daemon {
   std::unique_ptr<sdbus::IConnection> connection_;
   std::unique_ptr<Instance> instance_;
   std::unique_ptr<FilesystemObject> object_;
-  int signal_fd_ = -1, poll_timer_fd_ = -1, watchdog_fd_ = -1, wake_fd_ = -1;
+  int signal_fd_ = -1, poll_timer_fd_ = -1, watchdog_fd_ = -1;
   int heartbeat_fd_ = -1;  // host registry beat, every heartbeat_interval_ms
   bool running_ = true;
   int exit_status_ = 0;                               // run()'s result after the loop
@@ -120,25 +116,15 @@ class Daemon {
   uint64_t last_flush_us_ = 0;
   bool trim_due_ = false;  // requests were handled since the last malloc_trim
   uint64_t last_trim_us_ = 0;
-  uint64_t job_counter_ = 0;
-  uint64_t poll_armed_us_ = 0;                                       // current poll timer interval (0: disarmed)
-  std::list<std::pair<std::shared_ptr<JobObject>, uint64_t>> jobs_;  // job, completed-at (0: running)
+  uint64_t poll_armed_us_ = 0;  // current poll timer interval (0: disarmed)
+  JobRegistry jobs_;
 
   std::map<std::string, Caller> callers_;  // unique bus name -> credentials
-  struct Watch {
-    std::shared_ptr<std::atomic<bool>> gone;
-    std::unique_ptr<void, std::function<void(void*)>> match;  // sdbus::Slot
-  };
-  std::map<uint64_t, Watch> watches_;
-  uint64_t watch_counter_ = 0;
-  std::unique_ptr<sdbus::IProxy> bus_proxy_;  // org.freedesktop.DBus, for NameHasOwner
-
-  std::mutex mu_;
-  std::vector<std::function<void()>> completions_;  // guarded by mu_
-  std::map<uint64_t, std::thread> workers_;
-  std::deque<std::pair<std::function<void()>, std::function<void()>>> queued_;  // waiting for a worker
-  bool stopping_ = false;
-  uint64_t worker_counter_ = 0;
+  std::unique_ptr<CallerWatches> watches_;
+  std::unique_ptr<WorkerPool> workers_;  // transfers (copies in and out)
+  std::unique_ptr<Transfers> transfers_;
+  std::unique_ptr<Reservations> reservations_;
+  std::map<std::string, CallerWatches::Watch> owner_watches_;  // senders holding reservations
 };
 
 }  // namespace famfs::service

@@ -1,11 +1,6 @@
 #include "service/filesystem_bus.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <chrono>
 #include <exception>
 
 #include "engine/check_figures.h"
@@ -16,7 +11,6 @@
 #include "util/bus_name.h"
 #include "util/size_parse.h"
 #include "service/daemon.h"
-#include "service/data_copy.h"
 #include "service/job_bus.h"
 #include "service/log.h"
 #include "service/permissions.h"
@@ -53,8 +47,7 @@ constexpr uint32_t kHiddenId = UINT32_MAX;
 // the caller; another owner needs root).
 void set_mode_and_owner(const Options& o, const Caller& caller, uint32_t default_mode, uint32_t& mode, uint32_t& uid,
                         uint32_t& gid) {
-  mode = o.u32("mode").value_or(default_mode);
-  if (mode & ~07777u) throw named_error("InvalidArgument", "mode has bits beyond 07777");
+  mode = o.u32("mode").value_or(default_mode);  // the engine checks the bits
   auto owner = resolve_owner(caller, o.u32("uid"), o.u32("gid"));
   if (!owner) throw to_dbus_error(owner.error());
   uid = owner->uid;
@@ -133,9 +126,12 @@ const Node& FilesystemObject::file_node(const Caller& caller, const std::string&
 
 FileRequest FilesystemObject::file_request(const std::string& path, uint64_t size, const Options& o,
                                            const Caller& caller) {
+  // Size 0, mode bits and the interleave parameters are the engine's to
+  // check (Volume::check_request); here the options are read. A size beyond
+  // the device is the engine's no_space, but on the bus it is a request
+  // that can never succeed: InvalidArgument, as it always was.
   require_valid_path(path);
-  if (size == 0) throw named_error("InvalidArgument", "size 0: famfs files are pre-allocated and cannot be empty");
-  uint64_t dev_size = daemon_.instance().device_size();
+  const uint64_t dev_size = daemon_.instance().device_size();
   if (size > dev_size)
     throw named_error("InvalidArgument",
                       "size " + size_text(size) + " is larger than the device (" + size_text(dev_size) + ")");
@@ -147,13 +143,7 @@ FileRequest FilesystemObject::file_request(const std::string& path, uint64_t siz
   auto chunk = o.u64("chunk_size");
   if (nstrips.has_value() != chunk.has_value())
     throw named_error("InvalidArgument", "nstrips and chunk_size go together");
-  if (nstrips) {
-    if (*nstrips < 1 || *nstrips > 16) throw named_error("InvalidArgument", "nstrips must be 1..16");
-    const uint64_t au = volume().geometry().alloc_unit;
-    if (*chunk == 0 || (*chunk & (*chunk - 1)) != 0 || *chunk % au != 0)
-      throw named_error("InvalidArgument", "chunk_size must be a power-of-two multiple of " + size_text(au));
-    r.interleave = InterleaveParams{*nstrips, *chunk, 0};
-  }
+  if (nstrips) r.interleave = InterleaveParams{*nstrips, *chunk, 0};
   return r;
 }
 
@@ -192,12 +182,6 @@ void FilesystemObject::CreateFile(const std::string& path, const uint64_t& size,
     throw_if(daemon_.instance().create_file(r, zero));
   });
 }
-
-namespace {
-// Items one CreateFiles call may hold: the batch runs in the event loop
-// (heartbeats, other callers wait), so its length is bounded.
-constexpr size_t kMaxBatchItems = 1024;
-}  // namespace
 
 std::vector<sdbus::Struct<std::string, std::string>> FilesystemObject::CreateFiles(
     const std::vector<sdbus::Struct<std::string, uint64_t, OptionMap>>& files, const OptionMap& options) {
@@ -266,191 +250,6 @@ void FilesystemObject::Mkdir(const std::string& path, const OptionMap& options) 
     throw_if(parents ? may_create_parents(ns, c, path, r.uid, r.gid, r.mode) : may_create(ns, c, path));
     throw_if(daemon_.instance().make_directory(r, parents));
   });
-}
-
-namespace {
-
-// One CopyIn in flight.
-struct CopyState {
-  PendingFile pending;
-  int fd = -1;
-  uint64_t size = 0;
-  std::shared_ptr<JobObject> job;                         // large copies
-  std::optional<sdbus::Result<sdbus::ObjectPath>> reply;  // small copies answer when done
-  std::atomic<uint64_t> done{0};
-  std::atomic<bool> cancel{false};
-  Status outcome;
-  double copy_ms = 0;  // the worker's copy and flush, for the log line
-  CopyTimes times;
-  ~CopyState() {
-    if (fd >= 0) close(fd);
-  }
-};
-
-}  // namespace
-
-void FilesystemObject::CopyIn(sdbus::Result<sdbus::ObjectPath>&& result, std::string path, sdbus::UnixFd source,
-                              OptionMap options) {
-  try {
-    guard_handler("CopyIn", [&] {
-      Options o(options,
-                {{"mode", "u"}, {"uid", "u"}, {"gid", "u"}, {"nstrips", "u"}, {"chunk_size", "t"}, {"job", "b"}});
-      Caller c = authorized(Action::mutate);
-      require_valid_path(path);
-      volume();
-      int fd = source.get();
-      struct stat st {};
-      if (fd < 0 || fstat(fd, &st) != 0) throw named_error("InvalidArgument", "the source descriptor is not usable");
-      if (!S_ISREG(st.st_mode))
-        throw named_error("InvalidArgument",
-                          "the source must be a regular file or memfd (its size is the file's size)");
-      int fl = fcntl(fd, F_GETFL);
-      // O_PATH passes fstat and reports O_RDONLY, but cannot be read.
-      if (fl < 0 || (fl & O_PATH) || (fl & O_ACCMODE) == O_WRONLY)
-        throw named_error("InvalidArgument", "the source is not open for reading");
-      FileRequest r = file_request(path, static_cast<uint64_t>(st.st_size), o, c);
-      throw_if(may_create(volume().state().names(), c, path));
-
-      auto state = std::make_shared<CopyState>();
-      state->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-      if (state->fd < 0) throw named_error("Failed", "cannot keep the source descriptor");
-      state->size = r.size;
-      auto pending = daemon_.instance().prepare_copy(r);
-      if (!pending) throw to_dbus_error(pending.error());
-      state->pending = std::move(pending.value());
-
-      const bool as_job = o.boolean("job").value_or(false) || r.size > daemon_.config().copy_job_threshold;
-      std::string job_path;
-      if (as_job) {
-        job_path = kJobPathPrefix + std::to_string(daemon_.next_job_id());
-        try {
-          state->job = std::make_shared<JobObject>(daemon_, job_path, "copy-in", r.path, r.size, c.uid);
-        } catch (...) {
-          daemon_.instance().abandon_copy(std::move(state->pending));
-          throw;
-        }
-        daemon_.keep_job(state->job);
-      } else {
-        state->reply.emplace(std::move(result));
-      }
-      famfs::Device* dev = daemon_.instance().device();
-      auto* self = this;
-      Status spawned = daemon_.spawn(
-          [state, dev] {
-            std::atomic<uint64_t>& done = state->job ? state->job->done : state->done;
-            std::atomic<bool>& cancel = state->job ? state->job->cancel : state->cancel;
-            const auto t0 = std::chrono::steady_clock::now();
-            state->outcome =
-                copy_fd_into_map(*dev, state->pending.map, state->fd, state->size, done, cancel, &state->times);
-            state->copy_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-          },
-          [state, self] {
-            service::Instance& inst = self->daemon_.instance();
-            Status s = state->outcome;
-            const auto t0 = std::chrono::steady_clock::now();
-            if (s) {
-              s = inst.commit_copy(std::move(state->pending));
-            } else {
-              if (s.error().code() == Errc::memory_error) inst.report_device_error(s.error());
-              inst.abandon_copy(std::move(state->pending));
-            }
-            const double commit_ms =
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-            if (s)
-              log_msg(LogLevel::info,
-                      "copied %llu bytes into %s (copy %.1f ms, %.0f MiB/s: page tables %.1f, read %.1f, stores and "
-                      "write-back %.1f; commit %.1f ms)",
-                      static_cast<unsigned long long>(state->size), state->pending.request.path.c_str(), state->copy_ms,
-                      state->copy_ms > 0 ? state->size / 1048576.0 / (state->copy_ms / 1000) : 0.0,
-                      state->times.populate_ms, state->times.read_ms, state->times.store_ms, commit_ms);
-            if (state->job) {
-              state->job->complete(s.ok(), s ? "" : dbus_error_name(s.error().code()), s ? "" : s.error().message());
-            } else if (state->reply) {
-              if (s)
-                state->reply->returnResults(sdbus::ObjectPath("/"));
-              else
-                state->reply->returnError(to_dbus_error(s.error()));
-            }
-          });
-      if (!spawned) {
-        daemon_.instance().abandon_copy(std::move(state->pending));
-        if (!state->job) {  // the reply moved into the state
-          state->reply->returnError(to_dbus_error(spawned.error()));
-          return;
-        }
-        state->job->complete(false, dbus_error_name(spawned.error().code()), spawned.error().message());
-        throw to_dbus_error(spawned.error());
-      }
-      if (as_job) result.returnResults(sdbus::ObjectPath(job_path));
-    });
-  } catch (const sdbus::Error& e) {
-    // The reply may have moved into the copy state already; answer through
-    // whichever still holds it.
-    try {
-      result.returnError(e);
-    } catch (...) {}
-  }
-}
-
-void FilesystemObject::ReadFile(sdbus::Result<uint64_t>&& result, std::string path, sdbus::UnixFd dest,
-                                OptionMap options) {
-  try {
-    guard_handler("ReadFile", [&] {
-      Options o(options, {{"offset", "t"}, {"length", "t"}});
-      Caller c = authorized(Action::read);
-      const Node& n = file_node(c, path, kMayRead);
-      uint64_t begin = o.u64("offset").value_or(0);
-      if (begin > n.size) throw named_error("InvalidArgument", "offset beyond the end of the file");
-      uint64_t len = o.u64("length").value_or(n.size - begin);
-      uint64_t end = begin + std::min(len, n.size - begin);
-      int fd = dest.get();
-      int fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
-      if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY)
-        throw named_error("InvalidArgument", "the destination is not open for writing");
-      struct Read {
-        Read(omf::FileMap m, int f, uint64_t b, uint64_t e, sdbus::Result<uint64_t>&& r)
-            : map(std::move(m)), fd(f), begin(b), end(e), reply(std::move(r)) {}
-        omf::FileMap map;
-        int fd = -1;
-        uint64_t begin = 0, end = 0;
-        Result<uint64_t> outcome{uint64_t{0}};
-        sdbus::Result<uint64_t> reply;
-        ~Read() {
-          if (fd >= 0) close(fd);
-        }
-      };
-      int own_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-      if (own_fd < 0) throw named_error("Failed", "cannot keep the destination descriptor");
-      auto rd = std::make_shared<Read>(n.map, own_fd, begin, end, std::move(result));
-      famfs::Device* dev = daemon_.instance().device();
-      service::Instance* inst = &daemon_.instance();
-      // A caller that leaves the bus (famfsctl killed while its reader sleeps)
-      // ends the transfer, full pipe or not.
-      Daemon::CallerWatch watch = daemon_.watch_caller(getObject().getCurrentlyProcessedMessage()->getSender());
-      Daemon* daemon = &daemon_;
-      Status spawned = daemon_.spawn(
-          [rd, dev, gone = watch.gone] {
-            rd->outcome = copy_map_to_fd(*dev, rd->map, rd->begin, rd->end, rd->fd, *gone);
-          },
-          [rd, inst, daemon, id = watch.id] {
-            daemon->unwatch_caller(id);
-            if (rd->outcome) {
-              rd->reply.returnResults(*rd->outcome);
-              return;
-            }
-            if (rd->outcome.error().code() == Errc::memory_error) inst->report_device_error(rd->outcome.error());
-            rd->reply.returnError(to_dbus_error(rd->outcome.error()));
-          });
-      if (!spawned) {
-        daemon_.unwatch_caller(watch.id);
-        rd->reply.returnError(to_dbus_error(spawned.error()));
-      }
-    });
-  } catch (const sdbus::Error& e) {
-    try {
-      result.returnError(e);
-    } catch (...) {}
-  }
 }
 
 std::vector<sdbus::Struct<std::string, std::string, uint64_t, uint32_t, uint32_t, uint32_t>>

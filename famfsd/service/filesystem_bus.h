@@ -18,6 +18,10 @@ namespace famfs::service {
 
 class Daemon;
 
+// Items one CreateFiles or CommitFiles call may hold: the batch runs in the
+// event loop (heartbeats, other callers wait), so its length is bounded.
+inline constexpr size_t kMaxBatchItems = 1024;
+
 class FilesystemObject final
     : public sdbus::AdaptorInterfaces<org::famfs::Famfs1::Filesystem_adaptor, sdbus::Properties_adaptor,
                                       sdbus::ObjectManager_adaptor> {
@@ -57,6 +61,8 @@ class FilesystemObject final
       const std::vector<sdbus::Struct<std::string, uint64_t, OptionMap>>& files, const OptionMap& options) override;
   void CopyIn(sdbus::Result<sdbus::ObjectPath>&& result, std::string path, sdbus::UnixFd source,
               OptionMap options) override;
+  std::vector<sdbus::Struct<std::string, std::string>> CommitFiles(const std::vector<sdbus::ObjectPath>& reservations,
+                                                                   const OptionMap& options) override;
   void ReadFile(sdbus::Result<uint64_t>&& result, std::string path, sdbus::UnixFd dest, OptionMap options) override;
   std::vector<sdbus::Struct<std::string, std::string, uint64_t, uint32_t, uint32_t, uint32_t>> ListDirectory(
       const std::string& path, const OptionMap& options) override;

@@ -21,8 +21,16 @@ const char* instance_state_name(InstanceState state) {
   return "unknown";
 }
 
-Instance::Instance(InstanceSettings settings, std::unique_ptr<MountBackend> backend, InstanceEvents events)
-    : settings_(std::move(settings)), backend_(std::move(backend)), events_(std::move(events)) {}
+DeviceFactory default_device_factory() {
+  return [](const std::string& path, OpenMode mode) { return open_device(path, mode); };
+}
+
+Instance::Instance(InstanceSettings settings, std::unique_ptr<MountBackend> backend, InstanceEvents events,
+                   DeviceFactory open_device)
+    : settings_(std::move(settings)),
+      open_device_(std::move(open_device)),
+      backend_(std::move(backend)),
+      events_(std::move(events)) {}
 
 Instance::~Instance() {
   if (mounted_) (void)backend_->unmount();
@@ -121,9 +129,9 @@ void Instance::unlock_log() {
 }
 
 void Instance::start() {
-  auto dev = open_device(settings_.device_path, OpenMode::read_write);
+  auto dev = open_device_(settings_.device_path, OpenMode::read_write);
   if (!dev && dev.error().code() == Errc::permission_denied)
-    dev = open_device(settings_.device_path, OpenMode::read_only);
+    dev = open_device_(settings_.device_path, OpenMode::read_only);
   if (!dev) {
     set_failure(ProblemKind::device, dev.error());
     set_state(InstanceState::failed, dev.error().message());
@@ -202,9 +210,7 @@ Status Instance::publish_new_nodes() {
   return first;
 }
 
-// The result of a master operation whose entries are logged: STATUS of the
-// publish (see create_file's contract).
-static Status published(Status status) {
+Status Instance::published(Status status) {
   if (status) return status;
   return Error(status.error().code(), "logged, but not published in the mount: " + status.error().message());
 }
@@ -344,23 +350,7 @@ Result<std::vector<Status>> Instance::create_batch(size_t count,
   }
   std::vector<Status> out(count, ok_status());
   std::vector<std::pair<size_t, NodeId>> logged;
-  auto finish = [&] {
-    auto committed = volume_->end_batch();
-    unlock_log();
-    if (!committed) {
-      Error e = note(committed.error());
-      for (const auto& [i, id] : logged) out[i] = Error(e.code(), "not committed: " + e.message());
-    }
-    const size_t known = publish_problems_.size();
-    (void)publish_new_nodes();
-    // An item the mount refused is logged (every host sees it) but answers as CreateFile does then.
-    for (size_t k = known; k < publish_problems_.size(); ++k)
-      for (const auto& [i, id] : logged)
-        if (volume_->state().names().node(id).log_index == publish_problems_[k].index)
-          out[i] = Error(Errc::io_error, "logged, but " + publish_problems_[k].message);
-    settle_state();
-    figures_changed();
-  };
+  auto finish = [&] { finish_batch(out, logged, 1); };
   try {
     for (size_t i = 0; i < count; ++i) {
       std::optional<BatchItem> it = item(i);
@@ -377,6 +367,25 @@ Result<std::vector<Status>> Instance::create_batch(size_t count,
   }
   finish();
   return out;
+}
+
+void Instance::finish_batch(std::vector<Status>& out, const std::vector<std::pair<size_t, NodeId>>& logged,
+                            int unlocks) {
+  auto committed = volume_->end_batch();
+  for (int i = 0; i < unlocks; ++i) unlock_log();
+  if (!committed) {
+    Error e = note(committed.error());
+    for (const auto& [i, id] : logged) out[i] = Error(e.code(), "not committed: " + e.message());
+  }
+  const size_t known = publish_problems_.size();
+  (void)publish_new_nodes();
+  // An item the mount refused is logged (every host sees it) but answers as CreateFile does then.
+  for (size_t k = known; k < publish_problems_.size(); ++k)
+    for (const auto& [i, id] : logged)
+      if (volume_->state().names().node(id).log_index == publish_problems_[k].index)
+        out[i] = Error(Errc::io_error, "logged, but " + publish_problems_[k].message);
+  settle_state();
+  figures_changed();
 }
 
 Status Instance::make_directory(const DirRequest& request, bool parents) {
@@ -414,56 +423,6 @@ Status Instance::make_directory(const DirRequest& request, bool parents) {
   settle_state();
   figures_changed();
   return published(p);
-}
-
-Result<PendingFile> Instance::prepare_copy(const FileRequest& request) {
-  FAMFS_TRY(require_volume());
-  // The copy overwrites [0, size); only the allocation's tail needs zeroing.
-  FAMFS_TRY(lock_log());  // released by commit_copy or abandon_copy
-  auto pending = volume_->prepare_file(request, false);
-  (void)publish_new_nodes();  // entries of another writer it replayed first
-  if (!pending) {
-    unlock_log();
-    return note(pending.error());
-  }
-  uint64_t mapped = pending->map.mapped_bytes();
-  if (mapped > request.size) {
-    // Zero [size, mapped) of the file: whatever device bytes hold that tail.
-    Status zeroed = ok_status();
-    for_each_segment(pending->map, request.size, mapped, [&](const FileSegment& s) {
-      zeroed = device_->zero(s.device_offset, s.len);
-      return zeroed.ok();
-    });
-    if (!zeroed) {
-      abandon_copy(std::move(pending.value()));
-      return note(zeroed.error());
-    }
-  }
-  return pending;
-}
-
-Status Instance::commit_copy(PendingFile&& pending) {
-  Status ready = require_volume();
-  if (!ready) {
-    abandon_copy(std::move(pending));
-    return ready;
-  }
-  auto id = volume_->commit_file(std::move(pending));
-  unlock_log();
-  if (!id) {
-    (void)publish_new_nodes();
-    return note(id.error());
-  }
-  Status p = publish_new_nodes();
-  settle_state();
-  figures_changed();
-  return published(p);
-}
-
-void Instance::abandon_copy(PendingFile&& pending) {
-  if (volume_) volume_->abandon_file(std::move(pending));
-  unlock_log();
-  figures_changed();
 }
 
 }  // namespace famfs::service

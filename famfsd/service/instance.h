@@ -48,9 +48,22 @@ struct InstanceSettings {
   std::string hostname = {};
 };
 
+// How an Instance opens its device (PATH, MODE); open_device() outside
+// tests, a fake device in them.
+using DeviceFactory = std::function<Result<std::unique_ptr<Device>>(const std::string& path, OpenMode mode)>;
+// The device factory famfsd uses: open_device().
+DeviceFactory default_device_factory();
+
+// Zeroes the bytes of PENDING's allocation beyond its size (the part a copy
+// does not overwrite), on DEV. Touches only the device: safe on a worker.
+Status zero_copy_tail(Device& dev, const PendingFile& pending);
+
 class Instance {
  public:
-  Instance(InstanceSettings settings, std::unique_ptr<MountBackend> backend, InstanceEvents events);
+  // BACKEND: the mount backend (make_backend(), or a fake in tests);
+  // OPEN_DEVICE: how start() opens settings.device_path.
+  Instance(InstanceSettings settings, std::unique_ptr<MountBackend> backend, InstanceEvents events,
+           DeviceFactory open_device = default_device_factory());
   ~Instance();
 
   // Opens the device, validates the superblock, decides the role, replays
@@ -133,15 +146,30 @@ class Instance {
   // log_full, ...). When the commit fails every logged item gets its error.
   Result<std::vector<Status>> create_batch(size_t count, const std::function<std::optional<BatchItem>(size_t)>& item);
   // CopyIn in two steps: space is allocated (and any tail beyond the data
-  // zeroed) now, committed after the copy. Abandon on any failure.
-  Result<PendingFile> prepare_copy(const FileRequest& request);
+  // zeroed, unless ZERO_TAIL is false: then the caller zeroes it with
+  // zero_copy_tail() before the commit, e.g. on a worker) now, committed
+  // after the copy. Abandon on any failure.
+  Result<PendingFile> prepare_copy(const FileRequest& request, bool zero_tail = true);
   Status commit_copy(PendingFile&& pending);
   void abandon_copy(PendingFile&& pending);
+  // Commits FILES (prepared copies whose bytes are complete) with one log
+  // append sequence and one header commit (Volume::batch_prepared). One
+  // status per file, as create_batch's; a file that fails (its path exists
+  // by now, log_full) gets its space back. The error that kept the whole
+  // batch from starting gives every file's space back.
+  Result<std::vector<Status>> commit_copies(std::vector<PendingFile>&& files);
   // Marks the instance failed because of ERROR seen by a worker (copy, read).
   void report_device_error(const Error& error);
 
  private:
   Status require_volume() const;
+  // The result of a master operation whose entries are logged: STATUS of
+  // the publish (see create_file's contract).
+  static Status published(Status status);
+  // Ends the batch begun by create_batch or commit_copies: commits it,
+  // releases the log lock UNLOCKS times, answers OUT for the LOGGED items
+  // (index, node) the commit or the mount refused, publishes.
+  void finish_batch(std::vector<Status>& out, const std::vector<std::pair<size_t, NodeId>>& logged, int unlocks);
   void set_state(InstanceState state, std::string reason);
   void settle_state();
   // Publishes the nodes the volume added since the last call (to the backend
@@ -172,6 +200,7 @@ class Instance {
   void release_pending();
 
   InstanceSettings settings_;
+  DeviceFactory open_device_;
   std::unique_ptr<MountBackend> backend_;
   InstanceEvents events_;
   std::unique_ptr<Device> device_;

@@ -9,13 +9,14 @@
 namespace famfs::service {
 
 JobObject::JobObject(Daemon& daemon, std::string object_path, std::string operation, std::string path, uint64_t total,
-                     uid_t started_by)
+                     uid_t started_by, std::shared_ptr<TransferProgress> progress)
     : AdaptorInterfaces(daemon.connection(), std::move(object_path)),
       daemon_(daemon),
       operation_(std::move(operation)),
       path_(std::move(path)),
       total_(total),
-      started_by_(started_by) {
+      started_by_(started_by),
+      progress_(std::move(progress)) {
   registerAdaptor();
   emitInterfacesAddedSignal({org::famfs::Famfs1::Job_adaptor::INTERFACE_NAME});
 }
@@ -42,7 +43,7 @@ std::string JobObject::Path() {
 
 double JobObject::Progress() {
   if (total_ == 0) return 1.0;
-  return static_cast<double>(done.load(std::memory_order_relaxed)) / static_cast<double>(total_);
+  return static_cast<double>(progress_->done.load(std::memory_order_relaxed)) / static_cast<double>(total_);
 }
 
 std::string JobObject::GetPath(const std::map<std::string, sdbus::Variant>& options) {
@@ -70,7 +71,7 @@ void JobObject::Cancel(const std::map<std::string, sdbus::Variant>& options) {
       throw named_error("AccessDenied",
                         "only root or the job's starter (uid " + std::to_string(started_by_) + ") may cancel it");
     if (completed_) throw named_error("Busy", "the job has completed already");
-    cancel.store(true);
+    progress_->cancel.store(true);
   } catch (const sdbus::Error&) {
     throw;
   } catch (const std::exception& e) {
@@ -79,7 +80,7 @@ void JobObject::Cancel(const std::map<std::string, sdbus::Variant>& options) {
 }
 
 void JobObject::publish_progress() {
-  uint64_t now = done.load(std::memory_order_relaxed);
+  uint64_t now = progress_->done.load(std::memory_order_relaxed);
   if (now == published_done_) return;
   published_done_ = now;
   emitPropertiesChangedSignal(org::famfs::Famfs1::Job_adaptor::INTERFACE_NAME, {"BytesDone", "Progress"});

@@ -3,13 +3,15 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "util/extent_json.h"
+
 namespace famfs {
 
 using nlohmann::json;
 
 static json extents_json(const std::vector<omf::Extent>& xs) {
   json out = json::array();
-  for (const omf::Extent& x : xs) out.push_back({{"devindex", x.devindex}, {"offset", x.offset}, {"len", x.len}});
+  for (const omf::Extent& x : xs) out.push_back(extent_json(x.devindex, x.offset, x.len));
   return out;
 }
 

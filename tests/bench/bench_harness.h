@@ -168,6 +168,8 @@ class FilesystemProxy final : public sdbus::ProxyInterfaces<org::famfs::Famfs1::
   FilesystemProxy(sdbus::IConnection& conn, std::string bus_name)
       : ProxyInterfaces(conn, std::move(bus_name), kObjectPath) {}
   ~FilesystemProxy() { unregisterProxy(); }
+  // For asynchronous calls (several CopyIn calls in flight).
+  sdbus::IProxy& proxy() { return getProxy(); }
 
  private:
   void onFileCreated(const std::string&, const uint64_t&) override {}

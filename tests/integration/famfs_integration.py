@@ -42,6 +42,7 @@ UUID_C5 = "66666666-2222-4333-8444-555555555555"
 # famfsctl exit codes (famfsctl --help)
 EX_OK, EX_INVALID, EX_NOTFOUND, EX_EXISTS, EX_NOSPACE, EX_LOGFULL = 0, 4, 5, 6, 7, 8
 EX_NOTMASTER, EX_DENIED, EX_DEVFAILED = 9, 10, 12
+E_NOTFOUND = "org.famfs.Famfs1.Error.NotFound"
 
 results = []
 work = tempfile.mkdtemp(prefix="famfs-it-")
@@ -190,6 +191,103 @@ def write_log_entries(path, first, count, log_len=8 * MiB):
 
 
 member = None
+
+def batched_copy_tests():
+    """Issue 15: cp -r copies the small files of a tree, then commits them in
+    one batch (CopyIn commit=false + CommitFiles); a reservation is invisible
+    until committed and its space goes back when its caller leaves."""
+    import dbus_wire as wire
+    fs_iface, dest, obj = "org.famfs.Famfs1.Filesystem", "org.famfs.Famfs1.m", "/org/famfs/Famfs1"
+    tree = os.path.join(work, "batchtree")
+    want = {}
+    for i in range(300):
+        rel = "d%d/f%03d.bin" % (i % 3, i)
+        os.makedirs(os.path.join(tree, os.path.dirname(rel)), exist_ok=True)
+        data = os.urandom(1 + (i * 7919) % 20000)
+        want[rel] = data
+        with open(os.path.join(tree, rel), "wb") as f:
+            f.write(data)
+    big = os.urandom(17 * MiB)  # above famfsctl's 16 MiB batch limit: its own CopyIn
+    want["big.bin"] = big
+    with open(os.path.join(tree, "big.bin"), "wb") as f:
+        f.write(big)
+    rc, out, err = ctl("-d", "m", "cp", "-r", "-v", tree, "data/batch")
+    lines = out.decode().splitlines()
+    check("cp -r of 300 small files and a large one: every file and directory, once each in -v",
+          rc == 0 and len(lines) == 301 + 4 and len(set(lines)) == len(lines), (rc, err, len(lines)))
+    names = sorted(e["name"] for e in listing("m", "data/batch/d1").get("entries", []))
+    check("cp -r batch: the files are where cp(1) puts them",
+          names == sorted(os.path.basename(r) for r in want if r.startswith("d1/")), names[:5])
+    ok = all(ctl("-d", "m", "cat", "data/batch/" + rel)[1] == want[rel] for rel in ("d0/f000.bin", "d2/f299.bin",
+                                                                                    "d1/f151.bin", "big.bin"))
+    check("cp -r batch: the bytes of small and large files are the source's", ok)
+    seen = wait_for(lambda: len(listing("c1", "data/batch/d2").get("entries", [])) == 100, timeout=10)
+    check("cp -r batch: a client sees every committed file", seen)
+
+    def fs_call(conn, member, sig, args, fds=()):
+        return conn.call(dest, obj, fs_iface, member, sig, args, fds=fds)
+
+    def free_bytes(conn):
+        r = conn.call(dest, obj, "org.freedesktop.DBus.Properties", "Get", "ss", [fs_iface, "FreeBytes"])
+        if r.type != wire.METHOD_RETURN:
+            return None
+        v = r.args[0]
+        return v[1] if isinstance(v, tuple) else v
+
+    def memfd(data):
+        fd = os.memfd_create("batch-src")
+        os.write(fd, data)
+        return fd
+
+    def stat_error(conn, path):
+        return fs_call(conn, "Stat", "sa{sv}", [path, {}]).error_name
+
+    no_commit = {"commit": ("b", False)}
+    a = wire.Connection(bus.address)
+    before = free_bytes(a)
+    data = os.urandom(3 * MiB + 5)
+    src = memfd(data)
+    r = fs_call(a, "CopyIn", "sha{sv}", ["data/resv", 0, no_commit], [src])
+    handle = r.args[0] if r.type == wire.METHOD_RETURN else ""
+    check("CopyIn commit=false answers a reservation handle", handle.startswith("/org/famfs/Famfs1/reservations/"), r)
+    check("a reservation is invisible (Stat NotFound) but holds its space",
+          stat_error(a, "data/resv") == E_NOTFOUND and free_bytes(a) < before, (free_bytes(a), before))
+    r = fs_call(a, "CopyIn", "sha{sv}", ["data/resv", 0, no_commit], [src])
+    check("a second reservation of the same path -> Exists", r.error_name == "org.famfs.Famfs1.Error.Exists", r)
+    other = wire.Connection(bus.address)
+    r = fs_call(other, "CommitFiles", "aoa{sv}", [[handle], {}])
+    check("another caller cannot commit the reservation (NotFound in its result)",
+          r.type == wire.METHOD_RETURN and r.args[0][0][0] == E_NOTFOUND and stat_error(a, "data/resv") == E_NOTFOUND,
+          r)
+    r = fs_call(a, "CommitFiles", "aoa{sv}", [[handle, "/org/famfs/Famfs1/reservations/999999", "/x"], {}])
+    res = r.args[0] if r.type == wire.METHOD_RETURN else []
+    check("CommitFiles: per-item results (committed, NotFound, InvalidArgument)",
+          [x[0] for x in res] == ["", E_NOTFOUND, "org.famfs.Famfs1.Error.InvalidArgument"], r)
+    rc, out, err = ctl("-d", "m", "cat", "data/resv")
+    check("the committed reservation holds the copied bytes", rc == 0 and out == data, (rc, err))
+    r = fs_call(a, "CommitFiles", "aoa{sv}", [[handle], {}])
+    check("a handle is used up by its commit", r.type == wire.METHOD_RETURN and r.args[0][0][0] == E_NOTFOUND, r)
+    r = fs_call(a, "CopyIn", "sha{sv}", ["data/resv2", 0, {"commit": ("b", False), "job": ("b", True)}], [src])
+    check("commit=false with job=true -> InvalidArgument", r.error_name == "org.famfs.Famfs1.Error.InvalidArgument", r)
+
+    # The caller goes away: its reservations' space goes back, nothing appears.
+    base = free_bytes(other)
+    leaver = wire.Connection(bus.address)
+    for i in range(3):
+        r = fs_call(leaver, "CopyIn", "sha{sv}", ["data/left%d" % i, 0, no_commit], [src])
+        check("reservation %d of a caller about to leave" % i, r.type == wire.METHOD_RETURN, r)
+    held = free_bytes(other)
+    leaver.close()
+    back = wait_for(lambda: free_bytes(other) == base, timeout=10)
+    check("a caller that leaves the bus: its reservations' space goes back, no file appears",
+          held < base and back and all(stat_error(other, "data/left%d" % i) == E_NOTFOUND for i in range(3)),
+          (base, held, free_bytes(other)))
+    r = fs_call(other, "CopyIn", "sha{sv}", ["data/left0", 0, {}], [src])
+    check("the path a dropped reservation held can be created again", r.type == wire.METHOD_RETURN, r)
+    os.close(src)
+    a.close()
+    other.close()
+
 try:
     member = Member()
     bus = Bus(work, POLICY)
@@ -531,6 +629,7 @@ try:
     check("a failing cp -r names the file that failed and what it created before",
           rc == EX_EXISTS and one_line(err) and "data/tree/sub/b.bin" in err and "data/tree/aa.bin" in err
           and "created before the failure" in err, (rc, err))
+    batched_copy_tests()
     rc, out, err = ctl("-d", "m", "cat", "--offset", "1000", "--length", "5", "data/sets/random.bin")
     check("cat --offset --length writes that part", rc == 0 and out == want[1000:1005], (rc, out, err))
     outdir = os.path.join(work, "out")

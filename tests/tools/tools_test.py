@@ -85,7 +85,7 @@ def free_offset(rep):
     end = 0x200000 + rep["superblock"]["log_len"]
     for fe in rep["files"]:
         for x in fe["map"].get("extents") or fe["map"].get("strips") or []:
-            end = max(end, x["offset"] + x["len"])
+            end = max(end, x["offset"] + x["length"])
     return end
 
 

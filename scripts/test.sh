@@ -68,6 +68,10 @@ tier tools "$tp" "$tf"
 python3 tests/integration/famfs_integration.py build . 2>&1 | tee "$log_dir/integration.log"
 read -r ip if_ < <(counts "$log_dir/integration.log")
 tier integ "$ip" "$if_"
+# the daemon's life cycle, the host registry, the reference's golden images
+python3 tests/integration/registry_integration.py build . 2>&1 | tee "$log_dir/registry.log"
+read -r rp rf < <(counts "$log_dir/registry.log")
+tier registry "$rp" "$rf"
 # deletion (issue 13): remove, the cross-host grace period, hosts forget
 python3 tests/integration/delete_integration.py build . 2>&1 | tee "$log_dir/delete.log"
 read -r dp df < <(counts "$log_dir/delete.log")
@@ -121,10 +125,11 @@ if { [[ -f build-asan/build.ninja ]] || CC=gcc CXX=g++ meson setup build-asan -D
   if [[ $rc -ne 0 && $af -eq 0 ]]; then af=1; fi  # a sanitizer report (leaks at exit) with every test passed
   tier asan-unit "${ap:-0}" "$af"
   asan_harness asan-integ tests/integration/famfs_integration.py
+  asan_harness asan-registry tests/integration/registry_integration.py
   # ASan's quarantine keeps freed memory on purpose: no RSS bound there.
   asan_harness asan-hostile tests/integration/hostile_client.py --no-rss
   unset ASAN_OPTIONS UBSAN_OPTIONS
-  echo "asan: build and the three tiers took $((SECONDS - asan_start)) s"
+  echo "asan: build and the four tiers took $((SECONDS - asan_start)) s"
 else
   tail -n 40 "$log_dir/asan-build.log"
   tier asan 0 1

@@ -153,6 +153,19 @@ Result<NodeId> Volume::append_and_apply(omf::LogEntry&& entry) {
   return added;
 }
 
+omf::LogEntry Volume::file_entry_to_apply(const FileRequest& request, omf::FileMap map) {
+  omf::FileEntry f;
+  f.size = request.size;
+  f.flags = request.flags;
+  f.uid = request.uid;
+  f.gid = request.gid;
+  f.mode = request.mode;
+  f.path = request.path;
+  f.map = std::move(map);
+  state_.allocator().release(f.map);
+  return omf::LogEntry{0, std::move(f)};
+}
+
 Result<NodeId> Volume::commit_file(PendingFile&& pending) {
   Status ready = check_writable();
   if (ready) ready = state_.names().can_add(pending.request.path);
@@ -160,19 +173,7 @@ Result<NodeId> Volume::commit_file(PendingFile&& pending) {
     abandon_file(std::move(pending));
     return ready.error();
   }
-  const FileRequest& r = pending.request;
-  omf::FileEntry f;
-  f.size = r.size;
-  f.flags = r.flags;
-  f.uid = r.uid;
-  f.gid = r.gid;
-  f.mode = r.mode;
-  f.path = r.path;
-  f.map = pending.map;
-  // apply() claims the map again (one code path with replay): hand it back first.
-  // If the append fails the space therefore stays free, as nothing was logged.
-  state_.allocator().release(pending.map);
-  return append_and_apply(omf::LogEntry{0, std::move(f)});
+  return append_and_apply(file_entry_to_apply(pending.request, std::move(pending.map)));
 }
 
 Result<NodeId> Volume::create_file(const FileRequest& request, bool zero) {

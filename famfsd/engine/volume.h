@@ -162,6 +162,10 @@ class Volume {
   // prepare_file() without the writability check (the batch made it once).
   Result<PendingFile> allocate_for(const FileRequest& request, bool zero);
   Result<NodeId> append_and_apply(omf::LogEntry&& entry);
+  // The FILE entry of REQUEST over MAP, with MAP handed back to the
+  // allocator: apply() claims it again (one code path with replay), so if
+  // the entry is never written the space is free again.
+  omf::LogEntry file_entry_to_apply(const FileRequest& request, omf::FileMap map);
 
   // The batch in progress: its first slot, the next one, and the first
   // write error (which refuses the rest of the batch).

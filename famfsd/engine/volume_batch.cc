@@ -47,18 +47,7 @@ Result<NodeId> Volume::batch_file(const FileRequest& request, bool zero) {
     if (pending.error().code() == Errc::memory_error) batch_->failed = pending.error();
     return pending.error();
   }
-  omf::FileEntry f;
-  f.size = request.size;
-  f.flags = request.flags;
-  f.uid = request.uid;
-  f.gid = request.gid;
-  f.mode = request.mode;
-  f.path = request.path;
-  f.map = std::move(pending->map);
-  // apply() claims the map again (one code path with replay): hand it back
-  // first; if the slot cannot be written the space is then free again.
-  state_.allocator().release(f.map);
-  return batch_entry(omf::LogEntry{0, std::move(f)});
+  return batch_entry(file_entry_to_apply(request, std::move(pending->map)));
 }
 
 Result<NodeId> Volume::batch_prepared(PendingFile&& pending) {
@@ -72,19 +61,7 @@ Result<NodeId> Volume::batch_prepared(PendingFile&& pending) {
     abandon_file(std::move(pending));
     return ready.error();
   }
-  const FileRequest& r = pending.request;
-  omf::FileEntry f;
-  f.size = r.size;
-  f.flags = r.flags;
-  f.uid = r.uid;
-  f.gid = r.gid;
-  f.mode = r.mode;
-  f.path = r.path;
-  f.map = std::move(pending.map);
-  // apply() claims the map again (one code path with replay): hand it back
-  // first; if the slot cannot be written the space is then free again.
-  state_.allocator().release(f.map);
-  return batch_entry(omf::LogEntry{0, std::move(f)});
+  return batch_entry(file_entry_to_apply(pending.request, std::move(pending.map)));
 }
 
 Result<NodeId> Volume::batch_directory(const DirRequest& request) {

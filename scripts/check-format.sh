@@ -20,10 +20,20 @@ if [ "${1:-}" = "--changed" ]; then
   mapfile -t files < <(git diff --name-only --diff-filter=ACMR "$base" -- | grep -E "$cxx_pattern" || true)
 elif [ $# -gt 0 ]; then
   files=("$@")
-else
+elif git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   mapfile -t files < <(git ls-files | grep -E "$cxx_pattern")
+else
+  # a source tree without git (a release tarball, an exported tree): every
+  # C++ file under the same directories, build trees left out
+  mapfile -t files < <(find famfsd cli dbus tests/unit tests/bench tests/fuzz -type f \( -name '*.cc' -o -name '*.h' \) |
+    sed 's|^\./||' | grep -E "$cxx_pattern" | sort)
 fi
-[ ${#files[@]} -eq 0 ] && { echo "check-format: no C++ files to check"; exit 0; }
+if [ ${#files[@]} -eq 0 ]; then
+  # the whole-tree check with nothing to check is a broken selection, not a pass
+  [ "${1:-}" = "--changed" ] && { echo "check-format: no C++ files changed"; exit 0; }
+  echo "check-format: no C++ files found" >&2
+  exit 1
+fi
 if [ $fix -eq 1 ]; then
   "$CLANG_FORMAT" -i --style=file "${files[@]}"
   echo "check-format: formatted ${#files[@]} file(s)"

@@ -364,11 +364,22 @@ fi
 
 # The source as a release tarball would carry it: tracked and new files,
 # nothing ignored (no build directories).
+# A tree that is no git checkout (a release tarball, an exported tree) is
+# copied without its build and test output directories.
 make_source_tree() { # make_source_tree DIR
-    rm -rf "$1" && mkdir -p "$1" &&
+    rm -rf "$1" && mkdir -p "$1" || return
+    if git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
         (cd "$root" && git ls-files -z --cached --others --exclude-standard |
             xargs -0 -I{} sh -c '[ -e "{}" ] && printf "%s\0" "{}"' |
             tar --null -T - -cf -) | tar -xf - -C "$1"
+    else
+        # what the .gitignore files leave out
+        tar -C "$root" --anchored --exclude='./build*' --exclude=./.cache --exclude=./.git \
+            --exclude=./tests/vm/out --exclude=./tests/system/out --exclude=./module/.tmp_versions \
+            --no-anchored --exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
+            --exclude='*.cmd' --exclude='*.symvers' --exclude='*.order' --exclude=.cache.mk \
+            --exclude=__pycache__ -cf - . | tar -xf - -C "$1"
+    fi
 }
 
 rpm_top=$out/rpm

@@ -32,6 +32,13 @@ namespace famfs::bench {
 // handler can kill the children and remove the files too.
 
 int remember_child(pid_t pid) {
+  // A slot forget_child() emptied is used again: a run starts many more
+  // short-lived children (famfsctl, mkfs) than are alive at once.
+  for (int k = 0; k < g_child_count.load(); ++k)
+    if (g_children[k] == 0) {
+      g_children[k] = pid;
+      return k;
+    }
   int i = g_child_count.load();
   if (i >= kMaxChildren) {
     kill(pid, SIGKILL);

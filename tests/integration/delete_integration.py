@@ -275,6 +275,8 @@ try:
     rc, out, err = ctl("-d", "dm", "rm", "t")
     check("rm of a non-empty directory without -r -> NotEmpty (exit 6)", rc == EX_EXISTS and "not empty" in err,
           (rc, err))
+    # The client must have replayed t/g first, or it answers NotFound before it looks at its role.
+    wait_for(lambda: "g" in names("dc1", "t"))
     rc, out, err = ctl("-d", "dc1", "rm", "t/g")
     check("rm on a client -> NotMaster", rc == EX_NOTMASTER, (rc, err))
     rc, out, err = ctl("-d", "dm", "rm", "nope")

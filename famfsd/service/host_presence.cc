@@ -229,7 +229,17 @@ Status HostPresence::watch() {
   auto read = read_master_record(dev_);
   if (!read) return read.error();
   const uint64_t mono = mono_us(), wall = wall_clock_us();
-  if (candidate_ && !holding_) FAMFS_TRY(try_master(*read, mono, wall));
+  if (candidate_ && !holding_) {
+    FAMFS_TRY(try_master(*read, mono, wall));
+    // A claim just written makes READ (the record it replaced) stale: judge
+    // the role by the record as it is now, or a takeover from a cleanly
+    // stopped holder would be "lost" to that holder at once, its claim left
+    // beating in the record with nobody to mark it stopped.
+    if (holding_) {
+      read = read_master_record(dev_);
+      if (!read) return read.error();
+    }
+  }
   if (holding_ && read->record && !same_process(read->record->host, s_.me)) lose(read->record->host);
   observe_master(*read, mono, wall);
   return ok_status();

@@ -88,8 +88,10 @@ class HostPresenceTest : public ::testing::Test {
   }
 
   // Another famfsd (a clone: same UUID, other boot) beating in the master record.
-  void write_foreign_master(uint64_t counter, uint32_t interval_ms = kIntervalMs) {
+  void write_foreign_master(uint64_t counter, uint32_t interval_ms = kIntervalMs,
+                            omf::MasterState state = omf::MasterState::beating) {
     omf::MasterRecord m;
+    m.state = state;
     m.host.system_uuid = kMaster;
     m.host.boot_id = kBootB;
     m.host.hostname = "clone";
@@ -208,6 +210,33 @@ TEST_F(HostPresenceTest, CloneIsRefusedWhileTheMasterBeatsThenTakesOver) {
   auto rec = read_master_record(dev_);
   ASSERT_TRUE(rec && rec->record);
   EXPECT_EQ(rec->record->host.boot_id, kBootA);
+}
+
+// The holder stops cleanly and the refused host takes over between beats
+// (watch(), the log poll): it holds the role from then on, and its own stop
+// marks the record it wrote stopped. (Once it "lost" at once to the stopped
+// holder of the record it had read before claiming, and left its claim
+// beating in the record.)
+TEST_F(HostPresenceTest, ATakeoverInWatchAfterACleanStopKeepsTheRoleAndStopsClean) {
+  write_foreign_master(1);
+  auto v = open(kMaster);
+  auto p = presence(*v, kMaster, kBootA, static_cast<uint32_t>(getpid()));
+  ASSERT_TRUE(p->beat(omf::HostState::ready));
+  ASSERT_FALSE(p->refusal().empty());
+  write_foreign_master(2, kIntervalMs, omf::MasterState::stopped);
+  ASSERT_TRUE(p->watch());
+  EXPECT_TRUE(p->refusal().empty()) << p->refusal();
+  EXPECT_EQ(v->role(), Role::master);
+  DirRequest d;
+  d.path = "after-takeover";
+  EXPECT_TRUE(v->make_directory(d));
+  ASSERT_TRUE(p->watch());
+  EXPECT_TRUE(p->refusal().empty()) << p->refusal();
+  p->stop();
+  auto rec = read_master_record(dev_);
+  ASSERT_TRUE(rec && rec->record);
+  EXPECT_EQ(rec->record->host.boot_id, kBootA);
+  EXPECT_EQ(rec->record->state, omf::MasterState::stopped);
 }
 
 TEST_F(HostPresenceTest, AMasterThatFindsAnotherRecordStopsAppendingAtOnce) {

@@ -363,7 +363,8 @@ famfsd_share_b() {
 }
 
 # ---- deletion across the two guests (ping offsets: 12288 A's steps,
-# 16384 B's mapping process, 20480 GO for it, 24576 the end)
+# 16384 B's mapping process, 20480 GO for it, 24576 the end, 28672 A's
+# requests to B's famfsd (STOP, AGAIN), 32768 B's answers (DOWN, UP))
 
 # extents FILE: the extent objects of famfsctl getmap --json, one word each
 extents() {
@@ -413,6 +414,19 @@ share_delete_a() {
 	check $tag "3 s later: still held by B's mapping" status_says "still has victim open or mapped"
 	check $tag "famfsctl create new3 --size 4M while B still maps victim" $fc create new3 --size 4M
 	check $tag "new3's map shares no extent with victim either" disjoint "$old" "$(extents new3)"
+	# B's famfsd stops while its process still maps victim, then comes back
+	check $tag "store STOP: B's famfsd stops" $T mmap-put "$MNT/ping" 28672 STOP
+	$T mmap-wait $tag "B's famfsd stopped, its busy mount left in place (DOWN)" "$MNT/ping" 32768 DOWN 900 || return
+	check $tag "B's slot was not marked stopped: it goes stale and still holds victim" \
+		status_says "still has victim open or mapped; it is stale (famfsctl hosts forget $CLIENT_UUID"
+	check $tag "famfsctl create new4 --size 4M while B's famfsd is down" $fc create new4 --size 4M
+	check $tag "new4's map shares no extent with victim" disjoint "$old" "$(extents new4)"
+	check $tag "store AGAIN: B's famfsd may start again" $T mmap-put "$MNT/ping" 28672 AGAIN
+	$T mmap-wait $tag "B's famfsd runs again on the mount it adopted (UP)" "$MNT/ping" 32768 UP 900 || return
+	check $tag "B beats again (not stale) and, through famfs.ko's orphan list, still holds victim" \
+		status_says "still has victim open or mapped$"
+	check $tag "famfsctl create new5 --size 4M after B's restart" $fc create new5 --size 4M
+	check $tag "new5's map shares no extent with victim" disjoint "$old" "$(extents new5)"
 	check $tag "store GO: B's process unmaps" $T mmap-put "$MNT/ping" 20480 GO
 	$T mmap-wait $tag "B's process unmapped victim (UNMAPPED)" "$MNT/ping" 16384 UNMAPPED 900 || return
 	check $tag "status: nothing pending release once B let go" status_says "Pending release.* in 0 removed file"
@@ -437,6 +451,23 @@ share_delete_b() {
 	done
 	check $tag "victim leaves B's mount by itself (A removed it) while mapped" sh -c "[ ! -e $MNT/victim ]"
 	check $tag "famfs.ko on B lists the removed, mapped victim (GET_ORPHANS)" sh -c "[ -n \"\$($T orphans $MNT)\" ]"
+	# famfsd stops with victim still mapped: on a deletion-enabled file system
+	# the busy mount stays for the next famfsd, which adopts it
+	$T mmap-wait $tag "A asks B's famfsd to stop (STOP)" "$MNT/ping" 28672 STOP 900 || return
+	check $tag "SIGTERM with victim mapped: famfsd exits 0" stop_famfsd
+	check $tag "the busy mount stays mounted" mounted
+	check $tag "famfsd said it left the mount for the next famfsd" \
+		grep -q "left mounted for the next famfsd to adopt" /tmp/famfsd.log
+	check $tag "famfsd said its host slot stays as it is (goes stale, holds)" \
+		grep -q "host slot [0-9]* left as it is: it goes stale" /tmp/famfsd.log
+	check $tag "famfs.ko still lists victim with famfsd gone" sh -c "[ -n \"\$($T orphans $MNT)\" ]"
+	check $tag "store DOWN: B's famfsd is stopped" $T mmap-put "$MNT/ping" 32768 DOWN
+	$T mmap-wait $tag "A saw victim still held by B's stale slot (AGAIN)" "$MNT/ping" 28672 AGAIN 900 || return
+	check $tag "famfsd client on /dev/dax0.0 again" start_famfsd /dev/dax0.0 "$CLIENT_UUID" || return
+	check $tag "the new famfsd adopted the mount left in place" \
+		grep -q "adopting the famfs mount of /dev/dax0.0 at $MNT" /tmp/famfsd.log
+	check $tag "new4 (created while B's famfsd was down) is published into the adopted mount" wait_for "$MNT/new4"
+	check $tag "store UP: B's famfsd runs again" $T mmap-put "$MNT/ping" 32768 UP
 	wait "$holder"
 	hrc=$?
 	$T check $tag "the mapping process ended well (exit $hrc)" "$hrc"

@@ -62,6 +62,20 @@ create_while_locked() {
 		[ ! -e "$MNT/locked" ]
 }
 
+# wait_until SECONDS INSTANCE PATTERN: famfsctl status of INSTANCE matches
+# PATTERN (grep) within SECONDS; the last status is left in /tmp/status.txt
+wait_until() {
+	i=0
+	while [ $i -lt $(($1 * 10)) ]; do
+		famfsctl -d "$2" --timeout 5 status >/tmp/status.txt 2>&1
+		grep -q "$3" /tmp/status.txt && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cat /tmp/status.txt
+	return 1
+}
+
 mounted() { grep -q " $MNT famfs " /proc/mounts; }
 unmounted() { ! grep -q " $MNT " /proc/mounts; }
 mode_is() { [ "$(stat -c %a "$1")" = "$2" ] || { echo "$1: mode $(stat -c %a "$1"), want $2"; false; }; }
@@ -134,19 +148,6 @@ famfsd_single() {
 	check "$tag" "the mount point is free after the stop" unmounted
 }
 
-# state_is INSTANCE STATE: famfsctl status says State STATE (within 30 s)
-state_is() {
-	i=0
-	while [ $i -lt 300 ]; do
-		famfsctl -d "$1" --timeout 5 status >/tmp/status.txt 2>&1
-		grep -q "State.*$2" /tmp/status.txt && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	cat /tmp/status.txt
-	return 1
-}
-
 # famfsd_poison DEV (pmem): a memory failure in a mapped file shuts the
 # mount down; famfsd turns failed with the reason and still unmounts
 famfsd_poison() {
@@ -155,7 +156,7 @@ famfsd_poison() {
 	check "$tag" "famfsd --backend kernel on $dev" start_famfsd "$dev" "$MASTER_UUID" || return
 	check "$tag" "famfsctl create victim --size 4M" famfsctl -d "$inst" create victim --size 4M || return
 	check "$tag" "madvise(MADV_HWPOISON) on a page of victim" $T poison "$MNT/victim" 8192
-	check "$tag" "famfsd notices the shutdown: state failed" state_is "$inst" failed
+	check "$tag" "famfsd notices the shutdown: state failed" wait_until 30 "$inst" "State.*failed"
 	check "$tag" "the reason names the shutdown" grep -q "shut the mount $MNT down" /tmp/status.txt
 	check "$tag" "the reason is famfs.ko's (FAMFSIOC_GET_STATE): memory failure" \
 		grep -q "memory failure reported by the kernel at device offset" /tmp/status.txt
@@ -236,7 +237,7 @@ famfsd_unbind() {
 refused_at() {
 	keep=$MNT
 	MNT=$2
-	start_famfsd "$1" "$MASTER_UUID" && state_is "$(basename "$1")" failed &&
+	start_famfsd "$1" "$MASTER_UUID" && wait_until 30 "$(basename "$1")" "State.*failed" &&
 		grep -q "mount failed: mount point $2 $3" /tmp/status.txt && ! grep -q " $2 famfs " /proc/mounts
 	rc=$?
 	stop_famfsd || rc=1
@@ -380,19 +381,6 @@ disjoint() {
 	done
 }
 
-# status_says TEXT: famfsctl status shows TEXT (within 60 s)
-status_says() {
-	i=0
-	while [ $i -lt 600 ]; do
-		famfsctl -d dax0.0 status >/tmp/status.txt 2>&1
-		grep -q "$1" /tmp/status.txt && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	cat /tmp/status.txt
-	return 1
-}
-
 share_delete_a() {
 	$T pattern-file /tmp/victim 4194304 21
 	check $tag "famfsctl cp victim (4 MiB) on the delete-enabled file system" $fc cp /tmp/victim victim || return
@@ -404,18 +392,18 @@ share_delete_a() {
 	check $tag "famfsctl create new1 --size 4M while B maps victim" $fc create new1 --size 4M
 	new1=$(extents new1)
 	check $tag "new1's map shares no extent with the removed, still mapped victim" disjoint "$old" "$new1"
-	check $tag "status: victim pending release, held by B's mapping" status_says "still has victim open or mapped"
+	check $tag "status: victim pending release, held by B's mapping" wait_until 60 dax0.0 "still has victim open or mapped"
 	$T pattern-file /tmp/new1 4194304 22
 	check $tag "fill new1 with a pattern (write through the mount)" \
 		dd if=/tmp/new1 of="$MNT/new1" bs=1048576 conv=notrunc
 	# three heartbeats later B still holds it: another file still gets other memory
 	sleep 3
-	check $tag "3 s later: still held by B's mapping" status_says "still has victim open or mapped"
+	check $tag "3 s later: still held by B's mapping" wait_until 60 dax0.0 "still has victim open or mapped"
 	check $tag "famfsctl create new3 --size 4M while B still maps victim" $fc create new3 --size 4M
 	check $tag "new3's map shares no extent with victim either" disjoint "$old" "$(extents new3)"
 	check $tag "store GO: B's process unmaps" $T mmap-put "$MNT/ping" 20480 GO
 	$T mmap-wait $tag "B's process unmapped victim (UNMAPPED)" "$MNT/ping" 16384 UNMAPPED 900 || return
-	check $tag "status: nothing pending release once B let go" status_says "Pending release.* in 0 removed file"
+	check $tag "status: nothing pending release once B let go" wait_until 60 dax0.0 "Pending release.* in 0 removed file"
 	check $tag "famfsctl create new2 --size 4M after the release" $fc create new2 --size 4M
 	new2=$(extents new2)
 	echo "victim: $old; new2: $new2"

@@ -274,6 +274,22 @@ def job_argument_checks(call, job_path):
 RESERVATION = "/org/famfs/Famfs1/reservations/"
 
 
+def read_back(conn, path):
+    """The bytes of PATH, read by ReadFile on CONN into a pipe."""
+    pr, pw = os.pipe()
+    serial = conn.send(DEST, OBJ, FS, "ReadFile", "sha{sv}", [path, 0, {}], fds=[pw])
+    os.close(pw)
+    got = bytearray()
+    while True:
+        chunk = os.read(pr, 1 << 20)
+        if not chunk:
+            break
+        got += chunk
+    os.close(pr)
+    conn.reply_to(serial)
+    return bytes(got)
+
+
 def commit_checks(address, call):
     """CommitFiles with hostile handles: too many, handles that are not
     reservations, others' and used-up ones, an object path the protocol
@@ -311,18 +327,8 @@ def commit_checks(address, call):
           [(h, g, w) for (h, _), g, w in zip(items, got, want) if g != w] if isinstance(got, list) else got)
     check("... each failure a one-line message",
           r.type == wire.METHOD_RETURN and all("\n" not in m and len(m) < 1024 for _, m in r.args[0]), r)
-    pr, pw = os.pipe()
-    serial = own.send(DEST, OBJ, FS, "ReadFile", "sha{sv}", ["hostile/committed", 0, {}], fds=[pw])
-    os.close(pw)
-    back = bytearray()
-    while True:
-        chunk = os.read(pr, 1 << 20)
-        if not chunk:
-            break
-        back += chunk
-    os.close(pr)
-    own.reply_to(serial)
-    check("the committed file reads back its bytes", bytes(back) == data, len(back))
+    back = read_back(own, "hostile/committed")
+    check("the committed file reads back its bytes", back == data, len(back))
     x = own.call(DEST, OBJ, FS, "Stat", "sa{sv}", ["hostile/theirs", {}])
     check("another caller's reservation stays invisible", is_error(x, E + "NotFound"), x)
     x = other.call(DEST, OBJ, FS, "CommitFiles", "aoa{sv}", [[theirs or "/"], {"now": ("b", True)}])

@@ -540,18 +540,7 @@ def main():
         bad = []
         for path, data in want.items():
             if outcomes[path] == ["ok"]:
-                pr, pw = os.pipe()
-                got = bytearray()
-                serial = c.send(DEST, OBJ, FS, "ReadFile", "sha{sv}", [path, 0, {}], fds=[pw])
-                os.close(pw)
-                while True:
-                    chunk = os.read(pr, 1 << 20)
-                    if not chunk:
-                        break
-                    got += chunk
-                os.close(pr)
-                c.reply_to(serial)
-                if bytes(got) != data:
+                if read_back(c, path) != data:
                     bad.append(path)
             else:
                 r = call("Stat", "sa{sv}", [path, {}])

@@ -3,7 +3,8 @@
 # through famfs.ko. Sourced by init.sh (it provides check, wait_for, ns_of_*,
 # $T) for the modes
 #   famfsd    pmem (memmap=), then devdax on the same memory: master mounts,
-#             creates, copies; bytes through read(2), mmap and the raw device;
+#             creates, copies (one file; cp -r of a tree: CommitFiles);
+#             bytes through read(2), mmap and the raw device;
 #             stop with a file open; restart replays into a fresh mount;
 #             a device-dax unbind under famfsd with a file mapped (famfsd
 #             exits 3, the unbind returns); pmem memory failure -> failed
@@ -77,6 +78,68 @@ wait_until() {
 }
 
 mounted() { grep -q " $MNT famfs " /proc/mounts; }
+
+# The tree famfsd_cp_tree copies: five files in three directories (a, b, b/c).
+TREE_FILES="a/one a/two b/three b/c/four b/c/five"
+
+# watch_tree SRC DST: until /tmp/tree.stop exists, every file of the tree
+# visible under DST must hold all of SRC's bytes (each miss is written to
+# /tmp/tree.bad); the number of files visible per poll goes to /tmp/tree.seen
+watch_tree() {
+	while [ ! -e /tmp/tree.stop ]; do
+		n=0
+		for f in $TREE_FILES; do
+			[ -e "$2/$f" ] || continue
+			n=$((n + 1))
+			cmp -s "$1/$f" "$2/$f" || echo "$f visible before its bytes were complete" >>/tmp/tree.bad
+		done
+		echo "$n" >>/tmp/tree.seen
+		sleep 0.05
+	done
+}
+
+nothing_bad() { [ ! -s "$1" ] || { cat "$1"; false; }; }
+
+# famfsd_cp_tree TAG FC: famfsctl cp -r of a small tree, which famfsctl
+# copies with CopyIn commit=false and commits with one CommitFiles, through
+# the kernel backend: a watcher reads the mount while the copy runs; then
+# every file reads back through the famfs.ko mount with the source's bytes
+famfsd_cp_tree() {
+	rm -rf /tmp/tree /tmp/tree.stop /tmp/tree.bad /tmp/tree.seen
+	mkdir -p /tmp/tree/a /tmp/tree/b/c
+	seed=31
+	for f in $TREE_FILES; do
+		case $f in
+		a/one) size=1 ;;
+		a/two) size=4097 ;;
+		b/three) size=2097155 ;;
+		b/c/four) size=100000 ;;
+		*) size=6291459 ;;
+		esac
+		$T pattern-file "/tmp/tree/$f" $size $seed
+		seed=$((seed + 1))
+	done
+	watch_tree /tmp/tree "$MNT/tree" &
+	watcher=$!
+	check "$1" "famfsctl cp -r of 5 files in three directories (CopyIn commit=false, then CommitFiles)" \
+		$2 cp -r /tmp/tree tree
+	: >/tmp/tree.stop
+	wait "$watcher"
+	check "$1" "while cp -r ran, no file was in the mount before all its bytes were" nothing_bad /tmp/tree.bad
+	# printed, not asserted: whether a poll fell between the copies and the
+	# commit is timing
+	$T say "INFO $1: cp -r watcher: $(wc -l </tmp/tree.seen) polls while cp -r ran; files visible per poll (runs): $(uniq /tmp/tree.seen | tr '\n' ' ')"
+	for f in $TREE_FILES; do
+		check "$1" "cp -r: $f reads back through the mount with the source's bytes" cmp "/tmp/tree/$f" "$MNT/tree/$f"
+	done
+	$T mmap-cmp "$1" "$MNT/tree/b/c/five" /tmp/tree/b/c/five
+	check "$1" "cp -r: the mount holds the source tree, nothing more" \
+		sh -c "[ \"\$(cd /tmp/tree && find . | sort)\" = \"\$(cd $MNT/tree && find . | sort)\" ]"
+	check "$1" "cp -r: famfsctl ls and the mount agree on b/c" \
+		sh -c "[ \"\$($2 ls tree/b/c | sort | tr '\n' ' ')\" = \"\$(ls $MNT/tree/b/c | sort | tr '\n' ' ')\" ]"
+	rm -rf /tmp/tree
+}
+
 unmounted() { ! grep -q " $MNT " /proc/mounts; }
 mode_is() { [ "$(stat -c %a "$1")" = "$2" ] || { echo "$1: mode $(stat -c %a "$1"), want $2"; false; }; }
 
@@ -111,6 +174,7 @@ famfsd_single() {
 	check "$tag" "read(2) of the interleaved file equals the source" cmp /tmp/src2 "$MNT/d/striped"
 	$T mmap-cmp "$tag" "$MNT/d/striped" /tmp/src2
 	$T raw-cmp "$tag" "$kind" "$dev" "$MNT/d/striped" /tmp/src2
+	famfsd_cp_tree "$tag" "$fc"
 	if [ "$kind" = devdax ]; then
 		$T pattern-file /tmp/bench 67108864 5
 		check "$tag" "famfsctl cp of a 64 MiB file for the mmap benchmark" $fc cp /tmp/bench bench &&

@@ -33,7 +33,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dbus_wire as wire  # noqa: E402
-from private_bus import Bus, reap, report  # noqa: E402
+from private_bus import Bus, reap, report, wait_for  # noqa: E402
 
 from hostile_checks import *  # noqa: E402,F401,F403
 from hostile_checks import results  # noqa: E402
@@ -83,15 +83,6 @@ def proc_rss_kib(pid):
             if line.startswith("RssAnon:"):
                 return int(line.split()[1])
     return 0
-
-
-def wait_for(pred, timeout=20.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if pred():
-            return True
-        time.sleep(0.05)
-    return pred()
 
 
 def main():
@@ -148,7 +139,7 @@ def main():
         devnull = os.open("/dev/null", os.O_WRONLY)
         call("ReadFile", "sha{sv}", ["hostile/seed", 0, {}], [devnull])
         os.close(devnull)
-        wait_for(lambda: get("Files") == 2)
+        wait_for(lambda: get("Files") == 2, 20)
         time.sleep(6)  # the warm-up job object lingers 5 s after completing
         def allocations():
             """path -> allocated bytes of every file in the namespace."""
@@ -173,11 +164,11 @@ def main():
             st = status()
             check("after %s: famfsd answers status, state ready" % group, d.poll() is None and st.get("state") ==
                   "ready", (d.poll(), st, open(log).read()[-1500:]))
-            fds_ok = wait_for(lambda: proc_fds(d.pid) == base["fds"]) if d.poll() is None else False
+            fds_ok = wait_for(lambda: proc_fds(d.pid) == base["fds"], 20) if d.poll() is None else False
             check("after %s: open descriptors back to %d" % (group, base["fds"]), fds_ok,
                   proc_fds(d.pid) if d.poll() is None else "dead")
             if check_rss and d.poll() is None:
-                wait_for(lambda: proc_rss_kib(d.pid) <= base["rss"] + RSS_BOUND_KIB)
+                wait_for(lambda: proc_rss_kib(d.pid) <= base["rss"] + RSS_BOUND_KIB, 20)
             rss = proc_rss_kib(d.pid) if d.poll() is None else -1
             if check_rss:
                 check("after %s: RSS %d KiB within %d KiB of %d KiB" % (group, rss, RSS_BOUND_KIB, base["rss"]),
@@ -467,7 +458,7 @@ def main():
         os.close(devnull)
         r = call("Ping", "", [], iface="org.freedesktop.DBus.Peer")
         check("calls that want no reply: famfsd still answers", r.type == wire.METHOD_RETURN, r)
-        check("a CopyIn that wants no reply still creates its file", wait_for(lambda: created("hostile/noreply")))
+        check("a CopyIn that wants no reply still creates its file", wait_for(lambda: created("hostile/noreply"), 20))
         s1.close()
         s2.close()
         os.close(rd)

@@ -14,112 +14,29 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from private_bus import Bus, clean_up, famfsctl_runner, report, wait_for  # noqa: E402
+from harness import *  # noqa: E402,F401,F403
 
-BUILD, SRC = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
-FAMFSD = os.path.join(BUILD, "famfsd/famfsd")
-FAMFSCTL = os.path.join(BUILD, "cli/famfsctl")
-MKFS = os.path.join(BUILD, "famfsd/tools/mkfs.famfs")
-FSCK = os.path.join(BUILD, "famfsd/tools/fsck.famfs")
-POLICY = os.path.join(SRC, "dbus/org.famfs.Famfs1.conf")
-MiB = 1 << 20
-UUID_M = "11111111-2222-4333-8444-0000000000d1"
-UUID_C1 = "22222222-2222-4333-8444-0000000000d2"
-UUID_C2 = "33333333-2222-4333-8444-0000000000d3"
-EX_NOTFOUND, EX_EXISTS, EX_NOTMASTER, EX_DENIED, EX_BUSY = 5, 6, 9, 10, 13
 NOBODY = 65534
 HB = 200  # heartbeat_interval_ms of these daemons
 CFG = "heartbeat_interval_ms = %d\n" % HB
 
-results, procs, shm_files = [], [], []
-work = tempfile.mkdtemp(prefix="famfs-del-")
-
-
-def check(name, cond, detail=""):
-    results.append(bool(cond))
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond else "  -- " + str(detail)[:600]), flush=True)
-    return bool(cond)
-
-
-def shm(size):
-    fd, path = tempfile.mkstemp(prefix="famfs-del-", dir="/dev/shm")
-    os.ftruncate(fd, size)
-    os.close(fd)
-    shm_files.append(path)
-    return path
-
-
-class Daemon:
-    def __init__(self, name, device, uuid):
-        self.name, self.device, self.uuid = name, device, uuid
-        self.config = os.path.join(work, name + ".toml")
-        with open(self.config, "w") as f:
-            f.write(CFG)
-        self.log = os.path.join(work, name + ".log")
-        self.start()
-
-    def start(self):
-        self.proc = subprocess.Popen([FAMFSD, "--device", self.device, "--instance", self.name, "--system-uuid",
-                                      self.uuid, "--config", self.config, "--backend", "none"],
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(self.log, "a"))
-        procs.append(self.proc)
-        deadline = time.time() + 10
-        while time.time() < deadline and self.proc.poll() is None:
-            if ctl("-d", self.name, "status", "--json")[0] == 0:
-                return
-            time.sleep(0.05)
-
-
-def as_user(user, cmd):
-    if user is None:
-        return cmd
-    if isinstance(user, tuple):  # (uid, gid, groups)
-        uid, gid, groups = user
-        return ["setpriv", "--reuid=%d" % uid, "--regid=%d" % gid, "--init-groups"] + cmd
-    return ["setpriv", "--reuid=%d" % user, "--regid=%d" % user, "--clear-groups"] + cmd
-
-
-ctl, ctl_json, status = famfsctl_runner(FAMFSCTL, as_user)
-
 
 def names(name, path=""):
-    rc, out, err = ctl_json("-d", name, "ls", *([path] if path else []))
-    return sorted(e["name"] for e in out["entries"]) if rc == 0 and out else ("error", rc, err)
+    out = listing(name, path)
+    return sorted(e["name"] for e in out["entries"]) if isinstance(out, dict) else out
 
 
 def extents(name, path):
-    rc, out, err = ctl_json("-d", name, "getmap", path)
-    if rc != 0 or not out:
-        return ("error", rc, err)
-    return [(e["devindex"], e["offset"], e.get("len", e.get("length"))) for e in out.get("extents") or []]
+    out = getmap(name, path)
+    return norm_extents(out) if isinstance(out, dict) else out
 
 
 def pending(name):
     st = status(name)
     return st.get("pending_release_bytes"), st.get("pending_release") or []
-
-
-class Member:
-    """A real user in the famfs group, created before the bus starts."""
-    NAME = "famfs-del-%d" % os.getpid()
-
-    def __init__(self):
-        import grp
-        import pwd
-        subprocess.run(["groupadd", "-f", "--system", "famfs"], check=True)
-        subprocess.run(["useradd", "--no-create-home", "--no-user-group", "--gid", "users", "--groups", "famfs",
-                        "--shell", "/usr/sbin/nologin", self.NAME], check=True)
-        pw = pwd.getpwnam(self.NAME)
-        self.user = (pw.pw_uid, pw.pw_gid, None)
-        self.uid = pw.pw_uid
-        assert self.NAME in grp.getgrnam("famfs").gr_mem
-
-    def remove(self):
-        subprocess.run(["userdel", self.NAME], capture_output=True)
 
 
 member = None
@@ -131,7 +48,7 @@ try:
     # ---- a file system without deletion refuses, saying why ----
     plain = shm(64 * MiB)
     subprocess.run([MKFS, "--system-uuid", UUID_M, plain], check=True, capture_output=True)
-    p0 = Daemon("plain", plain, UUID_M)
+    p0 = Daemon("plain", plain, UUID_M, CFG)
     ctl("-d", "plain", "create", "f", "--size", "2M")
     rc, out, err = ctl("-d", "plain", "rm", "f")
     check("rm without --enable-delete: Unsupported (exit 13) naming --enable-delete and the reference",
@@ -145,9 +62,9 @@ try:
     dev = shm(256 * MiB)
     mk = subprocess.run([MKFS, "--enable-delete", "--system-uuid", UUID_M, dev], capture_output=True, text=True)
     check("mkfs.famfs --enable-delete", mk.returncode == 0 and "deletion          enabled" in mk.stdout, mk)
-    m = Daemon("dm", dev, UUID_M)
-    c1 = Daemon("dc1", dev, UUID_C1)
-    c2 = Daemon("dc2", dev, UUID_C2)
+    m = Daemon("dm", dev, UUID_M, CFG)
+    c1 = Daemon("dc1", dev, UUID_C1, CFG)
+    c2 = Daemon("dc2", dev, UUID_C2, CFG)
     check("every host sees deletion enabled", all(status(n).get("delete_enabled") is True for n in ("dm", "dc1", "dc2")))
 
     def all_hosts_released():
@@ -294,32 +211,32 @@ try:
     uid = member.uid
     ctl("-d", "dm", "mkdir", "--mode", "0755", "ro")
     ctl("-d", "dm", "create", "ro/f", "--size", "2M", "--uid", str(uid))
-    rc, out, err = ctl("-d", "dm", "rm", "ro/f", user=member.user)
+    rc, out, err = ctl("-d", "dm", "rm", "ro/f", user=member)
     check("a famfs member may not remove its own file from a 0755 root directory (w+x on the parent)",
           rc == EX_DENIED and "write and search" in err, (rc, err))
     ctl("-d", "dm", "mkdir", "--mode", "0777", "open")
     ctl("-d", "dm", "create", "open/rootfile", "--size", "2M")
-    rc, out, err = ctl("-d", "dm", "rm", "open/rootfile", user=member.user)
+    rc, out, err = ctl("-d", "dm", "rm", "open/rootfile", user=member)
     check("... but may remove root's file from a 0777 directory", rc == 0, (rc, err))
     ctl("-d", "dm", "mkdir", "--mode", "1777", "sticky")
     ctl("-d", "dm", "create", "sticky/rootfile", "--size", "2M")
     ctl("-d", "dm", "create", "sticky/mine", "--size", "2M", "--uid", str(uid))
-    rc, out, err = ctl("-d", "dm", "rm", "sticky/rootfile", user=member.user)
+    rc, out, err = ctl("-d", "dm", "rm", "sticky/rootfile", user=member)
     check("a sticky directory: another user's file -> AccessDenied naming the sticky bit",
           rc == EX_DENIED and "sticky" in err, (rc, err))
-    rc, out, err = ctl("-d", "dm", "rm", "sticky/mine", user=member.user)
+    rc, out, err = ctl("-d", "dm", "rm", "sticky/mine", user=member)
     check("a sticky directory: one's own file is removed", rc == 0, (rc, err))
     ctl("-d", "dm", "mkdir", "--mode", "0777", "--uid", str(uid), "open/tree")
     ctl("-d", "dm", "mkdir", "--mode", "0555", "--uid", str(uid), "open/tree/locked")
     ctl("-d", "dm", "create", "open/tree/locked/f", "--size", "2M", "--uid", str(uid))
     ctl("-d", "dm", "create", "open/tree/g", "--size", "2M", "--uid", str(uid))
-    rc, out, err = ctl("-d", "dm", "rm", "-r", "open/tree", user=member.user)
+    rc, out, err = ctl("-d", "dm", "rm", "-r", "open/tree", user=member)
     check("rm -r through a directory without write -> AccessDenied naming it, nothing removed",
           rc == EX_DENIED and "open/tree/locked" in err and names("dm", "open/tree/locked") == ["f"]
           and names("dm", "open/tree") == ["g", "locked"], (rc, err))
     ctl("-d", "dm", "mkdir", "--mode", "0777", "--uid", str(uid), "open/mine")
     ctl("-d", "dm", "create", "open/mine/f", "--size", "2M", "--uid", str(uid))
-    rc, out, err = ctl("-d", "dm", "rm", "-r", "open/mine", user=member.user)
+    rc, out, err = ctl("-d", "dm", "rm", "-r", "open/mine", user=member)
     check("rm -r of a tree the member may empty", rc == 0 and "mine" not in names("dm", "open"), (rc, err))
     rc, out, err = ctl("-d", "dm", "rm", "open", user=NOBODY)
     check("nobody (not in the famfs group) -> AccessDenied", rc == EX_DENIED, (rc, err))

@@ -1,5 +1,5 @@
 """The shared part of the integration harnesses (famfs_integration.py,
-registry_integration.py): paths of the build under test, the emulated
+registry_integration.py, delete_integration.py): paths of the build under test, the emulated
 hosts' UUIDs and famfsctl's exit codes, check(), /dev/shm devices, famfsd
 daemons on the private bus, famfsctl as any user, the famfs-group member.
 
@@ -40,7 +40,7 @@ UUID_C5 = "66666666-2222-4333-8444-555555555555"
 
 # famfsctl exit codes (famfsctl --help)
 EX_OK, EX_INVALID, EX_NOTFOUND, EX_EXISTS, EX_NOSPACE, EX_LOGFULL = 0, 4, 5, 6, 7, 8
-EX_NOTMASTER, EX_DENIED, EX_DEVFAILED = 9, 10, 12
+EX_NOTMASTER, EX_DENIED, EX_DEVFAILED, EX_BUSY = 9, 10, 12, 13
 E_NOTFOUND = "org.famfs.Famfs1.Error.NotFound"
 
 results = []

@@ -1,9 +1,11 @@
 """The hostile callers' vocabulary (hostile_client.py): the instance under
-attack, famfsd's error names, every Filesystem method with arguments of
-the right shape, the bad paths, check(), and the two attacks that run both
+attack, famfsd's error names, every Filesystem and Job method with arguments
+of the right shape (checked against dbus/*.xml: a method the table misses
+fails the tier), the bad paths, check(), and the two attacks that run both
 as root and as nobody: every method with wrong argument types, oversized
 strings, huge option maps and bad paths (argument_checks), and connections
 opened and dropped by the thousand (connection_churn)."""
+import glob
 import os
 import socket
 import sys
@@ -33,7 +35,11 @@ METHODS = {
     "Format": ("a{sv}", lambda: [{}]),
     "CreateFile": ("sta{sv}", lambda: ["x", 2 * MiB, {}]),
     "Mkdir": ("sa{sv}", lambda: ["x", {}]),
+    "CreateFiles": ("a(sta{sv})a{sv}", lambda: [[["x", 2 * MiB, {}]], {}]),
+    "Remove": ("sa{sv}", lambda: ["x", {}]),
+    "ForgetHost": ("sa{sv}", lambda: ["", {}]),
     "CopyIn": ("sha{sv}", lambda: ["x", 0, {}]),
+    "CommitFiles": ("aoa{sv}", lambda: [["/org/famfs/Famfs1/reservations/1"], {}]),
     "ReadFile": ("sha{sv}", lambda: ["hostile/seed", 0, {}]),
     "ListDirectory": ("sa{sv}", lambda: ["", {}]),
     "Stat": ("sa{sv}", lambda: ["", {}]),
@@ -41,8 +47,15 @@ METHODS = {
     "Check": ("a{sv}", lambda: [{}]),
     "Replay": ("a{sv}", lambda: [{}]),
 }
-PATH_METHODS = ["CreateFile", "Mkdir", "CopyIn", "ReadFile", "ListDirectory", "Stat", "GetFileMap"]
+# Every method of the Job interface (called on a job object).
+JOB_METHODS = {
+    "GetPath": ("a{sv}", lambda: [{}]),
+    "Cancel": ("a{sv}", lambda: [{}]),
+}
+PATH_METHODS = ["CreateFile", "Mkdir", "Remove", "CopyIn", "ReadFile", "ListDirectory", "Stat", "GetFileMap"]
 READ_METHODS = ["ReadFile", "ListDirectory", "Stat", "GetFileMap", "Check", "Replay"]
+# The methods with options of their own (the others know none).
+MISTYPED = ["ReadFile", "CreateFile", "Mkdir", "CopyIn", "Format", "Remove", "ForgetHost"]
 BAD_PATHS = ["/", "/etc/passwd", "/hostile/seed", ".", "..", "./seed", "hostile/.", "hostile/..", "../../etc/shadow",
              "a//b", "hostile/", "//hostile", "a\x01b", "a\nb", "x" * 80]
 
@@ -53,6 +66,35 @@ def check(name, cond, detail=""):
     results.append(bool(cond))
     print(("ok   " if cond else "FAIL ") + name + ("" if cond else "  -- " + str(detail)[:600]), flush=True)
     return bool(cond)
+
+
+def interface_methods(src):
+    """{interface: {method: signature of its in arguments}} of dbus/*.xml."""
+    import xml.etree.ElementTree as ET
+    out = {}
+    for path in sorted(glob.glob(os.path.join(src, "dbus", "*.xml"))):
+        for iface in ET.parse(path).getroot().iter("interface"):
+            out[iface.get("name")] = {m.get("name"): "".join(a.get("type") for a in m.iter("arg")
+                                                             if a.get("direction", "in") == "in")
+                                      for m in iface.iter("method")}
+    return out
+
+
+def table_checks(src):
+    """The tables name every method of every interface famfsd serves, with
+    the signature the XML gives it: a method added to the XML and not here
+    fails."""
+    xml = interface_methods(src)
+    tables = {FS: METHODS, JOB: JOB_METHODS}
+    check("dbus/*.xml declares exactly the interfaces the hostile tables cover", set(xml) == set(tables),
+          sorted(xml))
+    for iface, table in tables.items():
+        have = {m: sig for m, (sig, _) in table.items()}
+        want = xml.get(iface, {})
+        check("the hostile table holds every %s method of dbus/*.xml with its signature (%d methods)" %
+              (iface, len(want)), want and have == want,
+              {"missing": sorted(set(want) - set(have)), "not in the XML": sorted(set(have) - set(want)),
+               "other signature": sorted(m for m in set(want) & set(have) if want[m] != have[m])})
 
 
 def is_error(reply, name, *words):
@@ -104,7 +146,9 @@ def argument_checks(address, methods, who):
         types = wire.split_types(sig)
         variants = [("no arguments", "", [])]
         for i, t in enumerate(types):
-            swap = {"s": ("u", 7), "t": ("s", "2097152"), "h": ("u", 0), "a{sv}": ("a{ss}", {"mode": "0644"})}[t]
+            swap = {"s": ("u", 7), "t": ("s", "2097152"), "h": ("u", 0), "a{sv}": ("a{ss}", {"mode": "0644"}),
+                    "ao": ("as", ["/org/famfs/Famfs1/reservations/1"]),
+                    "a(sta{sv})": ("a(st)", [["x", 2 * MiB]])}[t]
             variants.append(("argument %d as %s" % (i + 1, swap[0]), "".join(types[:i] + [swap[0]] + types[i + 1:]),
                              args[:i] + [swap[1]] + args[i + 1:]))
         variants.append(("an extra argument", sig + "s", args + ["extra"]))
@@ -147,8 +191,9 @@ def argument_checks(address, methods, who):
                             ({"zero\x1b[2J": ("b", False)}, ["unknown option"]),
                             ({"offset": ("s", "0")} if m == "ReadFile" else {"mode": ("s", "0644")}
                              if m in ("CreateFile", "Mkdir", "CopyIn") else {"force": ("s", "yes")}
-                             if m == "Format" else {"x": ("v", ("v", ("u", 1)))}, ["type" if m in (
-                                 "ReadFile", "CreateFile", "Mkdir", "CopyIn", "Format") else "unknown option"])):
+                             if m == "Format" else {"recursive": ("s", "yes")} if m == "Remove"
+                             else {"slot": ("s", "1")} if m == "ForgetHost"
+                             else {"x": ("v", ("v", ("u", 1)))}, ["type" if m in MISTYPED else "unknown option"])):
             sig, args = args_for(m, options=opts)
             r = call(m, sig, args)
             if not is_error(r, E + "InvalidArgument", *words):
@@ -207,3 +252,97 @@ def connection_churn(address, n, who):
     c.close()
     check("%s: %d connections opened and dropped; a new caller is answered" % (who, n),
           dropped == n and r.type == wire.METHOD_RETURN and r.args[0].get("type") == "dir", r)
+
+
+def job_argument_checks(call, job_path):
+    """Every Job method of JOB_METHODS on the job at JOB_PATH: an unknown
+    option, 10,000 of them, a 1 MiB option name, a wrong argument type.
+    CALL(method, sig, args, iface=, path=) returns the reply."""
+    for m, (sig, make) in JOB_METHODS.items():
+        x = call(m, sig, [{"now": ("b", True)}], iface=JOB, path=job_path)
+        check("Job.%s with an unknown option -> InvalidArgument" % m, is_error(x, E + "InvalidArgument", "now"), x)
+        x = call(m, sig, [{"opt%05d" % i: ("s", "p" * 100) for i in range(10000)}], iface=JOB, path=job_path)
+        check("Job.%s with 10,000 unknown options -> InvalidArgument naming the first" % m,
+              is_error(x, E + "InvalidArgument", "opt00000"), x)
+        x = call(m, sig, [{"p" * MiB: ("b", True)}], iface=JOB, path=job_path)
+        check("Job.%s with a 1 MiB option name -> InvalidArgument, short message" % m,
+              is_error(x, E + "InvalidArgument", "unknown option"), x)
+        x = call(m, "s", ["now"], iface=JOB, path=job_path)
+        check("Job.%s with a wrong argument type -> InvalidArgs" % m, is_error(x, DBUS_E + "InvalidArgs"), x)
+
+
+RESERVATION = "/org/famfs/Famfs1/reservations/"
+
+
+def read_back(conn, path):
+    """The bytes of PATH, read by ReadFile on CONN into a pipe."""
+    pr, pw = os.pipe()
+    serial = conn.send(DEST, OBJ, FS, "ReadFile", "sha{sv}", [path, 0, {}], fds=[pw])
+    os.close(pw)
+    got = bytearray()
+    while True:
+        chunk = os.read(pr, 1 << 20)
+        if not chunk:
+            break
+        got += chunk
+    os.close(pr)
+    conn.reply_to(serial)
+    return bytes(got)
+
+
+def commit_checks(address, call):
+    """CommitFiles with hostile handles: too many, handles that are not
+    reservations, others' and used-up ones, an object path the protocol
+    forbids. CALL(method, sig, args, fds=) is the harness's own connection."""
+    r = call("CommitFiles", "aoa{sv}", [[RESERVATION + "1"] * 100000, {}])
+    check("CommitFiles with 100,000 handles -> InvalidArgument naming the limit",
+          is_error(r, E + "InvalidArgument", "1024"), r)
+    r = call("CommitFiles", "aoa{sv}", [[], {}])
+    check("CommitFiles with no handles -> no results", r.type == wire.METHOD_RETURN and r.args == [[]], r)
+
+    def reserve(conn, path, data):
+        fd = memfd(data)
+        x = conn.call(DEST, OBJ, FS, "CopyIn", "sha{sv}", [path, 0, {"commit": ("b", False)}], fds=[fd])
+        os.close(fd)
+        return x.args[0] if x.type == wire.METHOD_RETURN and x.args[0].startswith(RESERVATION) else None
+
+    other = wire.Connection(address)
+    theirs = reserve(other, "hostile/theirs", b"t" * 4000)
+    unused = reserve(other, "hostile/unused", b"u" * 10)  # held by OTHER until it leaves
+    data = os.urandom(3 * MiB + 9)
+    own = wire.Connection(address)
+    mine = reserve(own, "hostile/committed", data)
+    check("CopyIn commit=false gives reservation handles", None not in (theirs, unused, mine), (theirs, unused, mine))
+    items = [("/", "InvalidArgument"), ("/org/famfs/Famfs1", "InvalidArgument"),
+             ("/org/famfs/Famfs1/jobs/1", "InvalidArgument"), (RESERVATION[:-1], "InvalidArgument"),
+             (RESERVATION + "0", "InvalidArgument"), (RESERVATION + "abc", "InvalidArgument"),
+             (RESERVATION + "12abc", "InvalidArgument"), (RESERVATION + "18446744073709551616", "InvalidArgument"),
+             (RESERVATION + "1/x", "InvalidArgument"), (RESERVATION + "999999", "NotFound"),
+             (theirs or "/", "NotFound"), (mine or "/", ""), (mine or "/", "NotFound")]
+    r = own.call(DEST, OBJ, FS, "CommitFiles", "aoa{sv}", [[h for h, _ in items], {}])
+    got = [e for e, _ in r.args[0]] if r.type == wire.METHOD_RETURN else r
+    want = [(E + e if e else "") for _, e in items]
+    check("CommitFiles with %d hostile handles: one answer each, in order (not handles, unknown, another "
+          "caller's, its own twice: committed, then used up)" % len(items), got == want,
+          [(h, g, w) for (h, _), g, w in zip(items, got, want) if g != w] if isinstance(got, list) else got)
+    check("... each failure a one-line message",
+          r.type == wire.METHOD_RETURN and all("\n" not in m and len(m) < 1024 for _, m in r.args[0]), r)
+    back = read_back(own, "hostile/committed")
+    check("the committed file reads back its bytes", back == data, len(back))
+    x = own.call(DEST, OBJ, FS, "Stat", "sa{sv}", ["hostile/theirs", {}])
+    check("another caller's reservation stays invisible", is_error(x, E + "NotFound"), x)
+    x = other.call(DEST, OBJ, FS, "CommitFiles", "aoa{sv}", [[theirs or "/"], {"now": ("b", True)}])
+    check("CommitFiles with an unknown option -> InvalidArgument, the handle still held",
+          is_error(x, E + "InvalidArgument", "now"), x)
+    own.close()
+    # OTHER leaves with two reservations: their space goes back (after()
+    # checks FreeBytes).
+    other.close()
+    c = wire.Connection(address)
+    try:
+        c.call(DEST, OBJ, FS, "CommitFiles", "aoa{sv}", [[b"no/slash"], {}])
+        r = "answered"
+    except (wire.Disconnected, ConnectionResetError, BrokenPipeError):
+        r = "disconnected"
+    check("CommitFiles with a malformed object path: the bus drops the sender", r == "disconnected", r)
+    c.close()

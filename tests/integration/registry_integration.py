@@ -436,7 +436,7 @@ try:
     rc, out, err = ctl("-d", "hc1", "hosts", "forget", UUID_C2, user=65534)
     check("hosts forget as nobody -> AccessDenied", rc == EX_DENIED, (rc, err))
     rc, out, err = ctl("-d", "hc1", "hosts", "forget", UUID_M)
-    check("hosts forget of a beating host -> Busy", rc == 13 and "still beating" in err, (rc, err))
+    check("hosts forget of a beating host -> Busy", rc == EX_BUSY and "still beating" in err, (rc, err))
     rc, out, err = ctl("-d", "hc1", "hosts", "forget", UUID_C2)
     check("hosts forget of the dead client", rc == 0 and b"forgot 1" in out, (rc, out, err))
     check("the forgotten host is gone everywhere", wait_for(

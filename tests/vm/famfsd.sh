@@ -3,7 +3,8 @@
 # through famfs.ko. Sourced by init.sh (it provides check, wait_for, ns_of_*,
 # $T) for the modes
 #   famfsd    pmem (memmap=), then devdax on the same memory: master mounts,
-#             creates, copies; bytes through read(2), mmap and the raw device;
+#             creates, copies (one file; cp -r of a tree: CommitFiles);
+#             bytes through read(2), mmap and the raw device;
 #             stop with a file open; restart replays into a fresh mount;
 #             a device-dax unbind under famfsd with a file mapped (famfsd
 #             exits 3, the unbind returns); pmem memory failure -> failed
@@ -62,7 +63,83 @@ create_while_locked() {
 		[ ! -e "$MNT/locked" ]
 }
 
+# wait_until SECONDS INSTANCE PATTERN: famfsctl status of INSTANCE matches
+# PATTERN (grep) within SECONDS; the last status is left in /tmp/status.txt
+wait_until() {
+	i=0
+	while [ $i -lt $(($1 * 10)) ]; do
+		famfsctl -d "$2" --timeout 5 status >/tmp/status.txt 2>&1
+		grep -q "$3" /tmp/status.txt && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cat /tmp/status.txt
+	return 1
+}
+
 mounted() { grep -q " $MNT famfs " /proc/mounts; }
+
+# The tree famfsd_cp_tree copies: five files in three directories (a, b, b/c).
+TREE_FILES="a/one a/two b/three b/c/four b/c/five"
+
+# watch_tree SRC DST: until /tmp/tree.stop exists, every file of the tree
+# visible under DST must hold all of SRC's bytes (each miss is written to
+# /tmp/tree.bad); the number of files visible per poll goes to /tmp/tree.seen
+watch_tree() {
+	while [ ! -e /tmp/tree.stop ]; do
+		n=0
+		for f in $TREE_FILES; do
+			[ -e "$2/$f" ] || continue
+			n=$((n + 1))
+			cmp -s "$1/$f" "$2/$f" || echo "$f visible before its bytes were complete" >>/tmp/tree.bad
+		done
+		echo "$n" >>/tmp/tree.seen
+		sleep 0.05
+	done
+}
+
+nothing_bad() { [ ! -s "$1" ] || { cat "$1"; false; }; }
+
+# famfsd_cp_tree TAG FC: famfsctl cp -r of a small tree, which famfsctl
+# copies with CopyIn commit=false and commits with one CommitFiles, through
+# the kernel backend: a watcher reads the mount while the copy runs; then
+# every file reads back through the famfs.ko mount with the source's bytes
+famfsd_cp_tree() {
+	rm -rf /tmp/tree /tmp/tree.stop /tmp/tree.bad /tmp/tree.seen
+	mkdir -p /tmp/tree/a /tmp/tree/b/c
+	seed=31
+	for f in $TREE_FILES; do
+		case $f in
+		a/one) size=1 ;;
+		a/two) size=4097 ;;
+		b/three) size=2097155 ;;
+		b/c/four) size=100000 ;;
+		*) size=6291459 ;;
+		esac
+		$T pattern-file "/tmp/tree/$f" $size $seed
+		seed=$((seed + 1))
+	done
+	watch_tree /tmp/tree "$MNT/tree" &
+	watcher=$!
+	check "$1" "famfsctl cp -r of 5 files in three directories (CopyIn commit=false, then CommitFiles)" \
+		$2 cp -r /tmp/tree tree
+	: >/tmp/tree.stop
+	wait "$watcher"
+	check "$1" "while cp -r ran, no file was in the mount before all its bytes were" nothing_bad /tmp/tree.bad
+	# printed, not asserted: whether a poll fell between the copies and the
+	# commit is timing
+	$T say "INFO $1: cp -r watcher: $(wc -l </tmp/tree.seen) polls while cp -r ran; files visible per poll (runs): $(uniq /tmp/tree.seen | tr '\n' ' ')"
+	for f in $TREE_FILES; do
+		check "$1" "cp -r: $f reads back through the mount with the source's bytes" cmp "/tmp/tree/$f" "$MNT/tree/$f"
+	done
+	$T mmap-cmp "$1" "$MNT/tree/b/c/five" /tmp/tree/b/c/five
+	check "$1" "cp -r: the mount holds the source tree, nothing more" \
+		sh -c "[ \"\$(cd /tmp/tree && find . | sort)\" = \"\$(cd $MNT/tree && find . | sort)\" ]"
+	check "$1" "cp -r: famfsctl ls and the mount agree on b/c" \
+		sh -c "[ \"\$($2 ls tree/b/c | sort | tr '\n' ' ')\" = \"\$(ls $MNT/tree/b/c | sort | tr '\n' ' ')\" ]"
+	rm -rf /tmp/tree
+}
+
 unmounted() { ! grep -q " $MNT " /proc/mounts; }
 mode_is() { [ "$(stat -c %a "$1")" = "$2" ] || { echo "$1: mode $(stat -c %a "$1"), want $2"; false; }; }
 
@@ -97,6 +174,7 @@ famfsd_single() {
 	check "$tag" "read(2) of the interleaved file equals the source" cmp /tmp/src2 "$MNT/d/striped"
 	$T mmap-cmp "$tag" "$MNT/d/striped" /tmp/src2
 	$T raw-cmp "$tag" "$kind" "$dev" "$MNT/d/striped" /tmp/src2
+	famfsd_cp_tree "$tag" "$fc"
 	if [ "$kind" = devdax ]; then
 		$T pattern-file /tmp/bench 67108864 5
 		check "$tag" "famfsctl cp of a 64 MiB file for the mmap benchmark" $fc cp /tmp/bench bench &&
@@ -134,19 +212,6 @@ famfsd_single() {
 	check "$tag" "the mount point is free after the stop" unmounted
 }
 
-# state_is INSTANCE STATE: famfsctl status says State STATE (within 30 s)
-state_is() {
-	i=0
-	while [ $i -lt 300 ]; do
-		famfsctl -d "$1" --timeout 5 status >/tmp/status.txt 2>&1
-		grep -q "State.*$2" /tmp/status.txt && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	cat /tmp/status.txt
-	return 1
-}
-
 # famfsd_poison DEV (pmem): a memory failure in a mapped file shuts the
 # mount down; famfsd turns failed with the reason and still unmounts
 famfsd_poison() {
@@ -155,7 +220,7 @@ famfsd_poison() {
 	check "$tag" "famfsd --backend kernel on $dev" start_famfsd "$dev" "$MASTER_UUID" || return
 	check "$tag" "famfsctl create victim --size 4M" famfsctl -d "$inst" create victim --size 4M || return
 	check "$tag" "madvise(MADV_HWPOISON) on a page of victim" $T poison "$MNT/victim" 8192
-	check "$tag" "famfsd notices the shutdown: state failed" state_is "$inst" failed
+	check "$tag" "famfsd notices the shutdown: state failed" wait_until 30 "$inst" "State.*failed"
 	check "$tag" "the reason names the shutdown" grep -q "shut the mount $MNT down" /tmp/status.txt
 	check "$tag" "the reason is famfs.ko's (FAMFSIOC_GET_STATE): memory failure" \
 		grep -q "memory failure reported by the kernel at device offset" /tmp/status.txt
@@ -236,7 +301,7 @@ famfsd_unbind() {
 refused_at() {
 	keep=$MNT
 	MNT=$2
-	start_famfsd "$1" "$MASTER_UUID" && state_is "$(basename "$1")" failed &&
+	start_famfsd "$1" "$MASTER_UUID" && wait_until 30 "$(basename "$1")" "State.*failed" &&
 		grep -q "mount failed: mount point $2 $3" /tmp/status.txt && ! grep -q " $2 famfs " /proc/mounts
 	rc=$?
 	stop_famfsd || rc=1
@@ -381,19 +446,6 @@ disjoint() {
 	done
 }
 
-# status_says TEXT: famfsctl status shows TEXT (within 60 s)
-status_says() {
-	i=0
-	while [ $i -lt 600 ]; do
-		famfsctl -d dax0.0 status >/tmp/status.txt 2>&1
-		grep -q "$1" /tmp/status.txt && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	cat /tmp/status.txt
-	return 1
-}
-
 share_delete_a() {
 	$T pattern-file /tmp/victim 4194304 21
 	check $tag "famfsctl cp victim (4 MiB) on the delete-enabled file system" $fc cp /tmp/victim victim || return
@@ -405,13 +457,13 @@ share_delete_a() {
 	check $tag "famfsctl create new1 --size 4M while B maps victim" $fc create new1 --size 4M
 	new1=$(extents new1)
 	check $tag "new1's map shares no extent with the removed, still mapped victim" disjoint "$old" "$new1"
-	check $tag "status: victim pending release, held by B's mapping" status_says "still has victim open or mapped"
+	check $tag "status: victim pending release, held by B's mapping" wait_until 60 dax0.0 "still has victim open or mapped"
 	$T pattern-file /tmp/new1 4194304 22
 	check $tag "fill new1 with a pattern (write through the mount)" \
 		dd if=/tmp/new1 of="$MNT/new1" bs=1048576 conv=notrunc
 	# three heartbeats later B still holds it: another file still gets other memory
 	sleep 3
-	check $tag "3 s later: still held by B's mapping" status_says "still has victim open or mapped"
+	check $tag "3 s later: still held by B's mapping" wait_until 60 dax0.0 "still has victim open or mapped"
 	check $tag "famfsctl create new3 --size 4M while B still maps victim" $fc create new3 --size 4M
 	check $tag "new3's map shares no extent with victim either" disjoint "$old" "$(extents new3)"
 	# B's famfsd stops while its process still maps victim, then comes back
@@ -429,7 +481,7 @@ share_delete_a() {
 	check $tag "new5's map shares no extent with victim" disjoint "$old" "$(extents new5)"
 	check $tag "store GO: B's process unmaps" $T mmap-put "$MNT/ping" 20480 GO
 	$T mmap-wait $tag "B's process unmapped victim (UNMAPPED)" "$MNT/ping" 16384 UNMAPPED 900 || return
-	check $tag "status: nothing pending release once B let go" status_says "Pending release.* in 0 removed file"
+	check $tag "status: nothing pending release once B let go" wait_until 60 dax0.0 "Pending release.* in 0 removed file"
 	check $tag "famfsctl create new2 --size 4M after the release" $fc create new2 --size 4M
 	new2=$(extents new2)
 	echo "victim: $old; new2: $new2"

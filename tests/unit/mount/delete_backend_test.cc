@@ -14,32 +14,21 @@
 #include <string>
 #include <vector>
 
-#include "engine/format.h"
 #include "mount/fake_kernel_fs.h"
+#include "mount/formatted_device_fixture.h"
 #include "mount/kernel_backend.h"
 
 namespace famfs::mount {
 namespace {
 
-constexpr uint64_t kMiB = 1ULL << 20;
-const Uuid kMaster = *Uuid::parse("11111111-2222-4333-8444-5555555555d5");
+using testing::kMaster;
+using testing::kMiB;
 
-class DeleteBackendTest : public ::testing::Test {
+class DeleteBackendTest : public testing::FormattedDeviceTest {
  protected:
+  DeleteBackendTest() : FormattedDeviceTest(true) {}
   void SetUp() override {
-    char name[] = "/dev/shm/famfs-kbd-XXXXXX";
-    int fd = mkstemp(name);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(ftruncate(fd, 128 * kMiB), 0);
-    close(fd);
-    path_ = name;
-    auto dev = open_device(path_, OpenMode::read_write);
-    ASSERT_TRUE(dev.ok());
-    dev_ = std::move(dev.value());
-    FormatOptions o;
-    o.system_uuid = kMaster;
-    o.enable_delete = true;
-    ASSERT_TRUE(format_device(*dev_, o).ok());
+    ASSERT_NO_FATAL_FAILURE(FormattedDeviceTest::SetUp());
     auto v = Volume::open(*dev_, kMaster);
     ASSERT_TRUE(v.ok());
     volume_ = std::move(v.value());
@@ -52,12 +41,6 @@ class DeleteBackendTest : public ::testing::Test {
     EXPECT_EQ(backend_->removes_by_ioctl(), !legacy());
   }
   virtual bool legacy() const { return false; }
-  void TearDown() override {
-    backend_.reset();
-    volume_.reset();
-    dev_.reset();
-    unlink(path_.c_str());
-  }
   void sync_mount() {
     for (const RemovedNode& r : volume_->take_removed_nodes()) ASSERT_TRUE(backend_->unpublish(r).ok()) << r.path;
     for (NodeId id : volume_->take_added_nodes()) {
@@ -88,13 +71,6 @@ class DeleteBackendTest : public ::testing::Test {
     f.size = 2 * kMiB;
     ASSERT_TRUE(volume_->create_file(f, false).ok());
   }
-
-  std::string path_;
-  std::unique_ptr<Device> dev_;
-  std::unique_ptr<Volume> volume_;
-  FakeKernelFs::State fs_;
-  std::vector<std::string> notices_;
-  std::unique_ptr<KernelBackend> backend_;
 };
 
 // A famfs.ko without FAMFSIOC_REMOVE: unlink(2), rmdir(2), the /proc scan.

@@ -9,39 +9,20 @@
 #include <string>
 #include <vector>
 
-#include "engine/format.h"
 #include "mount/fake_kernel_fs.h"
+#include "mount/formatted_device_fixture.h"
 
 namespace famfs::mount {
 namespace {
 
-constexpr uint64_t kMiB = 1ULL << 20;
-const Uuid kMaster = *Uuid::parse("11111111-2222-4333-8444-555555555555");
-const Uuid kClient = *Uuid::parse("99999999-2222-4333-8444-555555555555");
+using testing::kClient;
+using testing::kMaster;
+using testing::kMiB;
 constexpr const char* kDir = "/run/famfs/test";
 
-class KernelBackendTest : public ::testing::Test {
+class KernelBackendTest : public testing::FormattedDeviceTest {
  protected:
-  void SetUp() override {
-    char name[] = "/dev/shm/famfs-kb-XXXXXX";
-    int fd = mkstemp(name);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(ftruncate(fd, 128 * kMiB), 0);
-    close(fd);
-    path_ = name;
-    auto dev = open_device(path_, OpenMode::read_write);
-    ASSERT_TRUE(dev.ok());
-    dev_ = std::move(dev.value());
-    FormatOptions o;
-    o.system_uuid = kMaster;
-    ASSERT_TRUE(format_device(*dev_, o).ok());
-  }
-  void TearDown() override {
-    backend_.reset();
-    volume_.reset();
-    dev_.reset();
-    unlink(path_.c_str());
-  }
+  KernelBackendTest() : FormattedDeviceTest(false) {}
 
   Volume& open(const Uuid& uuid) {
     auto v = Volume::open(*dev_, uuid);
@@ -72,13 +53,6 @@ class KernelBackendTest : public ::testing::Test {
     EXPECT_TRUE(d.ok());
     return *d;
   }
-
-  std::string path_;
-  std::unique_ptr<Device> dev_;
-  std::unique_ptr<Volume> volume_;
-  FakeKernelFs::State fs_;
-  std::unique_ptr<KernelBackend> backend_;
-  std::vector<std::string> notices_;
 };
 
 TEST_F(KernelBackendTest, MountCreatesTheMountPointAndPublishesSuperblockAndLogFilesFirst) {

@@ -25,21 +25,18 @@ using testing::kMiB;
 class InstanceStopTest : public testing::ShmDeviceTest {
  protected:
   InstanceStopTest() : ShmDeviceTest(64 * kMiB) {}
-  void format_with(bool enable_delete) {
-    auto dev = open_device(path_, OpenMode::read_write);
-    ASSERT_TRUE(dev.ok());
-    FormatOptions o;
-    o.system_uuid = kMaster;
-    o.enable_delete = enable_delete;
-    ASSERT_TRUE(format_device(**dev, o).ok());
-  }
-  std::unique_ptr<Instance> make_mounted(mount::FakeKernelFs::State& fs) {
+  // A master on the fake famfs.ko FS, started and with one heartbeat
+  // written (its slot in the host area).
+  std::unique_ptr<Instance> started(mount::FakeKernelFs::State& fs) {
     mount::KernelBackendOptions o;
     o.mountpoint = "/run/famfs/test";
-    return std::make_unique<Instance>(
+    auto inst = std::make_unique<Instance>(
         InstanceSettings{path_, "test", kMaster, {}},
         std::make_unique<mount::KernelBackend>(std::make_unique<mount::FakeKernelFs>(&fs), std::move(o)),
         InstanceEvents{});
+    inst->start();
+    inst->heartbeat();
+    return inst;
   }
   // The state this host's slot shows in the host area.
   std::string slot_state() {
@@ -55,11 +52,9 @@ class InstanceStopTest : public testing::ShmDeviceTest {
 };
 
 TEST_F(InstanceStopTest, WithDeletionABusyMountStaysAndTheSlotKeepsHolding) {
-  format_with(true);
+  ASSERT_NO_FATAL_FAILURE(format(true));
   mount::FakeKernelFs::State fs;
-  auto master = make_mounted(fs);
-  master->start();
-  master->heartbeat();
+  auto master = started(fs);
   ASSERT_EQ(slot_state(), "ready");
   fs.busy_unmounts = 1;  // a file is open or mapped
   fs.calls.clear();
@@ -70,22 +65,18 @@ TEST_F(InstanceStopTest, WithDeletionABusyMountStaysAndTheSlotKeepsHolding) {
 }
 
 TEST_F(InstanceStopTest, WithDeletionAnIdleMountIsUnmountedAndTheSlotStopped) {
-  format_with(true);
+  ASSERT_NO_FATAL_FAILURE(format(true));
   mount::FakeKernelFs::State fs;
-  auto master = make_mounted(fs);
-  master->start();
-  master->heartbeat();
+  auto master = started(fs);
   master->stop();
   EXPECT_FALSE(fs.mounted);
   EXPECT_EQ(slot_state(), "stopped");
 }
 
 TEST_F(InstanceStopTest, WithoutDeletionABusyMountIsDetachedLazilyAndTheSlotStopped) {
-  format_with(false);
+  ASSERT_NO_FATAL_FAILURE(format(false));
   mount::FakeKernelFs::State fs;
-  auto master = make_mounted(fs);
-  master->start();
-  master->heartbeat();
+  auto master = started(fs);
   fs.busy_unmounts = 1;
   fs.calls.clear();
   master->stop();

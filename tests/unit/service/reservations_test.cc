@@ -13,24 +13,11 @@
 namespace famfs::service {
 namespace {
 
-using testing::kMaster;
 using testing::kMiB;
 
-class ReservationsTest : public testing::ShmDeviceTest {
+class ReservationsTest : public testing::ReadyInstanceTest {
  protected:
-  ReservationsTest() : ShmDeviceTest(128 * kMiB) {}
-  void SetUp() override {
-    ShmDeviceTest::SetUp();
-    format();
-    inst_ =
-        std::make_unique<Instance>(InstanceSettings{path_, "test", kMaster, {}}, make_none_backend(), InstanceEvents{});
-    inst_->start();
-    ASSERT_EQ(inst_->state(), InstanceState::ready);
-  }
-  void TearDown() override {
-    inst_.reset();
-    ShmDeviceTest::TearDown();
-  }
+  ReservationsTest() : ReadyInstanceTest(128 * kMiB) {}
   PendingFile prepared(const std::string& path, uint64_t size = kMiB) {
     FileRequest r;
     r.path = path;
@@ -40,10 +27,6 @@ class ReservationsTest : public testing::ShmDeviceTest {
     EXPECT_TRUE(p.ok()) << (p.ok() ? "" : p.error().message());
     return std::move(p.value());
   }
-  uint64_t free_bytes() const { return inst_->volume()->state().allocator().free_bytes(); }
-  const Node* find(const std::string& path) const { return inst_->volume()->state().names().find(path); }
-
-  std::unique_ptr<Instance> inst_;
 };
 
 TEST_F(ReservationsTest, AReservationIsTheOwnersOnlyAndUsedUpByTaking) {

@@ -1,7 +1,9 @@
 // A /dev/shm file as the device of the Instance tests (Instance opens its
 // device by path), removed after each test; format() puts famfs on it as
-// kMaster. The fixture of instance_test, instance_failure_test and
-// instance_shutdown_test.
+// kMaster. The fixture of instance_test, instance_failure_test,
+// instance_shutdown_test and instance_stop_test. ReadyInstanceTest adds a
+// started Instance without a mount (the none backend), ready: the fixture
+// of reservations_test and transfer_test.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -9,10 +11,13 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 #include "engine/format.h"
+#include "service/instance.h"
 #include "service/log.h"
+#include "service/mount_backend.h"
 
 namespace famfs::service::testing {
 
@@ -37,11 +42,12 @@ class ShmDeviceTest : public ::testing::Test {
     if (!path_.empty()) unlink(path_.c_str());
   }
 
-  void format() {
+  void format(bool enable_delete = false) {
     auto dev = open_device(path_, OpenMode::read_write);
     ASSERT_TRUE(dev.ok());
     FormatOptions o;
     o.system_uuid = kMaster;
+    o.enable_delete = enable_delete;
     ASSERT_TRUE(format_device(**dev, o).ok());
   }
 
@@ -49,6 +55,29 @@ class ShmDeviceTest : public ::testing::Test {
 
  private:
   uint64_t size_;
+};
+
+class ReadyInstanceTest : public ShmDeviceTest {
+ protected:
+  explicit ReadyInstanceTest(uint64_t size) : ShmDeviceTest(size) {}
+
+  void SetUp() override {
+    ShmDeviceTest::SetUp();
+    ASSERT_NO_FATAL_FAILURE(format());
+    inst_ =
+        std::make_unique<Instance>(InstanceSettings{path_, "test", kMaster, {}}, make_none_backend(), InstanceEvents{});
+    inst_->start();
+    ASSERT_EQ(inst_->state(), InstanceState::ready);
+  }
+  void TearDown() override {
+    inst_.reset();
+    ShmDeviceTest::TearDown();
+  }
+
+  uint64_t free_bytes() const { return inst_->volume()->state().allocator().free_bytes(); }
+  const Node* find(const std::string& path) const { return inst_->volume()->state().names().find(path); }
+
+  std::unique_ptr<Instance> inst_;
 };
 
 }  // namespace famfs::service::testing

@@ -19,7 +19,6 @@
 namespace famfs::service {
 namespace {
 
-using testing::kMaster;
 using testing::kMiB;
 
 // A memfd holding BYTES (the source of a copy).
@@ -98,16 +97,11 @@ TEST(TransferChecksTest, ReadRangeDefaultsToTheWholeFileAndClipsTheLength) {
   EXPECT_EQ(beyond.error().code(), Errc::invalid_argument);
 }
 
-class TransferTest : public testing::ShmDeviceTest {
+class TransferTest : public testing::ReadyInstanceTest {
  protected:
-  TransferTest() : ShmDeviceTest(128 * kMiB) {}
+  TransferTest() : ReadyInstanceTest(128 * kMiB) {}
   void SetUp() override {
-    ShmDeviceTest::SetUp();
-    format();
-    inst_ =
-        std::make_unique<Instance>(InstanceSettings{path_, "test", kMaster, {}}, make_none_backend(), InstanceEvents{});
-    inst_->start();
-    ASSERT_EQ(inst_->state(), InstanceState::ready);
+    ASSERT_NO_FATAL_FAILURE(ReadyInstanceTest::SetUp());
     auto pool = WorkerPool::create(4, 4);
     ASSERT_TRUE(pool.ok());
     pool_ = std::move(pool.value());
@@ -116,8 +110,7 @@ class TransferTest : public testing::ShmDeviceTest {
   void TearDown() override {
     transfers_.reset();
     pool_.reset();
-    inst_.reset();
-    ShmDeviceTest::TearDown();
+    ReadyInstanceTest::TearDown();
   }
   // Drains the pool until FLAG is set (at most ~10 s).
   bool wait(const bool& flag) {
@@ -127,10 +120,22 @@ class TransferTest : public testing::ShmDeviceTest {
     }
     return flag;
   }
-  uint64_t free_bytes() const { return inst_->volume()->state().allocator().free_bytes(); }
-  const Node* find(const std::string& path) const { return inst_->volume()->state().names().find(path); }
+  // Starts COPY (start_copy_in) and waits for it to end; *OUTCOME is what
+  // it ended with.
+  void run_copy(std::shared_ptr<PreparedCopy> copy, Status* outcome,
+                std::shared_ptr<TransferProgress> progress = std::make_shared<TransferProgress>()) {
+    bool done = false;
+    *outcome = Error(Errc::io_error, "not called");
+    ASSERT_TRUE(transfers_
+                    ->start_copy_in(std::move(copy), std::move(progress),
+                                    [&done, outcome](const Status& s) {
+                                      *outcome = s;
+                                      done = true;
+                                    })
+                    .ok());
+    ASSERT_TRUE(wait(done));
+  }
 
-  std::unique_ptr<Instance> inst_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<Transfers> transfers_;
 };
@@ -151,16 +156,8 @@ TEST_F(TransferTest, CopyInCommitsTheFileOnlyAfterItsBytesAreCopied) {
   ASSERT_TRUE(copy.ok());
   EXPECT_EQ(find("f"), nullptr) << "prepared: space allocated, nothing visible";
   auto progress = std::make_shared<TransferProgress>();
-  bool done = false;
-  Status outcome = Error(Errc::io_error, "not called");
-  ASSERT_TRUE(transfers_
-                  ->start_copy_in(std::move(copy.value()), progress,
-                                  [&](const Status& s) {
-                                    outcome = s;
-                                    done = true;
-                                  })
-                  .ok());
-  ASSERT_TRUE(wait(done));
+  Status outcome;
+  ASSERT_NO_FATAL_FAILURE(run_copy(std::move(copy.value()), &outcome, progress));
   ASSERT_TRUE(outcome.ok()) << outcome.error().message();
   EXPECT_EQ(progress->done.load(), data.size());
   const Node* n = find("f");
@@ -179,16 +176,8 @@ TEST_F(TransferTest, TheAllocationBeyondTheCopiedBytesIsZeroedWhateverTheDeviceH
   const std::string data = pattern(kMiB + 3);
   auto copy = transfers_->prepare_copy_in(file("t", data.size()), memfd_with(data));
   ASSERT_TRUE(copy.ok());
-  bool done = false;
-  Status outcome = Error(Errc::io_error, "not called");
-  ASSERT_TRUE(transfers_
-                  ->start_copy_in(std::move(copy.value()), std::make_shared<TransferProgress>(),
-                                  [&](const Status& s) {
-                                    outcome = s;
-                                    done = true;
-                                  })
-                  .ok());
-  ASSERT_TRUE(wait(done));
+  Status outcome;
+  ASSERT_NO_FATAL_FAILURE(run_copy(std::move(copy.value()), &outcome));
   ASSERT_TRUE(outcome.ok()) << outcome.error().message();
   const Node* n = find("t");
   ASSERT_NE(n, nullptr);
@@ -252,16 +241,8 @@ TEST_F(TransferTest, ACopyThatFailsGivesItsSpaceBackAndCreatesNothing) {
   auto copy = transfers_->prepare_copy_in(file("short", 4 * kMiB), src);
   ASSERT_TRUE(copy.ok());
   EXPECT_LT(free_bytes(), before);
-  bool done = false;
   Status outcome;
-  ASSERT_TRUE(transfers_
-                  ->start_copy_in(std::move(copy.value()), std::make_shared<TransferProgress>(),
-                                  [&](const Status& s) {
-                                    outcome = s;
-                                    done = true;
-                                  })
-                  .ok());
-  ASSERT_TRUE(wait(done));
+  ASSERT_NO_FATAL_FAILURE(run_copy(std::move(copy.value()), &outcome));
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.error().code(), Errc::io_error);
   EXPECT_EQ(find("short"), nullptr);
@@ -275,16 +256,8 @@ TEST_F(TransferTest, ACancelledCopyIsBusyAndLeavesNoFile) {
   ASSERT_TRUE(copy.ok());
   auto progress = std::make_shared<TransferProgress>();
   progress->cancel.store(true);
-  bool done = false;
   Status outcome;
-  ASSERT_TRUE(transfers_
-                  ->start_copy_in(std::move(copy.value()), progress,
-                                  [&](const Status& s) {
-                                    outcome = s;
-                                    done = true;
-                                  })
-                  .ok());
-  ASSERT_TRUE(wait(done));
+  ASSERT_NO_FATAL_FAILURE(run_copy(std::move(copy.value()), &outcome, progress));
   ASSERT_FALSE(outcome.ok());
   EXPECT_EQ(outcome.error().code(), Errc::busy);
   EXPECT_EQ(find("c"), nullptr);

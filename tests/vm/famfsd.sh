@@ -470,13 +470,13 @@ share_delete_a() {
 	check $tag "store STOP: B's famfsd stops" $T mmap-put "$MNT/ping" 28672 STOP
 	$T mmap-wait $tag "B's famfsd stopped, its busy mount left in place (DOWN)" "$MNT/ping" 32768 DOWN 900 || return
 	check $tag "B's slot was not marked stopped: it goes stale and still holds victim" \
-		status_says "still has victim open or mapped; it is stale (famfsctl hosts forget $CLIENT_UUID"
+		wait_until 60 dax0.0 "still has victim open or mapped; it is stale (famfsctl hosts forget $CLIENT_UUID"
 	check $tag "famfsctl create new4 --size 4M while B's famfsd is down" $fc create new4 --size 4M
 	check $tag "new4's map shares no extent with victim" disjoint "$old" "$(extents new4)"
 	check $tag "store AGAIN: B's famfsd may start again" $T mmap-put "$MNT/ping" 28672 AGAIN
 	$T mmap-wait $tag "B's famfsd runs again on the mount it adopted (UP)" "$MNT/ping" 32768 UP 900 || return
 	check $tag "B beats again (not stale) and, through famfs.ko's orphan list, still holds victim" \
-		status_says "still has victim open or mapped$"
+		wait_until 60 dax0.0 "still has victim open or mapped$"
 	check $tag "famfsctl create new5 --size 4M after B's restart" $fc create new5 --size 4M
 	check $tag "new5's map shares no extent with victim" disjoint "$old" "$(extents new5)"
 	check $tag "store GO: B's process unmaps" $T mmap-put "$MNT/ping" 20480 GO

@@ -35,7 +35,7 @@ Result<ReplayStats> LogCursor::replay(Device& dev, ReplayedState& state) {
                                     std::to_string(header->next_index) + " (reformatted or damaged)");
   const uint64_t end = header->next_index;
   const bool incremental = position_ != 0;
-  if (end - position_ > 4096) state.names().reserve(end);
+  if (end - position_ > 4096) state.reserve(end - position_);
   while (position_ < end) {
     uint64_t n = std::min(kBatchEntries, end - position_);
     uint64_t off = omf::entry_offset(position_);
@@ -47,6 +47,7 @@ Result<ReplayStats> LogCursor::replay(Device& dev, ReplayedState& state) {
     // Decode the whole batch first, then apply it with the path index slot
     // of the entry kPrefetchAhead places on already requested from memory.
     decoded_.clear();
+    hashes_.clear();
     for (uint64_t i = 0; i < n; ++i) {
       uint64_t index = position_ + i;
       uint8_t* slot = batch_.data() + i * omf::kLogEntrySize;
@@ -58,12 +59,14 @@ Result<ReplayStats> LogCursor::replay(Device& dev, ReplayedState& state) {
         FAMFS_TRY(dev.read(slot_off, slot, omf::kLogEntrySize));
         decoded = omf::decode_entry(omf::ConstEntryBytes(slot, omf::kLogEntrySize), index);
       }
+      hashes_.push_back(ReplayedState::path_hash(decoded));  // once: for the prefetch and the insert
       decoded_.push_back(std::move(decoded));
     }
-    for (uint64_t i = 0; i < std::min(kPrefetchAhead, n); ++i) state.prefetch(decoded_[i]);
+    for (uint64_t i = 0; i < std::min(kPrefetchAhead, n); ++i) state.prefetch(hashes_[i]);
     for (uint64_t i = 0; i < n; ++i) {
-      if (i + kPrefetchAhead < n) state.prefetch(decoded_[i + kPrefetchAhead]);
-      if (state.apply(position_ + i, std::move(decoded_[i])) == ApplyOutcome::rejected) ++stats.rejected;
+      if (i + kPrefetchAhead < n) state.prefetch(hashes_[i + kPrefetchAhead]);
+      if (state.apply(position_ + i, std::move(decoded_[i]), nullptr, hashes_[i]) == ApplyOutcome::rejected)
+        ++stats.rejected;
     }
     stats.entries += n;
     position_ += n;

@@ -13,6 +13,17 @@ namespace {
 constexpr uint64_t kBatchEntries = 512;
 // How far ahead apply() prefetches: enough entries to cover a memory miss.
 constexpr uint64_t kPrefetchAhead = 8;
+constexpr uint64_t kLine = 64;
+
+// Asks for lines [FROM, TO) of the slots at BASE (the device's mapping),
+// into L2: the next batch, a share per applied entry, so its copy finds it
+// in the cache instead of waiting on memory (reading the log is otherwise
+// a third of a full replay, and apply leaves the memory bus idle). A
+// prefetch never faults, not even on poisoned memory: the copy still runs
+// under the device's guard.
+void prefetch_lines(const uint8_t* base, uint64_t from, uint64_t to) {
+  for (uint64_t l = from; l < to; ++l) __builtin_prefetch(base + l * kLine, 0, 2);
+}
 }  // namespace
 
 Result<omf::ValidLogHeader> read_log_header(Device& dev, const omf::Geometry& geo) {
@@ -35,10 +46,17 @@ Result<ReplayStats> LogCursor::replay(Device& dev, ReplayedState& state) {
                                     std::to_string(header->next_index) + " (reformatted or damaged)");
   const uint64_t end = header->next_index;
   const bool incremental = position_ != 0;
-  if (end - position_ > 4096) state.names().reserve(end);
+  if (end - position_ > 4096) state.reserve(end - position_);
+  // Only the initial replay reads ahead: an incremental one drops the new
+  // slots from the cache before it reads them.
+  const uint8_t* view = incremental ? nullptr : dev.map_view();
   while (position_ < end) {
     uint64_t n = std::min(kBatchEntries, end - position_);
     uint64_t off = omf::entry_offset(position_);
+    // The next batch: its bytes and its lines, spread over this batch's entries.
+    const uint64_t next_n = std::min(kBatchEntries, end - position_ - n);
+    const uint8_t* next = view ? view + omf::entry_offset(position_ + n) : nullptr;
+    const uint64_t next_lines = next ? (next_n * omf::kLogEntrySize + kLine - 1) / kLine : 0;
     batch_.resize(n * omf::kLogEntrySize);
     // New slots on a client may be stale in this CPU's cache; the initial full
     // replay relies on the re-read of bad entries instead (cheaper, same result).
@@ -47,6 +65,7 @@ Result<ReplayStats> LogCursor::replay(Device& dev, ReplayedState& state) {
     // Decode the whole batch first, then apply it with the path index slot
     // of the entry kPrefetchAhead places on already requested from memory.
     decoded_.clear();
+    hashes_.clear();
     for (uint64_t i = 0; i < n; ++i) {
       uint64_t index = position_ + i;
       uint8_t* slot = batch_.data() + i * omf::kLogEntrySize;
@@ -58,12 +77,15 @@ Result<ReplayStats> LogCursor::replay(Device& dev, ReplayedState& state) {
         FAMFS_TRY(dev.read(slot_off, slot, omf::kLogEntrySize));
         decoded = omf::decode_entry(omf::ConstEntryBytes(slot, omf::kLogEntrySize), index);
       }
+      hashes_.push_back(ReplayedState::path_hash(decoded));  // once: for the prefetch and the insert
       decoded_.push_back(std::move(decoded));
     }
-    for (uint64_t i = 0; i < std::min(kPrefetchAhead, n); ++i) state.prefetch(decoded_[i]);
+    for (uint64_t i = 0; i < std::min(kPrefetchAhead, n); ++i) state.prefetch(hashes_[i]);
     for (uint64_t i = 0; i < n; ++i) {
-      if (i + kPrefetchAhead < n) state.prefetch(decoded_[i + kPrefetchAhead]);
-      if (state.apply(position_ + i, std::move(decoded_[i])) == ApplyOutcome::rejected) ++stats.rejected;
+      if (i + kPrefetchAhead < n) state.prefetch(hashes_[i + kPrefetchAhead]);
+      if (next_lines) prefetch_lines(next, next_lines * i / n, next_lines * (i + 1) / n);
+      if (state.apply(position_ + i, std::move(decoded_[i]), nullptr, hashes_[i]) == ApplyOutcome::rejected)
+        ++stats.rejected;
     }
     stats.entries += n;
     position_ += n;

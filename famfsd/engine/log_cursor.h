@@ -39,6 +39,7 @@ class LogCursor {
   bool header_reported_ = false;
   std::vector<uint8_t> batch_;
   std::vector<std::variant<omf::LogEntry, Problem>> decoded_;  // one batch, decoded before it is applied
+  std::vector<uint64_t> hashes_;                               // their path hashes (0: no path)
 };
 
 // Reads and validates the log header (invalidating its cache lines first).

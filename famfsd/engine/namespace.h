@@ -1,7 +1,9 @@
 // The directory tree replayed from the log, with per-entry metadata.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +27,42 @@ inline constexpr NodeId kRootNode = 0;
 inline constexpr std::string_view kMetaDirectory = ".meta";
 inline constexpr NodeId kMetaNode = 1;
 
+// A directory's children, in log order. Files have none and most nodes are
+// files, so a node holds a pointer (8 bytes) instead of a vector (24): replay
+// writes one node per log entry, and a node's bytes are most of what it costs.
+class ChildList {
+ public:
+  using value_type = NodeId;
+  using iterator = const NodeId*;
+  using const_iterator = const NodeId*;
+
+  size_t size() const { return ids_ ? ids_->size() : 0; }
+  bool empty() const { return size() == 0; }
+  const NodeId* begin() const { return ids_ ? ids_->data() : nullptr; }
+  const NodeId* end() const { return begin() + size(); }
+  NodeId operator[](size_t i) const { return (*ids_)[i]; }
+  friend bool operator==(const ChildList& a, const std::vector<NodeId>& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+  }
+
+ private:
+  friend class Namespace;
+  void push_back(NodeId id) {
+    if (!ids_) ids_ = std::make_unique<std::vector<NodeId>>();
+    ids_->push_back(id);
+  }
+  // Removes ID (present once).
+  void erase(NodeId id) {
+    if (!ids_) return;
+    for (auto it = ids_->begin(); it != ids_->end(); ++it)
+      if (*it == id) {
+        ids_->erase(it);
+        break;
+      }
+  }
+  std::unique_ptr<std::vector<NodeId>> ids_;
+};
+
 // One directory or file. Paths are relative ("" is the root).
 // (Fields ordered to leave no padding: replay writes one node per entry.)
 struct Node {
@@ -35,7 +73,7 @@ struct Node {
   bool is_dir = false;
   bool removed = false;  // a DELETE entry removed it (the id is never reused)
   NodeId parent = kRootNode;
-  std::vector<NodeId> children;  // in log order
+  ChildList children;  // in log order
   // Files only.
   uint64_t size = 0;
   omf::FileMap map;
@@ -53,9 +91,13 @@ class Namespace {
   // that the first logged MKDIR ".meta" (an older famfsd could write one)
   // gives the implicit ".meta" that entry's owner, mode and log index.
   // PATH_CHECKED skips the path rules (the caller already applied them).
-  Result<NodeId> add_directory(const omf::MkdirEntry& entry, uint64_t log_index, bool path_checked = false);
+  // PATH_HASH: PathIndex::hash() of the path if the caller has it (replay
+  // computes it once, to prefetch), else 0.
+  Result<NodeId> add_directory(const omf::MkdirEntry& entry, uint64_t log_index, bool path_checked = false,
+                               uint64_t path_hash = 0);
   // Adds a file (takes ENTRY's path and map); fails as can_add().
-  Result<NodeId> add_file(omf::FileEntry&& entry, uint64_t log_index, bool path_checked = false);
+  Result<NodeId> add_file(omf::FileEntry&& entry, uint64_t log_index, bool path_checked = false,
+                          uint64_t path_hash = 0);
 
   // Removes node ID (a file, or an empty directory; not the root or the
   // implicit ".meta"): its path is free again, it leaves its parent's
@@ -89,13 +131,15 @@ class Namespace {
   }
   // Pre-sizes the lookup table for about N entries.
   void reserve(size_t n);
-  // A hint: PATH is about to be added or looked up (loads its index slot).
-  void prefetch(std::string_view path) const { index_.prefetch(PathIndex::hash(path)); }
+  // A hint: the path of hash PATH_HASH (PathIndex::hash) is about to be
+  // added or looked up (loads its index slot).
+  void prefetch(uint64_t path_hash) const { index_.prefetch(path_hash); }
 
  private:
   // Looks PATH up; on failure says why it cannot be added (see can_add).
   Status check_new(std::string_view path, uint64_t hash, NodeId& parent) const;
-  // check_new() after the path rules (unless PATH_CHECKED); sets HASH.
+  // check_new() after the path rules (unless PATH_CHECKED); sets HASH (to
+  // the caller's nonzero HASH, or computes it).
   Status check_insert(std::string_view path, bool path_checked, uint64_t& hash, NodeId& parent) const;
   // Appends an empty node under PARENT, indexed under HASH; the caller fills it.
   Node& insert(uint64_t hash, NodeId parent);

@@ -43,15 +43,18 @@ std::optional<std::string> ReplayedState::delete_mismatch(const omf::DeleteEntry
   return std::nullopt;
 }
 
-void ReplayedState::prefetch(const std::variant<omf::LogEntry, Problem>& decoded) const {
+uint64_t ReplayedState::path_hash(const std::variant<omf::LogEntry, Problem>& decoded) {
   const auto* entry = std::get_if<omf::LogEntry>(&decoded);
-  if (!entry) return;
-  if (const auto* f = std::get_if<omf::FileEntry>(&entry->body))
-    names_.prefetch(f->path);
-  else if (const auto* d = std::get_if<omf::MkdirEntry>(&entry->body))
-    names_.prefetch(d->path);
-  else if (const auto* x = std::get_if<omf::DeleteEntry>(&entry->body))
-    names_.prefetch(x->path);
+  if (!entry) return 0;
+  if (const auto* f = std::get_if<omf::FileEntry>(&entry->body)) return PathIndex::hash(f->path);
+  if (const auto* d = std::get_if<omf::MkdirEntry>(&entry->body)) return PathIndex::hash(d->path);
+  if (const auto* x = std::get_if<omf::DeleteEntry>(&entry->body)) return PathIndex::hash(x->path);
+  return 0;
+}
+
+void ReplayedState::reserve(size_t n) {
+  names_.reserve(names_.id_limit() + n);
+  added_.reserve(added_.size() + n);
 }
 
 static ProblemKind kind_of(Errc code) {
@@ -62,7 +65,8 @@ static ProblemKind kind_of(Errc code) {
   }
 }
 
-ApplyOutcome ReplayedState::apply(uint64_t index, std::variant<omf::LogEntry, Problem>&& decoded, NodeId* added_id) {
+ApplyOutcome ReplayedState::apply(uint64_t index, std::variant<omf::LogEntry, Problem>&& decoded, NodeId* added_id,
+                                  uint64_t path_hash) {
   if (auto* p = std::get_if<Problem>(&decoded)) {
     p->index = index;
     ++bad_entries_;
@@ -88,14 +92,14 @@ ApplyOutcome ReplayedState::apply(uint64_t index, std::variant<omf::LogEntry, Pr
       return reject(ProblemKind::crosslink,
                     file->path + ": " + std::to_string(overlap) + " allocation unit(s) already belong to another file");
     }
-    auto added = names_.add_file(std::move(*file), index, /*path_checked=*/true);
+    auto added = names_.add_file(std::move(*file), index, /*path_checked=*/true, path_hash);
     if (!added) return reject(kind_of(added.error().code()), added.error().message());
     added_.push_back(*added);
     if (added_id) *added_id = *added;
     return ApplyOutcome::added_file;
   }
   if (auto* dir = std::get_if<omf::MkdirEntry>(&entry.body)) {
-    auto added = names_.add_directory(*dir, index, /*path_checked=*/true);
+    auto added = names_.add_directory(*dir, index, /*path_checked=*/true, path_hash);
     if (!added) return reject(kind_of(added.error().code()), added.error().message());
     added_.push_back(*added);
     if (added_id) *added_id = *added;

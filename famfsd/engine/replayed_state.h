@@ -45,9 +45,16 @@ class ReplayedState {
   // enabled, DELETE is reported as unsupported and changes nothing.
   // When a node was added, its id is stored in *ADDED_ID (if given) and
   // queued for take_added().
-  ApplyOutcome apply(uint64_t index, std::variant<omf::LogEntry, Problem>&& decoded, NodeId* added_id = nullptr);
-  // A hint before apply(DECODED): loads what its path lookup will touch.
-  void prefetch(const std::variant<omf::LogEntry, Problem>& decoded) const;
+  // PATH_HASH: path_hash(DECODED) if the caller has it, else 0.
+  ApplyOutcome apply(uint64_t index, std::variant<omf::LogEntry, Problem>&& decoded, NodeId* added_id = nullptr,
+                     uint64_t path_hash = 0);
+  // The hash of DECODED's path (PathIndex::hash), 0 if it has none.
+  static uint64_t path_hash(const std::variant<omf::LogEntry, Problem>& decoded);
+  // A hint before apply() of an entry with path hash PATH_HASH: loads what
+  // its path lookup will touch.
+  void prefetch(uint64_t path_hash) const { names_.prefetch(path_hash); }
+  // Pre-sizes for about N more entries (a full replay).
+  void reserve(size_t n);
   // Why DELETE X at log index INDEX does not match this state, or nullopt
   // (the master checks its own entry with it before logging).
   std::optional<std::string> delete_mismatch(const omf::DeleteEntry& x) const;

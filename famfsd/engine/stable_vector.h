@@ -30,20 +30,31 @@ class StableVector {
   const T& operator[](size_t i) const { return chunk(i)[i % kChunk]; }
   T& back() { return (*this)[size_ - 1]; }
 
-  // Constructs a new last element from ARGS and returns it.
+  // Constructs a new last element from ARGS (none: default-initialized, so
+  // members without an initializer stay indeterminate) and returns it.
   template <typename... Args>
   T& emplace_back(Args&&... args) {
-    if (size_ == chunks_.size() * kChunk) chunks_.emplace_back(static_cast<T*>(::operator new(sizeof(T) * kChunk)));
+    if (size_ == chunks_.size() * kChunk)
+      chunks_.emplace_back(static_cast<T*>(::operator new(sizeof(T) * kChunk, kAlign)));
     T* slot = chunks_.back().get() + size_ % kChunk;
-    new (slot) T(std::forward<Args>(args)...);
+    // Without arguments default-initialized, not value-initialized: for a
+    // class with member initializers T() zeroes the whole element first and
+    // then runs them (two writes of every byte of fresh memory).
+    if constexpr (sizeof...(Args) == 0)
+      new (slot) T;
+    else
+      new (slot) T(std::forward<Args>(args)...);
     ++size_;
     return *slot;
   }
   void push_back(T&& v) { emplace_back(std::move(v)); }
 
  private:
+  // Chunks start on a cache line: a 128-byte element then spans two lines,
+  // not three (replay writes one node per entry into fresh memory).
+  static constexpr std::align_val_t kAlign{64};
   struct Release {
-    void operator()(T* p) const { ::operator delete(p); }
+    void operator()(T* p) const { ::operator delete(p, kAlign); }
   };
   T* chunk(size_t i) const { return chunks_[i / kChunk].get(); }
 

@@ -7,20 +7,13 @@
 #include <variant>
 #include <vector>
 
+#include "omf/extent_list.h"
 #include "omf/layout.h"
 #include "omf/problem.h"
 #include "omf/superblock.h"
 #include "util/uuid.h"
 
 namespace famfs::omf {
-
-// A contiguous range of device bytes.
-struct Extent {
-  uint64_t devindex = 0;
-  uint64_t offset = 0;
-  uint64_t len = 0;
-  friend bool operator==(const Extent&, const Extent&) = default;
-};
 
 enum class MapType : uint32_t { simple = 0, interleaved = 1 };
 
@@ -30,7 +23,7 @@ enum class MapType : uint32_t { simple = 0, interleaved = 1 };
 struct FileMap {
   MapType type = MapType::simple;
   uint64_t chunk_size = 0;  // interleaved only
-  std::vector<Extent> extents;
+  ExtentList extents;       // the first one inline
 
   // Bytes the map covers (sum of extent or strip lengths; saturates).
   uint64_t mapped_bytes() const;

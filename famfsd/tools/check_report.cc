@@ -9,7 +9,7 @@ namespace famfs {
 
 using nlohmann::json;
 
-static json extents_json(const std::vector<omf::Extent>& xs) {
+static json extents_json(const omf::ExtentList& xs) {
   json out = json::array();
   for (const omf::Extent& x : xs) out.push_back(extent_json(x.devindex, x.offset, x.len));
   return out;

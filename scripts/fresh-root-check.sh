@@ -18,9 +18,9 @@
 #   FAMFS_FRESH_ROOT    run in this kept copy instead of a fresh one (its
 #                       /src/famfs is replaced by the current tree, build
 #                       directories and downloads kept)
-# The copy's mounts (/proc, /sys, /dev, its own /dev/shm) live in a private
-# mount namespace, so nothing reaches the host's mount table, and are
-# unmounted at the end. The root gets the apt sources a Debian 12
+# The copy's mounts (itself, as / is a mount point on a real machine; /proc,
+# /sys, /dev, its own /dev/shm) live in a private mount namespace, so nothing
+# reaches the host's mount table, and are unmounted at the end. The root gets the apt sources a Debian 12
 # installation has (bookworm, bookworm-updates, bookworm-security).
 # Afterwards it prints the wall time, the disk space the copy takes, what
 # the command left in /dev/shm and /tmp, processes still running in the
@@ -37,6 +37,10 @@ if [[ ${1:-} == --inner ]]; then
   r=$1
   shift
   mount --make-rprivate /
+  # The root directory a mount of its own, as / is on a real machine: tests
+  # that change the propagation of / (unshare --propagation private, mount
+  # --make-rprivate /) get EINVAL for a / that is no mount point.
+  mount --bind "$r" "$r"
   mount --bind /proc "$r/proc"
   mount --bind /sys "$r/sys"
   mount --rbind /dev "$r/dev"

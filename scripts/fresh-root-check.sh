@@ -58,6 +58,7 @@ if [[ ${1:-} == --inner ]]; then
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     bash -c 'cd /src/famfs && exec "$@"' bash "$@" </dev/null 2>&1 || rc=$?
   wall=$((SECONDS - t0))
+  set +e # the report and the unmounts go on whatever fails
   echo
   echo "== fresh root: exit status $rc, wall time ${wall} s ($((wall / 60)) min $((wall % 60)) s)"
   left=()
@@ -69,13 +70,13 @@ if [[ ${1:-} == --inner ]]; then
     ps -o pid,etime,args -p "$(
       IFS=,
       echo "${left[*]}"
-    )" || true
-    kill "${left[@]}" 2>/dev/null || true
+    )"
+    kill "${left[@]}" 2>/dev/null
     sleep 2
-    kill -9 "${left[@]}" 2>/dev/null || true
+    kill -9 "${left[@]}" 2>/dev/null
   fi
   echo "== left in /dev/shm:"
-  ls -la "$r/dev/shm" | tail -n +4 || true
+  ls -la "$r/dev/shm" | tail -n +4
   echo "== left in /tmp: $(find "$r/tmp" -mindepth 1 -maxdepth 1 | wc -l) entries"
   find "$r/tmp" -mindepth 1 -maxdepth 1 -printf '   %p %TY-%Tm-%Td %TH:%TM\n' | sed "s|$r||" | head -n 40
   echo "== apt sources in the root:"

@@ -27,6 +27,9 @@
 # root, and the lasting changes to the system: apt sources added, kernel
 # packages installed, files in /boot. Exits with the command's status.
 set -euo pipefail
+# One block, parsed whole before it runs: editing this file during a run
+# (which takes an hour) does not change what the run does.
+{
 tree=$(cd "$(dirname "$0")/.." && pwd)
 dir=${FAMFS_FRESH_DIR:-/var/tmp/famfs-fresh}
 mirror=${FAMFS_FRESH_MIRROR:-http://deb.debian.org/debian}
@@ -166,3 +169,4 @@ else
   rm -rf --one-file-system "$r"
 fi
 exit "$rc"
+}

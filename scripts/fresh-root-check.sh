@@ -31,6 +31,10 @@ set -euo pipefail
 # (which takes an hour) does not change what the run does.
 {
 tree=$(cd "$(dirname "$0")/.." && pwd)
+if [[ ! -f $tree/meson.build || ! -x $tree/scripts/demo.sh ]]; then
+  echo "fresh-root-check.sh: $tree is no famfs source tree (run the script where it is, in scripts/)" >&2
+  exit 1
+fi
 dir=${FAMFS_FRESH_DIR:-/var/tmp/famfs-fresh}
 mirror=${FAMFS_FRESH_MIRROR:-http://deb.debian.org/debian}
 

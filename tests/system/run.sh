@@ -80,7 +80,7 @@ fi
 host_packages() {
     echo systemd udev dbus pkg-config python3 meson ninja-build scdoc man-db groff-base \
         bash-completion rpm dpkg-dev debhelper dh-dkms fakeroot debootstrap util-linux \
-        dkms make kmod gcc libc6-dev qemu-system-x86 busybox-static
+        dkms make kmod gcc libc6-dev qemu-system-x86 busybox-static cpio file
     sed -n '/^Build-Depends:/,/^[A-Z]/p' "$root/debian/control" | sed '1s/^Build-Depends://;$d' |
         tr ',' '\n' | sed 's/([^)]*)//g; s/<[^>]*>//g; s/\[[^]]*\]//g' | tr -d ' \t' | grep -v '^$'
 }

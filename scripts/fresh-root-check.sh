@@ -17,7 +17,8 @@
 #   FAMFS_FRESH_KEEP=1  keep the copy afterwards (to run more in it)
 #   FAMFS_FRESH_ROOT    run in this kept copy instead of a fresh one (its
 #                       /src/famfs is replaced by the current tree, build
-#                       directories and downloads kept)
+#                       directories and downloads kept, unchanged files with
+#                       their old times so builds redo only what changed)
 # The copy's mounts (itself, as / is a mount point on a real machine; /proc,
 # /sys, /dev, its own /dev/shm) live in a private mount namespace, so nothing
 # reaches the host's mount table, and are unmounted at the end. The root gets the apt sources a Debian 12
@@ -153,6 +154,12 @@ else
   tar -C "$tree" --exclude='./build*' -cf - . | tar -x -C "$r/src/famfs.new"
 fi
 if [[ -d $r/src/famfs ]]; then
+  # unchanged files keep their times, so the kept builds rebuild only what changed
+  (cd "$r/src/famfs.new" && find . -type f -print0) | while IFS= read -r -d '' f; do
+    if [[ -f $r/src/famfs/$f ]] && cmp -s "$r/src/famfs/$f" "$r/src/famfs.new/$f"; then
+      touch -r "$r/src/famfs/$f" "$r/src/famfs.new/$f"
+    fi
+  done
   for keep in build build-asan build-fuzz tests/vm/out; do
     [[ -d $r/src/famfs/$keep ]] && mkdir -p "$(dirname "$r/src/famfs.new/$keep")" &&
       rm -rf "$r/src/famfs.new/$keep" && mv "$r/src/famfs/$keep" "$r/src/famfs.new/$keep"

@@ -90,8 +90,9 @@ if [[ ${1:-} == --inner ]]; then
   echo "== apt sources in the root:"
   find "$r/etc/apt/sources.list.d" "$r/etc/apt/sources.list" -type f 2>/dev/null | sed "s|^$r|   |"
   echo "== kernel packages in the root:"
-  chroot "$r" dpkg-query -W -f '   ${Package} ${Version} ${Status}\n' 'linux-image-*' 'linux-headers-*' 2>/dev/null |
-    grep 'install ok installed' || echo "   none"
+  kpkgs=$(chroot "$r" dpkg-query -W -f '   ${Package} ${Version} ${Status}\n' 'linux-image-*' 'linux-headers-*' 2>/dev/null |
+    grep 'install ok installed')
+  echo "${kpkgs:-   none}"
   echo "== /boot in the root:"
   ls "$r/boot" | sed 's/^/   /'
   # unmount what we mounted, and whatever the command left mounted in the root

@@ -8,7 +8,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-scripts/build.sh >/dev/null
+# only what the demo runs (scripts/test.sh builds the rest)
+echo "== building famfsd, famfsctl and fsck.famfs in build/ (a few minutes on a fresh machine)"
+build_log=$(mktemp /tmp/famfs-demo-build.XXXXXX)
+if ! scripts/build.sh famfsd/famfsd cli/famfsctl famfsd/tools/fsck.famfs >"$build_log" 2>&1; then
+  tail -n 40 "$build_log"
+  echo "build failed (log: $build_log)"
+  exit 1
+fi
+rm -f "$build_log"
 
 work=$(mktemp -d /tmp/famfs-demo.XXXXXX)
 dev=/dev/shm/famfs-demo.img

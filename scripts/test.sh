@@ -7,11 +7,24 @@
 #   on wrong results), system (units, udev, packages, systemd guest),
 #   vm (famfs.ko in qemu guests).
 # Ends with "N passed, N failed"; exits non-zero on any failure.
-# Usage (as root on Debian 12): scripts/test.sh
+# Usage (as root on Debian 12): scripts/test.sh [TIER...]
+#   TIER: unit format tools integ registry delete hostile asan fuzz bench scale
+#   sbench system vm; with none, all of them (what CI runs). Naming tiers runs
+#   only those (after the installation and build), e.g. to rerun a failed one;
+#   the run then says it was not the whole suite.
 # Env: FAMFS_FUZZ_SECONDS (default 60), FAMFS_SKIP_VM=1 to leave out the VM tier
 #      when iterating locally (the run then says so and fails: CI never sets it).
 set -uo pipefail
 cd "$(dirname "$0")/.."
+all_tiers=(unit format tools integ registry delete hostile asan fuzz bench scale sbench system vm)
+selected=("$@")
+for t in "${selected[@]}"; do
+  if [[ " ${all_tiers[*]} " != *" $t "* ]]; then
+    echo "scripts/test.sh: unknown tier '$t' (tiers: ${all_tiers[*]})" >&2
+    exit 2
+  fi
+done
+want() { ((${#selected[@]} == 0)) || [[ " ${selected[*]} " == *" $1 "* ]]; }
 passed=0
 failed=0
 log_dir=$(mktemp -d /tmp/famfs-test.XXXXXX)
@@ -42,16 +55,18 @@ if ! scripts/build.sh; then
 fi
 
 # unit
-build/tests/unit/unit_tests --gtest_brief=1 2>&1 | tee "$log_dir/unit.log"
-rc=${PIPESTATUS[0]}
-up=$(grep -oE '\[  PASSED  \] [0-9]+' "$log_dir/unit.log" | grep -oE '[0-9]+$' || echo 0)
-uf=$(grep -oE '\[  FAILED  \] [0-9]+ test' "$log_dir/unit.log" | grep -oE '[0-9]+' | head -n 1 || true)
-uf=${uf:-0}
-if [[ $rc -ne 0 && $uf -eq 0 ]]; then uf=1; fi
-tier unit "${up:-0}" "$uf"
+if want unit; then
+  build/tests/unit/unit_tests --gtest_brief=1 2>&1 | tee "$log_dir/unit.log"
+  rc=${PIPESTATUS[0]}
+  up=$(grep -oE '\[  PASSED  \] [0-9]+' "$log_dir/unit.log" | grep -oE '[0-9]+$' || echo 0)
+  uf=$(grep -oE '\[  FAILED  \] [0-9]+ test' "$log_dir/unit.log" | grep -oE '[0-9]+' | head -n 1 || true)
+  uf=${uf:-0}
+  if [[ $rc -ne 0 && $uf -eq 0 ]]; then uf=1; fi
+  tier unit "${up:-0}" "$uf"
+fi
 
 # format: every C++ file matches .clang-format (scripts/check-format.sh)
-if scripts/check-format.sh >"$log_dir/format.log" 2>&1; then
+want format && if scripts/check-format.sh >"$log_dir/format.log" 2>&1; then
   tier format 1 0
 else
   tail -n 40 "$log_dir/format.log"
@@ -59,30 +74,40 @@ else
 fi
 
 # tools
-python3 tests/tools/tools_test.py build tests/data/famfs-images 2>&1 | tee "$log_dir/tools.log"
-read -r tp tf < <(counts "$log_dir/tools.log")
-tier tools "$tp" "$tf"
+if want tools; then
+  python3 tests/tools/tools_test.py build tests/data/famfs-images 2>&1 | tee "$log_dir/tools.log"
+  read -r tp tf < <(counts "$log_dir/tools.log")
+  tier tools "$tp" "$tf"
+fi
 
 # integration: private dbus-daemon with the shipped policy, three famfsd
 # sharing one emulated device, driven through famfsctl
-python3 tests/integration/famfs_integration.py build . 2>&1 | tee "$log_dir/integration.log"
-read -r ip if_ < <(counts "$log_dir/integration.log")
-tier integ "$ip" "$if_"
+if want integ; then
+  python3 tests/integration/famfs_integration.py build . 2>&1 | tee "$log_dir/integration.log"
+  read -r ip if_ < <(counts "$log_dir/integration.log")
+  tier integ "$ip" "$if_"
+fi
 # the daemon's life cycle, the host registry, the reference's golden images
-python3 tests/integration/registry_integration.py build . 2>&1 | tee "$log_dir/registry.log"
-read -r rp rf < <(counts "$log_dir/registry.log")
-tier registry "$rp" "$rf"
+if want registry; then
+  python3 tests/integration/registry_integration.py build . 2>&1 | tee "$log_dir/registry.log"
+  read -r rp rf < <(counts "$log_dir/registry.log")
+  tier registry "$rp" "$rf"
+fi
 # deletion (issue 13): remove, the cross-host grace period, hosts forget
-python3 tests/integration/delete_integration.py build . 2>&1 | tee "$log_dir/delete.log"
-read -r dp df < <(counts "$log_dir/delete.log")
-tier delete "$dp" "$df"
+if want delete; then
+  python3 tests/integration/delete_integration.py build . 2>&1 | tee "$log_dir/delete.log"
+  read -r dp df < <(counts "$log_dir/delete.log")
+  tier delete "$dp" "$df"
+fi
 
 # hostile: hostile callers (raw D-Bus: wrong types, huge strings and option
 # maps, invalid UTF-8, bad paths, every kind of descriptor, connection churn,
 # 200 concurrent CopyIns) against famfsd on a private bus with the shipped policy
-python3 tests/integration/hostile_client.py build . 2>&1 | tee "$log_dir/hostile.log"
-read -r hp hf < <(counts "$log_dir/hostile.log")
-tier hostile "$hp" "$hf"
+if want hostile; then
+  python3 tests/integration/hostile_client.py build . 2>&1 | tee "$log_dir/hostile.log"
+  read -r hp hf < <(counts "$log_dir/hostile.log")
+  tier hostile "$hp" "$hf"
+fi
 
 # asan: the unit, integration and hostile tiers again, built by gcc with
 # AddressSanitizer + UndefinedBehaviorSanitizer (build-asan). Any report
@@ -112,7 +137,9 @@ asan_harness() {  # asan_harness TIER SCRIPT [ARGS...]: runs SCRIPT build-asan .
 }
 asan_start=$SECONDS
 asan_targets=(tests/unit/unit_tests famfsd/famfsd cli/famfsctl famfsd/tools/mkfs.famfs famfsd/tools/fsck.famfs)
-if { [[ -f build-asan/build.ninja ]] || CC=gcc CXX=g++ meson setup build-asan -Db_sanitize=address,undefined; } \
+if ! want asan; then
+  :
+elif { [[ -f build-asan/build.ninja ]] || CC=gcc CXX=g++ meson setup build-asan -Db_sanitize=address,undefined; } \
      >"$log_dir/asan-build.log" 2>&1 && ninja -C build-asan "${asan_targets[@]}" >>"$log_dir/asan-build.log" 2>&1; then
   echo "asan: build took $((SECONDS - asan_start)) s"
   export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0:print_summary=1
@@ -137,7 +164,9 @@ fi
 
 # fuzz: a clang build of the engine with ASan/UBSan, run for a bounded time
 fuzz_seconds=${FAMFS_FUZZ_SECONDS:-60}
-if { [[ -f build-fuzz/build.ninja ]] || CC=clang CXX=clang++ meson setup build-fuzz -Dfuzz=true; } >"$log_dir/fuzz-build.log" 2>&1 &&
+if ! want fuzz; then
+  :
+elif { [[ -f build-fuzz/build.ninja ]] || CC=clang CXX=clang++ meson setup build-fuzz -Dfuzz=true; } >"$log_dir/fuzz-build.log" 2>&1 &&
    ninja -C build-fuzz >>"$log_dir/fuzz-build.log" 2>&1; then
   corpus=$(mktemp -d /tmp/famfs-fuzz.XXXXXX)
   python3 tests/fuzz/make_seeds.py tests/data/famfs-images "$corpus/seeds"
@@ -158,11 +187,13 @@ else
 fi
 
 # bench (numbers for the record; fails only if a result is wrong)
-if build/tests/bench/engine_bench 2>&1 | tee "$log_dir/bench.log"; then tier bench 1 0; else tier bench 0 1; fi
+want bench && if build/tests/bench/engine_bench 2>&1 | tee "$log_dir/bench.log"; then tier bench 1 0; else tier bench 0 1; fi
 # scale: 8, 64 and 256 MiB logs end to end (mkfs, fill, fsck, famfsd client
 # start, RSS per entry); about 30 s, sparse devices in /dev/shm
-if sh tests/bench/scale.sh build 2>&1 | tee "$log_dir/scale.log"; then tier scale 1 0; else tier scale 0 1; fi
-if [[ -x build/tests/bench/service_bench ]]; then
+want scale && if sh tests/bench/scale.sh build 2>&1 | tee "$log_dir/scale.log"; then tier scale 1 0; else tier scale 0 1; fi
+if ! want sbench; then
+  :
+elif [[ -x build/tests/bench/service_bench ]]; then
   if build/tests/bench/service_bench 2>&1 | tee "$log_dir/service-bench.log"; then tier sbench 1 0; else tier sbench 0 1; fi
 else
   echo "service_bench was not built"
@@ -171,12 +202,16 @@ fi
 
 # system: units, udev rules, man pages, packages, install into a chroot, a
 # systemd guest (tests/system/run.sh)
-bash tests/system/run.sh build 2>&1 | tee "$log_dir/system.log"
-read -r sp sf < <(counts "$log_dir/system.log")
-tier system "$sp" "$sf"
+if want system; then
+  bash tests/system/run.sh build 2>&1 | tee "$log_dir/system.log"
+  read -r sp sf < <(counts "$log_dir/system.log")
+  tier system "$sp" "$sf"
+fi
 
 # vm
-if [[ "${FAMFS_SKIP_VM:-0}" == 1 ]]; then
+if ! want vm; then
+  :
+elif [[ "${FAMFS_SKIP_VM:-0}" == 1 ]]; then
   echo "vm tier skipped on request (FAMFS_SKIP_VM=1): counted as a failure"
   tier vm 0 1
 else
@@ -186,5 +221,8 @@ else
 fi
 
 echo "logs: $log_dir"
+if ((${#selected[@]})); then
+  echo "only the tiers ${selected[*]} ran: this is not the whole suite (scripts/test.sh without arguments runs it)"
+fi
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

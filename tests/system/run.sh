@@ -76,11 +76,15 @@ fi
 
 # ---------------------------------------------------------------- packages
 # What these checks use, plus the .deb's build dependencies (from
-# debian/control, so the two never drift apart).
+# debian/control, so the two never drift apart). linux-headers-amd64: the
+# DKMS build and the guests' kernel (the vm tier, which installs it too,
+# runs after this one); procps: the units' ExecReload=kill, which the
+# dependency check looks up on this host.
 host_packages() {
     echo systemd udev dbus pkg-config python3 meson ninja-build scdoc man-db groff-base \
         bash-completion rpm dpkg-dev debhelper dh-dkms fakeroot debootstrap util-linux \
-        dkms make kmod gcc libc6-dev qemu-system-x86 busybox-static
+        dkms make kmod gcc libc6-dev qemu-system-x86 busybox-static cpio file \
+        linux-headers-amd64 procps
     sed -n '/^Build-Depends:/,/^[A-Z]/p' "$root/debian/control" | sed '1s/^Build-Depends://;$d' |
         tr ',' '\n' | sed 's/([^)]*)//g; s/<[^>]*>//g; s/\[[^]]*\]//g' | tr -d ' \t' | grep -v '^$'
 }

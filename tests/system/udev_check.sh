@@ -39,6 +39,8 @@ fail() {
 mount --make-rprivate /
 
 work=$(mktemp -d)
+# the tmpfs goes with the namespace; its empty mount point in /tmp must go too
+trap 'umount -l "$work" 2>/dev/null; rmdir "$work"' EXIT
 mount -t tmpfs famfs-udev-test "$work"
 
 # /dev: a tmpfs with the few nodes udev and its helpers use, so the symlinks

@@ -85,11 +85,18 @@ apt_update() {
 	"${APT[@]}" update </dev/null
 }
 # The 6.12 headers depend on the 6.12 image, whose install would build an
-# initramfs for the host (minutes). In a container (CI) the host never boots
-# it: skip that step there. On a machine that boots from /boot keep it.
+# initramfs for the host (minutes). In a container (CI) or a chroot the host
+# never boots it: skip that step there. On a machine that boots from /boot
+# keep it.
 host_boots_kernels() {
-	[[ ! -e /.dockerenv && ! -e /run/.containerenv ]] &&
+	[[ ! -e /.dockerenv && ! -e /run/.containerenv ]] && ! in_chroot &&
 		grep -qxE 'systemd|init' /proc/1/comm 2>/dev/null
+}
+# a chroot: init's root (when we may see it) is not ours
+in_chroot() {
+	local init_root
+	init_root=$(stat -L -c %d:%i /proc/1/root/ 2>/dev/null) || return 1
+	[[ $init_root != "$(stat -c %d:%i /)" ]]
 }
 apt_install() {
 	if host_boots_kernels; then

@@ -267,4 +267,4 @@ try:
 finally:
     clean_up(procs, shm_files, member)
 
-report(results)
+report(results, work)

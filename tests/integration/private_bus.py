@@ -3,6 +3,7 @@ deny, the shipped famfs policy included (so the policy under test is the one
 the packages install), started in the foreground and reaped by the caller."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -80,11 +81,18 @@ def clean_up(procs, shm_files, member):
         member.remove()
 
 
-def report(results):
+def report(results, work=None):
     """Prints the count line scripts/test.sh reads and exits non-zero on any
     failure in RESULTS (a list of booleans). Called after the finally, so a
-    harness that crashed ends with its traceback, not a count."""
+    harness that crashed ends with its traceback, not a count (and keeps
+    WORK). WORK, the run's directory of logs and sources, is removed when
+    every check passed and kept, with its path printed, when one failed."""
     passed, failed = results.count(True), results.count(False)
+    if work is not None:
+        if failed:
+            print("logs kept in " + work, flush=True)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 

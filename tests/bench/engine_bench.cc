@@ -2,6 +2,7 @@
 // entries), incremental replay of one new entry, 100,000 allocations.
 // Prints numbers; asserts nothing about time. Run: build/tests/bench/engine_bench
 #include <algorithm>
+#include <cstring>
 #include <chrono>
 #include <ctime>
 #include <cstdio>
@@ -288,6 +289,26 @@ int main(int argc, char** argv) {
         return median(r);
       }(),
       ratio <= 5 ? "met" : "not met");
+  // The floor as issue 15 first measured it, printed next to it so neither
+  // is taken for the other: the CRC of a private heap copy of the entries,
+  // read over and over, so hot in cache and on heap pages (a lower bound
+  // replay cannot reach: it reads the log once, from the device).
+  {
+    std::vector<uint8_t> copy(capacity * famfs::omf::kLogEntrySize);
+    for (uint64_t i = 0; i < capacity; ++i)
+      std::memcpy(copy.data() + i * famfs::omf::kLogEntrySize, first + i * famfs::omf::kLogEntrySize,
+                  famfs::omf::kLogEntrySize);
+    double hot = 1e9;
+    for (int rep = 0; rep < kRounds; ++rep)
+      hot = std::min(hot, timed([&] {
+                       for (uint64_t i = 0; i < capacity; ++i)
+                         sink += isal_crc(copy.data() + i * famfs::omf::kLogEntrySize);
+                     }));
+    printf(
+        "CRC of a private copy of the same entries, hot in cache (the floor as issue 15 first measured it; best of "
+        "%d): ISA-L %.2f ms; full replay / that: %.1fx; target <= 5x against it: %s\n",
+        kRounds, hot, best_replay / hot, best_replay / hot <= 5 ? "met" : "not met");
+  }
   const double r1 = best(read), r2 = best(read_crc), r3 = best(read_decode);
   printf(
       "replay by stage (CPU, ms, best of the same %d rounds; cumulative: read %.2f, + CRC %.2f, + decode %.2f, full "

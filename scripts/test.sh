@@ -175,6 +175,7 @@ elif { [[ -f build-fuzz/build.ninja ]] || CC=clang CXX=clang++ meson setup build
        -artifact_prefix="$corpus/artifacts/" -print_final_stats=1 "$corpus/work" "$corpus/seeds" \
        >"$log_dir/fuzz.log" 2>&1; then
     grep -E 'stat::(number_of_executed_units|new_units_added)' "$log_dir/fuzz.log"
+    rm -rf "$corpus"  # seeds and the run's corpus; a crash keeps it (below)
     tier fuzz 1 0
   else
     tail -n 40 "$log_dir/fuzz.log"

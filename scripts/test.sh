@@ -43,6 +43,15 @@ counts() {
   if [[ -z "$line" ]]; then echo "0 1"; else echo "$line" | awk '{print $1, $3}'; fi
 }
 
+# py_tier NAME LOG SCRIPT ARG...: a Python harness's tier, its output in LOG
+py_tier() {
+  local name=$1 log=$log_dir/$2 p f
+  shift 2
+  python3 "$@" 2>&1 | tee "$log"
+  read -r p f < <(counts "$log")
+  tier "$name" "$p" "$f"
+}
+
 if ! scripts/install-deps.sh --test; then
   echo "dependency installation failed"
   echo "0 passed, 1 failed"
@@ -75,38 +84,28 @@ fi
 
 # tools
 if want tools; then
-  python3 tests/tools/tools_test.py build tests/data/famfs-images 2>&1 | tee "$log_dir/tools.log"
-  read -r tp tf < <(counts "$log_dir/tools.log")
-  tier tools "$tp" "$tf"
+  py_tier tools tools.log tests/tools/tools_test.py build tests/data/famfs-images
 fi
 
 # integration: private dbus-daemon with the shipped policy, three famfsd
 # sharing one emulated device, driven through famfsctl
 if want integ; then
-  python3 tests/integration/famfs_integration.py build . 2>&1 | tee "$log_dir/integration.log"
-  read -r ip if_ < <(counts "$log_dir/integration.log")
-  tier integ "$ip" "$if_"
+  py_tier integ integration.log tests/integration/famfs_integration.py build .
 fi
 # the daemon's life cycle, the host registry, the reference's golden images
 if want registry; then
-  python3 tests/integration/registry_integration.py build . 2>&1 | tee "$log_dir/registry.log"
-  read -r rp rf < <(counts "$log_dir/registry.log")
-  tier registry "$rp" "$rf"
+  py_tier registry registry.log tests/integration/registry_integration.py build .
 fi
 # deletion (issue 13): remove, the cross-host grace period, hosts forget
 if want delete; then
-  python3 tests/integration/delete_integration.py build . 2>&1 | tee "$log_dir/delete.log"
-  read -r dp df < <(counts "$log_dir/delete.log")
-  tier delete "$dp" "$df"
+  py_tier delete delete.log tests/integration/delete_integration.py build .
 fi
 
 # hostile: hostile callers (raw D-Bus: wrong types, huge strings and option
 # maps, invalid UTF-8, bad paths, every kind of descriptor, connection churn,
 # 200 concurrent CopyIns) against famfsd on a private bus with the shipped policy
 if want hostile; then
-  python3 tests/integration/hostile_client.py build . 2>&1 | tee "$log_dir/hostile.log"
-  read -r hp hf < <(counts "$log_dir/hostile.log")
-  tier hostile "$hp" "$hf"
+  py_tier hostile hostile.log tests/integration/hostile_client.py build .
 fi
 
 # asan: the unit, integration and hostile tiers again, built by gcc with

@@ -446,6 +446,13 @@ disjoint() {
 	done
 }
 
+# create_apart NAME WHEN: A creates a 4 MiB file NAME while victim is still
+# held; its map shares no extent with victim's ($old)
+create_apart() {
+	check $tag "famfsctl create $1 --size 4M $2" $fc create "$1" --size 4M
+	check $tag "$1's map shares no extent with the still held victim" disjoint "$old" "$(extents "$1")"
+}
+
 share_delete_a() {
 	$T pattern-file /tmp/victim 4194304 21
 	check $tag "famfsctl cp victim (4 MiB) on the delete-enabled file system" $fc cp /tmp/victim victim || return
@@ -464,21 +471,18 @@ share_delete_a() {
 	# three heartbeats later B still holds it: another file still gets other memory
 	sleep 3
 	check $tag "3 s later: still held by B's mapping" wait_until 60 dax0.0 "still has victim open or mapped"
-	check $tag "famfsctl create new3 --size 4M while B still maps victim" $fc create new3 --size 4M
-	check $tag "new3's map shares no extent with victim either" disjoint "$old" "$(extents new3)"
+	create_apart new3 "while B still maps victim"
 	# B's famfsd stops while its process still maps victim, then comes back
 	check $tag "store STOP: B's famfsd stops" $T mmap-put "$MNT/ping" 28672 STOP
 	$T mmap-wait $tag "B's famfsd stopped, its busy mount left in place (DOWN)" "$MNT/ping" 32768 DOWN 900 || return
 	check $tag "B's slot was not marked stopped: it goes stale and still holds victim" \
 		wait_until 60 dax0.0 "still has victim open or mapped; it is stale (famfsctl hosts forget $CLIENT_UUID"
-	check $tag "famfsctl create new4 --size 4M while B's famfsd is down" $fc create new4 --size 4M
-	check $tag "new4's map shares no extent with victim" disjoint "$old" "$(extents new4)"
+	create_apart new4 "while B's famfsd is down"
 	check $tag "store AGAIN: B's famfsd may start again" $T mmap-put "$MNT/ping" 28672 AGAIN
 	$T mmap-wait $tag "B's famfsd runs again on the mount it adopted (UP)" "$MNT/ping" 32768 UP 900 || return
 	check $tag "B beats again (not stale) and, through famfs.ko's orphan list, still holds victim" \
 		wait_until 60 dax0.0 "still has victim open or mapped$"
-	check $tag "famfsctl create new5 --size 4M after B's restart" $fc create new5 --size 4M
-	check $tag "new5's map shares no extent with victim" disjoint "$old" "$(extents new5)"
+	create_apart new5 "after B's restart"
 	check $tag "store GO: B's process unmaps" $T mmap-put "$MNT/ping" 20480 GO
 	$T mmap-wait $tag "B's process unmapped victim (UNMAPPED)" "$MNT/ping" 16384 UNMAPPED 900 || return
 	check $tag "status: nothing pending release once B let go" wait_until 60 dax0.0 "Pending release.* in 0 removed file"

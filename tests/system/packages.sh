@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by tests/system/run.sh (its check, $out, $root, $famfs_version):
 # build the RPM and DEB packages from the source tree and check what they
 # carry and depend on.

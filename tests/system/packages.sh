@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2154  # check, out, root, famfs_version come from run.sh
 # Sourced by tests/system/run.sh (its check, $out, $root, $famfs_version):
 # build the RPM and DEB packages from the source tree and check what they
 # carry and depend on.

@@ -57,6 +57,25 @@ HostSlot slot() {
 
 void reseal(uint8_t* p, size_t crc_at) { store_u64(p + crc_at, crc32_of(p, crc_at)); }
 
+// A mutation for the EachRuleRejects tests: sets the WIDTH-byte field at AT
+// to VALUE and makes the CRC at CRC_AT right again, so that the field's own
+// rule, not the CRC, is what rejects the record.
+struct Resealed {
+  size_t at;
+  uint64_t value;
+  unsigned width;
+  size_t crc_at;
+  void operator()(uint8_t* p) const {
+    if (width == 8)
+      store_u64(p + at, value);
+    else if (width == 4)
+      store_u32(p + at, static_cast<uint32_t>(value));
+    else
+      p[at] = static_cast<uint8_t>(value);
+    reseal(p, crc_at);
+  }
+};
+
 TEST(HostAreaLayout, FitsAfterTheSuperblockInsideItsRegion) {
   EXPECT_GE(kHostAreaOffset, kSuperblockSize);
   EXPECT_LE(kHostAreaEnd, kSuperblockRegion);
@@ -109,42 +128,12 @@ TEST(HostAreaHeader, EachRuleRejects) {
     EXPECT_NE(v.error().message().find(word), std::string::npos) << v.error().message();
   };
   bad([](uint8_t* p) { p[0x09] ^= 1; }, "CRC");  // any covered byte, CRC left as is
-  bad(
-      [&](uint8_t* p) {
-        store_u32(p + 0x08, 2);
-        reseal(p, 0x38);
-      },
-      "version");
-  bad(
-      [&](uint8_t* p) {
-        store_u32(p + 0x0C, 8192);
-        reseal(p, 0x38);
-      },
-      "geometry");
-  bad(
-      [&](uint8_t* p) {
-        store_u32(p + 0x10, 128);
-        reseal(p, 0x38);
-      },
-      "geometry");
-  bad(
-      [&](uint8_t* p) {
-        store_u32(p + 0x14, 0x3000);
-        reseal(p, 0x38);
-      },
-      "geometry");
-  bad(
-      [&](uint8_t* p) {
-        store_u32(p + 0x18, 0x1200);
-        reseal(p, 0x38);
-      },
-      "geometry");
-  bad(
-      [&](uint8_t* p) {
-        store_u64(p, 0x1234);
-        reseal(p, 0x38);
-      },
-      "magic");
+  bad(Resealed{0x08, 2, 4, 0x38}, "version");
+  bad(Resealed{0x0C, 8192, 4, 0x38}, "geometry");
+  bad(Resealed{0x10, 128, 4, 0x38}, "geometry");
+  bad(Resealed{0x14, 0x3000, 4, 0x38}, "geometry");
+  bad(Resealed{0x18, 0x1200, 4, 0x38}, "geometry");
+  bad(Resealed{0, 0x1234, 8, 0x38}, "magic");
   bad(
       [&](uint8_t* p) {
         p[0x25] ^= 0xFF;
@@ -198,36 +187,11 @@ TEST(MasterRecordCodec, EachRuleRejects) {
   };
   bad([](uint8_t* p) { p[0x70] ^= 1; }, "CRC");
   bad([](uint8_t* p) { p[0xF0] ^= 1; }, "CRC");  // reserved bytes are covered too
-  bad(
-      [](uint8_t* p) {
-        store_u64(p, kHostSlotMagic);
-        reseal(p, 0xF8);
-      },
-      "magic");
-  bad(
-      [](uint8_t* p) {
-        store_u32(p + 0x88, 3);
-        reseal(p, 0xF8);
-      },
-      "state");
-  bad(
-      [](uint8_t* p) {
-        store_u32(p + 0x6C, 0);
-        reseal(p, 0xF8);
-      },
-      "interval");
-  bad(
-      [](uint8_t* p) {
-        p[0x29] = '\n';
-        reseal(p, 0xF8);
-      },
-      "control character");
-  bad(
-      [](uint8_t* p) {
-        p[0x60] = 'x';
-        reseal(p, 0xF8);
-      },
-      "NUL padded");
+  bad(Resealed{0, kHostSlotMagic, 8, 0xF8}, "magic");
+  bad(Resealed{0x88, 3, 4, 0xF8}, "state");
+  bad(Resealed{0x6C, 0, 4, 0xF8}, "interval");
+  bad(Resealed{0x29, '\n', 1, 0xF8}, "control character");
+  bad(Resealed{0x60, 'x', 1, 0xF8}, "NUL padded");
 }
 
 TEST(MasterRecordCodec, SixtyFourByteHostnameHasNoNul) {
@@ -279,48 +243,13 @@ TEST(HostSlotCodec, EachRuleRejects) {
     EXPECT_NE(v.error().message().find(word), std::string::npos) << v.error().message();
   };
   bad([](uint8_t* p) { p[0x90] ^= 1; }, "CRC");
-  bad(
-      [](uint8_t* p) {
-        store_u64(p, kMasterRecordMagic);
-        reseal(p, 0xF8);
-      },
-      "magic");
-  bad(
-      [](uint8_t* p) {
-        store_u32(p + 0x88, 0);
-        reseal(p, 0xF8);
-      },
-      "role");
-  bad(
-      [](uint8_t* p) {
-        store_u32(p + 0x88, 3);
-        reseal(p, 0xF8);
-      },
-      "role");
-  bad(
-      [](uint8_t* p) {
-        store_u32(p + 0x8C, 0);
-        reseal(p, 0xF8);
-      },
-      "state");
-  bad(
-      [](uint8_t* p) {
-        store_u32(p + 0x8C, 5);
-        reseal(p, 0xF8);
-      },
-      "state");
-  bad(
-      [](uint8_t* p) {
-        store_u32(p + 0x6C, 0);
-        reseal(p, 0xF8);
-      },
-      "interval");
-  bad(
-      [](uint8_t* p) {
-        p[0x28] = 0x7f;
-        reseal(p, 0xF8);
-      },
-      "control character");
+  bad(Resealed{0, kMasterRecordMagic, 8, 0xF8}, "magic");
+  bad(Resealed{0x88, 0, 4, 0xF8}, "role");
+  bad(Resealed{0x88, 3, 4, 0xF8}, "role");
+  bad(Resealed{0x8C, 0, 4, 0xF8}, "state");
+  bad(Resealed{0x8C, 5, 4, 0xF8}, "state");
+  bad(Resealed{0x6C, 0, 4, 0xF8}, "interval");
+  bad(Resealed{0x28, 0x7f, 1, 0xF8}, "control character");
 }
 
 TEST(HostSlotCodec, EmptyMeansAllZero) {

@@ -4,23 +4,9 @@
 #include <cstring>
 
 #include "omf/layout.h"
+#include "util/printable.h"
 
 namespace famfs::omf {
-
-static std::string printable(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f || c == '\\') {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
 
 // The same rules as path_problem() as one pass without messages: replay
 // checks every path of the log, almost all of them valid.

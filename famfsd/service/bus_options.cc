@@ -1,6 +1,7 @@
 #include "service/bus_options.h"
 
 #include "service/bus_errors.h"
+#include "util/printable.h"
 
 namespace famfs::service {
 
@@ -17,19 +18,7 @@ std::string quoted_key(const std::string& key) {
     len = kMax;
     while (len > 0 && (static_cast<unsigned char>(key[len]) & 0xC0) == 0x80) --len;
   }
-  std::string out = "'";
-  for (size_t i = 0; i < len; ++i) {
-    auto c = static_cast<unsigned char>(key[i]);
-    if (c < 0x20 || c == 0x7f || c == '\\') {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += "'";
+  std::string out = "'" + printable(std::string_view(key).substr(0, len)) + "'";
   if (len < key.size()) out += "... (" + std::to_string(key.size()) + " bytes)";
   return out;
 }

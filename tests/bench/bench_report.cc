@@ -42,6 +42,10 @@ void print_summary(const Results& res, double total_secs) {
   printf("CopyIn 1 GiB, device mapping warm      : %8.2f GB/s     ratio %.2f (diagnostic)\n", res.copyin_warm_gbps,
          res.memcpy_gbps > 0 ? res.copyin_warm_gbps / res.memcpy_gbps : 0);
   printf("fresh device mapping, first write/4 KiB: %8.2f us CPU\n", res.fault_us);
+  if (ratio < kTargetCopyRatio)
+    printf(
+        "  (an emulated device in 4 KiB pages: their page tables alone are a large part of the copy, see README;"
+        " the devdax figure with 2 MiB pages is tests/vm's famfsd_bench CopyIn line)\n");
   printf("ReadFile 1 GiB into a fresh memfd      : %8.2f GB/s     (bytes verified)\n", res.readfile_gbps);
   printf(
       "poll_ms | visible on every client p50 / p99 / max (ms) | idle CPU %% master / client1 / client2 "

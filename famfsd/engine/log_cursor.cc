@@ -12,7 +12,7 @@ namespace {
 // Entries read per device access: ~280 KB, cache-sized, and few guarded calls.
 constexpr uint64_t kBatchEntries = 512;
 // How far ahead apply() prefetches: enough entries to cover a memory miss.
-constexpr uint64_t kPrefetchAhead = 8;
+constexpr uint64_t kPrefetchAhead = 16;
 // How far ahead it asks for the memory of the node an entry will add, for
 // writing (measured: 8 and 16 alike, 4 and 32 slower).
 constexpr uint64_t kNodePrefetchAhead = 16;

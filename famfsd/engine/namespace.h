@@ -155,12 +155,14 @@ class Namespace {
 #endif
   }
   // Looks PATH up; on failure says why it cannot be added (see can_add).
-  Status check_new(std::string_view path, uint64_t hash, NodeId& parent) const;
+  // HOLE: where the index would put PATH (PathIndex::find).
+  Status check_new(std::string_view path, uint64_t hash, NodeId& parent, size_t* hole = nullptr) const;
   // check_new() after the path rules (unless PATH_CHECKED); sets HASH (to
   // the caller's nonzero HASH, or computes it).
-  Status check_insert(std::string_view path, bool path_checked, uint64_t& hash, NodeId& parent) const;
-  // Appends an empty node under PARENT, indexed under HASH; the caller fills it.
-  Node& insert(uint64_t hash, NodeId parent);
+  Status check_insert(std::string_view path, bool path_checked, uint64_t& hash, NodeId& parent, size_t& hole) const;
+  // Appends an empty node under PARENT, indexed under HASH at HOLE (what
+  // check_insert() gave); the caller fills it.
+  Node& insert(uint64_t hash, NodeId parent, size_t hole);
   uint32_t lookup(std::string_view path) const;
 
   StableVector<Node> nodes_;  // nodes never move

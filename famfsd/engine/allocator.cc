@@ -1,6 +1,7 @@
 #include "engine/allocator.h"
 
 #include <algorithm>
+#include <bit>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -28,6 +29,13 @@ std::optional<Allocator::UnitRange> Allocator::units_of(const Extent& x) const {
   if (__builtin_add_overflow(x.offset, x.len, &end)) end = UINT64_MAX;
   uint64_t hi = std::min(end, bits_.size() * au);
   if (lo >= hi) return std::nullopt;
+  // Units are powers of two on every valid superblock: a shift, not two
+  // 64-bit divisions per extent (replay claims every file's map).
+  if (omf::is_power_of_two(au)) {
+    const int shift = std::countr_zero(au);
+    uint64_t first = lo >> shift;
+    return UnitRange{first, ((hi - 1) >> shift) + 1 - first};
+  }
   uint64_t first = lo / au;
   return UnitRange{first, (hi + au - 1) / au - first};
 }

@@ -12,18 +12,19 @@ namespace {
 // Entries read per device access: ~280 KB, cache-sized, and few guarded calls.
 constexpr uint64_t kBatchEntries = 512;
 // How far ahead apply() prefetches: enough entries to cover a memory miss.
-constexpr uint64_t kPrefetchAhead = 8;
+constexpr uint64_t kPrefetchAhead = 16;
+// How far ahead it asks for the memory of the node an entry will add, for
+// writing (measured: 8 and 16 alike, 4 and 32 slower).
+constexpr uint64_t kNodePrefetchAhead = 16;
 constexpr uint64_t kLine = 64;
 
-// Asks for lines [FROM, TO) of the slots at BASE (the device's mapping),
+// Asks for a line of the slots in the device's mapping,
 // into L2: the next batch, a share per applied entry, so its copy finds it
 // in the cache instead of waiting on memory (reading the log is otherwise
 // a third of a full replay, and apply leaves the memory bus idle). A
 // prefetch never faults, not even on poisoned memory: the copy still runs
 // under the device's guard.
-void prefetch_lines(const uint8_t* base, uint64_t from, uint64_t to) {
-  for (uint64_t l = from; l < to; ++l) __builtin_prefetch(base + l * kLine, 0, 2);
-}
+void prefetch_line(const uint8_t* p) { __builtin_prefetch(p, 0, 2); }
 }  // namespace
 
 Result<omf::ValidLogHeader> read_log_header(Device& dev, const omf::Geometry& geo) {
@@ -81,9 +82,13 @@ Result<ReplayStats> LogCursor::replay(Device& dev, ReplayedState& state) {
       decoded_.push_back(std::move(decoded));
     }
     for (uint64_t i = 0; i < std::min(kPrefetchAhead, n); ++i) state.prefetch(hashes_[i]);
+    // Lines of the next batch asked for so far: entry I asks up to
+    // NEXT_LINES * (I + 1) / N of them (no division per entry).
+    uint64_t asked = 0;
     for (uint64_t i = 0; i < n; ++i) {
       if (i + kPrefetchAhead < n) state.prefetch(hashes_[i + kPrefetchAhead]);
-      if (next_lines) prefetch_lines(next, next_lines * i / n, next_lines * (i + 1) / n);
+      state.prefetch_node_ahead(kNodePrefetchAhead);
+      for (; asked * n < next_lines * (i + 1); ++asked) prefetch_line(next + asked * kLine);
       if (state.apply(position_ + i, std::move(decoded_[i]), nullptr, hashes_[i]) == ApplyOutcome::rejected)
         ++stats.rejected;
     }

@@ -29,9 +29,9 @@ uint32_t Namespace::lookup(std::string_view path) const {
   return index_.find(path, PathIndex::hash(path), [this](uint32_t id) -> std::string_view { return nodes_[id].path; });
 }
 
-Status Namespace::check_new(std::string_view path, uint64_t hash, NodeId& parent) const {
+Status Namespace::check_new(std::string_view path, uint64_t hash, NodeId& parent, size_t* hole) const {
   auto path_of = [this](uint32_t id) -> std::string_view { return nodes_[id].path; };
-  if (index_.find(path, hash, path_of) != PathIndex::kNone)
+  if (index_.find(path, hash, path_of, hole) != PathIndex::kNone)
     return Error(Errc::exists, std::string(path) + " already exists");
   std::string_view up = omf::parent_path(path);
   // Log entries come in runs with one parent (a directory, then its files):
@@ -66,19 +66,20 @@ Status Namespace::can_add(std::string_view path) const {
   return check_new(path, PathIndex::hash(path), parent);
 }
 
-Status Namespace::check_insert(std::string_view path, bool path_checked, uint64_t& hash, NodeId& parent) const {
+Status Namespace::check_insert(std::string_view path, bool path_checked, uint64_t& hash, NodeId& parent,
+                               size_t& hole) const {
   if (!path_checked)
     if (auto why = omf::path_problem(path)) return Error(Errc::invalid_argument, *why);
   if (hash == 0) hash = PathIndex::hash(path);
-  return check_new(path, hash, parent);
+  return check_new(path, hash, parent, &hole);
 }
 
 // The node is built in its final place (replay adds one per log entry).
-Node& Namespace::insert(uint64_t hash, NodeId parent) {
+Node& Namespace::insert(uint64_t hash, NodeId parent, size_t hole) {
   auto id = static_cast<NodeId>(nodes_.size());
   Node& stored = nodes_.emplace_back();
   stored.parent = parent;
-  index_.insert(hash, id);
+  index_.insert_at(hole, hash, id);
   nodes_[parent].children.push_back(id);
   return stored;
 }
@@ -96,8 +97,9 @@ Result<NodeId> Namespace::add_directory(const omf::MkdirEntry& entry, uint64_t l
   }
   uint64_t h = path_hash;
   NodeId parent;
-  FAMFS_TRY(check_insert(entry.path, path_checked, h, parent));
-  Node& n = insert(h, parent);
+  size_t hole;
+  FAMFS_TRY(check_insert(entry.path, path_checked, h, parent, hole));
+  Node& n = insert(h, parent, hole);
   n.path = entry.path;
   n.is_dir = true;
   n.uid = entry.uid;
@@ -110,8 +112,9 @@ Result<NodeId> Namespace::add_directory(const omf::MkdirEntry& entry, uint64_t l
 Result<NodeId> Namespace::add_file(omf::FileEntry&& entry, uint64_t log_index, bool path_checked, uint64_t path_hash) {
   uint64_t h = path_hash;
   NodeId parent;
-  FAMFS_TRY(check_insert(entry.path, path_checked, h, parent));
-  Node& n = insert(h, parent);
+  size_t hole;
+  FAMFS_TRY(check_insert(entry.path, path_checked, h, parent, hole));
+  Node& n = insert(h, parent, hole);
   n.path = std::move(entry.path);
   n.uid = entry.uid;
   n.gid = entry.gid;

@@ -134,15 +134,35 @@ class Namespace {
   // A hint: the path of hash PATH_HASH (PathIndex::hash) is about to be
   // added or looked up (loads its index slot).
   void prefetch(uint64_t path_hash) const { index_.prefetch(path_hash); }
+  // A hint: K more nodes are about to be added; asks for the lines of the
+  // K-th one for writing (a node is written into memory the previous replay
+  // left, or fresh: without the hint each of its lines waits on memory
+  // when insert() first stores into it).
+  void prefetch_node_ahead(size_t k) const {
+    if (const Node* n = nodes_.slot_ahead(k)) {
+      const char* p = reinterpret_cast<const char*>(n);
+      for (size_t off = 0; off < sizeof(Node); off += 64) prefetch_for_write(p + off);
+    }
+  }
 
  private:
+  // PREFETCHW where the CPU has it (a plain prefetch elsewhere).
+  static void prefetch_for_write(const char* p) {
+#if defined(__x86_64__)
+    asm volatile("prefetchw %0" : : "m"(*p));
+#else
+    __builtin_prefetch(p, 1, 3);
+#endif
+  }
   // Looks PATH up; on failure says why it cannot be added (see can_add).
-  Status check_new(std::string_view path, uint64_t hash, NodeId& parent) const;
+  // HOLE: where the index would put PATH (PathIndex::find).
+  Status check_new(std::string_view path, uint64_t hash, NodeId& parent, size_t* hole = nullptr) const;
   // check_new() after the path rules (unless PATH_CHECKED); sets HASH (to
   // the caller's nonzero HASH, or computes it).
-  Status check_insert(std::string_view path, bool path_checked, uint64_t& hash, NodeId& parent) const;
-  // Appends an empty node under PARENT, indexed under HASH; the caller fills it.
-  Node& insert(uint64_t hash, NodeId parent);
+  Status check_insert(std::string_view path, bool path_checked, uint64_t& hash, NodeId& parent, size_t& hole) const;
+  // Appends an empty node under PARENT, indexed under HASH at HOLE (what
+  // check_insert() gave); the caller fills it.
+  Node& insert(uint64_t hash, NodeId parent, size_t hole);
   uint32_t lookup(std::string_view path) const;
 
   StableVector<Node> nodes_;  // nodes never move

@@ -47,11 +47,16 @@ class PathIndex {
   }
 
   // The id stored for PATH (hash H), or kNone. PATH_OF(id) gives an id's path.
+  // When absent, *HOLE (if given) is the empty slot that ended the probe:
+  // where insert_at() puts PATH if the index is not changed in between.
   template <typename PathOf>
-  uint32_t find(std::string_view path, uint64_t h, const PathOf& path_of) const {
+  uint32_t find(std::string_view path, uint64_t h, const PathOf& path_of, size_t* hole = nullptr) const {
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
-      if (s.id == kNone) return kNone;
+      if (s.id == kNone) {
+        if (hole) *hole = i;
+        return kNone;
+      }
       if (s.tag == static_cast<uint32_t>(h) && path_of(s.id) == path) return s.id;
     }
   }
@@ -59,6 +64,16 @@ class PathIndex {
   void insert(uint64_t h, uint32_t id) {
     if ((size_ + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
     place(h, id);
+    ++size_;
+  }
+  // insert() at HOLE, the slot find() gave for this H with no change since
+  // (one probe for the check and the insert; a growing table probes anew).
+  void insert_at(size_t hole, uint64_t h, uint32_t id) {
+    if ((size_ + 1) * 2 > slots_.size()) {
+      insert(h, id);
+      return;
+    }
+    slots_[hole] = Slot{static_cast<uint32_t>(h), id};
     ++size_;
   }
   // Removes ID (stored under hash H; the caller knows it is there). Backward

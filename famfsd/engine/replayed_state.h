@@ -53,6 +53,9 @@ class ReplayedState {
   // A hint before apply() of an entry with path hash PATH_HASH: loads what
   // its path lookup will touch.
   void prefetch(uint64_t path_hash) const { names_.prefetch(path_hash); }
+  // A hint: about K more entries will add a node; asks for the memory the
+  // K-th node will be written to.
+  void prefetch_node_ahead(size_t k) const { names_.prefetch_node_ahead(k); }
   // Pre-sizes for about N more entries (a full replay).
   void reserve(size_t n);
   // Why DELETE X at log index INDEX does not match this state, or nullopt

@@ -48,6 +48,12 @@ class StableVector {
     return *slot;
   }
   void push_back(T&& v) { emplace_back(std::move(v)); }
+  // Where element size() + K will be constructed, if its chunk exists
+  // already (else nullptr): for a prefetch of memory about to be written.
+  const T* slot_ahead(size_t k) const {
+    size_t i = size_ + k;
+    return i / kChunk < chunks_.size() ? chunks_[i / kChunk].get() + i % kChunk : nullptr;
+  }
 
  private:
   // Chunks start on a cache line: a 128-byte element then spans two lines,

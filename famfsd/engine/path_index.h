@@ -62,14 +62,14 @@ class PathIndex {
   }
   // Adds ID under hash H; the caller has checked the path is absent.
   void insert(uint64_t h, uint32_t id) {
-    if ((size_ + 1) * 2 > slots_.size()) rehash(slots_.size() * 2);
+    if (grows_on_insert()) rehash(slots_.size() * 2);
     place(h, id);
     ++size_;
   }
   // insert() at HOLE, the slot find() gave for this H with no change since
   // (one probe for the check and the insert; a growing table probes anew).
   void insert_at(size_t hole, uint64_t h, uint32_t id) {
-    if ((size_ + 1) * 2 > slots_.size()) {
+    if (grows_on_insert()) {
       insert(h, id);
       return;
     }
@@ -109,6 +109,8 @@ class PathIndex {
   }
 
  private:
+  // One more entry would fill the table past half: insert() grows it first.
+  bool grows_on_insert() const { return (size_ + 1) * 2 > slots_.size(); }
   static uint64_t seed() {
     static const uint64_t s = [] {
       std::random_device rd;

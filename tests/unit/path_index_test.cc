@@ -74,5 +74,28 @@ TEST(PathIndexHash, NamespaceFindsPathsOfEveryLength) {
   EXPECT_EQ(ns.find(std::string(80, 'x')), nullptr);
 }
 
+TEST(PathIndex, InsertAtTheHoleFindGaveMatchesInsertAcrossGrowth) {
+  // Ids 0..N-1 with paths p0..; every hash in few buckets so probes run
+  // long, and far past the first table size so insert_at() also grows.
+  std::vector<std::string> paths;
+  for (int i = 0; i < 1000; ++i) paths.push_back("p" + std::to_string(i));
+  auto path_of = [&](uint32_t id) -> std::string_view { return paths[id]; };
+  auto h_of = [](uint32_t id) { return static_cast<uint64_t>(id % 7) * 0x9e3779b97f4a7c15ULL; };
+  PathIndex a, b;
+  for (uint32_t id = 0; id < paths.size(); ++id) {
+    size_t hole = SIZE_MAX;
+    ASSERT_EQ(a.find(paths[id], h_of(id), path_of, &hole), PathIndex::kNone) << id;
+    ASSERT_NE(hole, SIZE_MAX) << "an absent path gives the slot that ended its probe";
+    a.insert_at(hole, h_of(id), id);
+    b.insert(h_of(id), id);
+  }
+  for (uint32_t id = 0; id < paths.size(); ++id) {
+    EXPECT_EQ(a.find(paths[id], h_of(id), path_of), id) << id;
+    EXPECT_EQ(b.find(paths[id], h_of(id), path_of), id) << id;
+  }
+  std::string absent = "q";
+  EXPECT_EQ(a.find(absent, h_of(3), path_of), PathIndex::kNone);
+}
+
 }  // namespace
 }  // namespace famfs

@@ -9,11 +9,14 @@
 // once per entry at replay.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <string_view>
-#include <vector>
+
+#include "util/large_pages.h"
 
 namespace famfs {
 
@@ -62,7 +65,7 @@ class PathIndex {
   }
   // Adds ID under hash H; the caller has checked the path is absent.
   void insert(uint64_t h, uint32_t id) {
-    if (grows_on_insert()) rehash(slots_.size() * 2);
+    if (grows_on_insert()) rehash(capacity_ * 2);
     place(h, id);
     ++size_;
   }
@@ -105,12 +108,12 @@ class PathIndex {
   void reserve(size_t n) {
     size_t want = 64;
     while (want < n * 2) want *= 2;
-    if (want > slots_.size()) rehash(want);
+    if (want > capacity_) rehash(want);
   }
 
  private:
   // One more entry would fill the table past half: insert() grows it first.
-  bool grows_on_insert() const { return (size_ + 1) * 2 > slots_.size(); }
+  bool grows_on_insert() const { return (size_ + 1) * 2 > capacity_; }
   static uint64_t seed() {
     static const uint64_t s = [] {
       std::random_device rd;
@@ -137,15 +140,22 @@ class PathIndex {
     while (slots_[i].id != kNone) i = (i + 1) & mask_;
     slots_[i] = Slot{static_cast<uint32_t>(h), id};
   }
+  // The table on huge pages from 2 MiB (256k slots, a log of ~128k paths):
+  // each insert lands on a random slot, a TLB miss per entry on small pages.
   void rehash(size_t capacity) {
-    std::vector<Slot> old(capacity, Slot{0, kNone});
-    old.swap(slots_);
+    const size_t bytes = capacity * sizeof(Slot);
+    std::unique_ptr<Slot[], LargeFree> fresh(static_cast<Slot*>(allocate_large(bytes)), LargeFree{bytes});
+    std::fill_n(fresh.get(), capacity, Slot{0, kNone});
+    fresh.swap(slots_);
+    const size_t old_capacity = capacity_;
+    capacity_ = capacity;
     mask_ = capacity - 1;
-    for (const Slot& s : old)
-      if (s.id != kNone) place(s.tag, s.id);
+    for (size_t i = 0; i < old_capacity; ++i)
+      if (fresh[i].id != kNone) place(fresh[i].tag, fresh[i].id);
   }
 
-  std::vector<Slot> slots_;
+  std::unique_ptr<Slot[], LargeFree> slots_;
+  size_t capacity_ = 0;
   size_t mask_ = 0;
   size_t size_ = 0;
 };

@@ -3,8 +3,9 @@
 // the array grows and pages past the last element are never touched.
 // Replaces std::deque for the namespace's nodes: libstdc++'s deque holds
 // three 144-byte nodes per 512-byte block, a malloc (and its header) every
-// third node of a 500,000-entry log. (2 MiB chunks with MADV_HUGEPAGE were
-// tried: the kernel's zeroing of each huge page made replay twice as slow.)
+// third node of a 500,000-entry log. Chunks are 2 MiB: every one after the
+// first on transparent huge pages (util/large_pages.h), so the first stays
+// small pages for a small volume.
 #pragma once
 
 #include <cstddef>
@@ -13,9 +14,11 @@
 #include <utility>
 #include <vector>
 
+#include "util/large_pages.h"
+
 namespace famfs {
 
-template <typename T, size_t kChunk = 4096>
+template <typename T, size_t kChunk = kLargePage / sizeof(T)>
 class StableVector {
  public:
   StableVector() = default;
@@ -34,8 +37,10 @@ class StableVector {
   // members without an initializer stay indeterminate) and returns it.
   template <typename... Args>
   T& emplace_back(Args&&... args) {
-    if (size_ == chunks_.size() * kChunk)
-      chunks_.emplace_back(static_cast<T*>(::operator new(sizeof(T) * kChunk, kAlign)));
+    if (size_ == chunks_.size() * kChunk) {
+      const bool huge = !chunks_.empty();
+      chunks_.emplace_back(static_cast<T*>(allocate_large(kBytes, huge)), LargeFree{kBytes, huge});
+    }
     T* slot = chunks_.back().get() + size_ % kChunk;
     // Without arguments default-initialized, not value-initialized: for a
     // class with member initializers T() zeroes the whole element first and
@@ -56,15 +61,14 @@ class StableVector {
   }
 
  private:
-  // Chunks start on a cache line: a 128-byte element then spans two lines,
-  // not three (replay writes one node per entry into fresh memory).
-  static constexpr std::align_val_t kAlign{64};
-  struct Release {
-    void operator()(T* p) const { ::operator delete(p, kAlign); }
-  };
+  // Chunks start on a cache line (allocate_large aligns to 64 bytes at
+  // least): a 128-byte element then spans two lines, not three (replay
+  // writes one node per entry into fresh memory).
+  static_assert(alignof(T) <= 64);
+  static constexpr size_t kBytes = sizeof(T) * kChunk;
   T* chunk(size_t i) const { return chunks_[i / kChunk].get(); }
 
-  std::vector<std::unique_ptr<T, Release>> chunks_;
+  std::vector<std::unique_ptr<T, LargeFree>> chunks_;
   size_t size_ = 0;
 };
 

@@ -24,6 +24,7 @@
 #include "engine/volume.h"
 #include "omf/crc.h"
 #include "omf/layout.h"
+#include "util/large_pages.h"
 
 namespace {
 
@@ -58,6 +59,17 @@ long rss_bytes() {
   return pages_resident * sysconf(_SC_PAGESIZE);
 }
 
+// KiB of this process on transparent huge pages (/proc/self/smaps_rollup).
+long anon_huge_kib() {
+  FILE* f = fopen("/proc/self/smaps_rollup", "r");
+  long kib = 0;
+  char line[256];
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "AnonHugePages: %ld kB", &kib) == 1) break;
+  if (f) fclose(f);
+  return kib;
+}
+
 [[noreturn]] void die(const std::string& what) {
   fprintf(stderr, "engine_bench: %s\n", what.c_str());
   exit(1);
@@ -74,7 +86,7 @@ int main(int argc, char** argv) {
   // with that master UUID (its log size comes from the superblock), instead
   // of an in-memory device (tests/bench/scale.sh).
   uint64_t log_mib = 64;
-  bool replay_only = false, print_size = false;
+  bool replay_only = false, print_size = false, small_pages = false;
   int profile_replays = 0;  // --profile-replays N: after the fill, N full replays and nothing else
   std::string save_path;    // --save FILE: the filled file system as a sparse image (for fsck, famfsd)
   std::string device_path, uuid_text;
@@ -86,6 +98,8 @@ int main(int argc, char** argv) {
       replay_only = true;
     else if (a == "--profile-replays" && i + 1 < argc)
       profile_replays = std::atoi(argv[++i]);
+    else if (a == "--small-pages")
+      small_pages = true;
     else if (a == "--device-size")
       print_size = true;
     else if (a == "--save" && i + 1 < argc)
@@ -96,7 +110,7 @@ int main(int argc, char** argv) {
       uuid_text = argv[++i];
     else
       die("usage: engine_bench [--log-size MIB] [--replay-only] [--profile-replays N] [--save FILE] [--device-size] "
-          "[--device FILE --system-uuid UUID]");
+          "[--small-pages] [--device FILE --system-uuid UUID]");
   }
   // Every file is at most 2 MiB (one allocation unit): the device holds one unit per entry.
   auto device_size_for = [](uint64_t log_len) {
@@ -122,7 +136,11 @@ int main(int argc, char** argv) {
     if (owned->size() < device_size_for(log_len))
       die(device_path + " is too small: the fill needs " + std::to_string(device_size_for(log_len)) + " bytes");
   } else {
-    owned = std::make_unique<FakeDevice>(device_size_for(log_len), "bench0");
+    auto fake = std::make_unique<FakeDevice>(device_size_for(log_len), "bench0");
+    // A devdax device is mapped with 2 MiB pages, and so is this one unless
+    // --small-pages (4 KiB pages, as an emulated device in /dev/shm is).
+    if (!small_pages && !fake->use_huge_pages()) die("MADV_HUGEPAGE refused (use --small-pages)");
+    owned = std::move(fake);
     famfs::FormatOptions fo;
     fo.log_len = log_len;
     fo.system_uuid = master;
@@ -172,6 +190,10 @@ int main(int argc, char** argv) {
   printf("log: %llu entries (%llu dirs, %llu files) in a %llu MiB log on a %.1f GiB device\n",
          (unsigned long long)capacity, (unsigned long long)dirs, (unsigned long long)files,
          (unsigned long long)(log_len / kMiB), double(dev_size) / kGiB);
+  if (device_path.empty())
+    printf("device memory: %s (the process has %ld MiB on huge pages after the fill)\n",
+           small_pages ? "4 KiB pages (--small-pages)" : "2 MiB pages asked for, as devdax maps",
+           anon_huge_kib() / 1024);
   printf("append (master, create_file/make_directory, no zeroing): %.0f entries/s (%.1f ms total)\n",
          capacity / (fill_ms / 1000), fill_ms);
 
@@ -326,7 +348,11 @@ int main(int argc, char** argv) {
 
   // Memory of a replayed client: RSS before and after one more full replay, per entry.
   {
+    // Memory the earlier replays freed goes back first: the heap's, and the
+    // huge-page blocks util/large_pages keeps for reuse (else this replay
+    // would reuse resident pages and seem to need none).
     malloc_trim(0);
+    famfs::release_kept_large();
     long before = rss_bytes();
     auto v = famfs::Volume::open(dev, famfs::Uuid::random());
     if (!v) die("replay failed");

@@ -67,6 +67,10 @@ class FakeDevice : public Device {
   uint8_t* map_view() override { return base_; }
 
   uint8_t* bytes() { return base_; }
+  // Asks for 2 MiB pages for the whole device (MADV_HUGEPAGE; honoured when
+  // the kernel's THP setting is "madvise" or "always"), as a devdax device
+  // is mapped: for benchmarks, before the first write. False if refused.
+  bool use_huge_pages() { return madvise(base_, size_, MADV_HUGEPAGE) == 0; }
   void set_writable(bool w) { writable_ = w; }
   // Accesses overlapping [off, off+len) fail with memory_error from now on.
   void poison(uint64_t off, uint64_t len) { poisoned_.push_back({off, len}); }

@@ -200,6 +200,58 @@ TEST(PathRules, RejectsEachForbiddenShape) {
   EXPECT_TRUE(path_problem(std::string(80, 'a')));
 }
 
+// The rules written the plain way, one byte and one component at a time:
+// what the word-at-a-time check in path_rules.cc must agree with.
+bool plainly_valid(const std::string& p) {
+  if (p.empty() || p.size() > kMaxPathLen) return false;
+  size_t start = 0;
+  for (size_t i = 0; i <= p.size(); ++i) {
+    if (i < p.size()) {
+      auto c = static_cast<unsigned char>(p[i]);
+      if (c < 0x20 || c == 0x7f) return false;
+      if (c != '/') continue;
+    }
+    std::string comp = p.substr(start, i - start);
+    if (comp.empty() || comp == "." || comp == "..") return false;
+    start = i + 1;
+  }
+  return true;
+}
+
+TEST(PathRules, WordAtATimeCheckAgreesWithTheRulesOnRandomPaths) {
+  // Few letters, so slashes, dots, control bytes and their neighbours meet
+  // at every offset within and across 8-byte words, and at every length.
+  const std::string alphabet = std::string("a./") + '\x1f' + '\x7f' + '\x80' + '\x00' + "/.";
+  std::mt19937_64 rng(15);
+  int valid = 0;
+  for (int round = 0; round < 200000; ++round) {
+    size_t len = rng() % 86;
+    std::string p;
+    for (size_t i = 0; i < len; ++i) {
+      // Mostly letters and dots and slashes: invalid bytes now and then.
+      uint64_t r = rng() % 100;
+      p += r < 55 ? 'a' : r < 75 ? '/' : r < 93 ? '.' : alphabet[3 + rng() % 4];
+    }
+    if (p.find('\0') != std::string::npos) p.resize(p.find('\0'));
+    const bool want = plainly_valid(p);
+    valid += want;
+    ASSERT_EQ(!path_problem(p).has_value(), want) << '"' << p << '"';
+    // The same path as a log entry's field, with garbage after its NUL.
+    if (p.size() < kPathFieldLen) {
+      uint8_t field[kPathFieldLen];
+      for (auto& b : field) b = alphabet[rng() % alphabet.size()];
+      std::memcpy(field, p.data(), p.size());
+      field[p.size()] = 0;
+      std::string out;
+      ASSERT_EQ(!decode_path_field(field, out).has_value(), want) << '"' << p << '"';
+      ASSERT_EQ(out, p);
+    }
+  }
+  // Both outcomes were exercised, many times.
+  EXPECT_GT(valid, 10000);
+  EXPECT_LT(valid, 190000);
+}
+
 TEST(PathRules, ParentAndBaseName) {
   EXPECT_EQ(parent_path("a/b/c"), "a/b");
   EXPECT_EQ(parent_path("top"), "");

@@ -2,6 +2,8 @@
 // move) and PathIndex's hash (every byte of a path counts, any length).
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,25 @@ TEST(StableVector, ElementsKeepTheirAddressAcrossChunksAndAreDestroyed) {
     EXPECT_EQ(v.back().value, 99);
   }
   EXPECT_EQ(Counted::live, 0);
+}
+
+TEST(StableVector, ChunksAfterTheFirstAre2MiBAlignedBlocks) {
+  struct Wide {
+    char bytes[128];
+  };
+  StableVector<Wide> v;  // default chunk: 2 MiB of elements
+  constexpr size_t kPerChunk = kLargePage / sizeof(Wide);
+  for (size_t i = 0; i < 3 * kPerChunk + 5; ++i) {
+    Wide& w = v.emplace_back();
+    std::memset(w.bytes, static_cast<int>(i & 0xff), sizeof w.bytes);
+  }
+  auto at = [&](size_t i) { return reinterpret_cast<uintptr_t>(&v[i]); };
+  EXPECT_EQ(at(0) % 64, 0u);  // the first: heap memory on a cache line
+  for (size_t c = 1; c <= 3; ++c) EXPECT_EQ(at(c * kPerChunk) % kLargePage, 0u) << "chunk " << c;
+  for (size_t i = 0; i < v.size(); i += 4093) EXPECT_EQ(v[i].bytes[127], static_cast<char>(i & 0xff)) << i;
+  // The chunk after the last element is not there yet.
+  EXPECT_NE(v.slot_ahead(kPerChunk - 6), nullptr);
+  EXPECT_EQ(v.slot_ahead(kPerChunk - 5), nullptr);
 }
 
 TEST(PathIndexHash, DependsOnEveryByteAtEveryLength) {
@@ -95,6 +116,27 @@ TEST(PathIndex, InsertAtTheHoleFindGaveMatchesInsertAcrossGrowth) {
   }
   std::string absent = "q";
   EXPECT_EQ(a.find(absent, h_of(3), path_of), PathIndex::kNone);
+}
+
+TEST(PathIndex, GrowsFromTheHeapOntoHugePageBlocksAndBackKeepingEveryEntry) {
+  // 300,000 paths: the table grows through 64 .. 1M slots, past 2 MiB (from
+  // there util/large_pages blocks), and erase() shifts within them.
+  constexpr uint32_t kN = 300000;
+  std::vector<std::string> paths;
+  paths.reserve(kN);
+  for (uint32_t i = 0; i < kN; ++i) paths.push_back("d" + std::to_string(i % 97) + "/f" + std::to_string(i));
+  auto path_of = [&](uint32_t id) -> std::string_view { return paths[id]; };
+  PathIndex index;
+  for (uint32_t id = 0; id < kN; ++id) index.insert(PathIndex::hash(paths[id]), id);
+  for (uint32_t id = 0; id < kN; id += 7) index.erase(PathIndex::hash(paths[id]), id);
+  for (uint32_t id = 0; id < kN; ++id)
+    ASSERT_EQ(index.find(paths[id], PathIndex::hash(paths[id]), path_of), id % 7 == 0 ? PathIndex::kNone : id) << id;
+  // A reserve() past the current size moves every entry into one new block.
+  PathIndex reserved;
+  reserved.reserve(kN);
+  for (uint32_t id = 0; id < kN; ++id) reserved.insert(PathIndex::hash(paths[id]), id);
+  for (uint32_t id = 0; id < kN; id += 1001)
+    EXPECT_EQ(reserved.find(paths[id], PathIndex::hash(paths[id]), path_of), id);
 }
 
 }  // namespace

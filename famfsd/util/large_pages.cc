@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <mutex>
 #include <new>
-#include <vector>
 
 namespace famfs {
 
@@ -21,25 +20,23 @@ struct Kept {
   void* p;
   size_t len;
 };
+// Plain arrays (nothing to destroy at exit, when a static's destructor may
+// still free a block): every kept block is at least kLargePage long.
 std::mutex kept_mutex;
-std::vector<Kept>& kept() {
-  static std::vector<Kept> v;
-  return v;
-}
-size_t kept_bytes = 0;
+Kept kept[kKeep / kLargePage];
+size_t kept_count = 0, kept_bytes = 0;
 }  // namespace
 
 void* allocate_large(size_t bytes, bool huge) {
   if (!huge || bytes < kLargePage) return ::operator new(bytes, kSmallAlign);
+  if (bytes > SIZE_MAX / 2) throw std::bad_alloc();  // rounding up must not wrap
   const size_t len = rounded(bytes);
   {
     std::lock_guard lock(kept_mutex);
-    auto& v = kept();
-    for (size_t i = v.size(); i-- > 0;)
-      if (v[i].len == len) {
-        void* p = v[i].p;
-        v[i] = v.back();
-        v.pop_back();
+    for (size_t i = kept_count; i-- > 0;)
+      if (kept[i].len == len) {
+        void* p = kept[i].p;
+        kept[i] = kept[--kept_count];
         kept_bytes -= len;
         return p;
       }
@@ -61,8 +58,8 @@ void* allocate_large(size_t bytes, bool huge) {
 
 void release_kept_large() noexcept {
   std::lock_guard lock(kept_mutex);
-  for (const Kept& k : kept()) munmap(k.p, k.len);
-  kept().clear();
+  for (size_t i = 0; i < kept_count; ++i) munmap(kept[i].p, kept[i].len);
+  kept_count = 0;
   kept_bytes = 0;
 }
 
@@ -80,7 +77,7 @@ void free_large(void* p, size_t bytes, bool huge) noexcept {
     {
       std::lock_guard lock(kept_mutex);
       if (kept_bytes + len <= kKeep) {
-        kept().push_back(Kept{p, len});
+        kept[kept_count++] = Kept{p, len};
         kept_bytes += len;
         return;
       }

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <new>
 
 namespace famfs {
 namespace {
@@ -77,6 +78,11 @@ TEST(LargePages, AtMost64MiBIsKeptAndReleaseUnmapsIt) {
   free_large(again, 16 * kLargePage);
   release_kept_large();
   EXPECT_EQ(kept_large_bytes(), 0u);
+}
+
+TEST(LargePages, ASizeThatWouldWrapWhenRoundedIsBadAlloc) {
+  EXPECT_THROW(allocate_large(SIZE_MAX - 5), std::bad_alloc);
+  EXPECT_THROW(allocate_large(SIZE_MAX / 2 + 1), std::bad_alloc);
 }
 
 TEST(LargePages, NullIsIgnoredOnFree) { free_large(nullptr, 3 * kLargePage); }

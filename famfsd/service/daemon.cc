@@ -5,12 +5,14 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstring>
@@ -38,11 +40,11 @@ constexpr size_t kMaxReservations = 4096;  // finished copies waiting for Commit
 // allocations, which glibc otherwise keeps for the life of the process).
 constexpr uint64_t kTrimEveryUs = 1'000'000;
 
-uint64_t now_us() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000 + static_cast<uint64_t>(ts.tv_nsec) / 1000;
-}
+uint64_t now_us() { return monotonic_us(); }
+
+// The loop's descriptors in its EventSet.
+enum LoopTag : unsigned { kBusTag, kSignalTag, kWorkersTag, kHeartbeatTag, kWatchdogTag, kDeviceTag };
+constexpr uint32_t bit(LoopTag t) { return 1u << t; }
 
 void arm_timer(int fd, uint64_t interval_us) {
   itimerspec its{};
@@ -75,7 +77,8 @@ Daemon::~Daemon() {
   owner_watches_.clear();
   watches_.reset();
   connection_.reset();
-  for (int fd : {signal_fd_, poll_timer_fd_, watchdog_fd_, heartbeat_fd_})
+  events_.reset();
+  for (int fd : {signal_fd_, watchdog_fd_, heartbeat_fd_})
     if (fd >= 0) close(fd);
 }
 
@@ -220,12 +223,17 @@ int Daemon::setup() {
   sigprocmask(SIG_BLOCK, &mask, nullptr);
   signal(SIGPIPE, SIG_IGN);  // a caller's pipe closing is an error value, not death
   signal_fd_ = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-  poll_timer_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   heartbeat_fd_ = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-  if (signal_fd_ < 0 || poll_timer_fd_ < 0 || heartbeat_fd_ < 0) {
+  if (signal_fd_ < 0 || heartbeat_fd_ < 0) {
     log_msg(LogLevel::err, "cannot create the event loop descriptors: %s", strerror(errno));
     return 1;
   }
+  auto event_set = EventSet::create();
+  if (!event_set) {
+    log_msg(LogLevel::err, "cannot create the event loop: %s", event_set.error().message().c_str());
+    return 1;
+  }
+  events_ = std::move(event_set.value());
   auto pool = WorkerPool::create(kMaxWorkers, kMaxQueued);
   if (!pool) {
     log_msg(LogLevel::err, "%s", pool.error().message().c_str());
@@ -254,6 +262,15 @@ int Daemon::setup() {
     log_msg(LogLevel::warning,
             "%s: %s; a removal of the device is noticed only through the unit's BindsTo=", instance_name_.c_str(),
             w.error().message().c_str());
+  }
+  for (auto [tag, fd] : {std::pair{kSignalTag, signal_fd_}, std::pair{kWorkersTag, workers_->fd()},
+                         std::pair{kHeartbeatTag, heartbeat_fd_}, std::pair{kWatchdogTag, watchdog_fd_},
+                         std::pair{kDeviceTag, device_watch_ ? device_watch_->fd() : -1}}) {
+    Status s = events_->watch(tag, fd, EPOLLIN);
+    if (!s) {
+      log_msg(LogLevel::err, "cannot watch the event loop descriptors: %s", s.error().message().c_str());
+      return 1;
+    }
   }
   notifier_.state("READY=1");
   notify_status();
@@ -310,9 +327,7 @@ void Daemon::update_poll_timer() {
     want = uint64_t{config_.poll_interval_ms} * 1000;
   else if (!jobs_.empty())
     want = 200'000;
-  if (want == poll_armed_us_) return;
-  poll_armed_us_ = want;
-  arm_timer(poll_timer_fd_, want);
+  poll_.set_period(want, now_us());
 }
 
 void Daemon::loop() {
@@ -330,62 +345,47 @@ void Daemon::loop() {
       running_ = false;
       break;
     }
-    uint64_t now = now_us();
-    int timeout_ms = -1;
-    if (pd.timeout_usec != UINT64_MAX)
-      timeout_ms = pd.timeout_usec <= now ? 0 : static_cast<int>((pd.timeout_usec - now + 999) / 1000);
-    if (figures_dirty_) {
-      uint64_t due = last_flush_us_ + kPropertiesEveryUs;
-      int wait = due <= now ? 0 : static_cast<int>((due - now + 999) / 1000);
-      if (timeout_ms < 0 || wait < timeout_ms) timeout_ms = wait;
-    }
-    // poll(2) skips the entries whose descriptor is -1
-    pollfd fds[7] = {{pd.fd, pd.events, 0},
-                     {signal_fd_, POLLIN, 0},
-                     {poll_timer_fd_, POLLIN, 0},
-                     {workers_->fd(), POLLIN, 0},
-                     {heartbeat_fd_, POLLIN, 0},
-                     {watchdog_fd_, POLLIN, 0},
-                     {device_watch_ ? device_watch_->fd() : -1, POLLIN, 0}};
-    if (trim_due_) {
-      uint64_t due = last_trim_us_ + kTrimEveryUs;
-      int wait = due <= now ? 0 : static_cast<int>((due - now + 999) / 1000);
-      if (timeout_ms < 0 || wait < timeout_ms) timeout_ms = wait;
-    }
-    int n = poll(fds, 7, timeout_ms);
-    // No request waiting (timers may have fired: a client's poll timer
-    // always does) after a burst: give the memory it used back.
-    if (trim_due_ && fds[0].revents == 0 && now_us() >= last_trim_us_ + kTrimEveryUs) {
-      malloc_trim(0);
-      trim_due_ = false;
-      last_trim_us_ = now_us();
-    }
-    if (n < 0 && errno != EINTR) {
-      log_msg(LogLevel::err, "poll failed: %s", strerror(errno));
+    // One wait until the earliest of: the bus's own timeout, the next log
+    // poll, a PropertiesChanged held back, the memory trim after a burst.
+    uint64_t deadline = std::min(pd.timeout_usec, poll_.deadline());
+    if (figures_dirty_) deadline = std::min(deadline, last_flush_us_ + kPropertiesEveryUs);
+    if (trim_due_) deadline = std::min(deadline, last_trim_us_ + kTrimEveryUs);
+    Status watched = events_->watch(kBusTag, pd.fd, static_cast<uint16_t>(pd.events));
+    auto woke = watched ? events_->wait(deadline) : Result<uint32_t>(watched.error());
+    if (!woke) {
+      log_msg(LogLevel::err, "event loop: %s", woke.error().message().c_str());
       break;
     }
-    bus_ready = fds[0].revents != 0 || (pd.timeout_usec != UINT64_MAX && pd.timeout_usec <= now_us());
-    if (fds[1].revents & POLLIN) handle_signals();
-    if (fds[6].revents & POLLIN) {
+    const uint32_t ready = *woke;
+    uint64_t now = now_us();
+    // No request waiting (timers may have fired: a client's poll always
+    // does) after a burst: give the memory it used back.
+    if (trim_due_ && !(ready & bit(kBusTag)) && now >= last_trim_us_ + kTrimEveryUs) {
+      malloc_trim(0);
+      trim_due_ = false;
+      last_trim_us_ = now = now_us();
+    }
+    bus_ready = (ready & bit(kBusTag)) || (pd.timeout_usec != UINT64_MAX && pd.timeout_usec <= now);
+    if (ready & bit(kSignalTag)) handle_signals();
+    if (ready & bit(kDeviceTag)) {
       handle_device_removal();
       if (!running_) break;
     }
-    if (fds[3].revents & POLLIN) drain_completions();
-    if (fds[2].revents & POLLIN) {
-      drain_fd(poll_timer_fd_);
+    if (ready & bit(kWorkersTag)) drain_completions();
+    if (poll_.take_due(now)) {
       // Only clients need to look: the master's own appends update its state.
       if (instance_->role() == Role::client)
         instance_->poll();
       else
         instance_->check_mount();
-      jobs_.sweep(now_us());
+      jobs_.sweep(now);
     }
-    if (fds[4].revents & POLLIN) {
+    if (ready & bit(kHeartbeatTag)) {
       drain_fd(heartbeat_fd_);
       instance_->heartbeat();
     }
     update_poll_timer();
-    if (watchdog_fd_ >= 0 && (fds[5].revents & POLLIN)) {
+    if (ready & bit(kWatchdogTag)) {
       drain_fd(watchdog_fd_);
       notifier_.best_effort("WATCHDOG=1");
     }

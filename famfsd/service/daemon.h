@@ -1,6 +1,8 @@
-// famfsd's process: the bus connection, the instance, the poll loop (bus fd,
-// signalfd, timerfds for log polling and the watchdog, an eventfd for work
-// finished on worker threads), sd_notify, and config reload.
+// famfsd's process: the bus connection, the instance, the event loop (one
+// epoll set of the bus fd, the signalfd, timerfds for the heartbeat and the
+// watchdog, an eventfd for work finished on worker threads and the udev
+// monitor; the log poll is a deadline of the loop's wait), sd_notify, and
+// config reload.
 #pragma once
 
 #include <sys/types.h>
@@ -15,6 +17,8 @@
 #include <vector>
 
 #include "service/device_watch.h"
+#include "service/event_set.h"
+#include "service/poll_schedule.h"
 #include "service/authorization.h"
 #include "service/config.h"
 #include "service/instance.h"
@@ -106,8 +110,9 @@ class Daemon {
   std::unique_ptr<sdbus::IConnection> connection_;
   std::unique_ptr<Instance> instance_;
   std::unique_ptr<FilesystemObject> object_;
-  int signal_fd_ = -1, poll_timer_fd_ = -1, watchdog_fd_ = -1;
-  int heartbeat_fd_ = -1;  // host registry beat, every heartbeat_interval_ms
+  int signal_fd_ = -1, watchdog_fd_ = -1;
+  std::unique_ptr<EventSet> events_;  // the loop's one wait
+  int heartbeat_fd_ = -1;             // host registry beat, every heartbeat_interval_ms
   bool running_ = true;
   int exit_status_ = 0;                               // run()'s result after the loop
   std::unique_ptr<DeviceWatch> device_watch_;         // udev remove/unbind of the device
@@ -116,7 +121,7 @@ class Daemon {
   uint64_t last_flush_us_ = 0;
   bool trim_due_ = false;  // requests were handled since the last malloc_trim
   uint64_t last_trim_us_ = 0;
-  uint64_t poll_armed_us_ = 0;  // current poll timer interval (0: disarmed)
+  PollSchedule poll_;  // the log poll (clients) or mount check (mounted master)
   JobRegistry jobs_;
 
   std::map<std::string, Caller> callers_;  // unique bus name -> credentials

@@ -31,6 +31,22 @@ uint64_t first_sight(uint64_t beat_us, uint64_t mono, uint64_t wall) {
 
 std::string ms(uint64_t us) { return std::to_string(us / 1000) + " ms"; }
 
+// read_master_record's verdict on BYTES (empty, valid, or why not).
+RecordRead<omf::MasterRecord> classify_master_record(std::span<const uint8_t> bytes) {
+  RecordRead<omf::MasterRecord> r;
+  omf::ConstRecordBytes record(bytes.data(), omf::kHostSlotSize);
+  if (omf::record_is_empty(record)) {
+    r.empty = true;
+    return r;
+  }
+  auto v = omf::validate_master_record(record);
+  if (v)
+    r.record = std::move(v.value());
+  else
+    r.problem = v.error().message();
+  return r;
+}
+
 }  // namespace
 
 Result<Uuid> read_boot_id() {
@@ -187,15 +203,21 @@ Status HostPresence::confirm_master() {
   return ok_status();
 }
 
+Result<const RecordRead<omf::MasterRecord>*> HostPresence::master_record_now() {
+  FAMFS_TRY(master_bytes_.read(dev_));
+  if (!master_bytes_.matches_kept()) {
+    master_read_ = classify_master_record(master_bytes_.last());
+    master_bytes_.keep();
+  }
+  return &master_read_;
+}
+
 void HostPresence::observe_master(const RecordRead<omf::MasterRecord>& read, uint64_t mono, uint64_t wall) {
   bool alive = false;
   uint64_t last_seen = 0;
-  std::string who, host;
   if (holding_) {
     alive = true;
     last_seen = last_master_beat_wall_us_;
-    who = s_.me.system_uuid.to_string();
-    host = s_.me.hostname;
   } else if (read.record) {
     const omf::MasterRecord& m = *read.record;
     if (!master_seen_ || !same_process(master_seen_->host, m.host)) {
@@ -210,12 +232,18 @@ void HostPresence::observe_master(const RecordRead<omf::MasterRecord>& read, uin
     alive =
         m.state == omf::MasterState::beating && mono - master_seen_->changed_mono_us <= stale_after_us(m.interval_ms);
     last_seen = m.beat_time_us;
-    who = m.host.system_uuid.to_string();
-    host = m.host.hostname;
   }
   master_last_seen_us_ = last_seen;
-  if (alive == master_alive_) return;
+  if (alive == master_alive_) return;  // the common case of every poll: no strings made
   master_alive_ = alive;
+  std::string who, host;
+  if (holding_) {
+    who = s_.me.system_uuid.to_string();
+    host = s_.me.hostname;
+  } else if (read.record) {
+    who = read.record->host.system_uuid.to_string();
+    host = read.record->host.hostname;
+  }
   if (alive)
     log_msg(LogLevel::info, "%s: master %s is alive", s_.instance_name.c_str(), host.c_str());
   else
@@ -226,22 +254,24 @@ void HostPresence::observe_master(const RecordRead<omf::MasterRecord>& read, uin
 
 Status HostPresence::watch() {
   if (!area_problem_.empty() || !scanned_) return ok_status();  // beat() prepares and reads the area first
-  auto read = read_master_record(dev_);
+  // The same bytes as at the last poll are the same record: no CRC, no decode.
+  auto read = master_record_now();
   if (!read) return read.error();
   const uint64_t mono = mono_us(), wall = wall_clock_us();
   if (candidate_ && !holding_) {
-    FAMFS_TRY(try_master(*read, mono, wall));
+    FAMFS_TRY(try_master(**read, mono, wall));
     // A claim just written makes READ (the record it replaced) stale: judge
     // the role by the record as it is now, or a takeover from a cleanly
     // stopped holder would be "lost" to that holder at once, its claim left
     // beating in the record with nobody to mark it stopped.
     if (holding_) {
-      read = read_master_record(dev_);
+      read = master_record_now();
       if (!read) return read.error();
     }
   }
-  if (holding_ && read->record && !same_process(read->record->host, s_.me)) lose(read->record->host);
-  observe_master(*read, mono, wall);
+  const RecordRead<omf::MasterRecord>& now = **read;
+  if (holding_ && now.record && !same_process(now.record->host, s_.me)) lose(now.record->host);
+  observe_master(now, mono, wall);
   return ok_status();
 }
 

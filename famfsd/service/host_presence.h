@@ -16,6 +16,7 @@
 #include "engine/host_registry.h"
 #include "engine/volume.h"
 #include "omf/host_area.h"
+#include "service/device_snapshot.h"
 #include "util/result.h"
 
 namespace famfs::service {
@@ -123,6 +124,9 @@ class HostPresence {
   void refuse(std::string why);
   void lose(const omf::HostIdentity& holder);
   void observe_master(const RecordRead<omf::MasterRecord>& read, uint64_t mono, uint64_t wall);
+  // The master record as it is now (read afresh; decoded only when its bytes
+  // differ from the last decode's). The pointer is valid until the next call.
+  Result<const RecordRead<omf::MasterRecord>*> master_record_now();
   Status beat_slot(const HostAreaView& view, omf::HostState state, uint64_t wall);
   void observe_hosts(const HostAreaView& view, uint64_t mono, uint64_t wall);
   std::string describe(const omf::HostIdentity& h) const;
@@ -137,6 +141,8 @@ class HostPresence {
   std::string refusal_;
   uint64_t master_counter_ = 0, master_since_us_ = 0, last_master_beat_mono_us_ = 0, last_master_beat_wall_us_ = 0;
   std::optional<Seen> master_seen_;
+  DeviceSnapshot master_bytes_{omf::kMasterRecordOffset, omf::kHostSlotSize};  // watch()'s last read
+  RecordRead<omf::MasterRecord> master_read_;                                  // its decode
   bool master_alive_ = false;
   uint64_t master_last_seen_us_ = 0;
 

@@ -2,8 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+
 #include "engine/file_layout.h"
 #include "engine/format.h"
+#include "omf/log_header.h"
 #include "omf/path_rules.h"
 #include "service/log.h"
 
@@ -144,6 +148,7 @@ void Instance::start() {
 void Instance::open_volume() {
   presence_.reset();
   volume_.reset();
+  log_header_.reset();
   publish_problems_.clear();
   auto probe = probe_superblock(*device_);
   if (!probe) {
@@ -162,6 +167,7 @@ void Instance::open_volume() {
     return;
   }
   volume_ = std::move(vol.value());
+  log_header_.emplace(volume_->geometry().log_offset, omf::kLogHeaderSize);
   log_msg(LogLevel::info, "%s: file system %s, role %s, %llu log entries, %zu files, %zu directories",
           settings_.instance_name.c_str(), volume_->superblock().record.fs_uuid.to_string().c_str(),
           role_name().c_str(), static_cast<unsigned long long>(volume_->log_entries()),
@@ -229,8 +235,16 @@ uint64_t Instance::poll() {
   if (!volume_ || state_ == InstanceState::failed || state_ == InstanceState::stopping) return 0;
   if (presence_) note_presence(presence_->watch());
   if (state_ == InstanceState::failed) return 0;
+  // The same log header bytes as after the last refresh: nothing new, and
+  // refresh() would find just that (no CRC or decode needed to know it). Any
+  // other bytes, or a read error, go to refresh(), which judges them as ever.
+  const bool header_read = log_header_ && log_header_->read(volume_->device());
+  if (header_read && log_header_->matches_kept()) return 0;
+  std::array<uint8_t, omf::kLogHeaderSize> before{};
+  if (header_read) std::copy_n(log_header_->last().begin(), before.size(), before.begin());
   auto stats = volume_->refresh();
   if (!stats) {
+    if (log_header_) log_header_->forget();
     Error e = stats.error();
     if (e.code() != Errc::memory_error) e = Error(e.code(), "log replay stopped: " + e.message());
     set_failure(ProblemKind::log_header, e);
@@ -238,6 +252,13 @@ uint64_t Instance::poll() {
     figures_changed();
     return 0;
   }
+  // refresh() read the header itself: keep the bytes only when they did not
+  // change meanwhile, so the kept bytes are always the ones it replayed to.
+  if (header_read && log_header_->read(volume_->device()) &&
+      std::equal(before.begin(), before.end(), log_header_->last().begin()))
+    log_header_->keep();
+  else if (log_header_)
+    log_header_->forget();
   if (stats->entries == 0) return 0;
   (void)publish_new_nodes();
   settle_state();

@@ -14,6 +14,7 @@
 #include "device/device.h"
 #include "engine/volume.h"
 #include "service/config.h"
+#include "service/device_snapshot.h"
 #include "service/host_presence.h"
 #include "service/mount_backend.h"
 #include "util/result.h"
@@ -205,8 +206,9 @@ class Instance {
   InstanceEvents events_;
   std::unique_ptr<Device> device_;
   std::unique_ptr<Volume> volume_;
-  std::unique_ptr<HostPresence> presence_;  // refers to volume_ and device_
-  std::string presence_error_;              // last registry error logged
+  std::unique_ptr<HostPresence> presence_;    // refers to volume_ and device_
+  std::optional<DeviceSnapshot> log_header_;  // poll()'s last read of volume_'s log header
+  std::string presence_error_;                // last registry error logged
   InstanceState state_ = InstanceState::starting;
   std::string reason_;
   // What failed the instance, and where (a memory error is always

@@ -1,5 +1,6 @@
 #include "bench_harness.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -469,6 +470,23 @@ std::string load_average() {
   std::string one, five, fifteen;
   in >> one >> five >> fifteen;
   return one + " " + five + " " + fifteen;
+}
+
+// Time on a CPU of every thread of PID (their /proc/PID/task/TID/schedstat
+// first fields: the scheduler's own nanoseconds, not clock ticks).
+uint64_t cpu_ns(pid_t pid) {
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = opendir(dir.c_str());
+  if (d == nullptr) fail(errno_text("opendir " + dir));
+  uint64_t sum = 0;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream in(dir + "/" + e->d_name + "/schedstat");
+    uint64_t ns = 0;
+    if (in >> ns) sum += ns;  // a thread that just ended has no file any more
+  }
+  closedir(d);
+  return sum;
 }
 
 }  // namespace famfs::bench

@@ -88,6 +88,7 @@ struct Paths {
   std::string famfsd = FAMFS_BUILD_ROOT "/famfsd/famfsd";
   std::string mkfs = FAMFS_BUILD_ROOT "/famfsd/tools/mkfs.famfs";
   std::string policy = FAMFS_SOURCE_ROOT "/dbus/org.famfs.Famfs1.conf";
+  std::string idle_floor = FAMFS_BUILD_ROOT "/tests/bench/idle_floor";  // part 4's floor
 };
 
 inline std::string g_tmpdir;
@@ -156,6 +157,9 @@ void stop_famfsd(Famfsd& d);
 
 // utime + stime of the whole process, in clock ticks.
 uint64_t cpu_ticks(pid_t pid);
+// CPU time of all of PID's threads in nanoseconds (schedstat: precise
+// where clock ticks give 0.1% steps over 10 s).
+uint64_t cpu_ns(pid_t pid);
 
 // ---------------------------------------------------------------------------
 // Proxies. Method calls go through the generated classes on a connection

@@ -48,7 +48,10 @@ struct SweepResult {
   Percentiles every;               // until both clients have the file
   Percentiles client[2];           // each client alone
   double idle_cpu[3] = {0, 0, 0};  // master, client1, client2: % of one core
+  double floor_cpu = 0;            // idle_floor in the same window: the wake-ups alone
   double idle_cpu_max() const { return std::max({idle_cpu[0], idle_cpu[1], idle_cpu[2]}); }
+  // Daemon K's idle CPU over the floor's (0 when the floor measured nothing).
+  double floor_ratio(int k) const { return floor_cpu > 0 ? idle_cpu[k] / floor_cpu : 0; }
 };
 
 struct DeathResult {
@@ -71,5 +74,7 @@ struct Results {
 
 // Prints the summary of RES (TOTAL_SECS: the whole run) with each target met or missed.
 void print_summary(const Results& res, double total_secs);
+// The poll interval table of the summary (also --poll-only's).
+void print_sweep(const Results& res);
 
 }  // namespace famfs::bench

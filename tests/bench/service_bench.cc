@@ -10,7 +10,10 @@
 //      file, and the same CopyIn again once famfsd's mapping is populated.
 //   3. Client visibility latency (master + 2 clients, 300 creates) and
 //   4. idle CPU per daemon, for poll_interval_ms in {1, 5, 10, 20}, with the
-//      host registry heartbeat at its default interval (1000 ms) running too.
+//      host registry heartbeat at its default interval (1000 ms) running too,
+//      against the floor measured in the same window: idle_floor, which
+//      sleeps the way famfsd's loop does and does nothing at each wake-up
+//      (CPU time from schedstat, in nanoseconds).
 //   5. Master death: kill -9 of the master, then the time until each client's
 //      MasterAlive turns false, from the kill and from the master's last beat
 //      (3 rounds at the default heartbeat interval).
@@ -23,7 +26,7 @@
 // policy lets only root own org.famfs.Famfs1.*); exits 77 (skipped) otherwise.
 //
 // Run: build/tests/bench/service_bench [--famfsd PATH] [--mkfs PATH] [--policy PATH] [--device-dir DIR]
-//      (or: meson test -C build --benchmark service)
+//      [--poll-only] [--poll-intervals MS,MS,...]   (or: meson test -C build --benchmark service)
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -194,24 +197,39 @@ SweepResult bench_poll_interval(const Paths& paths, sdbus::IConnection& conn, in
            std::to_string(kDefaultHeartbeatMs));
   }
 
-  // 4. Idle CPU: let start-up settle, then 10 s of nothing.
+  // 4. Idle CPU: let start-up settle, then 10 s of nothing, with the floor
+  // (the same wait, nothing done at each wake-up) measured in the same window.
+  const std::string floor_log = g_tmpdir + "/idle_floor-" + tag + ".log";
+  remember_temp(floor_log, false);
+  pid_t floor_pid = spawn({paths.idle_floor, std::to_string(poll_ms)}, floor_log);
+  const int floor_slot = remember_child(floor_pid);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  uint64_t before[3];
-  for (int k = 0; k < 3; ++k) before[k] = cpu_ticks(d[k].pid);
+  const pid_t measured[4] = {d[0].pid, d[1].pid, d[2].pid, floor_pid};
+  uint64_t before[4];
+  for (int k = 0; k < 4; ++k) before[k] = cpu_ns(measured[k]);
   auto i0 = Clock::now();
   std::this_thread::sleep_for(std::chrono::duration<double>(kIdleSeconds));
-  uint64_t after[3];
-  for (int k = 0; k < 3; ++k) after[k] = cpu_ticks(d[k].pid);
+  uint64_t after[4];
+  for (int k = 0; k < 4; ++k) after[k] = cpu_ns(measured[k]);
   double elapsed = seconds(Clock::now() - i0);
-  const double hz = static_cast<double>(sysconf(_SC_CLK_TCK));
   for (int k = 0; k < 3; ++k) {
     check_alive(d[k]);
-    r.idle_cpu[k] = static_cast<double>(after[k] - before[k]) / hz / elapsed * 100.0;
+    r.idle_cpu[k] = static_cast<double>(after[k] - before[k]) / 1e9 / elapsed * 100.0;
   }
+  r.floor_cpu = static_cast<double>(after[3] - before[3]) / 1e9 / elapsed * 100.0;
+  kill(floor_pid, SIGTERM);
+  int floor_status = 0;
+  waitpid(floor_pid, &floor_status, 0);
+  forget_child(floor_slot);
+  if (!WIFEXITED(floor_status) || WEXITSTATUS(floor_status) != 0)
+    fail("idle_floor " + std::to_string(poll_ms) + " ended with " + describe_status(floor_status) + ":\n" +
+         tail_of(floor_log, 5));
   printf(
       "[4] idle CPU, poll %2d ms + heartbeat %u ms (%.0f s): master %.2f%%, client1 %.2f%%, client2 %.2f%% of "
-      "one core (target <= %.0f%% each)\n",
-      poll_ms, kDefaultHeartbeatMs, elapsed, r.idle_cpu[0], r.idle_cpu[1], r.idle_cpu[2], kTargetIdleCpuPercent);
+      "one core (target <= %.0f%% each); floor %.2f%% (idle_floor: the same wait every %d ms, nothing done), "
+      "clients %.2f / %.2f x the floor\n",
+      poll_ms, kDefaultHeartbeatMs, elapsed, r.idle_cpu[0], r.idle_cpu[1], r.idle_cpu[2], kTargetIdleCpuPercent,
+      r.floor_cpu, poll_ms, r.floor_ratio(1), r.floor_ratio(2));
   fflush(stdout);
 
   // 3. Visibility: each client's FileCreated on a connection and thread of its own.
@@ -350,14 +368,17 @@ void bench_master_death(const Paths& paths, sdbus::IConnection& conn, Results& r
 void usage(FILE* out) {
   fputs(
       "Usage: service_bench [--famfsd PATH] [--mkfs PATH] [--policy PATH] [--device-dir DIR] [--create-only | "
-      "--copy-only | --cp-only]\n"
+      "--copy-only | --cp-only | --poll-only] [--poll-intervals MS,MS,...]\n"
       "Measures famfsd through a private dbus-daemon: CreateFile rate, CopyIn bandwidth\n"
       "against memcpy, client visibility latency and idle CPU per poll interval (with the\n"
       "host registry heartbeat), and the time from master death to MasterAlive false.\n"
       "The emulated devices are files in DIR (default /dev/shm; e.g. a tmpfs mounted\n"
       "with huge=always to see the effect of 2 MiB pages). --create-only runs only the\n"
       "CreateFile and CreateFiles rates, --copy-only only CopyIn against memcpy, --cp-only\n"
-      "only cp -r of 1,000 small files one CopyIn at a time against the batch (CommitFiles).\n"
+      "only cp -r of 1,000 small files one CopyIn at a time against the batch (CommitFiles),\n"
+      "--poll-only only client visibility latency and idle CPU per poll interval (each\n"
+      "beside idle_floor, the same idle wait doing nothing, whose CPU is the floor).\n"
+      "--poll-intervals sets the intervals of that sweep (default 1,5,10,20).\n"
       "Needs root. Exit status: 0 all results correct (timings never fail), 1 a wrong\n"
       "result or a failure, 2 usage, 77 skipped (not root, no dbus-daemon).\n",
       out);
@@ -367,7 +388,8 @@ void usage(FILE* out) {
 
 int main(int argc, char** argv) {
   Paths paths;
-  bool create_only = false, copy_only = false, cp_only = false;
+  bool create_only = false, copy_only = false, cp_only = false, poll_only = false;
+  std::vector<int> intervals(std::begin(kPollIntervals), std::end(kPollIntervals));
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -391,7 +413,27 @@ int main(int argc, char** argv) {
       copy_only = true;
     else if (a == "--cp-only")
       cp_only = true;
-    else if (a == "-h" || a == "--help") {
+    else if (a == "--poll-only")
+      poll_only = true;
+    else if (a == "--poll-intervals") {
+      intervals.clear();
+      std::stringstream list(value());
+      std::string item;
+      while (std::getline(list, item, ',')) {
+        char* end = nullptr;
+        long ms = strtol(item.c_str(), &end, 10);
+        if (item.empty() || *end != '\0' || ms < 1 || ms > 60'000) {
+          fprintf(stderr, "service_bench: --poll-intervals: '%s' is not a number of milliseconds (1..60000)\n",
+                  item.c_str());
+          return 2;
+        }
+        intervals.push_back(static_cast<int>(ms));
+      }
+      if (intervals.empty()) {
+        usage(stderr);
+        return 2;
+      }
+    } else if (a == "-h" || a == "--help") {
       usage(stdout);
       return 0;
     } else {
@@ -408,7 +450,7 @@ int main(int argc, char** argv) {
     printf("service_bench: skipped: /usr/bin/dbus-daemon is missing\n");
     return 77;
   }
-  for (const std::string& p : {paths.famfsd, paths.mkfs})
+  for (const std::string& p : {paths.famfsd, paths.mkfs, paths.idle_floor})
     if (access(p.c_str(), X_OK) != 0) {
       fprintf(stderr, "service_bench: %s is not executable (build first, or pass --famfsd/--mkfs)\n", p.c_str());
       return 1;
@@ -458,6 +500,20 @@ int main(int argc, char** argv) {
       remove_temps();
       return 0;
     }
+    std::random_device rd;
+    std::mt19937_64 rng((static_cast<uint64_t>(rd()) << 32) ^ rd());
+    if (poll_only) {
+      for (int poll_ms : intervals) {
+        res.sweep.push_back(bench_poll_interval(paths, *conn, poll_ms, rng));
+        check_bus_alive(bus);
+      }
+      print_sweep(res);
+      printf("result: all checks passed (--poll-only: visibility latency and idle CPU only)\n");
+      conn.reset();
+      kill_children();
+      remove_temps();
+      return 0;
+    }
     bench_create(paths, *conn, res);
     check_bus_alive(bus);
     if (create_only) {
@@ -471,9 +527,7 @@ int main(int argc, char** argv) {
     check_bus_alive(bus);
     bench_cp_tree(paths, *conn, famfsctl);
     check_bus_alive(bus);
-    std::random_device rd;
-    std::mt19937_64 rng((static_cast<uint64_t>(rd()) << 32) ^ rd());
-    for (int poll_ms : kPollIntervals) {
+    for (int poll_ms : intervals) {
       res.sweep.push_back(bench_poll_interval(paths, *conn, poll_ms, rng));
       check_bus_alive(bus);
     }

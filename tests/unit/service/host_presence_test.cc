@@ -426,5 +426,30 @@ TEST_F(HostPresenceTest, ATakeoverIsCalledOffWhenTheHolderBeatsJustBeforeTheWrit
   EXPECT_EQ(rec->record->counter, 2u);
 }
 
+// watch() decodes the master record only when its bytes changed since the
+// last decode; a change of any byte (here damage to one) is still seen at the
+// next poll, and so is the next valid beat.
+TEST_F(HostPresenceTest, WatchSeesEveryChangeOfTheMasterRecordAfterUnchangedPolls) {
+  auto [mv, cv, m, c] = two_hosts();
+  ASSERT_TRUE(m->beat(omf::HostState::ready));
+  ASSERT_TRUE(c->beat(omf::HostState::ready));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(c->watch());
+    ASSERT_TRUE(c->master_alive());
+  }
+  uint8_t byte = 0;
+  const uint64_t damaged = omf::kMasterRecordOffset + 100;
+  ASSERT_TRUE(dev_.read(damaged, &byte, 1));
+  byte ^= 0x40;
+  ASSERT_TRUE(dev_.write(damaged, &byte, 1));
+  ASSERT_TRUE(c->watch());
+  EXPECT_FALSE(c->master_alive());  // an invalid record names no live master
+  ASSERT_TRUE(c->watch());
+  EXPECT_FALSE(c->master_alive());
+  ASSERT_TRUE(m->beat(omf::HostState::ready));  // rewrites the whole record
+  ASSERT_TRUE(c->watch());
+  EXPECT_TRUE(c->master_alive());
+}
+
 }  // namespace
 }  // namespace famfs::service

@@ -11,6 +11,7 @@
 #include "mount/fake_kernel_fs.h"
 #include "mount/kernel_backend.h"
 #include "omf/layout.h"
+#include "omf/log_header.h"
 #include "service/instance.h"
 #include "service/log.h"
 #include "service/shm_device_fixture.h"
@@ -82,6 +83,81 @@ TEST_F(InstanceFailureTest, ARefusedMountIsAMountProblem) {
   master->start();
   EXPECT_EQ(master->state(), InstanceState::failed);
   EXPECT_EQ(last_kind(*master), "mount");
+}
+
+// A client's poll skips the header's CRC and decode while its bytes are those
+// of the last replay; every other header is judged as before.
+class InstanceHeaderPollTest : public InstanceFailureTest {
+ protected:
+  std::string header() {
+    std::string h(omf::kLogHeaderSize, '\0');
+    int fd = open(path_.c_str(), O_RDONLY);
+    EXPECT_GE(fd, 0);
+    EXPECT_EQ(pread(fd, h.data(), h.size(), static_cast<off_t>(omf::kLogOffset)), static_cast<ssize_t>(h.size()));
+    close(fd);
+    return h;
+  }
+  FileRequest file(const std::string& path) {
+    FileRequest f;
+    f.path = path;
+    f.size = kMiB;
+    return f;
+  }
+};
+
+TEST_F(InstanceHeaderPollTest, ADamagedHeaderAfterUnchangedPollsIsALogHeaderProblem) {
+  format();
+  auto client = make(kClient);
+  client->start();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(client->poll(), 0u);
+  ASSERT_EQ(client->state(), InstanceState::ready);
+  std::string h = header();
+  h[8] = static_cast<char>(h[8] ^ 0x01);  // inside what the CRC covers
+  scribble(omf::kLogOffset + 8, h.substr(8, 1));
+  EXPECT_EQ(client->poll(), 0u);
+  EXPECT_EQ(client->state(), InstanceState::failed);
+  EXPECT_EQ(last_kind(*client), "log_header");
+}
+
+TEST_F(InstanceHeaderPollTest, AHeaderBackAtBytesReplayedBeforeIsReportedAsGoingBack) {
+  format();
+  auto master = make(kMaster);
+  master->start();
+  auto client = make(kClient);
+  client->start();
+  EXPECT_EQ(client->poll(), 0u);
+  const std::string before = header();
+  ASSERT_TRUE(master->create_file(file("f"), false).ok());
+  EXPECT_EQ(client->poll(), 1u);
+  EXPECT_EQ(client->poll(), 0u);
+  scribble(omf::kLogOffset, before);  // the very bytes the client once replayed to
+  EXPECT_EQ(client->poll(), 0u);
+  EXPECT_EQ(client->state(), InstanceState::failed);
+  EXPECT_EQ(last_kind(*client), "log_header");
+  EXPECT_NE(client->state_reason().find("went back"), std::string::npos) << client->state_reason();
+}
+
+TEST_F(InstanceHeaderPollTest, BytesTheReplayIgnoresChangeNothingAndNewEntriesAreStillSeen) {
+  format();
+  auto master = make(kMaster);
+  master->start();
+  auto client = make(kClient);
+  client->start();
+  EXPECT_EQ(client->poll(), 0u);
+  // next_seqnum: other bytes, the same header for a replay (appends check it).
+  const std::string seqnum = header().substr(omf::kNextSeqnumOffset + 7, 1);
+  scribble(omf::kLogOffset + omf::kNextSeqnumOffset + 7, "\x7f");
+  EXPECT_EQ(client->poll(), 0u);
+  EXPECT_EQ(client->poll(), 0u);
+  EXPECT_EQ(client->state(), InstanceState::ready);
+  scribble(omf::kLogOffset + omf::kNextSeqnumOffset + 7, seqnum);
+  EXPECT_EQ(client->poll(), 0u);
+  ASSERT_TRUE(master->create_file(file("g"), false).ok());
+  EXPECT_EQ(client->poll(), 1u);
+  EXPECT_EQ(client->poll(), 0u);
+  ASSERT_TRUE(master->create_file(file("h"), false).ok());
+  EXPECT_EQ(client->poll(), 1u);
+  EXPECT_NE(client->volume()->state().names().find("h"), nullptr);
 }
 
 }  // namespace

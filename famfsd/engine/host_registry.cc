@@ -82,6 +82,10 @@ Result<RecordRead<omf::MasterRecord>> read_master_record(Device& dev) {
   return classify<omf::MasterRecord>(raw.data(), omf::validate_master_record);
 }
 
+RecordRead<omf::MasterRecord> classify_master_record(omf::ConstRecordBytes bytes) {
+  return classify<omf::MasterRecord>(bytes.data(), omf::validate_master_record);
+}
+
 Result<RecordRead<omf::HostSlot>> read_host_slot(Device& dev, uint32_t slot) {
   if (slot >= omf::kHostSlotCount)
     return Error(Errc::invalid_argument, "slot " + std::to_string(slot) + " out of range");

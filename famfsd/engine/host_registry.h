@@ -57,6 +57,9 @@ Result<HostAreaView> read_host_area(Device& dev, const Uuid& fs_uuid, bool slots
 
 // Reads the master record alone (invalidating it first).
 Result<RecordRead<omf::MasterRecord>> read_master_record(Device& dev);
+// read_master_record's verdict on the record's bytes already read (kHostSlotSize
+// of them): for a caller that keeps the bytes and decodes only when they change.
+RecordRead<omf::MasterRecord> classify_master_record(omf::ConstRecordBytes bytes);
 // Reads slot SLOT alone (invalidating it first).
 Result<RecordRead<omf::HostSlot>> read_host_slot(Device& dev, uint32_t slot);
 

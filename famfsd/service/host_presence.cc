@@ -31,22 +31,6 @@ uint64_t first_sight(uint64_t beat_us, uint64_t mono, uint64_t wall) {
 
 std::string ms(uint64_t us) { return std::to_string(us / 1000) + " ms"; }
 
-// read_master_record's verdict on BYTES (empty, valid, or why not).
-RecordRead<omf::MasterRecord> classify_master_record(std::span<const uint8_t> bytes) {
-  RecordRead<omf::MasterRecord> r;
-  omf::ConstRecordBytes record(bytes.data(), omf::kHostSlotSize);
-  if (omf::record_is_empty(record)) {
-    r.empty = true;
-    return r;
-  }
-  auto v = omf::validate_master_record(record);
-  if (v)
-    r.record = std::move(v.value());
-  else
-    r.problem = v.error().message();
-  return r;
-}
-
 }  // namespace
 
 Result<Uuid> read_boot_id() {
@@ -204,9 +188,10 @@ Status HostPresence::confirm_master() {
 }
 
 Result<const RecordRead<omf::MasterRecord>*> HostPresence::master_record_now() {
+  static_assert(omf::kHostSlotSize <= DeviceSnapshot::kMaxLen);  // last() holds the whole record
   FAMFS_TRY(master_bytes_.read(dev_));
   if (!master_bytes_.matches_kept()) {
-    master_read_ = classify_master_record(master_bytes_.last());
+    master_read_ = classify_master_record(omf::ConstRecordBytes(master_bytes_.last().data(), omf::kHostSlotSize));
     master_bytes_.keep();
   }
   return &master_read_;

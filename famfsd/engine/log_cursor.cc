@@ -27,17 +27,19 @@ constexpr uint64_t kLine = 64;
 void prefetch_line(const uint8_t* p) { __builtin_prefetch(p, 0, 2); }
 }  // namespace
 
-Result<omf::ValidLogHeader> read_log_header(Device& dev, const omf::Geometry& geo) {
-  uint8_t raw[omf::kLogHeaderSize];
-  FAMFS_TRY(dev.invalidate(geo.log_offset, sizeof raw));
-  FAMFS_TRY(dev.read(geo.log_offset, raw, sizeof raw));
-  return omf::validate_log_header(std::span<const uint8_t, omf::kLogHeaderSize>(raw), geo.log_len);
+Result<omf::ValidLogHeader> read_log_header(Device& dev, const omf::Geometry& geo,
+                                            std::array<uint8_t, omf::kLogHeaderSize>* raw) {
+  std::array<uint8_t, omf::kLogHeaderSize> local;
+  auto& bytes = raw ? *raw : local;
+  FAMFS_TRY(dev.invalidate(geo.log_offset, bytes.size()));
+  FAMFS_TRY(dev.read(geo.log_offset, bytes.data(), bytes.size()));
+  return omf::validate_log_header(std::span<const uint8_t, omf::kLogHeaderSize>(bytes), geo.log_len);
 }
 
 Result<ReplayStats> LogCursor::replay(Device& dev, ReplayedState& state) {
-  auto header = read_log_header(dev, state.geometry());
-  if (!header) return header.error();
   ReplayStats stats;
+  auto header = read_log_header(dev, state.geometry(), &stats.header_bytes);
+  if (!header) return header.error();
   if (!header->warnings.empty() && !header_reported_) {
     header_reported_ = true;
     for (const Problem& p : header->warnings) state.report(p);

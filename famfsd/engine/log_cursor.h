@@ -2,6 +2,7 @@
 // since the previous one, so a client's periodic poll costs O(new entries).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <variant>
 #include <vector>
@@ -14,9 +15,10 @@
 namespace famfs {
 
 struct ReplayStats {
-  uint64_t entries = 0;        // slots read this call
-  uint64_t rejected = 0;       // of which reported as problems
-  omf::ValidLogHeader header;  // as read at the start of the call
+  uint64_t entries = 0;                                     // slots read this call
+  uint64_t rejected = 0;                                    // of which reported as problems
+  omf::ValidLogHeader header;                               // as read at the start of the call
+  std::array<uint8_t, omf::kLogHeaderSize> header_bytes{};  // the bytes HEADER was validated from
 };
 
 class LogCursor {
@@ -43,6 +45,7 @@ class LogCursor {
 };
 
 // Reads and validates the log header (invalidating its cache lines first).
-Result<omf::ValidLogHeader> read_log_header(Device& dev, const omf::Geometry& geo);
+Result<omf::ValidLogHeader> read_log_header(Device& dev, const omf::Geometry& geo,
+                                            std::array<uint8_t, omf::kLogHeaderSize>* raw = nullptr);
 
 }  // namespace famfs

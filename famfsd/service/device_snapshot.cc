@@ -14,6 +14,15 @@ Status DeviceSnapshot::read(Device& dev) {
   return ok_status();
 }
 
+void DeviceSnapshot::keep(std::span<const uint8_t> bytes) {
+  if (bytes.size() != len_) {
+    have_kept_ = false;
+    return;
+  }
+  std::copy(bytes.begin(), bytes.end(), kept_.begin());
+  have_kept_ = true;
+}
+
 void DeviceSnapshot::keep() {
   if (!have_last_) return;
   kept_ = last_;  // the bytes past len_ stay zero in both

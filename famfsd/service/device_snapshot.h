@@ -29,6 +29,9 @@ class DeviceSnapshot {
   bool matches_kept() const { return have_last_ && have_kept_ && kept_ == last_; }
   // Stores the last read's bytes as the ones a caller decoded (or acted on).
   void keep();
+  // Stores BYTES (the range's length of them) as kept: bytes the caller had
+  // decoded from a read of its own.
+  void keep(std::span<const uint8_t> bytes);
   // Forgets the kept bytes: the next read() never matches.
   void forget() { have_kept_ = false; }
 

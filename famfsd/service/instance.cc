@@ -2,9 +2,6 @@
 
 #include <unistd.h>
 
-#include <algorithm>
-#include <array>
-
 #include "engine/file_layout.h"
 #include "engine/format.h"
 #include "omf/log_header.h"
@@ -240,8 +237,6 @@ uint64_t Instance::poll() {
   // other bytes, or a read error, go to refresh(), which judges them as ever.
   const bool header_read = log_header_ && log_header_->read(volume_->device());
   if (header_read && log_header_->matches_kept()) return 0;
-  std::array<uint8_t, omf::kLogHeaderSize> before{};
-  if (header_read) std::copy_n(log_header_->last().begin(), before.size(), before.begin());
   auto stats = volume_->refresh();
   if (!stats) {
     if (log_header_) log_header_->forget();
@@ -252,13 +247,8 @@ uint64_t Instance::poll() {
     figures_changed();
     return 0;
   }
-  // refresh() read the header itself: keep the bytes only when they did not
-  // change meanwhile, so the kept bytes are always the ones it replayed to.
-  if (header_read && log_header_->read(volume_->device()) &&
-      std::equal(before.begin(), before.end(), log_header_->last().begin()))
-    log_header_->keep();
-  else if (log_header_)
-    log_header_->forget();
+  // Kept: the bytes refresh() validated and replayed to (its own read).
+  if (log_header_) log_header_->keep(stats->header_bytes);
   if (stats->entries == 0) return 0;
   (void)publish_new_nodes();
   settle_state();

@@ -2,6 +2,7 @@
 // any changed byte does not, and read errors never match.
 #include "service/device_snapshot.h"
 
+#include <array>
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -57,6 +58,21 @@ TEST_F(DeviceSnapshotTest, BytesOutsideTheRangeDoNotCount) {
   ASSERT_TRUE(s.read(*dev_));
   EXPECT_TRUE(s.matches_kept());
   EXPECT_EQ(s.last().size(), 64u);
+}
+
+TEST_F(DeviceSnapshotTest, KeepingGivenBytesMatchesAReadOfThoseBytesOnly) {
+  DeviceSnapshot s(4096, 64);
+  std::array<uint8_t, 64> given{};
+  given[10] = 0x77;
+  s.keep(given);  // what another read (the replay's) saw
+  ASSERT_TRUE(s.read(*dev_));
+  EXPECT_FALSE(s.matches_kept());  // the device holds zeros there
+  poke(4096 + 10, 0x77);
+  ASSERT_TRUE(s.read(*dev_));
+  EXPECT_TRUE(s.matches_kept());
+  s.keep(std::span<const uint8_t>(given.data(), 63));  // not the range's length: nothing kept
+  ASSERT_TRUE(s.read(*dev_));
+  EXPECT_FALSE(s.matches_kept());
 }
 
 TEST_F(DeviceSnapshotTest, ForgetMakesTheNextReadDiffer) {

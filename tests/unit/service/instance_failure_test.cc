@@ -41,6 +41,11 @@ class InstanceFailureTest : public testing::ShmDeviceTest {
     auto problems = inst.problems();
     return problems.empty() ? "" : std::string(problem_kind_name(problems.back().kind));
   }
+  // INST has failed, and its last problem is of KIND.
+  static void expect_failed(const Instance& inst, const char* kind) {
+    EXPECT_EQ(inst.state(), InstanceState::failed);
+    EXPECT_EQ(last_kind(inst), kind);
+  }
 };
 
 TEST_F(InstanceFailureTest, ADeviceThatCannotBeOpenedIsADeviceProblem) {
@@ -48,8 +53,7 @@ TEST_F(InstanceFailureTest, ADeviceThatCannotBeOpenedIsADeviceProblem) {
   auto inst =
       std::make_unique<Instance>(InstanceSettings{missing, "test", kMaster, {}}, make_none_backend(), InstanceEvents{});
   inst->start();
-  EXPECT_EQ(inst->state(), InstanceState::failed);
-  EXPECT_EQ(last_kind(*inst), "device");
+  expect_failed(*inst, "device");
 }
 
 TEST_F(InstanceFailureTest, AnInvalidSuperblockIsASuperblockProblem) {
@@ -57,8 +61,7 @@ TEST_F(InstanceFailureTest, AnInvalidSuperblockIsASuperblockProblem) {
   scribble(0x60, std::string(4, '\x5a'));  // the CRC: magic intact, record invalid
   auto inst = make(kMaster);
   inst->start();
-  EXPECT_EQ(inst->state(), InstanceState::failed);
-  EXPECT_EQ(last_kind(*inst), "superblock");
+  expect_failed(*inst, "superblock");
 }
 
 TEST_F(InstanceFailureTest, AnUnreadableLogHeaderIsALogHeaderProblem) {
@@ -68,8 +71,7 @@ TEST_F(InstanceFailureTest, AnUnreadableLogHeaderIsALogHeaderProblem) {
   ASSERT_EQ(client->state(), InstanceState::ready);
   scribble(omf::kLogOffset, std::string(8, '\0'));  // the log header's magic
   EXPECT_EQ(client->poll(), 0u);
-  EXPECT_EQ(client->state(), InstanceState::failed);
-  EXPECT_EQ(last_kind(*client), "log_header");
+  expect_failed(*client, "log_header");
 }
 
 TEST_F(InstanceFailureTest, ARefusedMountIsAMountProblem) {
@@ -81,8 +83,7 @@ TEST_F(InstanceFailureTest, ARefusedMountIsAMountProblem) {
   auto master =
       make(kMaster, std::make_unique<mount::KernelBackend>(std::make_unique<mount::FakeKernelFs>(&fs), std::move(o)));
   master->start();
-  EXPECT_EQ(master->state(), InstanceState::failed);
-  EXPECT_EQ(last_kind(*master), "mount");
+  expect_failed(*master, "mount");
 }
 
 // A client's poll skips the header's CRC and decode while its bytes are those
@@ -115,8 +116,7 @@ TEST_F(InstanceHeaderPollTest, ADamagedHeaderAfterUnchangedPollsIsALogHeaderProb
   h[8] = static_cast<char>(h[8] ^ 0x01);  // inside what the CRC covers
   scribble(omf::kLogOffset + 8, h.substr(8, 1));
   EXPECT_EQ(client->poll(), 0u);
-  EXPECT_EQ(client->state(), InstanceState::failed);
-  EXPECT_EQ(last_kind(*client), "log_header");
+  expect_failed(*client, "log_header");
 }
 
 TEST_F(InstanceHeaderPollTest, AHeaderBackAtBytesReplayedBeforeIsReportedAsGoingBack) {
@@ -132,8 +132,7 @@ TEST_F(InstanceHeaderPollTest, AHeaderBackAtBytesReplayedBeforeIsReportedAsGoing
   EXPECT_EQ(client->poll(), 0u);
   scribble(omf::kLogOffset, before);  // the very bytes the client once replayed to
   EXPECT_EQ(client->poll(), 0u);
-  EXPECT_EQ(client->state(), InstanceState::failed);
-  EXPECT_EQ(last_kind(*client), "log_header");
+  expect_failed(*client, "log_header");
   EXPECT_NE(client->state_reason().find("went back"), std::string::npos) << client->state_reason();
 }
 
